@@ -1,0 +1,104 @@
+package app.apimodels.core;
+
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.web.Exchange;
+import app.apimodels.spi.http.HttpTransportFactory;
+import app.apimodels.spi.provider.ModelProvider;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine: one instance per deployment. Build it, hand it every {@link Exchange}, close it
+ * on shutdown (in-flight calls finish or are settled, pending ledger writes are flushed).
+ */
+public final class ApiModels implements AutoCloseable {
+
+    private final Engine engine;
+
+    private ApiModels(Engine engine) {
+        this.engine = engine;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Serves one request; returns at once, answering on the exchange (possibly later). */
+    public void handle(Exchange exchange) {
+        engine.handle(exchange);
+    }
+
+    /** Largest request body accepted; adapters answer 413 past it (see {@link Exchange#bodyTooLarge()}). */
+    public long maxBodyBytes() {
+        return engine.maxBodyBytes();
+    }
+
+    /** False once {@link #close()} began: new calls are refused with 503. */
+    public boolean ready() {
+        return engine.ready();
+    }
+
+    /**
+     * Graceful stop: refuse new calls (503), let in-flight calls finish within the grace period,
+     * settle what remains, flush ledger and call log, release resources.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    public static final class Builder {
+        ConfigSource config = ConfigSource.environment();
+        DataSource dataSource;
+        Clock clock = Clock.systemUTC();
+        ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+        final List<ModelProvider> providers = new ArrayList<>();
+        final List<HttpTransportFactory> transports = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Where settings come from (default: system properties and environment). */
+        public Builder config(ConfigSource config) {
+            this.config = config;
+            return this;
+        }
+
+        /** A container-managed DataSource; without one, {@code apimodels.db.url} (or the embedded database) is used. */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = dataSource;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Loader used for {@link java.util.ServiceLoader} discovery (default: the thread's context loader). */
+        public Builder classLoader(ClassLoader classLoader) {
+            this.classLoader = classLoader;
+            return this;
+        }
+
+        /** Adds a provider type beside those ServiceLoader finds (e.g. CDI beans); wins on a type clash. */
+        public Builder provider(ModelProvider provider) {
+            providers.add(provider);
+            return this;
+        }
+
+        /** Adds an HTTP transport beside those ServiceLoader finds. */
+        public Builder transport(HttpTransportFactory transport) {
+            transports.add(transport);
+            return this;
+        }
+
+        /** Connects to the database, migrates it, loads the catalog and starts background work. */
+        public ApiModels build() {
+            return new ApiModels(Engine.start(this));
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package app.apimodels.core;
+
+import app.apimodels.core.accounts.Account;
+import app.apimodels.core.accounts.Accounts;
+import app.apimodels.core.accounts.Role;
+import app.apimodels.core.api.AccountApi;
+import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.api.ModelsApi;
+import app.apimodels.core.api.OpsApi;
+import app.apimodels.core.auth.Caller;
+import app.apimodels.core.calllog.CallLog;
+import app.apimodels.core.catalog.CatalogService;
+import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.Settings;
+import app.apimodels.core.db.DataException;
+import app.apimodels.core.db.Database;
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.idempotency.Idempotency;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.keys.ApiKeys;
+import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.metrics.Metrics;
+import app.apimodels.core.providers.ProviderRegistry;
+import app.apimodels.core.relay.InFlight;
+import app.apimodels.core.relay.Relay;
+import app.apimodels.core.relay.TokenCounter;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.ErrorRenderer;
+import app.apimodels.core.web.Exchange;
+import app.apimodels.core.web.Request;
+import app.apimodels.core.web.Router;
+import app.apimodels.core.web.Router.Access;
+import app.apimodels.spi.http.TransportOptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Wires the services together, owns their threads, and dispatches every request. */
+final class Engine {
+
+    private static final System.Logger LOG = System.getLogger(ApiModels.class.getName());
+
+    private final Settings settings;
+    private final Database database;
+    private final ThreadPoolExecutor callbacks;
+    private final ScheduledExecutorService timer;
+    private final Ledger ledger;
+    private final ApiKeys keys;
+    private final CatalogService catalog;
+    private final Idempotency idempotency;
+    private final Metrics metrics;
+    private final InFlight inFlight = new InFlight();
+    private final Router router = new Router();
+    private final long maxBodyBytes;
+    private volatile boolean open = true;
+
+    private Engine(ApiModels.Builder b) {
+        settings = new Settings(b.config);
+        maxBodyBytes = settings.number("apimodels.max-body-bytes", 10L * 1024 * 1024, 1024, Integer.MAX_VALUE);
+        database = Database.open(b.dataSource, settings);
+        Sql sql = new Sql(database);
+        int workers = (int) settings.number("apimodels.worker-threads", Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1024);
+        callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("apimodels-worker"));
+        callbacks.allowCoreThreadTimeOut(true);
+        timer = Executors.newScheduledThreadPool(2, threads("apimodels-timer"));
+        metrics = new Metrics();
+        ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
+                (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks);
+        Accounts accounts = new Accounts(sql, b.clock);
+        keys = new ApiKeys(sql, b.clock, pepper(), settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
+        ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,
+                new TransportOptions(settings.seconds("apimodels.http.connect-timeout-seconds", 10),
+                        (int) settings.number("apimodels.http.max-connections-per-host", 512, 1, 100_000)));
+        catalog = new CatalogService(sql, b.clock, registry, b.config);
+        catalog.start(settings.string("apimodels.catalog").map(Path::of).orElse(null));
+        idempotency = new Idempotency(sql, b.clock, Duration.ofHours(24));
+        CallLog callLog = new CallLog(sql);
+        bootstrapAdmin(accounts);
+
+        Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), timer, b.clock, inFlight, metrics,
+                settings.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000),
+                settings.millis("apimodels.stream.keep-alive-ms", 15_000));
+        AccountApi account = new AccountApi(accounts, keys, ledger, callLog);
+        AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog);
+        ModelsApi models = new ModelsApi(catalog::catalog);
+        OpsApi ops = new OpsApi(sql, metrics, () -> open, router);
+        router.add("GET", "/v1/models", Access.KEY, models::list)
+                .add("GET", "/v1/models/{id}", Access.KEY, models::get)
+                .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
+                .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
+                .add("GET", "/api/v1/account", Access.KEY, account::account)
+                .add("GET", "/api/v1/account/usage", Access.KEY, account::usage)
+                .add("GET", "/api/v1/account/ledger", Access.KEY, account::ledger)
+                .add("GET", "/api/v1/account/keys", Access.KEY, account::listKeys)
+                .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
+                .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
+                .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
+                .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
+                .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
+                .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
+                .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
+                .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
+                .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
+                .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
+                .add("PUT", "/admin/catalog/models/{id}", Access.ADMIN, admin::putModel)
+                .add("DELETE", "/admin/catalog/models/{id}", Access.ADMIN, admin::deleteModel)
+                .add("GET", "/health/live", Access.PUBLIC, ops::live)
+                .add("GET", "/health/ready", Access.PUBLIC, ops::ready)
+                .add("GET", "/metrics", Access.PUBLIC, ops::metrics)
+                .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
+
+        metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+        metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
+        background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));
+        background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
+        background("catalog-refresh", settings.seconds("apimodels.catalog.refresh-seconds", 30), catalog::refresh);
+        background("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
+    }
+
+    static Engine start(ApiModels.Builder b) {
+        return new Engine(b);
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private void background(String name, Duration every, Runnable task) {
+        long ms = Math.max(1, every.toMillis());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "background task " + name + " failed: " + e.getMessage());
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The key pepper: {@code apimodels.keys.pepper}, or a random one kept in the data directory
+     * (fine for one node; every node of a cluster must share the configured value).
+     */
+    private byte[] pepper() {
+        var configured = settings.string("apimodels.keys.pepper");
+        if (configured.isPresent()) {
+            if (configured.get().length() < 32) {
+                throw new ConfigException("apimodels.keys.pepper must be at least 32 characters");
+            }
+            return configured.get().getBytes(StandardCharsets.UTF_8);
+        }
+        Path file = settings.dataDir().resolve("key-pepper");
+        try {
+            if (Files.exists(file)) {
+                return HexFormat.of().parseHex(Files.readString(file).trim());
+            }
+            Files.createDirectories(file.getParent());
+            byte[] pepper = ApiKeys.randomBytes(32);
+            Files.writeString(file, HexFormat.of().formatHex(pepper), StandardOpenOption.CREATE_NEW);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            LOG.log(System.Logger.Level.WARNING, "apimodels.keys.pepper is not set; generated one in " + file
+                    + " (set the same apimodels.keys.pepper on every node of a cluster)");
+            return pepper;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("apimodels.keys.pepper: cannot read or create " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes the configured bootstrap key an admin key, or prints a one-time admin key on an empty database. */
+    private void bootstrapAdmin(Accounts accounts) {
+        var configured = settings.string("apimodels.bootstrap.admin-key");
+        if (configured.isPresent()) {
+            String secret = configured.get();
+            if (secret.length() < 16) {
+                throw new ConfigException("apimodels.bootstrap.admin-key must be at least 16 characters");
+            }
+            var existing = keys.findByHash(secret);
+            if (existing.isPresent()) {
+                if (existing.get().role() != Role.ADMIN) {
+                    accounts.setRole(existing.get().accountId(), Role.ADMIN);
+                    keys.invalidateAll();
+                }
+                return;
+            }
+            Account admin = accounts.firstAdmin().orElseGet(() -> accounts.create("admin@apimodels.local", null, Role.ADMIN));
+            new Sql(database).tx(c -> keys.register(c, admin.id(), "bootstrap", secret));
+            return;
+        }
+        if (accounts.isEmpty()) {
+            Account admin = accounts.create("admin@apimodels.local", null, Role.ADMIN);
+            String secret = keys.create(admin.id(), app.apimodels.core.keys.KeyOptions.named("first admin key")).secret();
+            // Printed once, to the console only: it is not stored anywhere in clear.
+            System.out.println("apimodels: created the first admin account. One-time admin API key (store it now, it is not shown again):");
+            System.out.println("  " + secret);
+        }
+    }
+
+    long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    boolean ready() {
+        return open;
+    }
+
+    void handle(Exchange exchange) {
+        String path = exchange.path();
+        try {
+            if (exchange.bodyTooLarge()) {
+                throw new ApiException(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
+            }
+            Router.Match match = router.match(exchange.method(), path);
+            Caller caller = null;
+            Exchange ex = exchange;
+            if (match.route().access() != Access.PUBLIC) {
+                if (!open) {
+                    throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
+                }
+                caller = new Caller(authenticate(exchange));
+                if (match.route().access() == Access.ADMIN && !caller.isAdmin()) {
+                    throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
+                }
+                String idemKey = exchange.header("Idempotency-Key");
+                if (idemKey != null && "POST".equals(exchange.method())) {
+                    ex = idempotency.begin(exchange, caller.accountId(), idemKey);
+                    if (ex == null) {
+                        return; // replayed
+                    }
+                }
+            }
+            match.route().handler().handle(new Request(ex, match.params(), caller));
+        } catch (ApiException e) {
+            exchange.respond(ErrorRenderer.render(path, e));
+        } catch (DataException e) {
+            LOG.log(System.Logger.Level.ERROR, "database failure on " + exchange.method() + " " + path, e);
+            exchange.respond(ErrorRenderer.render(path, new ApiException(503, "unavailable",
+                    "the service cannot reach its database; retry shortly", null, Map.of("Retry-After", "1"))));
+        } catch (Exception e) {
+            String ref = UUID.randomUUID().toString();
+            LOG.log(System.Logger.Level.ERROR, "internal error " + ref + " on " + exchange.method() + " " + path, e);
+            exchange.respond(ErrorRenderer.render(path, new ApiException(500, "internal_error",
+                    "internal error (reference " + ref + ")")));
+        }
+    }
+
+    private ApiKey authenticate(Exchange exchange) {
+        String auth = exchange.header("Authorization");
+        String secret = null;
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            secret = auth.substring(7).trim();
+        } else if (exchange.header("x-api-key") != null) {
+            secret = exchange.header("x-api-key").trim();
+        }
+        return keys.authenticate(secret);
+    }
+
+    void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        inFlight.drain(settings.seconds("apimodels.shutdown.grace-seconds", 30));
+        timer.shutdownNow();
+        try {
+            keys.flushLastUsed();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not record key last-use times: " + e.getMessage());
+        }
+        ledger.close();
+        callbacks.shutdown();
+        try {
+            callbacks.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catalog.close();
+        metrics.close();
+        database.close();
+    }
+}

@@ -1,0 +1,65 @@
+package app.apimodels.core.calllog;
+
+import app.apimodels.core.db.Sql;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads the call log (rows are written by the ledger's writer, in the same commit as their charge). */
+public final class CallLog {
+
+    /** Filters for a search; null means any. Times are epoch milliseconds, {@code to} exclusive. */
+    public record Query(Long accountId, Long from, Long to, String model, Long keyId, int limit) {
+    }
+
+    /** A logged call as shown to its owner or an admin. */
+    public record Entry(String id, long accountId, Long keyId, String endpoint, String model, String provider,
+                        boolean stream, int status, String error, long startedAt, int latencyMs, int attempts,
+                        long inputTokens, long cachedTokens, long outputTokens, boolean estimated, long costMicros,
+                        long uncollectedMicros) {
+    }
+
+    private final Sql sql;
+
+    public CallLog(Sql sql) {
+        this.sql = sql;
+    }
+
+    public List<Entry> search(Query q) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (q.accountId() != null) {
+            where.append(" AND account_id = ?");
+            args.add(q.accountId());
+        }
+        if (q.from() != null) {
+            where.append(" AND started_at >= ?");
+            args.add(q.from());
+        }
+        if (q.to() != null) {
+            where.append(" AND started_at < ?");
+            args.add(q.to());
+        }
+        if (q.model() != null) {
+            where.append(" AND model = ?");
+            args.add(q.model());
+        }
+        if (q.keyId() != null) {
+            where.append(" AND key_id = ?");
+            args.add(q.keyId());
+        }
+        args.add(q.limit());
+        return sql.list("SELECT * FROM call_log" + where + " ORDER BY started_at DESC, id DESC LIMIT ?", CallLog::map,
+                args.toArray());
+    }
+
+    private static Entry map(ResultSet rs) throws SQLException {
+        return new Entry(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"), rs.getString("endpoint"),
+                rs.getString("model"), rs.getString("provider"), rs.getBoolean("stream"), rs.getInt("status"),
+                rs.getString("error"), rs.getLong("started_at"), rs.getInt("latency_ms"), rs.getInt("attempts"),
+                rs.getLong("input_tokens"), rs.getLong("cached_tokens"), rs.getLong("output_tokens"),
+                rs.getBoolean("estimated"), rs.getLong("cost_micros"), rs.getLong("uncollected_micros"));
+    }
+}

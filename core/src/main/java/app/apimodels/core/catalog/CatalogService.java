@@ -1,0 +1,278 @@
+package app.apimodels.core.catalog;
+
+import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.providers.ProviderRegistry;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.Json;
+import app.apimodels.spi.provider.ProviderClient;
+import app.apimodels.spi.provider.ProviderConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Owns the catalog: applies the catalog file at start (its entries win over stored ones with the
+ * same id; entries added through the admin API stay), stores every entry in the database, and
+ * serves an immutable {@link Catalog} snapshot that admin changes replace atomically. Other nodes
+ * pick changes up on {@link #refresh()}.
+ */
+public final class CatalogService implements AutoCloseable {
+
+    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^}]*))?}");
+
+    private final Sql sql;
+    private final Clock clock;
+    private final ProviderRegistry registry;
+    private final ConfigSource secrets;
+    private final AtomicReference<Catalog> current = new AtomicReference<>();
+    /** Clients by provider spec, reused across snapshots while the spec is unchanged. */
+    private final Map<String, Built> clients = new HashMap<>();
+    private String lastLoaded = "";
+
+    private record Built(ProviderSpec spec, ProviderClient client) {
+    }
+
+    public CatalogService(Sql sql, Clock clock, ProviderRegistry registry, ConfigSource secrets) {
+        this.sql = sql;
+        this.clock = clock;
+        this.registry = registry;
+        this.secrets = secrets;
+    }
+
+    /** Applies the catalog file (if any), then loads everything stored. Fails start-up on any error. */
+    public void start(Path file) {
+        if (file != null) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException("apimodels.catalog: cannot read " + file + ": " + e.getMessage(), e);
+            }
+            CatalogDocument doc = CatalogDocument.parseYaml(text, file.toString());
+            // Build before storing, so a file that cannot work stops start-up without touching the database.
+            doc.providers().forEach(p -> client(p, file.toString()));
+            sql.tx(c -> {
+                for (ProviderSpec p : doc.providers()) {
+                    upsert(c, "catalog_provider", p.id(), p.toDoc());
+                }
+                for (ModelSpec m : doc.models()) {
+                    upsert(c, "catalog_model", m.id(), m.toDoc());
+                }
+                return null;
+            });
+        }
+        reload();
+    }
+
+    public Catalog catalog() {
+        return current.get();
+    }
+
+    /** Re-reads the stored catalog if it changed (other nodes' admin edits). */
+    public synchronized void refresh() {
+        String fingerprint = fingerprint();
+        if (!fingerprint.equals(lastLoaded)) {
+            reload();
+        }
+    }
+
+    private String fingerprint() {
+        return sql.tx(c -> Sql.list(c, "SELECT id, doc FROM catalog_provider ORDER BY id", rs -> rs.getString(1) + rs.getString(2))
+                + "|" + Sql.list(c, "SELECT id, doc FROM catalog_model ORDER BY id", rs -> rs.getString(1) + rs.getString(2)));
+    }
+
+    private synchronized void reload() {
+        String fingerprint = fingerprint();
+        List<ProviderSpec> providers = sql.list("SELECT doc FROM catalog_provider ORDER BY id",
+                rs -> CatalogDocument.provider(Json.object(rs.getBytes(1)), "stored provider"));
+        List<ModelSpec> models = sql.list("SELECT doc FROM catalog_model ORDER BY id",
+                rs -> CatalogDocument.model(Json.object(rs.getBytes(1)), "stored model"));
+        current.set(build(providers, models, "database"));
+        lastLoaded = fingerprint;
+    }
+
+    private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source) {
+        Map<String, ProviderSpec> providerById = new LinkedHashMap<>();
+        Map<String, ProviderClient> clientById = new HashMap<>();
+        for (ProviderSpec p : providers) {
+            providerById.put(p.id(), p);
+            clientById.put(p.id(), client(p, source));
+        }
+        Map<String, Catalog.Model> built = new LinkedHashMap<>();
+        for (ModelSpec m : models) {
+            List<Catalog.Target> targets = m.routes().stream().map(r -> {
+                ProviderSpec p = providerById.get(r.provider());
+                if (p == null) {
+                    throw new ConfigException(source + ": model '" + m.id() + "' routes to unknown provider '" + r.provider() + "'");
+                }
+                return new Catalog.Target(p, clientById.get(p.id()), r);
+            }).toList();
+            built.put(m.id(), new Catalog.Model(m, targets));
+        }
+        clients.keySet().retainAll(providerById.keySet());
+        return new Catalog(built, providerById);
+    }
+
+    private synchronized ProviderClient client(ProviderSpec spec, String source) {
+        Built existing = clients.get(spec.id());
+        if (existing != null && existing.spec.equals(spec)) {
+            return existing.client;
+        }
+        String where = source + ": provider '" + spec.id() + "'";
+        ProviderConfig config = new ProviderConfig(spec.id(), spec.type(), spec.baseUrl(),
+                resolve(spec.apiKey(), where + " api-key"), Duration.ofSeconds(spec.timeoutSeconds()), spec.options());
+        ProviderClient client;
+        try {
+            client = registry.create(config, spec.transport());
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+        clients.put(spec.id(), new Built(spec, client));
+        return client;
+    }
+
+    /** Replaces {@code ${NAME}} / {@code ${NAME:default}} with configuration or environment values. */
+    String resolve(String raw, String where) {
+        if (raw == null || raw.isEmpty()) {
+            return "";
+        }
+        Matcher m = ENV.matcher(raw);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = secrets.get(m.group(1)).orElse(m.group(2));
+            if (value == null) {
+                throw new ConfigException(where + ": environment variable " + m.group(1) + " is not set");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    // ---- admin changes: validated against a candidate snapshot before they are stored ----
+
+    public ProviderSpec putProvider(String id, Map<String, Object> body) {
+        Map<String, Object> withId = new LinkedHashMap<>(body);
+        withId.putIfAbsent("id", id);
+        ProviderSpec spec = parse(() -> CatalogDocument.provider(withId, "provider"));
+        if (!spec.id().equals(id)) {
+            throw ApiException.badRequest("id", "id in the body must match the path");
+        }
+        Catalog now = catalog();
+        List<ProviderSpec> providers = new java.util.ArrayList<>(now.providers().stream().filter(p -> !p.id().equals(id)).toList());
+        providers.add(spec);
+        apply(providers, now.models().stream().map(Catalog.Model::spec).toList(), c -> upsert(c, "catalog_provider", id, spec.toDoc()));
+        return spec;
+    }
+
+    public void deleteProvider(String id) {
+        Catalog now = catalog();
+        if (now.providers().stream().noneMatch(p -> p.id().equals(id))) {
+            throw ApiException.notFound("provider");
+        }
+        List<String> users = now.models().stream().filter(m -> m.spec().routes().stream().anyMatch(r -> r.provider().equals(id)))
+                .map(Catalog.Model::id).toList();
+        if (!users.isEmpty()) {
+            throw new ApiException(409, "provider_in_use", "provider '" + id + "' is used by models " + users);
+        }
+        apply(now.providers().stream().filter(p -> !p.id().equals(id)).toList(),
+                now.models().stream().map(Catalog.Model::spec).toList(),
+                c -> Sql.update(c, "DELETE FROM catalog_provider WHERE id = ?", id));
+    }
+
+    public ModelSpec putModel(String id, Map<String, Object> body) {
+        Map<String, Object> withId = new LinkedHashMap<>(body);
+        withId.putIfAbsent("id", id);
+        ModelSpec spec = parse(() -> CatalogDocument.model(withId, "model"));
+        if (!spec.id().equals(id)) {
+            throw ApiException.badRequest("id", "id in the body must match the path");
+        }
+        Catalog now = catalog();
+        for (RouteSpec r : spec.routes()) {
+            if (now.providers().stream().noneMatch(p -> p.id().equals(r.provider()))) {
+                throw ApiException.badRequest("routes", "no provider with id '" + r.provider() + "'");
+            }
+        }
+        List<ModelSpec> models = new java.util.ArrayList<>(now.models().stream().map(Catalog.Model::spec)
+                .filter(m -> !m.id().equals(id)).toList());
+        models.add(spec);
+        apply(now.providers(), models, c -> upsert(c, "catalog_model", id, spec.toDoc()));
+        return spec;
+    }
+
+    public void deleteModel(String id) {
+        Catalog now = catalog();
+        if (now.model(id).isEmpty()) {
+            throw ApiException.notFound("model");
+        }
+        apply(now.providers(), now.models().stream().map(Catalog.Model::spec).filter(m -> !m.id().equals(id)).toList(),
+                c -> Sql.update(c, "DELETE FROM catalog_model WHERE id = ?", id));
+    }
+
+    private interface Change {
+        void run(Connection c) throws SQLException;
+    }
+
+    private synchronized void apply(List<ProviderSpec> providers, List<ModelSpec> models, Change change) {
+        Catalog candidate;
+        try {
+            candidate = build(providers, models, "admin API");
+        } catch (ConfigException e) {
+            throw ApiException.badRequest(null, e.getMessage());
+        }
+        sql.tx(c -> {
+            change.run(c);
+            return null;
+        });
+        current.set(candidate);
+        lastLoaded = fingerprint();
+    }
+
+    private static <T> T parse(java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (CatalogException e) {
+            throw ApiException.badRequest(null, e.getMessage());
+        }
+    }
+
+    private void upsert(Connection c, String table, String id, Map<String, Object> doc) throws SQLException {
+        String json = Json.string(doc);
+        long now = clock.millis();
+        if (Sql.update(c, "UPDATE " + table + " SET doc = ?, updated_at = ? WHERE id = ?", json, now, id) == 0) {
+            Sql.update(c, "INSERT INTO " + table + " (id, doc, updated_at) VALUES (?, ?, ?)", id, json, now);
+        }
+    }
+
+    /** The stored (catalog-file) form of an entry. */
+    public static Map<String, Object> doc(ProviderSpec spec) {
+        return spec.toDoc();
+    }
+
+    public static Map<String, Object> doc(ModelSpec spec) {
+        return spec.toDoc();
+    }
+
+    @Override
+    public synchronized void close() {
+        clients.values().forEach(b -> b.client.close());
+        clients.clear();
+        Objects.requireNonNull(registry).close();
+    }
+}

@@ -1,0 +1,98 @@
+package app.apimodels.core.catalog;
+
+import app.apimodels.spi.provider.Usage;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A price rule in micro-credits (1 credit = 1 USD = 1,000,000 micros), each unit exact:
+ * token prices are micros per million tokens, the others micros per image, second,
+ * thousand characters or request. Costs are computed in integers and rounded up to a whole
+ * micro once per call, so no call is ever free by rounding.
+ *
+ * @param cachedInputPer1M null means cached input tokens cost the same as input tokens
+ */
+public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, long perRequest, long perImage,
+                    long perSecond, long per1kCharacters) {
+
+    static final Set<String> FIELDS = Set.of("input-per-1m-tokens", "output-per-1m-tokens",
+            "cached-input-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
+    private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
+    private static final BigInteger BASIS = BigInteger.valueOf(10_000);
+
+    static Price parse(Tree t) {
+        Map<String, Tree> m = t.map(FIELDS);
+        if (m.isEmpty()) {
+            throw t.error("needs at least one of " + FIELDS);
+        }
+        return new Price(micros(m.get("input-per-1m-tokens")), micros(m.get("output-per-1m-tokens")),
+                m.containsKey("cached-input-per-1m-tokens") ? micros(m.get("cached-input-per-1m-tokens")) : null,
+                micros(m.get("per-request")), micros(m.get("per-image")), micros(m.get("per-second")),
+                micros(m.get("per-1k-characters")));
+    }
+
+    /** Credits (USD) as written → micros; refuses negatives and sub-micro precision. */
+    private static long micros(Tree node) {
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        BigDecimal credits = node.decimal();
+        if (credits.signum() < 0) {
+            throw node.error("must not be negative");
+        }
+        try {
+            return credits.movePointRight(6).longValueExact();
+        } catch (ArithmeticException e) {
+            throw node.error("must be a multiple of 0.000001 and below 9e12");
+        }
+    }
+
+    /**
+     * The cost of a call in micros, with the markup (basis points) applied, rounded up.
+     */
+    public long cost(Usage u, int markupBasisPoints) {
+        long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
+        long cachedPrice = cachedInputPer1M == null ? inputPer1M : cachedInputPer1M;
+        // Everything in micros × 1e6, so each unit's price stays an integer.
+        BigInteger scaled = BigInteger.valueOf(u.inputTokens() - cached).multiply(BigInteger.valueOf(inputPer1M))
+                .add(BigInteger.valueOf(cached).multiply(BigInteger.valueOf(cachedPrice)))
+                .add(BigInteger.valueOf(u.outputTokens()).multiply(BigInteger.valueOf(outputPer1M)))
+                .add(BigInteger.valueOf(u.images()).multiply(BigInteger.valueOf(perImage)).multiply(MILLION))
+                .add(BigInteger.valueOf((long) Math.ceil(u.seconds() * 1000)).multiply(BigInteger.valueOf(perSecond)).multiply(BigInteger.valueOf(1000)))
+                .add(BigInteger.valueOf(u.characters()).multiply(BigInteger.valueOf(per1kCharacters)).multiply(BigInteger.valueOf(1000)))
+                .add(BigInteger.valueOf(perRequest).multiply(MILLION));
+        BigInteger withMarkup = scaled.multiply(BASIS.add(BigInteger.valueOf(markupBasisPoints)));
+        BigInteger[] qr = withMarkup.divideAndRemainder(MILLION.multiply(BASIS));
+        BigInteger result = qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+        return result.min(BigInteger.valueOf(Long.MAX_VALUE / 4)).longValueExact();
+    }
+
+    Map<String, Object> toDoc() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        put(doc, "input-per-1m-tokens", inputPer1M);
+        put(doc, "output-per-1m-tokens", outputPer1M);
+        if (cachedInputPer1M != null) {
+            doc.put("cached-input-per-1m-tokens", credits(cachedInputPer1M));
+        }
+        put(doc, "per-request", perRequest);
+        put(doc, "per-image", perImage);
+        put(doc, "per-second", perSecond);
+        put(doc, "per-1k-characters", per1kCharacters);
+        return doc;
+    }
+
+    private static void put(Map<String, Object> doc, String key, long micros) {
+        if (micros != 0) {
+            doc.put(key, credits(micros));
+        }
+    }
+
+    private static BigDecimal credits(long micros) {
+        BigDecimal d = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+        return d.scale() < 0 ? d.setScale(0) : d;
+    }
+}

@@ -1,0 +1,59 @@
+package app.apimodels.core.catalog;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A provider instance as written in the catalog. {@code apiKey} is kept as written (possibly a
+ * {@code ${ENV_VAR}} reference) so secrets from the environment are never stored in the database.
+ */
+public record ProviderSpec(String id, String type, URI baseUrl, String apiKey, String transport, long timeoutSeconds,
+                           Map<String, String> options) {
+
+    static final Set<String> FIELDS = Set.of("id", "type", "base-url", "api-key", "transport", "timeout-seconds", "options");
+
+    static ProviderSpec parse(Tree t) {
+        Map<String, Tree> m = t.map(FIELDS);
+        String id = Catalogs.id(t, m, "id");
+        String type = Catalogs.required(t, m, "type").text();
+        Tree urlNode = Catalogs.required(t, m, "base-url");
+        URI url;
+        try {
+            url = URI.create(urlNode.text());
+        } catch (IllegalArgumentException e) {
+            throw urlNode.error("must be a URL");
+        }
+        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
+            throw urlNode.error("must be an http or https URL");
+        }
+        String key = m.containsKey("api-key") && !m.get("api-key").isNull() ? m.get("api-key").text() : "";
+        String transport = m.containsKey("transport") ? m.get("transport").text() : "jdk";
+        long timeout = m.containsKey("timeout-seconds") ? m.get("timeout-seconds").whole(1, 86_400) : 600;
+        Map<String, String> options = new LinkedHashMap<>();
+        if (m.containsKey("options") && !m.get("options").isNull()) {
+            m.get("options").map().forEach((k, v) -> options.put(k, v.text()));
+        }
+        return new ProviderSpec(id, type, url, key, transport, timeout, Map.copyOf(options));
+    }
+
+    Map<String, Object> toDoc() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("id", id);
+        doc.put("type", type);
+        doc.put("base-url", baseUrl.toString());
+        doc.put("api-key", apiKey);
+        doc.put("transport", transport);
+        doc.put("timeout-seconds", timeoutSeconds);
+        if (!options.isEmpty()) {
+            doc.put("options", options);
+        }
+        return doc;
+    }
+
+    @Override
+    public String toString() {
+        return "ProviderSpec[id=" + id + ", type=" + type + ", baseUrl=" + baseUrl + "]";
+    }
+}

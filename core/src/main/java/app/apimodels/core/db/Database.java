@@ -1,0 +1,112 @@
+package app.apimodels.core.db;
+
+import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.Settings;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * The database the engine keeps its state in: a container DataSource, or a HikariCP pool on
+ * {@code apimodels.db.url}, or an embedded H2 file under the data directory. Migrated by Flyway
+ * with its own history table, so it can share a schema with the host application.
+ */
+public final class Database implements AutoCloseable {
+
+    public enum Vendor { H2, POSTGRESQL }
+
+    private final DataSource dataSource;
+    private final HikariDataSource owned;
+    private final Vendor vendor;
+
+    private Database(DataSource dataSource, HikariDataSource owned) {
+        this.dataSource = dataSource;
+        this.owned = owned;
+        this.vendor = detect(dataSource);
+    }
+
+    /** Uses the given DataSource, or builds a pool from settings. Then migrates the schema. */
+    public static Database open(DataSource given, Settings settings) {
+        Database db;
+        if (given != null) {
+            db = new Database(given, null);
+        } else {
+            String url = settings.string("apimodels.db.url").orElseGet(() ->
+                    "jdbc:h2:file:" + settings.dataDir().toAbsolutePath().normalize().resolve("apimodels")
+                            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+            HikariConfig hc = new HikariConfig();
+            hc.setJdbcUrl(url);
+            settings.string("apimodels.db.user").ifPresent(hc::setUsername);
+            settings.string("apimodels.db.password").ifPresent(hc::setPassword);
+            hc.setMaximumPoolSize((int) settings.number("apimodels.db.pool-size", 16, 1, 1000));
+            hc.setPoolName("apimodels");
+            if (url.startsWith("jdbc:postgresql:")) {
+                // One round trip for a batch of inserts: the ledger writer relies on it.
+                hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+            }
+            HikariDataSource pool;
+            try {
+                pool = new HikariDataSource(hc);
+            } catch (RuntimeException e) {
+                throw new ConfigException("apimodels.db.url: cannot connect to " + redact(url) + ": " + e.getMessage(), e);
+            }
+            db = new Database(pool, pool);
+        }
+        db.migrate();
+        return db;
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+
+    private static Vendor detect(DataSource ds) {
+        try (Connection c = ds.getConnection()) {
+            String name = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+            if (name.contains("postgres")) {
+                return Vendor.POSTGRESQL;
+            }
+            if (name.contains("h2")) {
+                return Vendor.H2;
+            }
+            throw new ConfigException("apimodels.db: unsupported database '" + name + "' (PostgreSQL or H2)");
+        } catch (SQLException e) {
+            throw new ConfigException("apimodels.db: cannot connect: " + e.getMessage(), e);
+        }
+    }
+
+    private void migrate() {
+        Flyway.configure(Database.class.getClassLoader())
+                .dataSource(dataSource)
+                .table("apimodels_schema_history")
+                .locations("classpath:app/apimodels/core/db/migration")
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .load()
+                .migrate();
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public Vendor vendor() {
+        return vendor;
+    }
+
+    public Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) {
+            owned.close();
+        }
+    }
+}

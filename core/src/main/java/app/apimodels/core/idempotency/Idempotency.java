@@ -1,0 +1,188 @@
+package app.apimodels.core.idempotency;
+
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.EventStream;
+import app.apimodels.core.web.Exchange;
+import app.apimodels.core.web.Response;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Client {@code Idempotency-Key} on POST: the first request's result is stored and replayed for
+ * retries with the same key, so a retried call is charged once. Reusing a key for a different
+ * request, or while the first is still running, is a 409. Results that invite a retry (5xx, 402,
+ * 429) are not kept.
+ */
+public final class Idempotency {
+
+    private static final int MAX_STORED = 4 * 1024 * 1024;
+
+    private final Sql sql;
+    private final Clock clock;
+    private final Duration retention;
+
+    public Idempotency(Sql sql, Clock clock, Duration retention) {
+        this.sql = sql;
+        this.clock = clock;
+        this.retention = retention;
+    }
+
+    /**
+     * Starts a keyed request: returns the exchange to serve it on (capturing its result), or
+     * null after replaying a stored result on {@code exchange}.
+     */
+    public Exchange begin(Exchange exchange, long accountId, String key) {
+        if (key.isBlank() || key.length() > 255) {
+            throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+        }
+        String hash = hash(exchange);
+        try {
+            sql.update("INSERT INTO idempotency_record (account_id, idem_key, request_hash, state, created_at) VALUES (?, ?, ?, 'running', ?)",
+                    accountId, key, hash, clock.millis());
+            return new Capturing(exchange, accountId, key);
+        } catch (RuntimeException e) {
+            if (!Sql.isUniqueViolation(e)) {
+                throw e;
+            }
+        }
+        record Stored(String hash, String state, Integer status, String contentType, String body) {
+        }
+        Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM idempotency_record WHERE account_id = ? AND idem_key = ?",
+                rs -> new Stored(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4), rs.getString(5)),
+                accountId, key).orElseThrow(() -> new ApiException(409, "idempotency_conflict",
+                "a request with this Idempotency-Key just finished; retry", "Idempotency-Key", null));
+        if (!s.hash().equals(hash)) {
+            throw new ApiException(409, "idempotency_conflict",
+                    "this Idempotency-Key was used for a different request", "Idempotency-Key", null);
+        }
+        if (!"done".equals(s.state())) {
+            throw new ApiException(409, "idempotency_conflict",
+                    "a request with this Idempotency-Key is still in progress", "Idempotency-Key", Map.of("Retry-After", "1"));
+        }
+        exchange.respond(new Response(s.status(), s.contentType(), s.body().getBytes(StandardCharsets.UTF_8),
+                Map.of("Idempotent-Replayed", "true")));
+        return null;
+    }
+
+    /** Forgets keys older than the retention. */
+    public int sweep() {
+        return sql.update("DELETE FROM idempotency_record WHERE created_at < ?", clock.millis() - retention.toMillis());
+    }
+
+    private void finish(long accountId, String key, int status, String contentType, byte[] body) {
+        boolean keep = status < 500 && status != 402 && status != 429 && status != 409 && body.length <= MAX_STORED;
+        if (keep) {
+            sql.update("UPDATE idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
+                    status, contentType, new String(body, StandardCharsets.UTF_8), accountId, key);
+        } else {
+            sql.update("DELETE FROM idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
+        }
+    }
+
+    private static String hash(Exchange exchange) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((exchange.method() + " " + exchange.path() + "\n").getBytes(StandardCharsets.UTF_8));
+            md.update(exchange.body());
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Passes everything through and records the result when the exchange ends. */
+    private final class Capturing implements Exchange {
+        private final Exchange inner;
+        private final long accountId;
+        private final String key;
+
+        Capturing(Exchange inner, long accountId, String key) {
+            this.inner = inner;
+            this.accountId = accountId;
+            this.key = key;
+        }
+
+        @Override
+        public String method() {
+            return inner.method();
+        }
+
+        @Override
+        public String path() {
+            return inner.path();
+        }
+
+        @Override
+        public String query(String name) {
+            return inner.query(name);
+        }
+
+        @Override
+        public String header(String name) {
+            return inner.header(name);
+        }
+
+        @Override
+        public String remoteAddress() {
+            return inner.remoteAddress();
+        }
+
+        @Override
+        public byte[] body() {
+            return inner.body();
+        }
+
+        @Override
+        public boolean bodyTooLarge() {
+            return inner.bodyTooLarge();
+        }
+
+        @Override
+        public void respond(Response response) {
+            try {
+                finish(accountId, key, response.status(), response.contentType(), response.body());
+            } finally {
+                inner.respond(response);
+            }
+        }
+
+        @Override
+        public EventStream openEventStream() {
+            EventStream stream = inner.openEventStream();
+            ByteArrayOutputStream copy = new ByteArrayOutputStream();
+            return new EventStream() {
+                private boolean closed;
+
+                @Override
+                public boolean send(byte[] bytes) {
+                    if (bytes.length == 0 || bytes[0] != ':') {
+                        copy.write(bytes, 0, bytes.length);
+                    }
+                    return stream.send(bytes);
+                }
+
+                @Override
+                public void close() {
+                    if (!closed) {
+                        closed = true;
+                        finish(accountId, key, 200, "text/event-stream", copy.toByteArray());
+                    }
+                    stream.close();
+                }
+
+                @Override
+                public void onClientGone(Runnable action) {
+                    stream.onClientGone(action);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package app.apimodels.core.ledger;
+
+import app.apimodels.core.accounts.Account;
+import app.apimodels.core.calllog.CallRecord;
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.web.ApiException;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The money: double-entry transfers between ledger accounts, two-phase holds for calls in flight,
+ * idempotent admin grants. Holds and settlements go through the group-commit {@link LedgerWriter};
+ * grants and reads are direct.
+ */
+public final class Ledger implements AutoCloseable {
+
+    private final Sql sql;
+    private final Clock clock;
+    private final Duration holdTtl;
+    private final long revenueId;
+    private final long grantsId;
+    private final LedgerWriter writer;
+
+    /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
+    public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
+        this.sql = sql;
+        this.clock = clock;
+        this.holdTtl = holdTtl;
+        this.revenueId = systemAccount("revenue");
+        this.grantsId = systemAccount("grants");
+        this.writer = new LedgerWriter(sql, clock, maxBatch, revenueId, callbacks);
+    }
+
+    private long systemAccount(String kind) {
+        return sql.one("SELECT id FROM ledger_account WHERE owner_id IS NULL AND kind = ?", rs -> rs.getLong(1), kind)
+                .orElseThrow(() -> new IllegalStateException("system ledger account missing: " + kind));
+    }
+
+    /**
+     * Reserves {@code amount} for a call by {@code key}. Completes with the hold, or fails with
+     * {@link InsufficientCreditsException} if the wallet (or the key's spend limit) cannot cover it.
+     */
+    public CompletableFuture<Hold> hold(ApiKey key, long amount) {
+        Hold hold = new Hold(amount == 0 ? null : UUID.randomUUID().toString(), key.accountId(), key.id(),
+                key.walletId(), key.holdId(), amount, key.spendLimit() != null);
+        if (hold.isFree()) {
+            return CompletableFuture.completedFuture(hold);
+        }
+        CompletableFuture<Hold> f = new CompletableFuture<>();
+        writer.submit(new Op.Reserve(hold, clock.millis() + holdTtl.toMillis(), f));
+        return f;
+    }
+
+    /**
+     * Ends a hold with the call's actual cost and logs the call. With {@code capAtHold} the charge
+     * never exceeds the hold (a stream cut by the client); otherwise any excess is taken from the
+     * wallet as far as it goes and the rest is logged as uncollected.
+     */
+    public CompletableFuture<Void> settle(Hold hold, long cost, boolean capAtHold, CallRecord record) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        writer.submit(new Op.End(hold, cost, capAtHold, false, record, f));
+        return f;
+    }
+
+    /** Ends a hold without charging (the call failed) and logs the call. */
+    public CompletableFuture<Void> release(Hold hold, CallRecord record) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        writer.submit(new Op.End(hold, 0, true, true, record, f));
+        return f;
+    }
+
+    /** Logs a call that never held money (refused before the hold). */
+    public CompletableFuture<Void> log(CallRecord record) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        writer.submit(new Op.Log(record, f));
+        return f;
+    }
+
+    /** Completes once everything submitted before is committed (read-your-writes for balances). */
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        writer.submit(new Op.Barrier(f));
+        return f;
+    }
+
+    /** Voids holds past their expiry (their call crashed or hung); returns how many were queued. */
+    public int sweepExpired(int limit) {
+        List<Hold> expired = sql.list("""
+                SELECT h.id, h.account_id, h.key_id, h.amount, w.id AS wallet_id, ha.id AS hold_acct,
+                       k.spend_limit
+                FROM hold h
+                JOIN ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
+                JOIN ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
+                LEFT JOIN api_key k ON k.id = h.key_id
+                WHERE h.state = 'pending' AND h.expires_at < ?
+                ORDER BY h.expires_at
+                LIMIT ?""", rs -> new Hold(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"),
+                rs.getLong("wallet_id"), rs.getLong("hold_acct"), rs.getLong("amount"),
+                Sql.nullableLong(rs, "spend_limit") != null), clock.millis(), limit);
+        for (Hold h : expired) {
+            writer.submit(new Op.End(h, 0, true, true, null, new CompletableFuture<>()));
+        }
+        return expired.size();
+    }
+
+    /**
+     * Credits a wallet from the grants account. Idempotent: the same {@code idempotencyKey} for
+     * the same account returns the first transfer; with another amount it is a 409.
+     */
+    public Transfer grant(Account account, long amount, String reason, String idempotencyKey) {
+        if (amount <= 0) {
+            throw ApiException.badRequest("amount_micros", "amount_micros must be a positive whole number");
+        }
+        if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 80) {
+            throw ApiException.badRequest("idempotency_key", "idempotency_key is required (1 to 80 characters)");
+        }
+        String id = "grant:" + account.id() + ":" + idempotencyKey;
+        try {
+            return sql.tx(c -> {
+                long now = clock.millis();
+                Sql.update(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'grant', NULL, ?, ?)",
+                        id, grantsId, account.walletId(), amount, reason, now);
+                // Lower id first, like the writer, so the two cannot deadlock.
+                Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ?", amount, grantsId);
+                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
+                return new Transfer(id, grantsId, account.walletId(), amount, "grant", null, reason, now);
+            });
+        } catch (RuntimeException e) {
+            if (!Sql.isUniqueViolation(e)) {
+                throw e;
+            }
+            Transfer first = sql.one("SELECT * FROM transfer WHERE id = ?", Ledger::transfer, id).orElseThrow(() -> e);
+            if (first.amount() != amount) {
+                throw new ApiException(409, "idempotency_conflict",
+                        "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key", null);
+            }
+            return first;
+        }
+    }
+
+    public Balance balance(Account account) {
+        return sql.tx(c -> balance(c, account));
+    }
+
+    private static Balance balance(Connection c, Account account) throws SQLException {
+        long wallet = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), account.walletId()).orElse(0L);
+        long held = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), account.holdId()).orElse(0L);
+        return new Balance(wallet, held);
+    }
+
+    /**
+     * Movements that changed what the user can spend: grants, charges and the post of each hold,
+     * newest first. Holds and releases of calls in flight are not listed (they net to the charge).
+     */
+    public List<Transfer> history(Account account, int limit, Long beforeMillis) {
+        return sql.list("""
+                SELECT * FROM transfer
+                WHERE ((credit_id = ? AND kind = 'grant') OR (debit_id = ? AND kind = 'charge') OR (debit_id = ? AND kind = 'post'))
+                  AND created_at < ?
+                ORDER BY created_at DESC, id DESC
+                LIMIT ?""", Ledger::transfer, account.walletId(), account.walletId(), account.holdId(),
+                beforeMillis == null ? Long.MAX_VALUE : beforeMillis, limit);
+    }
+
+    static Transfer transfer(ResultSet rs) throws SQLException {
+        return new Transfer(rs.getString("id"), rs.getLong("debit_id"), rs.getLong("credit_id"), rs.getLong("amount"),
+                rs.getString("kind"), rs.getString("hold_id"), rs.getString("reason"), rs.getLong("created_at"));
+    }
+
+    /** Commits everything queued, then stops the writer. */
+    @Override
+    public void close() {
+        writer.close();
+    }
+}

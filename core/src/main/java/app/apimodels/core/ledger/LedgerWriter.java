@@ -1,0 +1,345 @@
+package app.apimodels.core.ledger;
+
+import app.apimodels.core.calllog.CallRecord;
+import app.apimodels.core.db.Sql;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Group commit for the ledger: one thread drains everything queued (holds, settlements, voids,
+ * call-log rows) into one transaction, so concurrent calls share a commit instead of each paying
+ * for its own — the difference between hundreds and thousands of calls per second on one busy
+ * wallet (see PERF-NOTES.md). Batches grow by themselves with load: while one commits, the next
+ * accumulates.
+ *
+ * <p>Every wallet change is one conditional UPDATE ({@code … WHERE balance + delta >= 0}), so the
+ * balance check and the debit are one atomic statement; if a batch's combined debit does not fit,
+ * its holds are tried one by one in arrival order. Ledger rows are locked in ascending id order
+ * (a user's wallet before their hold account) so writers on several nodes cannot deadlock on them.
+ */
+final class LedgerWriter implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(LedgerWriter.class.getName());
+
+    private final Sql sql;
+    private final Clock clock;
+    private final int maxBatch;
+    private final long revenueId;
+    private final java.util.concurrent.Executor callbacks;
+    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** {@code callbacks} runs what waits on each op, so that work never delays the next commit. */
+    LedgerWriter(Sql sql, Clock clock, int maxBatch, long revenueId, java.util.concurrent.Executor callbacks) {
+        this.sql = sql;
+        this.callbacks = callbacks;
+        this.clock = clock;
+        this.maxBatch = maxBatch;
+        this.revenueId = revenueId;
+        this.thread = new Thread(this::loop, "apimodels-ledger-writer");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    void submit(Op op) {
+        if (!running) {
+            op.future().completeExceptionally(new IllegalStateException("ledger is shut down"));
+            return;
+        }
+        queue.add(op);
+    }
+
+    private void loop() {
+        List<Op> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                process(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "ledger writer failed a batch", e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Commits a batch; if it fails as a whole, each op is retried alone so one bad op cannot sink others. */
+    private void process(List<Op> batch) {
+        try {
+            List<Runnable> completions = sql.tx(c -> apply(c, batch));
+            completions.forEach(callbacks::execute);
+        } catch (RuntimeException whole) {
+            if (batch.size() == 1) {
+                fail(batch.get(0), whole);
+                return;
+            }
+            for (Op op : batch) {
+                try {
+                    sql.tx(c -> apply(c, List.of(op))).forEach(callbacks::execute);
+                } catch (RuntimeException single) {
+                    fail(op, single);
+                }
+            }
+        }
+    }
+
+    private void fail(Op op, RuntimeException e) {
+        if (op instanceof Op.End || op instanceof Op.Log) {
+            // A lost settlement or log row is money or history lost: keep retrying while running.
+            if (running && transientFailure(e)) {
+                LOG.log(System.Logger.Level.WARNING, "ledger write failed, will retry: " + e.getMessage());
+                queue.add(op);
+                pause();
+                return;
+            }
+            LOG.log(System.Logger.Level.ERROR, "ledger write dropped after failure: " + op, e);
+        }
+        callbacks.execute(() -> op.future().completeExceptionally(e));
+    }
+
+    private static boolean transientFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("40") || s.getSQLState().startsWith("57"))) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200); // back off from a database that is down; this is the writer's own thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Per wallet: what this batch credits unconditionally, the holds it asks for, charges beyond holds. */
+    private static final class Movement {
+        long credit;
+        long extra; // charges beyond a hold, taken as far as the wallet goes
+        final List<Op.Reserve> reserves = new ArrayList<>();
+    }
+
+    private List<Runnable> apply(Connection c, List<Op> batch) throws SQLException {
+        long now = clock.millis();
+        List<Object[]> transfers = new ArrayList<>();
+        TreeMap<Long, Movement> wallets = new TreeMap<>();
+        TreeMap<Long, Long> holdAccounts = new TreeMap<>();
+        long revenue = 0;
+
+        // 1. End holds exactly once: only the UPDATE that finds the hold pending may move its money.
+        List<Op.End> ends = new ArrayList<>();
+        List<Object[]> endRows = new ArrayList<>();
+        for (Op op : batch) {
+            if (op instanceof Op.End e && !e.hold().isFree()) {
+                ends.add(e);
+                endRows.add(new Object[] {e.voided() ? "voided" : "posted", posted(e), now, e.hold().id()});
+            } else if (op instanceof Op.Reserve r) {
+                wallets.computeIfAbsent(r.hold().walletId(), k -> new Movement()).reserves.add(r);
+            }
+        }
+        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'", endRows);
+        Map<Op.End, Long> extraAsked = new HashMap<>();
+        Set<Op.End> endedHere = new HashSet<>();
+        for (int i = 0; i < ends.size(); i++) {
+            Op.End e = ends.get(i);
+            Hold h = e.hold();
+            if (ended[i] == 1) {
+                endedHere.add(e);
+                long posted = posted(e);
+                long released = h.amount() - posted;
+                holdAccounts.merge(h.holdAccountId(), -h.amount(), Long::sum);
+                revenue += posted;
+                if (posted > 0) {
+                    transfers.add(transfer("post:" + h.id(), h.holdAccountId(), revenueId, posted, "post", h.id(), now));
+                }
+                if (released > 0) {
+                    String kind = e.voided() ? "void" : "release";
+                    transfers.add(transfer(kind + ":" + h.id(), h.holdAccountId(), h.walletId(), released, kind, h.id(), now));
+                    wallets.computeIfAbsent(h.walletId(), k -> new Movement()).credit += released;
+                }
+                if (!e.voided() && !e.capAtHold() && e.cost() > posted) {
+                    extraAsked.put(e, e.cost() - posted);
+                }
+            } else if (!e.voided() && e.cost() > 0) {
+                // The hold ended already (expired and swept): charge from the wallet as far as it goes.
+                extraAsked.put(e, e.capAtHold() ? Math.min(e.cost(), h.amount()) : e.cost());
+            }
+        }
+        extraAsked.forEach((e, amount) -> wallets.computeIfAbsent(e.hold().walletId(), k -> new Movement()).extra += amount);
+
+        // 2. Wallets in id order: releases and holds as one conditional statement each; holds one by
+        //    one only when the batch's sum does not fit; then any charge beyond a hold.
+        Map<Long, Long> extraLeft = new HashMap<>();
+        Set<Op.Reserve> accepted = new HashSet<>();
+        for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
+            long wallet = entry.getKey();
+            Movement m = entry.getValue();
+            long delta = m.credit - m.reserves.stream().mapToLong(r -> r.hold().amount()).sum();
+            if (delta == 0 || Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0",
+                    delta, wallet, delta) == 1) {
+                accepted.addAll(m.reserves);
+            } else {
+                if (m.credit != 0) {
+                    Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
+                }
+                for (Op.Reserve r : m.reserves) {
+                    long a = r.hold().amount();
+                    if (Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
+                        accepted.add(r);
+                    }
+                }
+            }
+            if (m.extra > 0) {
+                long balance = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
+                        .orElse(0L);
+                long take = Math.min(balance, m.extra);
+                if (take > 0) {
+                    Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ?", take, wallet);
+                    revenue += take;
+                }
+                extraLeft.put(wallet, take);
+            }
+        }
+
+        // 3. What each ended call collected; call-log rows; key spend follows the real charge.
+        List<Object[]> logs = new ArrayList<>();
+        TreeMap<Long, Long> keySpent = new TreeMap<>();
+        for (Op op : batch) {
+            if (op instanceof Op.End e) {
+                Hold h = e.hold();
+                long got = Math.min(extraAsked.getOrDefault(e, 0L), extraLeft.getOrDefault(h.walletId(), 0L));
+                if (got > 0) {
+                    extraLeft.merge(h.walletId(), -got, Long::sum);
+                    transfers.add(transfer("charge:" + h.id(), h.walletId(), revenueId, got, "charge", h.id(), now));
+                }
+                long collected = (endedHere.contains(e) ? posted(e) : 0) + got;
+                if (h.keyLimited() && !h.isFree()) {
+                    // The reserve counted the whole hold against the key; count what was collected instead.
+                    long change = endedHere.contains(e) ? collected - h.amount() : collected;
+                    keySpent.merge(h.keyId(), change, Long::sum);
+                }
+                if (e.record() != null) {
+                    logs.add(logRow(e.record(), h.id(), collected, e.voided() ? 0 : e.cost() - collected));
+                }
+            } else if (op instanceof Op.Log l) {
+                logs.add(logRow(l.record(), null, 0, 0));
+            }
+        }
+
+        // 4. Keys in id order: settled spend, then the spend limit of new holds (undone if over).
+        TreeMap<Long, List<Op.Reserve>> limited = new TreeMap<>();
+        for (Op.Reserve r : accepted) {
+            if (r.hold().keyLimited()) {
+                limited.computeIfAbsent(r.hold().keyId(), k -> new ArrayList<>()).add(r);
+                keySpent.putIfAbsent(r.hold().keyId(), 0L);
+            }
+        }
+        Set<Op.Reserve> overLimit = new HashSet<>();
+        for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
+            if (k.getValue() != 0) {
+                Sql.update(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", k.getValue(), k.getKey());
+            }
+            for (Op.Reserve r : limited.getOrDefault(k.getKey(), List.of())) {
+                long a = r.hold().amount();
+                if (Sql.update(c, "UPDATE api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
+                    Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", a, r.hold().walletId());
+                    overLimit.add(r);
+                }
+            }
+        }
+        accepted.removeAll(overLimit);
+
+        // 5. Hold accounts, then revenue: they mirror the movements decided above.
+        List<Object[]> newHolds = new ArrayList<>();
+        for (Op op : batch) {
+            if (op instanceof Op.Reserve r && accepted.contains(r)) {
+                Hold h = r.hold();
+                holdAccounts.merge(h.holdAccountId(), h.amount(), Long::sum);
+                transfers.add(transfer("hold:" + h.id(), h.walletId(), h.holdAccountId(), h.amount(), "hold", h.id(), now));
+                newHolds.add(new Object[] {h.id(), h.accountId(), h.keyId(), h.amount(), now, r.expiresAt()});
+            }
+        }
+        for (Map.Entry<Long, Long> e : holdAccounts.entrySet()) {
+            if (e.getValue() != 0) {
+                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", e.getValue(), e.getKey());
+            }
+        }
+        if (revenue != 0) {
+            Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", revenue, revenueId);
+        }
+        Sql.batch(c, "INSERT INTO hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
+        Sql.batch(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
+        Sql.batch(c, """
+                INSERT INTO call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
+                  started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
+                  uncollected_micros, hold_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
+
+        List<Runnable> completions = new ArrayList<>(batch.size());
+        for (Op op : batch) {
+            if (op instanceof Op.Reserve r) {
+                if (accepted.contains(r)) {
+                    completions.add(() -> r.future().complete(r.hold()));
+                } else {
+                    boolean limit = overLimit.contains(r);
+                    completions.add(() -> r.future().completeExceptionally(new InsufficientCreditsException(limit)));
+                }
+            } else {
+                completions.add(() -> op.future().complete(null));
+            }
+        }
+        return completions;
+    }
+
+    private static long posted(Op.End e) {
+        return e.voided() ? 0 : Math.min(e.cost(), e.hold().amount());
+    }
+
+    private static Object[] transfer(String id, long debit, long credit, long amount, String kind, String holdId, long now) {
+        return new Object[] {id, debit, credit, amount, kind, holdId, null, now};
+    }
+
+    private static Object[] logRow(CallRecord r, String holdId, long collected, long uncollected) {
+        return new Object[] {r.id(), r.accountId(), r.keyId(), r.endpoint(), r.model(), r.provider(), r.upstreamModel(),
+                r.stream(), r.status(), r.error(), r.startedAt(), r.latencyMs(), r.attempts(), r.usage().inputTokens(),
+                r.usage().cachedInputTokens(), r.usage().outputTokens(), r.estimated(), collected, Math.max(0, uncollected), holdId};
+    }
+
+    /** Stops taking work, commits everything queued, then ends the thread. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package app.apimodels.core.relay;
+
+import app.apimodels.core.web.ApiException;
+
+import java.util.List;
+import java.util.Map;
+
+/** Checks the fields the gateway itself relies on; everything else is the upstream's to judge. */
+final class ChatValidation {
+
+    private ChatValidation() {
+    }
+
+    static String model(Map<String, Object> p) {
+        Object model = p.get("model");
+        if (model == null) {
+            throw ApiException.badRequest("model", "you must provide a model parameter");
+        }
+        if (!(model instanceof String s) || s.isBlank()) {
+            throw ApiException.badRequest("model", "model must be a non-empty string");
+        }
+        return s;
+    }
+
+    static boolean stream(Map<String, Object> p) {
+        Object v = p.get("stream");
+        if (v == null) {
+            return false;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw ApiException.badRequest("stream", "stream must be a boolean");
+    }
+
+    static List<?> messages(Map<String, Object> p) {
+        Object v = p.get("messages");
+        if (v == null) {
+            throw ApiException.badRequest("messages", "messages is required");
+        }
+        if (!(v instanceof List<?> list) || list.isEmpty()) {
+            throw ApiException.badRequest("messages", "messages must be a non-empty array");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?> m)) {
+                throw ApiException.badRequest("messages[" + i + "]", "messages[" + i + "] must be an object");
+            }
+            if (!(m.get("role") instanceof String)) {
+                throw ApiException.badRequest("messages[" + i + "].role", "messages[" + i + "].role must be a string");
+            }
+            Object content = m.get("content");
+            if (content != null && !(content instanceof String) && !(content instanceof List)) {
+                throw ApiException.badRequest("messages[" + i + "].content",
+                        "messages[" + i + "].content must be a string or an array of content parts");
+            }
+        }
+        return list;
+    }
+
+    /** {@code max_completion_tokens} or {@code max_tokens}, or null if neither is given. */
+    static Long maxTokens(Map<String, Object> p) {
+        Long a = positive(p, "max_completion_tokens");
+        Long b = positive(p, "max_tokens");
+        return a != null ? a : b;
+    }
+
+    static long choices(Map<String, Object> p) {
+        Long n = positive(p, "n");
+        if (n != null && n > 128) {
+            throw ApiException.badRequest("n", "n must be at most 128");
+        }
+        return n == null ? 1 : n;
+    }
+
+    static Object embeddingInput(Map<String, Object> p) {
+        Object v = p.get("input");
+        if (v == null) {
+            throw ApiException.badRequest("input", "input is required");
+        }
+        if (v instanceof String || (v instanceof List<?> l && !l.isEmpty())) {
+            return v;
+        }
+        throw ApiException.badRequest("input", "input must be a string or a non-empty array");
+    }
+
+    private static Long positive(Map<String, Object> p, String field) {
+        Object v = p.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Long l && l >= 1) {
+            return l;
+        }
+        throw ApiException.badRequest(field, field + " must be a positive integer");
+    }
+}

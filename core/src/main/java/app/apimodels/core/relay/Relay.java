@@ -1,0 +1,325 @@
+package app.apimodels.core.relay;
+
+import app.apimodels.core.calllog.CallRecord;
+import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.catalog.ModelKind;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.ledger.Hold;
+import app.apimodels.core.ledger.InsufficientCreditsException;
+import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.metrics.Metrics;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.ErrorRenderer;
+import app.apimodels.core.web.Exchange;
+import app.apimodels.core.web.Json;
+import app.apimodels.core.web.Request;
+import app.apimodels.core.web.Response;
+import app.apimodels.spi.provider.Operation;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.ProviderRequest;
+import app.apimodels.spi.provider.ProviderResult;
+import app.apimodels.spi.provider.Usage;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * Forwards OpenAI-compatible calls: checks the request, holds the worst case, tries the model's
+ * routes in order (the next one on connect errors, timeouts before the first byte, 429 and 5xx —
+ * never once bytes reached the client), answers, then settles what was used and logs the call
+ * off the client's path.
+ */
+public final class Relay {
+
+    /** What an endpoint is: its log name, operation and the kind of model it serves. */
+    enum Endpoint {
+        CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT),
+        EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING);
+
+        final String logName;
+        final Operation operation;
+        final ModelKind kind;
+
+        Endpoint(String logName, Operation operation, ModelKind kind) {
+            this.logName = logName;
+            this.operation = operation;
+            this.kind = kind;
+        }
+    }
+
+    private final Supplier<Catalog> catalog;
+    private final Metrics metrics;
+    private final Ledger ledger;
+    private final TokenCounter tokens;
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final InFlight inFlight;
+    private final long defaultMaxTokens;
+    private final Duration keepAlive;
+
+    public Relay(Supplier<Catalog> catalog, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
+                 InFlight inFlight, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
+        this.metrics = metrics;
+        this.catalog = catalog;
+        this.ledger = ledger;
+        this.tokens = tokens;
+        this.timer = timer;
+        this.clock = clock;
+        this.inFlight = inFlight;
+        this.defaultMaxTokens = defaultMaxTokens;
+        this.keepAlive = keepAlive;
+    }
+
+    public void chat(Request request) {
+        start(request, Endpoint.CHAT);
+    }
+
+    public void embeddings(Request request) {
+        start(request, Endpoint.EMBEDDINGS);
+    }
+
+    /** The parts of a call every step needs. */
+    final class Call {
+        final String id = "req_" + UUID.randomUUID().toString().replace("-", "");
+        final Exchange exchange;
+        final ApiKey key;
+        final Endpoint endpoint;
+        final Map<String, Object> payload;
+        final Catalog.Model model;
+        final boolean stream;
+        final long startedAt = clock.millis();
+        final long startedNanos = System.nanoTime();
+        Hold hold;
+        Catalog.Target target;
+        int attempts;
+
+        Call(Exchange exchange, ApiKey key, Endpoint endpoint, Map<String, Object> payload, Catalog.Model model, boolean stream) {
+            this.exchange = exchange;
+            this.key = key;
+            this.endpoint = endpoint;
+            this.payload = payload;
+            this.model = model;
+            this.stream = stream;
+        }
+
+        ProviderRequest requestFor(Catalog.Target t) {
+            return new ProviderRequest(endpoint.operation, t.route().upstreamModel(), deepCopy(payload), stream);
+        }
+
+        long cost(Usage usage) {
+            return model.spec().price().cost(usage, model.markupBasisPoints());
+        }
+
+        /** Counted usage, for when the upstream reports none. */
+        Usage estimate(String completionText) {
+            Object prompt = endpoint == Endpoint.CHAT ? payload.get("messages") : payload.get("input");
+            return Usage.tokens(tokens.countPrompt(prompt), 0, tokens.count(completionText));
+        }
+
+        CallRecord record(int status, String error, Usage usage, boolean estimated, long cost) {
+            return new CallRecord(id, key.accountId(), key.id(), endpoint.logName, model.id(),
+                    target == null ? null : target.provider().id(), target == null ? null : target.route().upstreamModel(),
+                    stream, status, error, startedAt, (int) ((System.nanoTime() - startedNanos) / 1_000_000), attempts,
+                    usage, estimated, cost);
+        }
+
+        void fail(ApiException e) {
+            exchange.respond(ErrorRenderer.render(exchange.path(), e).withHeader("x-request-id", id));
+        }
+    }
+
+    private void start(Request request, Endpoint endpoint) {
+        Exchange exchange = request.exchange();
+        ApiKey key = request.caller().key();
+        Map<String, Object> payload = request.jsonBody();
+        String modelName = ChatValidation.model(payload);
+        boolean stream = endpoint == Endpoint.CHAT && ChatValidation.stream(payload);
+        long worstInput;
+        long worstOutput;
+        if (endpoint == Endpoint.CHAT) {
+            worstInput = TokenCounter.promptUpperBound(ChatValidation.messages(payload));
+            long n = ChatValidation.choices(payload);
+            Long max = ChatValidation.maxTokens(payload);
+            worstOutput = n * (max != null ? max : 0);
+        } else {
+            worstInput = TokenCounter.promptUpperBound(ChatValidation.embeddingInput(payload));
+            worstOutput = 0;
+        }
+        Catalog.Model model = catalog.get().model(modelName).orElseThrow(() -> new ApiException(404, "model_not_found",
+                "The model '" + modelName + "' does not exist", "model", null));
+        if (model.spec().kind() != endpoint.kind) {
+            throw ApiException.badRequest("model", "'" + modelName + "' is a " + model.spec().kind().wireName()
+                    + " model and cannot be used with /v1/" + endpoint.logName.replace('.', '/'));
+        }
+        if (!key.allows(modelName)) {
+            throw new ApiException(403, "model_not_allowed", "this API key may not use the model '" + modelName + "'", "model", null);
+        }
+        if (endpoint == Endpoint.CHAT && worstOutput == 0) {
+            long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
+            worstOutput = ChatValidation.choices(payload) * cap;
+        }
+        Call call = new Call(exchange, key, endpoint, payload, model, stream);
+        long holdAmount = call.cost(Usage.tokens(worstInput, 0, worstOutput));
+        Runnable[] cut = new Runnable[1];
+        StreamRelay[] streamRelay = new StreamRelay[1];
+        cut[0] = () -> {
+            if (streamRelay[0] != null) {
+                streamRelay[0].cut();
+            }
+        };
+        if (!inFlight.enter(cut[0])) {
+            throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
+        }
+        ledger.hold(key, holdAmount).whenComplete((hold, err) -> {
+            try {
+                if (err != null) {
+                    Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+                    ApiException e = cause instanceof InsufficientCreditsException ice
+                            ? new ApiException(402, "insufficient_credits", ice.getMessage()
+                            + (ice.keyLimit() ? "" : "; this request may cost up to " + holdAmount + " micro-credits"), null, null)
+                            : new ApiException(503, "unavailable", "the ledger is unavailable; retry shortly", null, Map.of("Retry-After", "1"));
+                    log(call.record(e.status(), e.getMessage(), Usage.NONE, false, 0));
+                    call.fail(e);
+                    inFlight.exit(cut[0]);
+                    return;
+                }
+                call.hold = hold;
+                List<Catalog.Target> order = Catalog.attemptOrder(model);
+                if (stream) {
+                    streamRelay[0] = new StreamRelay(this, call, order, () -> inFlight.exit(cut[0]));
+                    streamRelay[0].start();
+                } else {
+                    unary(call, order, 0, () -> inFlight.exit(cut[0]));
+                }
+            } catch (RuntimeException e) {
+                inFlight.exit(cut[0]);
+                throw e;
+            }
+        });
+    }
+
+    private void unary(Call call, List<Catalog.Target> order, int index, Runnable done) {
+        Catalog.Target target = order.get(index);
+        call.target = target;
+        call.attempts++;
+        java.util.concurrent.CompletableFuture<ProviderResult> future;
+        try {
+            future = target.client().call(call.requestFor(target));
+        } catch (RuntimeException e) {
+            future = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((result, err) -> {
+            if (err != null) {
+                ProviderException pe = providerFailure(err);
+                if (pe.kind().retryable() && index + 1 < order.size()) {
+                    unary(call, order, index + 1, done);
+                    return;
+                }
+                failed(call, pe);
+                done.run();
+                return;
+            }
+            Usage usage = result.usage();
+            boolean estimated = usage == null;
+            if (estimated) {
+                usage = call.estimate(completionText(result.body()));
+            }
+            long cost = call.cost(usage);
+            call.exchange.respond(new Response(200, result.contentType(), result.body(), Map.of("x-request-id", call.id)));
+            settle(call, cost, false, call.record(200, null, usage, estimated, cost));
+            done.run();
+        });
+    }
+
+    /** Answers the client for a call that failed upstream; the hold is released, nothing is charged. */
+    void failed(Call call, ProviderException pe) {
+        ApiException e = toApi(pe);
+        release(call, call.record(e.status(), e.getMessage(), Usage.NONE, false, 0));
+        call.fail(e);
+    }
+
+    void settle(Call call, long cost, boolean capAtHold, CallRecord record) {
+        metrics.call(record);
+        ledger.settle(call.hold, cost, capAtHold, record);
+    }
+
+    void release(Call call, CallRecord record) {
+        metrics.call(record);
+        ledger.release(call.hold, record);
+    }
+
+    private void log(CallRecord record) {
+        metrics.call(record);
+        ledger.log(record);
+    }
+
+    static ApiException toApi(ProviderException pe) {
+        return switch (pe.kind()) {
+            case INVALID_REQUEST -> new ApiException(400, "invalid_request", "upstream rejected the request: " + pe.getMessage(), pe.param(), null);
+            case RATE_LIMITED -> new ApiException(429, "upstream_rate_limited", "every upstream for this model is rate limited; retry shortly", null, Map.of("Retry-After", "1"));
+            case TIMEOUT -> new ApiException(504, "upstream_timeout", "the upstream did not answer in time", null, null);
+            default -> new ApiException(502, "upstream_error", "the upstream failed: " + pe.getMessage(), null, null);
+        };
+    }
+
+    static ProviderException providerFailure(Throwable err) {
+        Throwable t = err;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ProviderException pe) {
+            return pe;
+        }
+        return new ProviderException(ProviderException.Kind.NETWORK, "provider failed unexpectedly", t);
+    }
+
+    /** The generated text of a non-streamed chat answer (only needed when usage is missing). */
+    private static String completionText(byte[] body) {
+        try {
+            Map<String, Object> json = Json.object(body);
+            StringBuilder text = new StringBuilder();
+            if (json.get("choices") instanceof List<?> choices) {
+                for (Object c : choices) {
+                    if (c instanceof Map<?, ?> choice && choice.get("message") instanceof Map<?, ?> message
+                            && message.get("content") instanceof String s) {
+                        text.append(s);
+                    }
+                }
+            }
+            return text.toString();
+        } catch (ApiException e) {
+            return "";
+        }
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    Duration keepAlive() {
+        return keepAlive;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T deepCopy(T value) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            m.forEach((k, v) -> copy.put((String) k, deepCopy(v)));
+            return (T) copy;
+        }
+        if (value instanceof List<?> l) {
+            List<Object> copy = new ArrayList<>(l.size());
+            l.forEach(v -> copy.add(deepCopy(v)));
+            return (T) copy;
+        }
+        return value;
+    }
+}

@@ -1,0 +1,209 @@
+package app.apimodels.core.relay;
+
+import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.EventStream;
+import app.apimodels.core.web.Json;
+import app.apimodels.spi.http.Cancellable;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.Usage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One streamed chat call. The event stream opens with the first chunk (or the first keep-alive
+ * comment, while the upstream thinks); until a chunk reached the client, a failing route may be
+ * replaced by the next one. Every path ends the call exactly once: completed (settle the reported
+ * or counted usage), failed upstream (release: nothing charged), or cut by the client or a
+ * shutdown (cancel upstream, settle what was used up to the cut, never more than the hold).
+ */
+final class StreamRelay {
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Relay relay;
+    private final Relay.Call call;
+    private final List<Catalog.Target> order;
+    private final Runnable onEnd;
+    private final StringBuilder text = new StringBuilder();
+    private EventStream events;
+    private boolean contentSent;
+    private boolean ended;
+    private int attempt = -1;
+    private Cancellable upstream;
+    private Usage usage;
+    private ScheduledFuture<?> keepAlive;
+
+    StreamRelay(Relay relay, Relay.Call call, List<Catalog.Target> order, Runnable onEnd) {
+        this.relay = relay;
+        this.call = call;
+        this.order = order;
+        this.onEnd = onEnd;
+    }
+
+    synchronized void start() {
+        long every = relay.keepAlive().toMillis();
+        if (every > 0) {
+            keepAlive = relay.timer().scheduleAtFixedRate(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
+        }
+        next();
+    }
+
+    private void next() {
+        attempt++;
+        Catalog.Target target = order.get(attempt);
+        call.target = target;
+        call.attempts++;
+        usage = null;
+        int mine = attempt;
+        try {
+            upstream = target.client().stream(call.requestFor(target), new Sink(mine));
+        } catch (RuntimeException e) {
+            onError(mine, Relay.providerFailure(e));
+        }
+    }
+
+    private final class Sink implements StreamSink {
+        private final int attemptNo;
+
+        Sink(int attemptNo) {
+            this.attemptNo = attemptNo;
+        }
+
+        @Override
+        public void onChunk(StreamChunk chunk) {
+            StreamRelay.this.onChunk(attemptNo, chunk);
+        }
+
+        @Override
+        public void onUsage(Usage u) {
+            synchronized (StreamRelay.this) {
+                if (attemptNo == attempt) {
+                    usage = u;
+                }
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            StreamRelay.this.onComplete(attemptNo);
+        }
+
+        @Override
+        public void onError(ProviderException error) {
+            StreamRelay.this.onError(attemptNo, error);
+        }
+    }
+
+    private synchronized void onChunk(int attemptNo, StreamChunk chunk) {
+        if (ended || attemptNo != attempt) {
+            return;
+        }
+        open();
+        contentSent = true;
+        text.append(chunk.text());
+        byte[] data = chunk.data();
+        byte[] frame = new byte[6 + data.length + 2];
+        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, frame, 0, 6);
+        System.arraycopy(data, 0, frame, 6, data.length);
+        frame[frame.length - 2] = '\n';
+        frame[frame.length - 1] = '\n';
+        if (!events.send(frame)) {
+            cut();
+        }
+    }
+
+    private synchronized void onComplete(int attemptNo) {
+        if (ended || attemptNo != attempt) {
+            return;
+        }
+        open();
+        events.send(DONE);
+        events.close();
+        boolean estimated = usage == null;
+        Usage used = estimated ? call.estimate(text.toString()) : usage;
+        long cost = call.cost(used);
+        end();
+        relay.settle(call, cost, false, call.record(200, null, used, estimated, cost));
+    }
+
+    private synchronized void onError(int attemptNo, ProviderException error) {
+        if (ended || attemptNo != attempt) {
+            return;
+        }
+        if (!contentSent && error.kind().retryable() && attempt + 1 < order.size()) {
+            next();
+            return;
+        }
+        end();
+        if (events == null) {
+            relay.failed(call, error);
+            return;
+        }
+        // Headers are out: report the failure in the stream, as OpenAI does, and charge nothing.
+        ApiException e = Relay.toApi(error);
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("message", e.getMessage());
+        err.put("type", "api_error");
+        err.put("code", e.code());
+        err.put("param", null);
+        byte[] json = Json.bytes(Map.of("error", err));
+        events.send(("data: " + new String(json, StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        events.close();
+        relay.release(call, call.record(e.status(), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
+    }
+
+    /** The client went away (or the engine is shutting down): stop upstream, charge up to the cut. */
+    synchronized void cut() {
+        if (ended) {
+            return;
+        }
+        end();
+        if (upstream != null) {
+            upstream.cancel();
+        }
+        if (events != null) {
+            events.close();
+        }
+        boolean estimated = usage == null;
+        Usage used = estimated ? call.estimate(text.toString()) : usage;
+        long cost = call.cost(used);
+        relay.settle(call, cost, true, call.record(499, "client closed the stream", used, estimated, cost));
+    }
+
+    private synchronized void keepAlive() {
+        if (ended || contentSent) {
+            if (keepAlive != null && contentSent) {
+                keepAlive.cancel(false);
+            }
+            return;
+        }
+        open();
+        if (!events.send(KEEP_ALIVE)) {
+            cut();
+        }
+    }
+
+    private void open() {
+        if (events == null) {
+            events = call.exchange.openEventStream();
+            events.onClientGone(this::cut);
+        }
+    }
+
+    private void end() {
+        ended = true;
+        if (keepAlive != null) {
+            keepAlive.cancel(false);
+        }
+        onEnd.run();
+    }
+}

@@ -1,0 +1,102 @@
+package app.apimodels.core.relay;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Token arithmetic for calls: a cheap upper bound for holds (never below the real count) and a
+ * real BPE count (o200k, JTokkit) for when an upstream reports no usage.
+ */
+public final class TokenCounter {
+
+    /** Allowance per image part: above what vision models charge for a high-detail image. */
+    static final long IMAGE_TOKENS = 2_000;
+    private static final int PER_MESSAGE = 4;
+
+    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
+    /**
+     * An upper bound on prompt tokens: a BPE token is at least one byte, so the UTF-8 size of the
+     * text bounds the count for any tokenizer, with a fixed allowance per image.
+     */
+    public static long promptUpperBound(Object messagesOrInput) {
+        return walk(messagesOrInput, true);
+    }
+
+    /** Counts prompt tokens the way OpenAI does for chat (text parts only, images at their allowance). */
+    public long countPrompt(Object messagesOrInput) {
+        if (messagesOrInput instanceof List<?> list) {
+            long n = 3;
+            for (Object m : list) {
+                n += m instanceof Map<?, ?> ? PER_MESSAGE : 0;
+                n += countValue(m);
+            }
+            return n;
+        }
+        return countValue(messagesOrInput);
+    }
+
+    public long count(String text) {
+        return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+
+    private long countValue(Object v) {
+        if (v instanceof String s) {
+            return count(s);
+        }
+        if (v instanceof Map<?, ?> m) {
+            if (isImage(m)) {
+                return IMAGE_TOKENS;
+            }
+            long n = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!"role".equals(e.getKey()) && !"type".equals(e.getKey())) {
+                    n += countValue(e.getValue());
+                }
+            }
+            return n;
+        }
+        if (v instanceof List<?> l) {
+            long n = 0;
+            for (Object o : l) {
+                n += o instanceof Number ? 1 : countValue(o);
+            }
+            return n;
+        }
+        return 0;
+    }
+
+    private static long walk(Object v, boolean top) {
+        if (v instanceof String s) {
+            return s.getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (v instanceof Map<?, ?> m) {
+            if (isImage(m)) {
+                return IMAGE_TOKENS;
+            }
+            long n = PER_MESSAGE;
+            for (Object o : m.values()) {
+                n += walk(o, false);
+            }
+            return n;
+        }
+        if (v instanceof List<?> l) {
+            long n = top ? 3 : 0;
+            for (Object o : l) {
+                n += o instanceof Number ? 1 : walk(o, false);
+            }
+            return n;
+        }
+        return 0;
+    }
+
+    private static boolean isImage(Map<?, ?> part) {
+        return "image_url".equals(part.get("type")) || "input_image".equals(part.get("type"))
+                || "input_audio".equals(part.get("type"));
+    }
+}

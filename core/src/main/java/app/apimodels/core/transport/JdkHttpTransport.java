@@ -1,0 +1,378 @@
+package app.apimodels.core.transport;
+
+import app.apimodels.spi.http.Cancellable;
+import app.apimodels.spi.http.HttpBodyHandler;
+import app.apimodels.spi.http.HttpRequestSpec;
+import app.apimodels.spi.http.HttpResponseData;
+import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.http.TransportException;
+import app.apimodels.spi.http.TransportOptions;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@link HttpTransport} on the JDK's {@link HttpClient}: no dependency, the default. One client
+ * per transport so connections are pooled and reused across calls.
+ */
+public final class JdkHttpTransport implements HttpTransport {
+
+    /**
+     * Headers the JDK client sets itself and refuses from callers ({@code IllegalArgumentException});
+     * a caller passing them along (e.g. copied from an incoming request) must not break the call.
+     */
+    private static final Set<String> MANAGED_HEADERS =
+            Set.of("host", "content-length", "connection", "expect", "upgrade", "transfer-encoding");
+
+    private final HttpClient client;
+    private final ExecutorService executor;
+    /** Deadlines of all exchanges: one thread, as the tasks only fail an exchange and return. */
+    private final ScheduledThreadPoolExecutor timer;
+
+    public JdkHttpTransport(TransportOptions options) {
+        executor = Executors.newCachedThreadPool(daemonThreads("apimodels-jdk-http"));
+        timer = new ScheduledThreadPoolExecutor(1, daemonThreads("apimodels-jdk-http-timer"));
+        // Deadlines are usually cancelled long before they fire; don't keep them queued.
+        timer.setRemoveOnCancelPolicy(true);
+        client = HttpClient.newBuilder()
+                // HTTP/2 would make every new plain-http connection start with an h2c upgrade
+                // request, which many self-hosted upstreams (uvicorn/vLLM, Ollama, proxies) answer
+                // badly or slowly; HTTPS upstreams gain little for one request per connection.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(options.connectTimeout())
+                // Never follow an upstream's redirect: the upstream URL is configured, and a
+                // redirect could point our credentials at another host.
+                .followRedirects(HttpClient.Redirect.NEVER)
+                // Our own pool so close() can stop its threads (JDK 17's client has no close()).
+                // options.maxConnectionsPerHost() has no JDK equivalent: the client opens as many
+                // connections as there are concurrent exchanges and keeps the idle ones.
+                .executor(executor)
+                .build();
+    }
+
+    @Override
+    public CompletableFuture<HttpResponseData> send(HttpRequestSpec spec) {
+        CompletableFuture<HttpResponseData> result = new CompletableFuture<>();
+        CompletableFuture<HttpResponse<byte[]>> exchange;
+        try {
+            exchange = client.sendAsync(request(spec), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new TransportException(TransportException.Kind.OTHER, e.getMessage(), e));
+            return result;
+        }
+        // The client's own request timeout stops at the response head; the spec limits the whole
+        // exchange, so a body that trickles in past the limit fails too.
+        ScheduledFuture<?> deadline = timer.schedule(() -> {
+            if (result.completeExceptionally(new TransportException(TransportException.Kind.TIMEOUT,
+                    "no complete response within " + spec.timeout(), null))) {
+                exchange.cancel(true);
+            }
+        }, spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        exchange.whenComplete((response, error) -> {
+            deadline.cancel(false);
+            if (error != null) {
+                result.completeExceptionally(map(error));
+            } else {
+                result.complete(new HttpResponseData(response.statusCode(), headers(response.headers()), response.body()));
+            }
+        });
+        // A caller giving up (cancelling our future) aborts the exchange.
+        result.whenComplete((response, error) -> {
+            if (result.isCancelled()) {
+                exchange.cancel(true);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public Cancellable stream(HttpRequestSpec spec, HttpBodyHandler handler) {
+        StreamExchange stream = new StreamExchange(spec, handler);
+        stream.start();
+        return stream::cancel;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        executor.shutdownNow();
+    }
+
+    private static HttpRequest request(HttpRequestSpec spec) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(spec.uri());
+        spec.headers().forEach((name, value) -> {
+            if (!MANAGED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                builder.header(name, value);
+            }
+        });
+        HttpRequest.BodyPublisher body = spec.body().length == 0
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(spec.body());
+        return builder.method(spec.method(), body).build();
+    }
+
+    private static Map<String, String> headers(HttpHeaders headers) {
+        Map<String, String> first = new HashMap<>();
+        headers.map().forEach((name, values) -> {
+            if (!values.isEmpty() && !name.startsWith(":")) {
+                first.putIfAbsent(name.toLowerCase(Locale.ROOT), values.get(0));
+            }
+        });
+        return first;
+    }
+
+    /** Classifies what the JDK client failed with. */
+    static TransportException map(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof TransportException transportException) {
+            return transportException;
+        }
+        TransportException.Kind kind;
+        if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException) {
+            kind = TransportException.Kind.CONNECT;
+        } else if (e instanceof HttpTimeoutException) {
+            kind = TransportException.Kind.TIMEOUT;
+        } else if (e instanceof IOException && isBrokenConnection(e)) {
+            kind = TransportException.Kind.RESET;
+        } else {
+            kind = TransportException.Kind.OTHER;
+        }
+        return new TransportException(kind, String.valueOf(e.getMessage()), e);
+    }
+
+    /** The JDK reports a dropped connection only through exception types and messages. */
+    private static boolean isBrokenConnection(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof EOFException || t instanceof ClosedChannelException) {
+                return true;
+            }
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (message.contains("reset") || message.contains("closed") || message.contains("broken pipe")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /**
+     * One streamed exchange. The JDK delivers head, pieces and the end in order, but deadlines
+     * fire on the timer thread and {@link #cancel()} comes from anywhere, so every call into the
+     * handler holds this object's lock and checks {@code finished}: the handler sees one call at
+     * a time and nothing after the end or after {@code cancel()} returns. Calls back into the JDK
+     * client ({@link #release()}) happen outside the lock so they cannot deadlock with its threads.
+     */
+    private final class StreamExchange implements HttpResponse.BodyHandler<Void>, HttpResponse.BodySubscriber<Void> {
+        private final HttpRequestSpec spec;
+        private final HttpBodyHandler handler;
+        private final long startedAt = System.nanoTime();
+        private final CompletableFuture<Void> body = new CompletableFuture<>();
+        private volatile long lastActivity;
+        private volatile CompletableFuture<HttpResponse<Void>> exchange;
+        private volatile Flow.Subscription subscription;
+        private volatile ScheduledFuture<?> deadline;
+        private boolean headReceived;
+        private boolean finished;
+
+        StreamExchange(HttpRequestSpec spec, HttpBodyHandler handler) {
+            this.spec = spec;
+            this.handler = handler;
+        }
+
+        void start() {
+            scheduleDeadline(spec.timeout().toNanos());
+            CompletableFuture<HttpResponse<Void>> sent;
+            try {
+                sent = client.sendAsync(request(spec), this);
+            } catch (RuntimeException e) {
+                fail(new TransportException(TransportException.Kind.OTHER, e.getMessage(), e));
+                return;
+            }
+            exchange = sent;
+            // Failures before the body (connect, head) surface here, later ones in onError too.
+            sent.whenComplete((response, error) -> {
+                if (error != null) {
+                    fail(map(error));
+                }
+            });
+            if (isFinished()) {
+                release(); // ended (e.g. cancelled from a callback) before the exchange was known
+            }
+        }
+
+        /** Replaces the pending deadline check, so there is never more than one. */
+        private synchronized void scheduleDeadline(long nanos) {
+            if (!finished) {
+                if (deadline != null) {
+                    deadline.cancel(false);
+                }
+                deadline = timer.schedule(this::checkDeadline, nanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /**
+         * Fails the exchange without a head within the timeout, or with a body silent for longer
+         * than the idle timeout; otherwise looks again when that could next pass. Re-checking a
+         * timestamp costs each piece one volatile write instead of a reschedule.
+         */
+        private void checkDeadline() {
+            boolean head = headReceived();
+            long left = head
+                    ? lastActivity + spec.idleTimeout().toNanos() - System.nanoTime()
+                    : startedAt + spec.timeout().toNanos() - System.nanoTime();
+            if (left > 0) {
+                scheduleDeadline(left);
+            } else {
+                fail(new TransportException(TransportException.Kind.TIMEOUT,
+                        head ? "no data for " + spec.idleTimeout() : "no response within " + spec.timeout(), null));
+            }
+        }
+
+        @Override
+        public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+            lastActivity = System.nanoTime();
+            synchronized (this) {
+                headReceived = true;
+                if (!finished) {
+                    handler.onHead(info.statusCode(), headers(info.headers()));
+                }
+            }
+            // From now on the idle timeout applies, which may be shorter than what is pending.
+            scheduleDeadline(spec.idleTimeout().toNanos());
+            return this;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            if (isFinished()) {
+                subscription.cancel();
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> pieces) {
+            lastActivity = System.nanoTime();
+            synchronized (this) {
+                for (ByteBuffer piece : pieces) {
+                    if (finished) {
+                        return;
+                    }
+                    handler.onData(piece);
+                }
+            }
+            // One list at a time: the next is read from the socket only once this one is handled.
+            if (!isFinished()) {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            fail(map(error));
+        }
+
+        @Override
+        public void onComplete() {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+                handler.onComplete();
+            }
+            release();
+        }
+
+        @Override
+        public CompletionStage<Void> getBody() {
+            return body;
+        }
+
+        void cancel() {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+            }
+            release();
+        }
+
+        private void fail(TransportException error) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+                handler.onError(error);
+            }
+            release();
+        }
+
+        private synchronized boolean isFinished() {
+            return finished;
+        }
+
+        private synchronized boolean headReceived() {
+            return headReceived;
+        }
+
+        /** Stops the deadline and the JDK exchange, closing its connection if it was still busy. */
+        private void release() {
+            body.complete(null);
+            ScheduledFuture<?> pending = deadline;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            Flow.Subscription current = subscription;
+            if (current != null) {
+                current.cancel();
+            }
+            CompletableFuture<HttpResponse<Void>> sent = exchange;
+            if (sent != null && !sent.isDone()) {
+                sent.cancel(true);
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package app.apimodels.core.web;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Renders errors in the shape each endpoint family promises (CONTRACT.md "Errors"):
+ * OpenAI's under {@code /v1}, apimodels.app's {@code {code,msg,data}} under the
+ * {@code /api/v1/…/generations} and uploads endpoints, RFC 9457 problem details elsewhere.
+ */
+public final class ErrorRenderer {
+
+    private ErrorRenderer() {
+    }
+
+    public static Response render(String path, ApiException e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        String type;
+        if (path.startsWith("/v1/")) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("message", e.getMessage());
+            error.put("type", openAiType(e.status()));
+            error.put("code", e.code());
+            error.put("param", e.param());
+            body.put("error", error);
+            type = "application/json";
+        } else if (path.startsWith("/api/v1/") && (path.contains("/generations") || path.startsWith("/api/v1/uploads"))) {
+            body.put("code", e.status());
+            body.put("msg", e.getMessage());
+            body.put("data", null);
+            type = "application/json";
+        } else {
+            body.put("type", "https://apimodels.app/problems/" + e.code().replace('_', '-'));
+            body.put("title", title(e.status()));
+            body.put("status", e.status());
+            body.put("detail", e.getMessage());
+            if (e.param() != null) {
+                body.put("param", e.param());
+            }
+            type = "application/problem+json";
+        }
+        return new Response(e.status(), type, Json.bytes(body), e.headers());
+    }
+
+    private static String openAiType(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 402 -> "insufficient_quota";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 409 -> "conflict_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+    }
+
+    private static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 402 -> "Payment Required";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 409 -> "Conflict";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 429 -> "Too Many Requests";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> status >= 500 ? "Server Error" : "Error";
+        };
+    }
+}

@@ -1,0 +1,7 @@
+package app.apimodels.core.web;
+
+/** Serves one matched request. It answers on the exchange, now or later; a thrown {@link ApiException} is rendered. */
+@FunctionalInterface
+public interface Handler {
+    void handle(Request request) throws Exception;
+}
