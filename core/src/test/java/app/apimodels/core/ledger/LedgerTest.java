@@ -1,0 +1,240 @@
+package app.apimodels.core.ledger;
+
+import app.apimodels.core.accounts.Account;
+import app.apimodels.core.accounts.Accounts;
+import app.apimodels.core.accounts.Role;
+import app.apimodels.core.calllog.CallRecord;
+import app.apimodels.core.config.Settings;
+import app.apimodels.core.db.Database;
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.keys.ApiKeys;
+import app.apimodels.core.keys.KeyOptions;
+import app.apimodels.core.testing.MutableClock;
+import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.spi.provider.Usage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The ledger's invariants on both databases (DESIGN.md "Invariants", money). */
+class LedgerTest {
+
+    private final MutableClock clock = new MutableClock();
+    private final ExecutorService callbacks = Executors.newFixedThreadPool(4);
+    private Database db;
+    private Sql sql;
+    private Ledger ledger;
+    private Accounts accounts;
+    private ApiKeys keys;
+
+    private void open(TestDatabases kind) {
+        db = Database.open(null, new Settings(kind.config(Map.of())));
+        sql = new Sql(db);
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        accounts = new Accounts(sql, clock);
+        keys = new ApiKeys(sql, clock, new byte[32], Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void close() {
+        if (ledger != null) {
+            ledger.close();
+        }
+        callbacks.shutdownNow();
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    private Account user() {
+        return accounts.create("u-" + UUID.randomUUID() + "@example.com", null, Role.USER);
+    }
+
+    private ApiKey key(Account a, KeyOptions options) {
+        return keys.create(a.id(), options).key();
+    }
+
+    private CallRecord record(Account a) {
+        return new CallRecord(UUID.randomUUID().toString(), a.id(), null, "chat.completions", "m", "p", "u", false, 200,
+                null, clock.millis(), 1, 1, Usage.tokens(1, 0, 1), false, 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void grantsAreIdempotentByKey(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        Transfer first = ledger.grant(a, 5_000_000, "welcome", "g-1");
+        Transfer again = ledger.grant(a, 5_000_000, "welcome", "g-1");
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(ledger.balance(a).available()).isEqualTo(5_000_000);
+        assertThatThrownBy(() -> ledger.grant(a, 7, "other", "g-1"))
+                .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).status()).isEqualTo(409);
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void holdThenSettlePostsActualAndReleasesTheRest(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 1_000).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_000, 1_000));
+        ledger.settle(h, 300, false, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
+        assertThat(revenue()).isEqualTo(300);
+        // Settling again is a no-op for the hold: it already ended (but a second charge would be a bug).
+        assertThat(sql.one("SELECT state FROM hold WHERE id = ?", rs -> rs.getString(1), h.id())).contains("posted");
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void releaseChargesNothing(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 4_000).join();
+        ledger.release(h, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000, 0));
+        assertThat(revenue()).isZero();
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void excessBeyondTheHoldIsTakenOnlyAsFarAsTheWalletGoes(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 1_000, null, "g");
+        Hold h = ledger.hold(k, 800).join();
+        ledger.settle(h, 5_000, false, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
+        assertThat(revenue()).isEqualTo(1_000);
+        assertThat(sql.one("SELECT uncollected_micros FROM call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_000L);
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aCappedSettlementNeverExceedsTheHold(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 800).join();
+        ledger.settle(h, 5_000, true, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_200, 0));
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void concurrentHoldsNeverOverdrawTheWallet(TestDatabases kind) throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 50 * 1_000, null, "g");
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<CompletableFuture<Hold>> holds = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            holds.add(CompletableFuture.supplyAsync(() -> ledger.hold(k, 1_000), pool).thenCompose(f -> f));
+        }
+        List<Hold> granted = new ArrayList<>();
+        int refused = 0;
+        for (CompletableFuture<Hold> f : holds) {
+            try {
+                granted.add(f.join());
+            } catch (CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(InsufficientCreditsException.class);
+                refused++;
+            }
+        }
+        pool.shutdown();
+        assertThat(granted).hasSize(50);
+        assertThat(refused).isEqualTo(150);
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 50_000));
+        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, false, record(a))).toArray(CompletableFuture[]::new)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
+        assertThat(revenue()).isEqualTo(50_000);
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void expiredHoldsAreVoidedExactlyOnceAndALateSettlementStillCharges(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 2_000).join();
+        assertThat(ledger.sweepExpired(100)).isZero();
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(ledger.sweepExpired(100)).isEqualTo(1);
+        ledger.sweepExpired(100); // may see it again before the void commits: still ends once
+        ledger.flush().join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000, 0));
+        assertThat(pendingHolds()).isZero();
+        // The call finished after all: it is charged from the wallet, capped at the hold.
+        ledger.settle(h, 3_000, true, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(8_000, 0));
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aKeysSpendLimitBoundsItsHoldsAndFollowsActualCharges(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, new KeyOptions("limited", null, Set.of(), 1_500L));
+        ledger.grant(a, 100_000, null, "g");
+        Hold h1 = ledger.hold(k, 1_000).join();
+        assertThatThrownBy(() -> ledger.hold(k, 1_000).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
+        ledger.settle(h1, 200, false, record(a)).join();
+        assertThat(sql.one("SELECT spent FROM api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(200L);
+        ledger.hold(k, 1_000).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 200 - 1_000, 1_000));
+        assertBooksBalance();
+    }
+
+    private long revenue() {
+        return sql.one("SELECT balance FROM ledger_account WHERE kind = 'revenue'", rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    private long pendingHolds() {
+        return sql.one("SELECT COUNT(*) FROM hold WHERE state = 'pending'", rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    /** Σ balances = 0, and every balance equals its credits minus its debits; nothing below zero. */
+    private void assertBooksBalance() {
+        ledger.flush().join();
+        assertThat(sql.one("SELECT COALESCE(SUM(balance), 0) FROM ledger_account", rs -> rs.getLong(1))).contains(0L);
+        assertThat(sql.one("""
+                SELECT COUNT(*) FROM ledger_account la WHERE la.balance <>
+                  COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.credit_id = la.id), 0)
+                - COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.debit_id = la.id), 0)""", rs -> rs.getLong(1))).contains(0L);
+        assertThat(sql.one("SELECT COUNT(*) FROM ledger_account WHERE kind IN ('wallet', 'hold') AND balance < 0",
+                rs -> rs.getLong(1))).contains(0L);
+    }
+}
