@@ -1,0 +1,76 @@
+package app.apimodels.core.catalog;
+
+import app.apimodels.spi.provider.Usage;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CatalogDocumentTest {
+
+    private static final String GOOD = """
+            providers:
+              - id: main-openai
+                type: openai
+                base-url: https://api.openai.com/v1
+                api-key: ${OPENAI_API_KEY}
+                transport: jetty
+                timeout-seconds: 120
+            models:
+              - id: gpt-4o-mini
+                kind: chat
+                markup: 20
+                routes:
+                  - { provider: main-openai, upstream-model: gpt-4o-mini, priority: 1, weight: 3 }
+                price: { input-per-1m-tokens: 0.15, output-per-1m-tokens: 0.60, cached-input-per-1m-tokens: 0.075 }
+            """;
+
+    @Test
+    void parsesEveryField() {
+        CatalogDocument doc = CatalogDocument.parseYaml(GOOD, "catalog.yaml");
+        ProviderSpec p = doc.providers().get(0);
+        assertThat(p.transport()).isEqualTo("jetty");
+        assertThat(p.timeoutSeconds()).isEqualTo(120);
+        assertThat(p.apiKey()).isEqualTo("${OPENAI_API_KEY}"); // kept as a reference, resolved only when used
+        ModelSpec m = doc.models().get(0);
+        assertThat(m.kind()).isEqualTo(ModelKind.CHAT);
+        assertThat(m.markupBasisPoints()).isEqualTo(2000);
+        assertThat(m.routes().get(0).weight()).isEqualTo(3);
+        assertThat(m.price().inputPer1M()).isEqualTo(150_000);
+        assertThat(m.price().cachedInputPer1M()).isEqualTo(75_000);
+    }
+
+    @Test
+    void errorsNameFileLineAndField() {
+        String bad = GOOD.replace("output-per-1m-tokens: 0.60", "output-per-1m-tokens: lots");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(bad, "catalog.yaml"))
+                .hasMessage("catalog.yaml:14: models[0].price.output-per-1m-tokens: must be a number");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("upstream-model: gpt", "upstream-modle: gpt"), "c.yaml"))
+                .hasMessageStartingWith("c.yaml:13: models[0].routes[0].upstream-modle: unknown field");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("provider: main-openai", "provider: nope"), "c.yaml"))
+                .hasMessage("c.yaml:13: models[0].routes[0].provider: no provider with id 'nope' in this file");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("kind: chat", "kind: poetry"), "c.yaml"))
+                .hasMessageStartingWith("c.yaml:10: models[0].kind: must be one of");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("https://api.openai.com/v1", "ftp://x"), "c.yaml"))
+                .hasMessage("c.yaml:4: providers[0].base-url: must be an http or https URL");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("0.075", "0.0000001"), "c.yaml"))
+                .hasMessageContaining("cached-input-per-1m-tokens: must be a multiple of 0.000001");
+        assertThatThrownBy(() -> CatalogDocument.parseYaml("providers: [\n  {id: a", "c.yaml"))
+                .hasMessageStartingWith("c.yaml: not valid YAML");
+    }
+
+    @Test
+    void pricesAreExactIntegersRoundedUpOncePerCall() {
+        Price price = CatalogDocument.parseYaml(GOOD, "c").models().get(0).price();
+        // 1000 input (200 cached) and 500 output tokens: (800*0.15 + 200*0.075 + 500*0.60) / 1M credits = 435 micros
+        assertThat(price.cost(Usage.tokens(1000, 200, 500), 0)).isEqualTo(435);
+        // one token at 0.15/1M is 0.15 micros: rounded up to 1, never free
+        assertThat(price.cost(Usage.tokens(1, 0, 0), 0)).isEqualTo(1);
+        assertThat(price.cost(Usage.tokens(1_000_000, 0, 1_000_000), 0)).isEqualTo(750_000);
+        assertThat(price.cost(Usage.tokens(1_000_000, 0, 1_000_000), 2000)).isEqualTo(900_000);
+        assertThat(price.cost(Usage.NONE, 0)).isZero();
+        Price perUnit = new Price(0, 0, null, 10_000, 40_000, 1_500, 15_000);
+        // 1 request + 2 images + 3.5 s + 1,200 characters
+        assertThat(perUnit.cost(new Usage(0, 0, 0, 2, 3.5, 1_200), 0)).isEqualTo(10_000 + 80_000 + 5_250 + 18_000);
+    }
+}
