@@ -80,7 +80,8 @@ final class Engine {
         timer = Executors.newScheduledThreadPool(2, threads("apimodels-timer"));
         metrics = new Metrics();
         ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
-                (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks);
+                (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
+                settings.string("apimodels.ledger.async-commits", "settlements"));
         Accounts accounts = new Accounts(sql, b.clock);
         keys = new ApiKeys(sql, b.clock, pepper(), settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
         ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,

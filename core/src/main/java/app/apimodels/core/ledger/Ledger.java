@@ -31,12 +31,32 @@ public final class Ledger implements AutoCloseable {
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
+        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements");
+    }
+
+    /**
+     * @param asyncCommits on PostgreSQL, which writer batches may commit without waiting for the
+     *                     WAL flush: {@code never}, {@code settlements} (batches without holds) or
+     *                     {@code always}; ignored on H2
+     */
+    public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
+                  String asyncCommits) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
         this.grantsId = systemAccount("grants");
-        this.writer = new LedgerWriter(sql, clock, maxBatch, revenueId, callbacks);
+        LedgerWriter.AsyncCommits mode;
+        try {
+            mode = LedgerWriter.AsyncCommits.valueOf(asyncCommits.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new app.apimodels.core.config.ConfigException(
+                    "apimodels.ledger.async-commits must be never, settlements or always, got '" + asyncCommits + "'");
+        }
+        if (sql.database().vendor() != app.apimodels.core.db.Database.Vendor.POSTGRESQL) {
+            mode = LedgerWriter.AsyncCommits.NEVER;
+        }
+        this.writer = new LedgerWriter(sql, clock, maxBatch, revenueId, callbacks, mode);
     }
 
     private long systemAccount(String kind) {

@@ -210,7 +210,11 @@ public final class JdkHttpTransport implements HttpTransport {
         private volatile Flow.Subscription subscription;
         private volatile ScheduledFuture<?> deadline;
         private boolean headReceived;
-        private boolean finished;
+        /**
+         * Written under the lock; read without it where waiting would be wrong: by the thread
+         * that starts the exchange, which a handler may wait on from inside a callback.
+         */
+        private volatile boolean finished;
 
         StreamExchange(HttpRequestSpec spec, HttpBodyHandler handler) {
             this.spec = spec;
@@ -233,7 +237,7 @@ public final class JdkHttpTransport implements HttpTransport {
                     fail(map(error));
                 }
             });
-            if (isFinished()) {
+            if (finished) {
                 release(); // ended (e.g. cancelled from a callback) before the exchange was known
             }
         }
@@ -283,7 +287,7 @@ public final class JdkHttpTransport implements HttpTransport {
         @Override
         public void onSubscribe(Flow.Subscription subscription) {
             this.subscription = subscription;
-            if (isFinished()) {
+            if (finished) {
                 subscription.cancel();
             } else {
                 subscription.request(1);
@@ -302,7 +306,7 @@ public final class JdkHttpTransport implements HttpTransport {
                 }
             }
             // One list at a time: the next is read from the socket only once this one is handled.
-            if (!isFinished()) {
+            if (!finished) {
                 subscription.request(1);
             }
         }
@@ -348,10 +352,6 @@ public final class JdkHttpTransport implements HttpTransport {
                 handler.onError(error);
             }
             release();
-        }
-
-        private synchronized boolean isFinished() {
-            return finished;
         }
 
         private synchronized boolean headReceived() {
