@@ -1,0 +1,283 @@
+package app.apimodels.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Closed-loop load generator: {@code --concurrency} virtual clients each send a request, wait for
+ * the whole response and send the next, so latency is never hidden by queueing in the generator.
+ *
+ * <p>Prints one JSON line on stdout. Latencies are to the last byte (for streams: the whole SSE
+ * stream, which must end with {@code data: [DONE]}, else it counts as an error); {@code ttfb} is to
+ * the first body byte. Only responses completed inside the measuring window count; non-2xx,
+ * transport failures and cut streams are counted as errors, not as latencies.
+ */
+public final class LoadGen {
+    static final String DEFAULT_BODY =
+            "{\"model\":\"bench-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":16}";
+    private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
+    private static final int ERROR_BODIES_SHOWN = 5;
+
+    private enum Phase { WARMUP, MEASURE, STOPPED }
+
+    private final HttpClient client;
+    private final URI url;
+    private final boolean stream;
+    private final byte[] body;
+    private final List<HttpField> authorizations;
+    private final AtomicLong requestCount = new AtomicLong();
+    /** Successful calls over the whole run, warm-up and drain included: what the gateway should have charged. */
+    private final LongAdder allOk = new LongAdder();
+    private final Recorder latencyMicros = new Recorder(3);
+    private final Recorder ttfbMicros = new Recorder(3);
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final AtomicInteger errorBodiesShown = new AtomicInteger();
+    private final CountDownLatch clientsDone;
+    private volatile Phase phase = Phase.WARMUP;
+
+    private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys, int concurrency) {
+        this.client = client;
+        this.url = url;
+        this.stream = stream;
+        this.body = body;
+        this.authorizations = keys.stream()
+                .map(k -> (HttpField) new PreEncodedHttpField(HttpHeader.AUTHORIZATION, "Bearer " + k))
+                .toList();
+        this.clientsDone = new CountDownLatch(concurrency);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = new Options(args,
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body"), Set.of("stream"));
+        URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
+        int concurrency = o.integer("concurrency", 1);
+        int duration = o.integer("duration-seconds", 10);
+        int warmup = o.integer("warmup-seconds", 3);
+        boolean stream = o.flag("stream");
+        String body = readBody(o.string("body", DEFAULT_BODY));
+        byte[] payload = (stream ? withStream(body) : body).getBytes(StandardCharsets.UTF_8);
+
+        QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+        threads.setName("loadgen");
+        threads.setDaemon(true);
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(1));
+        client.setExecutor(threads);
+        client.setMaxConnectionsPerDestination(concurrency);
+        client.setMaxRequestsQueuedPerDestination(concurrency + 1024);
+        client.setFollowRedirects(false);
+        client.setUserAgentField(null);
+        // Slow held-open streams may be quiet for a while; a minute of silence means something is stuck.
+        client.setIdleTimeout(TimeUnit.MINUTES.toMillis(1));
+        client.start();
+        try {
+            LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")), concurrency);
+            System.out.println(gen.run(concurrency, warmup, duration));
+        } finally {
+            client.stop();
+        }
+    }
+
+    private String run(int concurrency, int warmupSeconds, int durationSeconds) throws InterruptedException {
+        for (int i = 0; i < concurrency; i++) {
+            send();
+        }
+        Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+        long start = System.nanoTime();
+        phase = Phase.MEASURE;
+        Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
+        phase = Phase.STOPPED;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (!clientsDone.await(2, TimeUnit.MINUTES)) {
+            System.err.println("warning: " + clientsDone.getCount() + " requests still open after the run");
+        }
+        Histogram latency = latencyMicros.getIntervalHistogram();
+        Histogram ttfb = ttfbMicros.getIntervalHistogram();
+        long errorCount = errors.values().stream().mapToLong(LongAdder::sum).sum();
+        StringBuilder json = new StringBuilder("{");
+        field(json, "url", '"' + url.toString() + '"');
+        field(json, "concurrency", concurrency);
+        field(json, "stream", stream);
+        field(json, "seconds", fmt(seconds));
+        field(json, "requests", latency.getTotalCount());
+        field(json, "errors", errorCount);
+        field(json, "total_ok", allOk.sum());
+        field(json, "rps", fmt(latency.getTotalCount() / seconds));
+        field(json, "p50_ms", ms(latency, 50));
+        field(json, "p90_ms", ms(latency, 90));
+        field(json, "p99_ms", ms(latency, 99));
+        field(json, "max_ms", fmt(latency.getMaxValue() / 1000.0));
+        if (stream) {
+            field(json, "ttfb_p50_ms", ms(ttfb, 50));
+            field(json, "ttfb_p99_ms", ms(ttfb, 99));
+        }
+        field(json, "error_kinds", new TreeMap<>(errors).entrySet().stream()
+                .map(e -> '"' + e.getKey() + "\":" + e.getValue().sum())
+                .collect(Collectors.joining(",", "{", "}")));
+        json.setLength(json.length() - 1);
+        return json.append('}').toString();
+    }
+
+    /** One virtual client's next request, or its end once the run is over. */
+    private void send() {
+        if (phase == Phase.STOPPED) {
+            clientsDone.countDown();
+            return;
+        }
+        HttpField authorization = authorizations.isEmpty() ? null
+                : authorizations.get((int) (requestCount.getAndIncrement() % authorizations.size()));
+        client.newRequest(url)
+                .method(HttpMethod.POST)
+                .headers(h -> {
+                    if (authorization != null) {
+                        h.put(authorization);
+                    }
+                })
+                .body(new BytesRequestContent("application/json", body))
+                .send(new Exchange(System.nanoTime()));
+    }
+
+    /** Times one request and checks its outcome; buffers the body only when it is an error. */
+    private final class Exchange implements Response.Listener {
+        private final long start;
+        private long firstByte;
+        private final byte[] tail = new byte[DONE.length + 4];
+        private int tailLength;
+        private StringBuilder errorBody;
+
+        Exchange(long start) {
+            this.start = start;
+        }
+
+        @Override
+        public void onContent(Response response, ByteBuffer content) {
+            if (firstByte == 0) {
+                firstByte = System.nanoTime();
+            }
+            if (response.getStatus() / 100 != 2) {
+                if (errorBody == null) {
+                    errorBody = new StringBuilder();
+                }
+                if (errorBody.length() < 1000) {
+                    errorBody.append(StandardCharsets.UTF_8.decode(content.slice()));
+                }
+            } else if (stream) {
+                keepTail(content);
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            long end = System.nanoTime();
+            String error = classify(result);
+            if (error == null) {
+                allOk.increment();
+            }
+            if (phase == Phase.MEASURE) {
+                if (error == null) {
+                    latencyMicros.recordValue((end - start) / 1000);
+                    ttfbMicros.recordValue(((firstByte == 0 ? end : firstByte) - start) / 1000);
+                } else {
+                    errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+                }
+            }
+            if (error != null && errorBodiesShown.getAndIncrement() < ERROR_BODIES_SHOWN) {
+                System.err.println("error: " + error + (errorBody == null ? "" : ": " + errorBody)
+                        + (result.getFailure() == null ? "" : " (" + result.getFailure() + ")"));
+            }
+            send();
+        }
+
+        private String classify(Result result) {
+            if (result.isFailed()) {
+                return result.getFailure().getClass().getSimpleName();
+            }
+            int status = result.getResponse().getStatus();
+            if (status / 100 != 2) {
+                return "status " + status;
+            }
+            return stream && !endsWithDone() ? "stream without [DONE]" : null;
+        }
+
+        /** Keeps the last bytes of the stream, enough to see whether it ended with {@code data: [DONE]}. */
+        private void keepTail(ByteBuffer content) {
+            int n = Math.min(content.remaining(), tail.length);
+            int keep = Math.min(tailLength, tail.length - n);
+            System.arraycopy(tail, tailLength - keep, tail, 0, keep);
+            content.get(content.limit() - n, tail, keep, n);
+            tailLength = keep + n;
+        }
+
+        private boolean endsWithDone() {
+            int end = tailLength;
+            while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r')) {
+                end--;
+            }
+            return end >= DONE.length && Arrays.equals(tail, end - DONE.length, end, DONE, 0, DONE.length);
+        }
+    }
+
+    /** Adds {@code "stream": true} and asks for usage in the last chunk, as gateways' clients do. */
+    static String withStream(String body) {
+        if (body.contains("\"stream\"")) {
+            return body;
+        }
+        int brace = body.indexOf('{');
+        boolean empty = body.substring(brace + 1).strip().startsWith("}");
+        return body.substring(0, brace + 1) + "\"stream\":true,\"stream_options\":{\"include_usage\":true}"
+                + (empty ? "" : ",") + body.substring(brace + 1);
+    }
+
+    /** {@code --body} is JSON text, or {@code @path} to read it from a file. */
+    private static String readBody(String value) throws IOException {
+        return value.startsWith("@") ? Files.readString(Path.of(value.substring(1))) : value;
+    }
+
+    /** {@code --keys} is a file with one key per line, or a comma-separated list. */
+    private static List<String> keys(String value) throws IOException {
+        Path file = Path.of(value);
+        List<String> raw = !value.isEmpty() && Files.isRegularFile(file)
+                ? Files.readAllLines(file) : Arrays.asList(value.split(","));
+        return raw.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
+    }
+
+    private static void field(StringBuilder json, String name, Object value) {
+        json.append('"').append(name).append("\":").append(value).append(',');
+    }
+
+    private static String ms(Histogram h, double percentile) {
+        return fmt(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static String fmt(double value) {
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+}
