@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class StreamRelay {
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Relay relay;
@@ -103,20 +104,24 @@ final class StreamRelay {
         }
     }
 
-    private synchronized void onChunk(int attemptNo, StreamChunk chunk) {
-        if (ended || attemptNo != attempt) {
-            return;
+    private void onChunk(int attemptNo, StreamChunk chunk) {
+        boolean delivered;
+        synchronized (this) {
+            if (ended || attemptNo != attempt) {
+                return;
+            }
+            open();
+            contentSent = true;
+            text.append(chunk.text());
+            byte[] data = chunk.data();
+            byte[] frame = new byte[6 + data.length + 2];
+            System.arraycopy(DATA, 0, frame, 0, 6);
+            System.arraycopy(data, 0, frame, 6, data.length);
+            frame[frame.length - 2] = '\n';
+            frame[frame.length - 1] = '\n';
+            delivered = events.send(frame);
         }
-        open();
-        contentSent = true;
-        text.append(chunk.text());
-        byte[] data = chunk.data();
-        byte[] frame = new byte[6 + data.length + 2];
-        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, frame, 0, 6);
-        System.arraycopy(data, 0, frame, 6, data.length);
-        frame[frame.length - 2] = '\n';
-        frame[frame.length - 1] = '\n';
-        if (!events.send(frame)) {
+        if (!delivered) {
             cut();
         }
     }
@@ -161,35 +166,46 @@ final class StreamRelay {
         relay.release(call, call.record(e.status(), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
     }
 
-    /** The client went away (or the engine is shutting down): stop upstream, charge up to the cut. */
-    synchronized void cut() {
-        if (ended) {
-            return;
+    /**
+     * The client went away (or the engine is shutting down): stop upstream, charge up to the cut.
+     * The upstream is cancelled outside this object's lock, so a provider that is delivering a
+     * chunk at that moment cannot deadlock against it (its late chunk is ignored).
+     */
+    void cut() {
+        Cancellable running;
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            end();
+            running = upstream;
+            if (events != null) {
+                events.close();
+            }
+            boolean estimated = usage == null;
+            Usage used = estimated ? call.estimate(text.toString()) : usage;
+            long cost = call.cost(used);
+            relay.settle(call, cost, true, call.record(499, "client closed the stream", used, estimated, cost));
         }
-        end();
-        if (upstream != null) {
-            upstream.cancel();
+        if (running != null) {
+            running.cancel();
         }
-        if (events != null) {
-            events.close();
-        }
-        boolean estimated = usage == null;
-        Usage used = estimated ? call.estimate(text.toString()) : usage;
-        long cost = call.cost(used);
-        relay.settle(call, cost, true, call.record(499, "client closed the stream", used, estimated, cost));
     }
 
-    private synchronized void keepAlive() {
-        if (ended || contentSent) {
-            if (keepAlive != null && contentSent) {
-                keepAlive.cancel(false);
+    private void keepAlive() {
+        synchronized (this) {
+            if (ended || contentSent) {
+                if (keepAlive != null && contentSent) {
+                    keepAlive.cancel(false);
+                }
+                return;
             }
-            return;
+            open();
+            if (events.send(KEEP_ALIVE)) {
+                return;
+            }
         }
-        open();
-        if (!events.send(KEEP_ALIVE)) {
-            cut();
-        }
+        cut();
     }
 
     private void open() {

@@ -198,7 +198,7 @@ public final class JdkHttpTransport implements HttpTransport {
      * fire on the timer thread and {@link #cancel()} comes from anywhere, so every call into the
      * handler holds this object's lock and checks {@code finished}: the handler sees one call at
      * a time and nothing after the end or after {@code cancel()} returns. Calls back into the JDK
-     * client ({@link #release()}) happen outside the lock so they cannot deadlock with its threads.
+     * client ({@link #release}) happen outside the lock so they cannot deadlock with its threads.
      */
     private final class StreamExchange implements HttpResponse.BodyHandler<Void>, HttpResponse.BodySubscriber<Void> {
         private final HttpRequestSpec spec;
@@ -215,6 +215,8 @@ public final class JdkHttpTransport implements HttpTransport {
          * that starts the exchange, which a handler may wait on from inside a callback.
          */
         private volatile boolean finished;
+        /** Ended by cancel or failure, so the exchange must be stopped; same locking as above. */
+        private volatile boolean aborted;
 
         StreamExchange(HttpRequestSpec spec, HttpBodyHandler handler) {
             this.spec = spec;
@@ -237,8 +239,8 @@ public final class JdkHttpTransport implements HttpTransport {
                     fail(map(error));
                 }
             });
-            if (finished) {
-                release(); // ended (e.g. cancelled from a callback) before the exchange was known
+            if (aborted) {
+                release(true); // cancelled or failed (e.g. from a callback) before the exchange was known
             }
         }
 
@@ -325,7 +327,7 @@ public final class JdkHttpTransport implements HttpTransport {
                 finished = true;
                 handler.onComplete();
             }
-            release();
+            release(false);
         }
 
         @Override
@@ -339,8 +341,9 @@ public final class JdkHttpTransport implements HttpTransport {
                     return;
                 }
                 finished = true;
+                aborted = true;
             }
-            release();
+            release(true);
         }
 
         private void fail(TransportException error) {
@@ -349,21 +352,29 @@ public final class JdkHttpTransport implements HttpTransport {
                     return;
                 }
                 finished = true;
+                aborted = true;
                 handler.onError(error);
             }
-            release();
+            release(true);
         }
 
         private synchronized boolean headReceived() {
             return headReceived;
         }
 
-        /** Stops the deadline and the JDK exchange, closing its connection if it was still busy. */
-        private void release() {
+        /**
+         * Stops the deadline and, unless the body was read to its end, the JDK exchange, which
+         * closes its connection. A completed exchange is left alone: its connection is back in
+         * the pool, and cancelling it then would close a connection the next request may take.
+         */
+        private void release(boolean abort) {
             body.complete(null);
             ScheduledFuture<?> pending = deadline;
             if (pending != null) {
                 pending.cancel(false);
+            }
+            if (!abort) {
+                return;
             }
             Flow.Subscription current = subscription;
             if (current != null) {

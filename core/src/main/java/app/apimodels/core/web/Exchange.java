@@ -4,7 +4,9 @@ package app.apimodels.core.web;
  * One HTTP request/response as the engine sees it, independent of the server it runs in
  * (the servlet adapter implements it). The engine answers exactly once: either with
  * {@link #respond} or by opening an {@link EventStream} and closing it later. Any thread may
- * answer; the adapter keeps the request open (asynchronously) until then.
+ * answer; the adapter keeps the request open (asynchronously) until then. A second answer is
+ * ignored; {@link #openEventStream()} after an answer throws {@link IllegalStateException}.
+ * Request data ({@link #header}, {@link #query}, {@link #body}) is read before answering.
  */
 public interface Exchange {
 

@@ -1,0 +1,137 @@
+package app.apimodels.quickstart;
+
+import app.apimodels.core.ApiModels;
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.servlet.ApiModelsMount;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.session.StandardManager;
+import org.apache.catalina.startup.Tomcat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * apimodels in one process: the engine with its embedded database, served by an embedded Tomcat.
+ *
+ * <p>Settings, as system properties or environment variables ({@code apimodels.port} ↔
+ * {@code APIMODELS_PORT}), besides every engine setting:
+ * <ul>
+ *   <li>{@code apimodels.port}: where to listen, default 8080 (0 picks a free port);</li>
+ *   <li>{@code apimodels.data-dir}: where the database and files live, default {@code ./apimodels-data};</li>
+ *   <li>{@code apimodels.catalog}: the YAML catalog. Without one, a DEMO catalog with a local echo
+ *       provider is written to the data directory and used, so the quickstart runs with no upstream
+ *       account.</li>
+ * </ul>
+ */
+public final class Quickstart implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Quickstart.class.getName());
+    private static final String DEMO_CATALOG = "demo-catalog.yaml";
+
+    private final Tomcat tomcat;
+    private final ApiModels engine;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Quickstart(Tomcat tomcat, ApiModels engine) {
+        this.tomcat = tomcat;
+        this.engine = engine;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Quickstart quickstart = start(ConfigSource.environment());
+        Runtime.getRuntime().addShutdownHook(new Thread(quickstart::close, "apimodels-shutdown"));
+        System.out.println("apimodels listening on http://localhost:" + quickstart.port());
+        quickstart.tomcat.getServer().await(); // Tomcat's own threads are daemons: keep the JVM alive
+    }
+
+    /** Starts the engine, then Tomcat in front of it. */
+    public static Quickstart start(ConfigSource settings) throws IOException, LifecycleException {
+        int port = settings.get("apimodels.port").map(Integer::parseInt).orElse(8080);
+        Path dataDir = Path.of(settings.get("apimodels.data-dir").orElse("./apimodels-data")).toAbsolutePath().normalize();
+        Files.createDirectories(dataDir);
+
+        // The engine keeps its embedded database under the data directory, so it must see the default too.
+        Map<String, String> overlay = new HashMap<>(Map.of("apimodels.data-dir", dataDir.toString()));
+        if (settings.get("apimodels.catalog").isEmpty()) {
+            Path demoCatalog = writeDemoCatalog(dataDir);
+            LOG.log(System.Logger.Level.WARNING, "No apimodels.catalog set: using the DEMO catalog {0}, whose "
+                    + "models only echo your messages. Set APIMODELS_CATALOG to call real upstreams.", demoCatalog);
+            overlay.put("apimodels.catalog", demoCatalog.toString());
+        }
+        ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).build();
+        try {
+            return new Quickstart(startTomcat(port, dataDir, engine), engine);
+        } catch (LifecycleException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The port Tomcat listens on (the actual one when 0 was asked for). */
+    public int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    /** Stops taking requests, lets the engine finish or settle the calls in flight, then stops Tomcat. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            tomcat.getConnector().pause();
+            engine.close();
+        } finally {
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } catch (LifecycleException e) {
+                LOG.log(System.Logger.Level.WARNING, "Tomcat did not stop cleanly", e);
+            }
+        }
+    }
+
+    /** Rewritten on every start so it matches this version; copy it elsewhere to change it. */
+    private static Path writeDemoCatalog(Path dataDir) throws IOException {
+        Path target = dataDir.resolve(DEMO_CATALOG);
+        try (InputStream demo = Quickstart.class.getResourceAsStream(DEMO_CATALOG)) {
+            if (demo == null) {
+                throw new IllegalStateException(DEMO_CATALOG + " is missing from the quickstart jar");
+            }
+            Files.copy(demo, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+
+    private static Tomcat startTomcat(int port, Path dataDir, ApiModels engine) throws LifecycleException {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
+        tomcat.setPort(port);
+        tomcat.getConnector(); // creates the HTTP connector
+        // No docBase: no static files, JSP or default servlet, only the API.
+        StandardContext context = (StandardContext) tomcat.addContext("", null);
+        // Leak detection is for redeployable web apps; here it only prints warnings on every stop.
+        context.setClearReferencesThreadLocals(false);
+        context.setClearReferencesRmiTargets(false);
+        StandardManager sessions = new StandardManager();
+        sessions.setPathname(null); // the engine keeps its sessions in the database; nothing to save on stop
+        context.setManager(sessions);
+        context.addServletContainerInitializer((classes, ctx) -> ApiModelsMount.register(ctx, engine, ""), null);
+        tomcat.start();
+        if (tomcat.getConnector().getState() != LifecycleState.STARTED) {
+            // Tomcat logs a failed bind and carries on without listening; do not pretend to run.
+            tomcat.stop();
+            tomcat.destroy();
+            throw new LifecycleException("Could not listen on port " + port + " (see the log above)");
+        }
+        return tomcat;
+    }
+}

@@ -1,0 +1,122 @@
+package app.apimodels.quickstart;
+
+import app.apimodels.core.config.ConfigSource;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import org.apache.catalina.LifecycleException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The quickstart as a user meets it: started with the demo catalog, then the README's first call. */
+@Timeout(180)
+class QuickstartTest {
+
+    private static final String ADMIN_KEY = "quickstart-test-admin-key-123456";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dataDir;
+    private static Quickstart quickstart;
+
+    @BeforeAll
+    static void start() throws Exception {
+        quickstart = Quickstart.start(settings(0, dataDir));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (quickstart != null) {
+            quickstart.close();
+        }
+    }
+
+    @Test
+    void writesTheLabelledDemoCatalogIntoTheDataDirectory() throws Exception {
+        assertThat(Files.readString(dataDir.resolve("demo-catalog.yaml"))).startsWith("# DEMO catalog");
+    }
+
+    @Test
+    void isLive() throws Exception {
+        var response = HTTP.send(HttpRequest.newBuilder(uri("/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void servesTheReadmesFirstCallToAnOpenAiClient() throws Exception {
+        String userId = admin("/admin/users", Map.of("email", "reader@example.com")).path("id").asText();
+        admin("/admin/users/" + userId + "/credits",
+                Map.of("amount_micros", 5_000_000, "reason", "quickstart test", "idempotency_key", "readme-1"));
+        String key = admin("/admin/users/" + userId + "/keys", Map.of("name", "readme")).path("key").asText();
+        OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(uri("/v1").toString()).apiKey(key).build();
+
+        ChatCompletionCreateParams chat = ChatCompletionCreateParams.builder()
+                .model("demo-chat").addUserMessage("Hello apimodels").build();
+        assertThat(openai.chat().completions().create(chat).choices().get(0).message().content())
+                .hasValue("[demo provider] You said: Hello apimodels");
+
+        try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(chat)) {
+            String streamed = stream.stream()
+                    .flatMap(chunk -> chunk.choices().stream())
+                    .flatMap(choice -> choice.delta().content().stream())
+                    .collect(Collectors.joining());
+            assertThat(streamed).isEqualTo("[demo provider] You said: Hello apimodels");
+        }
+
+        var embedding = openai.embeddings().create(EmbeddingCreateParams.builder()
+                .model("demo-embedding").input("Hello apimodels").build());
+        assertThat(embedding.data().get(0).embedding()).hasSize(8);
+    }
+
+    @Test
+    void refusesToStartWhenThePortIsTaken(@TempDir Path otherDataDir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            assertThatThrownBy(() -> Quickstart.start(settings(taken.getLocalPort(), otherDataDir)))
+                    .isInstanceOf(LifecycleException.class)
+                    .hasMessageContaining(String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    private static ConfigSource settings(int port, Path dataDir) {
+        return ConfigSource.of(Map.of(
+                "apimodels.port", String.valueOf(port),
+                "apimodels.data-dir", dataDir.toString(),
+                "apimodels.bootstrap.admin-key", ADMIN_KEY));
+    }
+
+    private static JsonNode admin(String path, Map<String, Object> body) throws Exception {
+        var response = HTTP.send(HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + ADMIN_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isBetween(200, 299);
+        return JSON.readTree(response.body());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://localhost:" + quickstart.port() + path);
+    }
+}

@@ -1,0 +1,165 @@
+package app.apimodels.quickstart.e2e;
+
+import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.testkit.MockOpenAiUpstream;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Upstream faults at the wire, and what each one costs the client (DESIGN.md invariant 2). */
+class FaultsTest {
+
+    private static final long GRANT = 1_000_000;
+    private static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
+    private static final String STREAM = "{\"model\":\"test-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
+
+    @TempDir
+    Path dir;
+    private final MockOpenAiUpstream primary = new MockOpenAiUpstream();
+    private final MockOpenAiUpstream fallback = new MockOpenAiUpstream();
+    private Gateway gateway;
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        primary.close();
+        fallback.close();
+    }
+
+    private Gateway.User start(boolean withFallback, int timeoutSeconds) throws Exception {
+        gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(primary.baseUrl(), withFallback ? fallback.baseUrl() : null,
+                "jdk", timeoutSeconds), dir, Map.of("apimodels.stream.keep-alive-ms", "200"));
+        return gateway.user(GRANT);
+    }
+
+    @Test
+    void anUpstream500FallsBackToTheNextRouteAndIsChargedOnce() throws Exception {
+        Gateway.User u = start(true, 30);
+        primary.respondWithError(500);
+        HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
+        assertThat(r.body()).contains(MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
+        JsonNode call = gateway.usage(u).get(0);
+        assertThat(call.get("status").asInt()).isEqualTo(200);
+        assertThat(gateway.queryLong("SELECT attempts FROM call_log")).isEqualTo(2);
+    }
+
+    @Test
+    void aTimeoutIs504AndCostsNothing() throws Exception {
+        Gateway.User u = start(false, 1);
+        primary.delayResponses(Duration.ofSeconds(5));
+        HttpResponse<String> r = gateway.send("POST", "/v1/chat/completions", u.key(), CHAT);
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(Gateway.json(r).at("/error/code").asText()).isEqualTo("upstream_timeout");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT);
+        assertThat(gateway.held(u)).isZero();
+        assertThat(gateway.usage(u).get(0).get("status").asInt()).isEqualTo(504);
+    }
+
+    @Test
+    void aConnectionResetIs502AndCostsNothingButFallsBackWhenItCan() throws Exception {
+        Gateway.User u = start(true, 30);
+        primary.resetConnections();
+        fallback.resetConnections();
+        HttpResponse<String> r = gateway.send("POST", "/v1/chat/completions", u.key(), CHAT);
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).doesNotContain("sk-upstream-secret-123");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT);
+        fallback.reset();
+        Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
+    }
+
+    @Test
+    void aStreamCutByTheUpstreamIsReportedInTheStreamAndCostsNothing() throws Exception {
+        Gateway.User u = start(false, 30);
+        primary.cutStreams();
+        HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), STREAM), 200);
+        assertThat(r.body()).contains("Hello").contains("\"error\"").doesNotContain("[DONE]");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aStreamThatFailsBeforeItsFirstChunkTriesTheNextRoute() throws Exception {
+        Gateway.User u = start(true, 30);
+        primary.respondWithError(503);
+        HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), STREAM), 200);
+        assertThat(r.body()).contains("[DONE]").contains("upstream.");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamPaysForWhatWasUsedUpToTheCutAndNeverMoreThanTheHold() throws Exception {
+        Gateway.User u = start(false, 30);
+        // A slow stream: five events over five seconds, no usage report.
+        StringBuilder sse = new StringBuilder();
+        for (String word : MockOpenAiUpstream.STREAM_DELTAS) {
+            sse.append("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"")
+                    .append(word).append("\"}}]}\n\n");
+        }
+        sse.append("data: [DONE]\n\n");
+        primary.server().stubFor(post(urlEqualTo("/v1/chat/completions")).atPriority(1).willReturn(aResponse()
+                .withHeader("Content-Type", "text/event-stream").withBody(sse.toString()).withChunkedDribbleDelay(5, 5_000)));
+
+        try (Socket socket = new Socket("localhost", gateway.uri("/").getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + u.key()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            do {
+                line = in.readLine();
+            } while (line != null && !line.startsWith("data: {"));
+            assertThat(line).contains("Hello");
+        } // the client leaves after the first event
+
+        JsonNode call = awaitCall(u);
+        assertThat(call.get("status").asInt()).isEqualTo(499);
+        assertThat(call.get("usage_estimated").asBoolean()).isTrue();
+        long cost = call.get("cost_micros").asLong();
+        // What was used: the prompt and what had been generated, counted, at the model's price.
+        assertThat(call.get("input_tokens").asLong()).isPositive();
+        assertThat(call.get("output_tokens").asLong()).isBetween(1L, 4L);
+        assertThat(cost).isEqualTo(call.get("input_tokens").asLong() * 10 + call.get("output_tokens").asLong() * 30);
+        long hold = 13 * 10 + 50 * 30; // the worst case for this request (prompt bound + max_tokens)
+        assertThat(cost).isPositive().isLessThanOrEqualTo(hold);
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - cost);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    private JsonNode awaitCall(Gateway.User u) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode rows = gateway.usage(u);
+            if (rows.size() > 0) {
+                return rows.get(0);
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the cut call was never logged");
+    }
+
+}

@@ -1,0 +1,148 @@
+package app.apimodels.quickstart.e2e;
+
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.quickstart.Quickstart;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The quickstart, started for real (embedded Tomcat, the servlet adapter, every integration) on
+ * a free port with a given catalog and database, plus the admin calls tests need.
+ */
+final class Gateway implements AutoCloseable {
+
+    static final String ADMIN_KEY = "test-admin-key-" + UUID.randomUUID();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Quickstart quickstart;
+    private final Map<String, String> settings;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Gateway(Quickstart quickstart, Map<String, String> settings) {
+        this.quickstart = quickstart;
+        this.settings = settings;
+    }
+
+    /** A direct connection to the gateway's database, to check the books behind the API. */
+    java.sql.Connection database() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(settings.get("apimodels.db.url"),
+                settings.getOrDefault("apimodels.db.user", ""), settings.getOrDefault("apimodels.db.password", ""));
+    }
+
+    long queryLong(String sql) {
+        try (var c = database(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Gateway start(TestDatabases db, String catalogYaml, Path dir, Map<String, String> extra) throws Exception {
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, catalogYaml);
+        Map<String, String> settings = new HashMap<>(db.settings());
+        settings.put("apimodels.port", "0");
+        settings.put("apimodels.data-dir", dir.resolve("data").toString());
+        settings.put("apimodels.catalog", catalog.toString());
+        settings.put("apimodels.bootstrap.admin-key", ADMIN_KEY);
+        settings.putAll(extra);
+        return new Gateway(Quickstart.start(ConfigSource.of(settings)), settings);
+    }
+
+    URI uri(String path) {
+        return URI.create("http://localhost:" + quickstart.port() + path);
+    }
+
+    String baseUrl() {
+        return "http://localhost:" + quickstart.port();
+    }
+
+    HttpResponse<String> send(String method, String path, String key, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode json(HttpResponse<String> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON (status " + r.statusCode() + "): " + r.body(), e);
+        }
+    }
+
+    /** A new user with {@code micros} of credit and an API key; returns the key's secret. */
+    User user(long micros) {
+        HttpResponse<String> created = send("POST", "/admin/users", ADMIN_KEY,
+                "{\"email\":\"u-" + UUID.randomUUID() + "@example.com\"}");
+        expect(created, 201);
+        long id = json(created).get("id").asLong();
+        if (micros > 0) {
+            expect(send("POST", "/admin/users/" + id + "/credits", ADMIN_KEY,
+                    "{\"amount_micros\":" + micros + ",\"reason\":\"test\",\"idempotency_key\":\"k-" + id + "\"}"), 201);
+        }
+        HttpResponse<String> key = send("POST", "/admin/users/" + id + "/keys", ADMIN_KEY, "{\"name\":\"test\"}");
+        expect(key, 201);
+        return new User(id, json(key).get("key").asText());
+    }
+
+    record User(long id, String key) {
+    }
+
+    /** The user's wallet: available micros (after this node's pending settlements are committed). */
+    long balance(User u) {
+        HttpResponse<String> r = send("GET", "/api/v1/account", u.key(), null);
+        expect(r, 200);
+        return json(r).get("balance_micros").asLong();
+    }
+
+    long held(User u) {
+        return json(send("GET", "/api/v1/account", u.key(), null)).get("held_micros").asLong();
+    }
+
+    JsonNode usage(User u) {
+        HttpResponse<String> r = send("GET", "/api/v1/account/usage", u.key(), null);
+        expect(r, 200);
+        return json(r).get("data");
+    }
+
+    static HttpResponse<String> expect(HttpResponse<String> r, int status) {
+        if (r.statusCode() != status) {
+            throw new AssertionError("expected " + status + " but got " + r.statusCode() + ": " + r.body());
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        quickstart.close();
+    }
+}

@@ -1,0 +1,277 @@
+package app.apimodels.servlet;
+
+import app.apimodels.core.web.EventStream;
+import app.apimodels.core.web.Response;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+/**
+ * The exchange in a real container, driven directly by the test in place of the engine: a servlet
+ * hands each exchange over and the test answers it from its own threads.
+ */
+@Timeout(60) // a stream that never ends must fail the test, not hang the build
+class ServletExchangeTest {
+
+    private static final long BODY_LIMIT = 10;
+    private static final BlockingQueue<ServletExchange> EXCHANGES = new LinkedBlockingQueue<>();
+
+    private static EmbeddedTomcat tomcat;
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** Does what {@link ApiModelsServlet} does before it calls the engine, then hands the exchange to the test. */
+    static final class HandOverServlet extends HttpServlet {
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            byte[] body = ApiModelsServlet.readBody(request, BODY_LIMIT);
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), body);
+            String timeout = request.getHeader("X-Async-Timeout-Millis");
+            if (timeout != null) {
+                request.getAsyncContext().setTimeout(Long.parseLong(timeout));
+            }
+            EXCHANGES.add(exchange);
+        }
+    }
+
+    @BeforeAll
+    static void startContainer(@TempDir Path baseDir) throws Exception {
+        tomcat = EmbeddedTomcat.start(baseDir, "/ctx", (classes, ctx) -> {
+            var registration = ctx.addServlet("hand-over", new HandOverServlet());
+            registration.setAsyncSupported(true);
+            registration.addMapping("/mount/*");
+        });
+    }
+
+    @AfterAll
+    static void stopContainer() throws Exception {
+        tomcat.close();
+    }
+
+    @BeforeEach
+    void forgetEarlierExchanges() {
+        EXCHANGES.clear();
+    }
+
+    @Test
+    void exposesTheRequestBelowTheMount() throws Exception {
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri(
+                        "/ctx/mount/v1/models?q=a+b&q=second&mark=%E2%9C%93&flag"))
+                .header("X-Custom", "value").GET().build(), HttpResponse.BodyHandlers.ofString());
+        ServletExchange exchange = nextExchange();
+
+        assertThat(exchange.method()).isEqualTo("GET");
+        assertThat(exchange.path()).isEqualTo("/v1/models");
+        assertThat(exchange.query("q")).isEqualTo("a b");
+        assertThat(exchange.query("mark")).isEqualTo("✓");
+        assertThat(exchange.query("flag")).isEmpty();
+        assertThat(exchange.query("missing")).isNull();
+        assertThat(exchange.header("x-custom")).isEqualTo("value");
+        assertThat(exchange.remoteAddress()).isNotBlank();
+        assertThat(exchange.bodyTooLarge()).isFalse();
+        assertThat(exchange.body()).isEmpty();
+
+        exchange.respond(new Response(204, null, null));
+        assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void skipsQueryParametersThatCannotBeDecoded() throws Exception {
+        try (Socket socket = tomcat.sendHead("GET /ctx/mount/x?broken=%zz&fine=1 HTTP/1.1\r\nHost: localhost")) {
+            ServletExchange exchange = nextExchange();
+            assertThat(exchange.query("broken")).isNull();
+            assertThat(exchange.query("fine")).isEqualTo("1");
+            exchange.respond(new Response(204, null, null));
+            assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 204");
+        }
+    }
+
+    @Test
+    void mountAtTheContextRootGivesTheWholePath() throws Exception {
+        CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount")).build(), HttpResponse.BodyHandlers.discarding());
+        ServletExchange exchange = nextExchange();
+        assertThat(exchange.path()).isEqualTo("/");
+        exchange.respond(new Response(204, null, null));
+    }
+
+    @Test
+    void respondsOnceFromAnotherThread() throws Exception {
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/echo"))
+                .POST(HttpRequest.BodyPublishers.ofString("0123456789")).build(), HttpResponse.BodyHandlers.ofString());
+        ServletExchange exchange = nextExchange();
+        assertThat(new String(exchange.body(), UTF_8)).isEqualTo("0123456789");
+
+        CompletableFuture.runAsync(() -> exchange.respond(new Response(201, "application/json",
+                "{\"ok\":true}".getBytes(UTF_8), Map.of("X-Answer", "first")))).get(10, TimeUnit.SECONDS);
+        HttpResponse<String> response = answer.get(10, TimeUnit.SECONDS);
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(response.headers().firstValue("X-Answer")).hasValue("first");
+        assertThat(response.body()).isEqualTo("{\"ok\":true}");
+        assertThatCode(() -> exchange.respond(Response.text(500, "text/plain", "second")))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void marksAChunkedBodyOverTheLimitAsTooLarge() throws Exception {
+        byte[] elevenBytes = "0123456789X".getBytes(UTF_8);
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/upload"))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(elevenBytes))).build(),
+                HttpResponse.BodyHandlers.discarding());
+        ServletExchange exchange = nextExchange();
+
+        assertThat(exchange.header("Transfer-Encoding")).isEqualTo("chunked");
+        assertThat(exchange.bodyTooLarge()).isTrue();
+        exchange.respond(new Response(413, null, null));
+        assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void refusesADeclaredOversizeBodyWithoutReadingIt() throws Exception {
+        // The body is never sent: had the adapter tried to read it, no exchange would arrive.
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/upload HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000000\r\nConnection: close")) {
+            ServletExchange exchange = nextExchange();
+            assertThat(exchange.bodyTooLarge()).isTrue();
+
+            exchange.respond(new Response(413, null, null));
+            assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 413");
+        }
+    }
+
+    @Test
+    void streamsWholeEventsWrittenFromSeveralThreads() throws Exception {
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/v1/chat/completions")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        ServletExchange exchange = nextExchange();
+        EventStream stream = exchange.openEventStream();
+        AtomicInteger goneCalls = new AtomicInteger();
+        stream.onClientGone(goneCalls::incrementAndGet);
+
+        // The head arrives before any event: the client learns at once that the stream has begun.
+        HttpResponse<Stream<String>> response = answer.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow().replace(" ", ""))
+                .isEqualToIgnoringCase("text/event-stream;charset=utf-8");
+        assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
+
+        int threads = 4;
+        int eventsPerThread = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int writer = t;
+                writers.add(pool.submit(() -> IntStream.range(0, eventsPerThread).forEach(n ->
+                        assertThat(stream.send(("data: {\"writer\":" + writer + ",\"n\":" + n + "}\n\n")
+                                .getBytes(UTF_8))).isTrue())));
+            }
+            for (Future<?> writer : writers) {
+                writer.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        stream.close();
+
+        List<String> lines = response.body().filter(line -> !line.isEmpty()).toList();
+        assertThat(lines).hasSize(threads * eventsPerThread)
+                .allMatch(line -> line.matches("data: \\{\"writer\":\\d,\"n\":\\d+}"));
+        assertThat(lines).doesNotHaveDuplicates();
+        assertThat(stream.send("data: late\n\n".getBytes(UTF_8))).isFalse();
+        assertThat(goneCalls).hasValue(0);
+    }
+
+    @Test
+    void reportsOnceThatTheClientWentAway() throws Exception {
+        EventStream stream;
+        AtomicInteger goneCalls = new AtomicInteger();
+        CountDownLatch gone = new CountDownLatch(1);
+        try (Socket socket = tomcat.sendHead("GET /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost")) {
+            stream = nextExchange().openEventStream();
+            stream.onClientGone(() -> {
+                goneCalls.incrementAndGet();
+                gone.countDown();
+            });
+            assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 200");
+        }
+
+        // The first writes after the close may still land in socket buffers; a later one fails.
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (stream.send(": keep-alive\n\n".getBytes(UTF_8))) {
+            assertThat(Instant.now()).as("a send noticed the closed connection").isBefore(deadline);
+        }
+        assertThat(gone.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(stream.send("data: late\n\n".getBytes(UTF_8))).isFalse();
+        stream.close();
+        assertThat(goneCalls).hasValue(1);
+
+        CountDownLatch lateRegistration = new CountDownLatch(1);
+        stream.onClientGone(lateRegistration::countDown);
+        assertThat(lateRegistration.getCount()).as("runs at once when the client is already gone").isZero();
+    }
+
+    @Test
+    void treatsAContainerTimeoutAsTheClientGoingAway() throws Exception {
+        CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/v1/chat/completions"))
+                .header("X-Async-Timeout-Millis", "100").build(), HttpResponse.BodyHandlers.discarding());
+        EventStream stream = nextExchange().openEventStream();
+        CountDownLatch gone = new CountDownLatch(1);
+        stream.onClientGone(gone::countDown);
+
+        assertThat(gone.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(stream.send("data: late\n\n".getBytes(UTF_8))).isFalse();
+    }
+
+    @Test
+    void abortAnswersWithAProblemInsteadOfAStackTrace() throws Exception {
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/anything")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        nextExchange().abort();
+
+        HttpResponse<String> response = answer.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"status\":500").doesNotContain("Exception");
+    }
+
+    private static ServletExchange nextExchange() throws InterruptedException {
+        ServletExchange exchange = EXCHANGES.poll(10, TimeUnit.SECONDS);
+        assertThat(exchange).as("the servlet received the request").isNotNull();
+        return exchange;
+    }
+}
