@@ -62,9 +62,10 @@ public final class JdkHttpTransport implements HttpTransport {
         // Deadlines are usually cancelled long before they fire; don't keep them queued.
         timer.setRemoveOnCancelPolicy(true);
         client = HttpClient.newBuilder()
-                // HTTP/2 would make every new plain-http connection start with an h2c upgrade
-                // request, which many self-hosted upstreams (uvicorn/vLLM, Ollama, proxies) answer
-                // badly or slowly; HTTPS upstreams gain little for one request per connection.
+                // With HTTP/2 every new plain-http connection would start with an h2c upgrade
+                // request, which many self-hosted upstreams (uvicorn/vLLM, Ollama, proxies) handle
+                // badly or slowly. HTTP/1.1 everywhere also behaves the same for http and https
+                // upstreams, and the same as the Jetty transport.
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(options.connectTimeout())
                 // Never follow an upstream's redirect: the upstream URL is configured, and a
@@ -149,7 +150,7 @@ public final class JdkHttpTransport implements HttpTransport {
     }
 
     /** Classifies what the JDK client failed with. */
-    static TransportException map(Throwable error) {
+    private static TransportException map(Throwable error) {
         Throwable e = error;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();

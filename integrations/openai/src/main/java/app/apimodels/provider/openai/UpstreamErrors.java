@@ -1,0 +1,141 @@
+package app.apimodels.provider.openai;
+
+import app.apimodels.spi.http.TransportException;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.ProviderException.Kind;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns upstream failures into {@link ProviderException}s whose messages are safe to show the
+ * client: only a client's own mistakes (invalid requests) carry the upstream's words, scrubbed of
+ * anything that looks like a secret; everything else gets a fixed message.
+ */
+final class UpstreamErrors {
+
+    /** Things upstreams echo that must not reach a client: keys (also masked), tokens, hashes. */
+    private static final Pattern SECRETS = Pattern.compile(String.join("|",
+            "(?i)\\bbearer\\s+\\S+",
+            "\\bsk-[A-Za-z0-9_\\-*.]{6,}",
+            // 32+ characters of base64/hex alphabet with letters and digits: keys, tokens, hashes.
+            "(?=[A-Za-z0-9+/_\\-]*\\d)(?=[A-Za-z0-9+/_\\-]*[A-Za-z])[A-Za-z0-9+/_\\-]{32,}={0,2}"));
+    private static final String REDACTED = "[redacted]";
+    private static final int MAX_MESSAGE = 500;
+
+    private final ObjectMapper mapper;
+    private final Pattern apiKey;
+
+    UpstreamErrors(ObjectMapper mapper, String apiKey) {
+        this.mapper = mapper;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : Pattern.compile(Pattern.quote(apiKey.strip()));
+    }
+
+    /** An HTTP answer outside 2xx; {@code body} is the upstream's error document, if any. */
+    ProviderException forStatus(int status, byte[] body) {
+        if (status == 401 || status == 403) {
+            return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream rejected the gateway's credentials", null, null);
+        }
+        if (status == 402) {
+            return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream refused the gateway's account (HTTP 402)", null, null);
+        }
+        if (status == 404) {
+            // The model name sent upstream is the catalog's, not the client's: a route to fix.
+            return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream endpoint or model not found (HTTP 404)", null, null);
+        }
+        if (status == 408) {
+            return new ProviderException(Kind.TIMEOUT, status, "upstream timed out (HTTP 408)", null, null);
+        }
+        if (status == 429) {
+            return new ProviderException(Kind.RATE_LIMITED, status, "upstream rate limit reached (HTTP 429)", null, null);
+        }
+        if (status >= 500) {
+            return new ProviderException(Kind.UPSTREAM_ERROR, status, "upstream failed (HTTP " + status + ")", null, null);
+        }
+        if (status >= 400) {
+            JsonNode error = errorDocument(body);
+            String message = scrub(text(error, "message"));
+            return new ProviderException(Kind.INVALID_REQUEST, status,
+                    message == null ? "upstream rejected the request (HTTP " + status + ")" : message,
+                    scrub(text(error, "param")), null);
+        }
+        return new ProviderException(Kind.UPSTREAM_CONFIG, status, "unexpected upstream answer (HTTP " + status + ")", null, null);
+    }
+
+    /** An {@code error} object sent inside a stream that had started well. */
+    ProviderException forStreamError(JsonNode error) {
+        String message = scrub(error.isTextual() ? error.asText() : text(error, "message"));
+        return new ProviderException(Kind.UPSTREAM_ERROR, 0, message == null ? "upstream failed mid-stream" : message,
+                null, null);
+    }
+
+    /** An answer that is not the JSON the upstream promised. */
+    ProviderException malformed(Throwable cause) {
+        return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent malformed JSON", cause);
+    }
+
+    /** The stream ended without its last event. */
+    ProviderException cut() {
+        return new ProviderException(Kind.NETWORK, "upstream stream ended before it finished", null);
+    }
+
+    /** A failure below HTTP, from the transport. */
+    ProviderException forTransport(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ProviderException providerException) {
+            return providerException;
+        }
+        TransportException.Kind kind = e instanceof TransportException transport ? transport.kind() : TransportException.Kind.OTHER;
+        return switch (kind) {
+            case CONNECT -> new ProviderException(Kind.CONNECT, "could not connect to the upstream", e);
+            case TIMEOUT -> new ProviderException(Kind.TIMEOUT, "upstream did not answer in time", e);
+            case RESET, OTHER -> new ProviderException(Kind.NETWORK, "upstream connection failed", e);
+        };
+    }
+
+    /** OpenAI's {@code {"error": {...}}}, or the whole document for servers that answer flat. */
+    private JsonNode errorDocument(byte[] body) {
+        try {
+            JsonNode document = mapper.readTree(body);
+            if (document == null) {
+                return null;
+            }
+            JsonNode error = document.get("error");
+            return error != null && (error.isObject() || error.isTextual()) ? error : document;
+        } catch (IOException e) {
+            return null; // not JSON: nothing of it is shown
+        }
+    }
+
+    /** A field's text; an error given as a bare string is its own message. */
+    private static String text(JsonNode node, String field) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return field.equals("message") ? node.asText() : null;
+        }
+        JsonNode value = node.get(field);
+        if (value == null && field.equals("message")) {
+            value = node.get("detail"); // FastAPI-based servers (vLLM) say it this way
+        }
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    String scrub(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        String scrubbed = apiKey == null ? text : apiKey.matcher(text).replaceAll(Matcher.quoteReplacement(REDACTED));
+        scrubbed = SECRETS.matcher(scrubbed).replaceAll(Matcher.quoteReplacement(REDACTED));
+        return scrubbed.length() <= MAX_MESSAGE ? scrubbed : scrubbed.substring(0, MAX_MESSAGE) + "…";
+    }
+}

@@ -1,0 +1,50 @@
+package app.apimodels.provider.openai;
+
+import app.apimodels.spi.provider.Usage;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+
+/** Reads OpenAI's {@code usage} object. */
+final class UsageReader {
+
+    private final ObjectMapper mapper;
+
+    UsageReader(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /**
+     * The top-level {@code usage} of a response body, or {@code null} if it has none. Streams
+     * over the body and skips everything else, so a large answer (embeddings) is never built
+     * into a tree.
+     *
+     * @throws IOException if the body is not a JSON object
+     */
+    Usage read(byte[] body) throws IOException {
+        try (JsonParser parser = mapper.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("usage") && value == JsonToken.START_OBJECT) {
+                    return usage(parser.readValueAsTree());
+                }
+                parser.skipChildren();
+            }
+            return null;
+        }
+    }
+
+    /** Chat and embeddings usage; embeddings have no completion tokens. */
+    static Usage usage(JsonNode usage) {
+        return Usage.tokens(usage.path("prompt_tokens").asLong(0),
+                usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
+                usage.path("completion_tokens").asLong(0));
+    }
+}

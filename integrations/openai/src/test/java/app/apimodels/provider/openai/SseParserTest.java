@@ -1,0 +1,79 @@
+package app.apimodels.provider.openai;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SseParserTest {
+
+    private final List<String> events = new ArrayList<>();
+    private final SseParser parser = new SseParser(data -> events.add(new String(data, StandardCharsets.UTF_8)));
+
+    @ParameterizedTest(name = "pieces of {0} bytes")
+    @ValueSource(ints = {1, 2, 3, 7, 1000})
+    void eventsSplitAnywhereAcrossPiecesAreReassembled(int pieceSize) {
+        String stream = "data: {\"a\":\"é\"}\r\n\r\n: comment\n\ndata: {\"b\":2}\r\rdata: [DONE]\n\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+
+        for (int i = 0; i < bytes.length; i += pieceSize) {
+            parser.feed(ByteBuffer.wrap(bytes, i, Math.min(pieceSize, bytes.length - i)));
+        }
+
+        assertThat(events).containsExactly("{\"a\":\"é\"}", "{\"b\":2}", "[DONE]");
+    }
+
+    @Test
+    void dataLinesOfOneEventAreJoinedWithLineFeeds() {
+        feed("data: first\ndata:second\ndata\n\n");
+
+        assertThat(events).containsExactly("first\nsecond\n");
+    }
+
+    @Test
+    void otherFieldsAndCommentsAreSkipped() {
+        feed("event: completion\nid: 42\nretry: 1000\n: ping\ndatum: no\ndata: yes\n\n");
+
+        assertThat(events).containsExactly("yes");
+    }
+
+    @Test
+    void onlyTheFirstSpaceAfterTheColonIsDropped() {
+        feed("data:  two spaces\n\n");
+
+        assertThat(events).containsExactly(" two spaces");
+    }
+
+    @Test
+    void blankLinesWithoutDataDispatchNothing() {
+        feed("\n\n\r\n: keep-alive\n\n");
+
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void anEventNotEndedByABlankLineIsHeldBack() {
+        feed("data: complete\n\ndata: {\"cut\":");
+
+        assertThat(events).containsExactly("complete");
+    }
+
+    @Test
+    void longLinesGrowTheBuffer() {
+        String big = "x".repeat(10_000);
+
+        feed("data: " + big + "\n\n");
+
+        assertThat(events).containsExactly(big);
+    }
+
+    private void feed(String text) {
+        parser.feed(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

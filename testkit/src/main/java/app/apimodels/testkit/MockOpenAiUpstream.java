@@ -1,0 +1,303 @@
+package app.apimodels.testkit;
+
+import app.apimodels.spi.provider.Usage;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.common.Json;
+import com.github.tomakehurst.wiremock.http.Fault;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+/**
+ * An OpenAI-compatible upstream faked at the wire (WireMock), for provider and end-to-end tests.
+ *
+ * <p>It serves, under {@link #baseUrl()}:
+ * <ul>
+ *   <li>{@code POST /v1/chat/completions}: a fixed completion whose text is
+ *       {@link #COMPLETION_TEXT}, with the configured {@link #usage()}; when the request has
+ *       {@code "stream": true}, the same text as server-sent events, one {@link #STREAM_DELTAS}
+ *       element per chunk, a finishing chunk, then (only if the request set
+ *       {@code stream_options.include_usage}, as with OpenAI) a chunk with {@code "choices": []}
+ *       and the usage, then {@code data: [DONE]}. The stream is sent in several network pieces
+ *       that split events at arbitrary bytes, as real networks do;</li>
+ *   <li>{@code POST /v1/embeddings}: one embedding and the usage;</li>
+ *   <li>{@code GET /v1/models}: a model list.</li>
+ * </ul>
+ * Every response names the model {@link #MODEL}; fields that would be {@code null} are left out.
+ * Errors have OpenAI's shape, {@code {"error": {"message", "type", "param", "code"}}}. A fault
+ * switched on applies to every following call until {@link #reset()}. Use {@link #server()} to
+ * verify what the upstream received. Configure it from the test's thread only.
+ *
+ * <pre>{@code
+ * try (MockOpenAiUpstream upstream = new MockOpenAiUpstream()) {
+ *     upstream.respondWithError(429);            // every call is now rate limited
+ *     ... point a provider at upstream.baseUrl() and call it ...
+ *     upstream.server().verify(postRequestedFor(urlEqualTo("/v1/chat/completions")));
+ * }
+ * }</pre>
+ */
+public final class MockOpenAiUpstream implements AutoCloseable {
+
+    public static final String MODEL = "mock-model";
+    public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " upstream.");
+    public static final String COMPLETION_TEXT = String.join("", STREAM_DELTAS);
+    public static final Usage DEFAULT_USAGE = Usage.tokens(11, 0, 5);
+
+    private static final String CHAT = "/v1/chat/completions";
+    private static final String STREAMING = "$[?(@.stream == true)]";
+    private static final String USAGE_REQUESTED = "$.stream_options[?(@.include_usage == true)]";
+    /** Network pieces a stream is cut into, and over how many milliseconds they are sent. */
+    private static final int STREAM_PIECES = 7;
+    private static final int STREAM_MILLIS = 35;
+    private static final int FAULT_PRIORITY = 1;
+    private static final int NORMAL_PRIORITY = 5;
+
+    private enum StreamFault { NONE, CUT, BROKEN }
+
+    private final WireMockServer server;
+    private Usage usage;
+    private Duration delay;
+    private boolean resetConnections;
+    private boolean omitStreamUsage;
+    private StreamFault streamFault;
+    private ResponseDefinitionBuilder error;
+
+    /** Starts the upstream on a free port. */
+    public MockOpenAiUpstream() {
+        server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
+        server.start();
+        reset();
+    }
+
+    /** The API root to configure as a provider's base URL, e.g. {@code http://localhost:PORT/v1}. */
+    public String baseUrl() {
+        return server.baseUrl() + "/v1";
+    }
+
+    /** The underlying server, for verifying requests. */
+    public WireMockServer server() {
+        return server;
+    }
+
+    /** The usage every answer reports. */
+    public Usage usage() {
+        return usage;
+    }
+
+    /** Reports {@code usage} (its token fields) from now on. */
+    public MockOpenAiUpstream usage(Usage usage) {
+        this.usage = usage;
+        install();
+        return this;
+    }
+
+    /** Answers every call with {@code status} and an OpenAI-shaped error body. */
+    public MockOpenAiUpstream respondWithError(int status) {
+        return respondWithError(status, "mock upstream error " + status, null);
+    }
+
+    /** Answers every call with {@code status} and an OpenAI-shaped error carrying this message and param. */
+    public MockOpenAiUpstream respondWithError(int status, String message, String param) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("message", message);
+        detail.put("type", status >= 500 ? "server_error" : "invalid_request_error");
+        detail.put("param", param);
+        detail.put("code", errorCode(status));
+        ResponseDefinitionBuilder response = aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json")
+                .withBody(compact(Map.of("error", detail)));
+        error = status == 429 ? response.withHeader("Retry-After", "1") : response;
+        install();
+        return this;
+    }
+
+    /** Delays every answer (head included) by {@code delay}. */
+    public MockOpenAiUpstream delayResponses(Duration delay) {
+        this.delay = delay;
+        install();
+        return this;
+    }
+
+    /** Resets every connection instead of answering. */
+    public MockOpenAiUpstream resetConnections() {
+        resetConnections = true;
+        install();
+        return this;
+    }
+
+    /**
+     * Ends every stream cleanly at the HTTP level after a few chunks, without a finishing chunk
+     * or {@code [DONE]}: what a client sees when the upstream dies mid-answer behind a proxy.
+     */
+    public MockOpenAiUpstream cutStreams() {
+        streamFault = StreamFault.CUT;
+        install();
+        return this;
+    }
+
+    /** Breaks every stream at the HTTP level (a malformed chunk, then the connection closes). */
+    public MockOpenAiUpstream breakStreams() {
+        streamFault = StreamFault.BROKEN;
+        install();
+        return this;
+    }
+
+    /** Leaves the usage chunk out of streams even when the request asked for it. */
+    public MockOpenAiUpstream omitStreamUsage() {
+        omitStreamUsage = true;
+        install();
+        return this;
+    }
+
+    /** Back to normal answers with {@link #DEFAULT_USAGE}; also forgets the requests received. */
+    public void reset() {
+        usage = DEFAULT_USAGE;
+        delay = Duration.ZERO;
+        resetConnections = false;
+        omitStreamUsage = false;
+        streamFault = StreamFault.NONE;
+        error = null;
+        server.resetAll();
+        install();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    private void install() {
+        server.resetMappings();
+        if (resetConnections) {
+            server.stubFor(any(anyUrl()).atPriority(FAULT_PRIORITY)
+                    .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        } else if (error != null) {
+            server.stubFor(any(anyUrl()).atPriority(FAULT_PRIORITY).willReturn(delayed(error)));
+        }
+        stub(post(CHAT), json(completion()));
+        stub(post(CHAT).withRequestBody(matchingJsonPath(STREAMING)), stream(false));
+        stub(post(CHAT).withRequestBody(matchingJsonPath(STREAMING)).withRequestBody(matchingJsonPath(USAGE_REQUESTED)),
+                stream(!omitStreamUsage));
+        stub(post("/v1/embeddings"), json(embeddings()));
+        stub(get("/v1/models"), json(Map.of("object", "list",
+                "data", List.of(Map.of("id", MODEL, "object", "model", "created", 1_700_000_000, "owned_by", "mock")))));
+    }
+
+    /** Later stubs of equal priority win in WireMock, so the most specific is registered last. */
+    private void stub(MappingBuilder request, ResponseDefinitionBuilder response) {
+        server.stubFor(request.atPriority(NORMAL_PRIORITY).willReturn(delayed(response)));
+    }
+
+    private ResponseDefinitionBuilder delayed(ResponseDefinitionBuilder response) {
+        return delay.isZero() ? response : response.withFixedDelay((int) delay.toMillis());
+    }
+
+    private static ResponseDefinitionBuilder json(Object body) {
+        return aResponse().withHeader("Content-Type", "application/json").withBody(compact(body));
+    }
+
+    private ResponseDefinitionBuilder stream(boolean withUsage) {
+        if (streamFault == StreamFault.BROKEN) {
+            return aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK);
+        }
+        List<Object> chunks = new ArrayList<>();
+        chunks.add(chunk(Map.of("role", "assistant", "content", ""), null));
+        List<String> deltas = streamFault == StreamFault.CUT ? STREAM_DELTAS.subList(0, 2) : STREAM_DELTAS;
+        deltas.forEach(text -> chunks.add(chunk(Map.of("content", text), null)));
+        if (streamFault != StreamFault.CUT) {
+            chunks.add(chunk(Map.of(), "stop"));
+            if (withUsage) {
+                Map<String, Object> last = envelope("chat.completion.chunk");
+                last.put("choices", List.of());
+                last.put("usage", usageJson());
+                chunks.add(last);
+            }
+            chunks.add("[DONE]");
+        }
+        StringBuilder body = new StringBuilder();
+        for (Object chunk : chunks) {
+            body.append("data: ").append(chunk instanceof String s ? s : compact(chunk)).append("\n\n");
+        }
+        return aResponse().withHeader("Content-Type", "text/event-stream").withHeader("Cache-Control", "no-cache")
+                .withBody(body.toString()).withChunkedDribbleDelay(STREAM_PIECES, STREAM_MILLIS);
+    }
+
+    /** One-line JSON, as an event's data line needs; WireMock's writer leaves out null fields. */
+    private static String compact(Object json) {
+        return new String(Json.toByteArray(json), StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Object> chunk(Map<String, Object> delta, String finishReason) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("finish_reason", finishReason);
+        Map<String, Object> chunk = envelope("chat.completion.chunk");
+        chunk.put("choices", List.of(choice));
+        return chunk;
+    }
+
+    private Map<String, Object> completion() {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("role", "assistant");
+        message.put("content", COMPLETION_TEXT);
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("message", message);
+        choice.put("finish_reason", "stop");
+        Map<String, Object> completion = envelope("chat.completion");
+        completion.put("choices", List.of(choice));
+        completion.put("usage", usageJson());
+        return completion;
+    }
+
+    private Map<String, Object> embeddings() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("data", List.of(Map.of("object", "embedding", "index", 0, "embedding", List.of(0.0023, -0.0093, 0.0158))));
+        body.put("model", MODEL);
+        body.put("usage", Map.of("prompt_tokens", usage.inputTokens(), "total_tokens", usage.inputTokens()));
+        return body;
+    }
+
+    private static Map<String, Object> envelope(String object) {
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("id", "chatcmpl-mock");
+        envelope.put("object", object);
+        envelope.put("created", 1_700_000_000);
+        envelope.put("model", MODEL);
+        return envelope;
+    }
+
+    private Map<String, Object> usageJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("prompt_tokens", usage.inputTokens());
+        json.put("completion_tokens", usage.outputTokens());
+        json.put("total_tokens", usage.inputTokens() + usage.outputTokens());
+        json.put("prompt_tokens_details", Map.of("cached_tokens", usage.cachedInputTokens()));
+        return json;
+    }
+
+    private static String errorCode(int status) {
+        return switch (status) {
+            case 401 -> "invalid_api_key";
+            case 404 -> "model_not_found";
+            case 429 -> "rate_limit_exceeded";
+            default -> null;
+        };
+    }
+}
