@@ -27,11 +27,12 @@ public final class Ledger implements AutoCloseable {
     private final Duration holdTtl;
     private final long revenueId;
     private final long grantsId;
-    private final LedgerWriter writer;
+    private final LedgerWriter holds;
+    private final LedgerWriter settlements;
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
-        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements");
+        this(sql, clock, holdTtl, maxBatch, callbacks, "always");
     }
 
     /**
@@ -46,17 +47,28 @@ public final class Ledger implements AutoCloseable {
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
         this.grantsId = systemAccount("grants");
-        LedgerWriter.AsyncCommits mode;
-        try {
-            mode = LedgerWriter.AsyncCommits.valueOf(asyncCommits.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new app.apimodels.core.config.ConfigException(
+        boolean postgres = sql.database().vendor() == app.apimodels.core.db.Database.Vendor.POSTGRESQL;
+        boolean asyncHolds;
+        boolean asyncSettlements;
+        switch (asyncCommits.toLowerCase(java.util.Locale.ROOT)) {
+            case "never" -> {
+                asyncHolds = false;
+                asyncSettlements = false;
+            }
+            case "settlements" -> {
+                asyncHolds = false;
+                asyncSettlements = true;
+            }
+            case "always" -> {
+                asyncHolds = true;
+                asyncSettlements = true;
+            }
+            default -> throw new app.apimodels.core.config.ConfigException(
                     "apimodels.ledger.async-commits must be never, settlements or always, got '" + asyncCommits + "'");
         }
-        if (sql.database().vendor() != app.apimodels.core.db.Database.Vendor.POSTGRESQL) {
-            mode = LedgerWriter.AsyncCommits.NEVER;
-        }
-        this.writer = new LedgerWriter(sql, clock, maxBatch, revenueId, callbacks, mode);
+        // Two writers, so a hold (which a client is waiting for) never queues behind settlements.
+        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds);
+        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements);
     }
 
     private long systemAccount(String kind) {
@@ -75,7 +87,7 @@ public final class Ledger implements AutoCloseable {
             return CompletableFuture.completedFuture(hold);
         }
         CompletableFuture<Hold> f = new CompletableFuture<>();
-        writer.submit(new Op.Reserve(hold, clock.millis() + holdTtl.toMillis(), f));
+        holds.submit(new Op.Reserve(hold, clock.millis() + holdTtl.toMillis(), f));
         return f;
     }
 
@@ -86,29 +98,31 @@ public final class Ledger implements AutoCloseable {
      */
     public CompletableFuture<Void> settle(Hold hold, long cost, boolean capAtHold, CallRecord record) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        writer.submit(new Op.End(hold, cost, capAtHold, false, record, f));
+        settlements.submit(new Op.End(hold, cost, capAtHold, false, record, f));
         return f;
     }
 
     /** Ends a hold without charging (the call failed) and logs the call. */
     public CompletableFuture<Void> release(Hold hold, CallRecord record) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        writer.submit(new Op.End(hold, 0, true, true, record, f));
+        settlements.submit(new Op.End(hold, 0, true, true, record, f));
         return f;
     }
 
     /** Logs a call that never held money (refused before the hold). */
     public CompletableFuture<Void> log(CallRecord record) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        writer.submit(new Op.Log(record, f));
+        settlements.submit(new Op.Log(record, f));
         return f;
     }
 
     /** Completes once everything submitted before is committed (read-your-writes for balances). */
     public CompletableFuture<Void> flush() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        writer.submit(new Op.Barrier(f));
-        return f;
+        CompletableFuture<Void> h = new CompletableFuture<>();
+        CompletableFuture<Void> s = new CompletableFuture<>();
+        holds.submit(new Op.Barrier(h));
+        settlements.submit(new Op.Barrier(s));
+        return CompletableFuture.allOf(h, s);
     }
 
     /** Voids holds past their expiry (their call crashed or hung); returns how many were queued. */
@@ -126,7 +140,7 @@ public final class Ledger implements AutoCloseable {
                 rs.getLong("wallet_id"), rs.getLong("hold_acct"), rs.getLong("amount"),
                 Sql.nullableLong(rs, "spend_limit") != null), clock.millis(), limit);
         for (Hold h : expired) {
-            writer.submit(new Op.End(h, 0, true, true, null, new CompletableFuture<>()));
+            settlements.submit(new Op.End(h, 0, true, true, null, new CompletableFuture<>()));
         }
         return expired.size();
     }
@@ -198,6 +212,7 @@ public final class Ledger implements AutoCloseable {
     /** Commits everything queued, then stops the writer. */
     @Override
     public void close() {
-        writer.close();
+        holds.close();
+        settlements.close();
     }
 }

@@ -42,28 +42,27 @@ final class LedgerWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** Which batches may commit without waiting for the WAL flush (PostgreSQL only). */
-    enum AsyncCommits {
-        /** Every commit is durable before its callers continue. */
-        NEVER,
-        /** Batches of settlements and logs only (the default): a hold is durable before its call is forwarded. */
-        SETTLEMENTS,
-        /** Holds too: the fastest, at the risk described on {@link #apply}. */
-        ALWAYS
-    }
+    private final boolean asyncCommit;
+    private Connection connection;
 
-    private final AsyncCommits asyncCommits;
-
-    /** {@code callbacks} runs what waits on each op, so that work never delays the next commit. */
-    LedgerWriter(Sql sql, Clock clock, int maxBatch, long revenueId, java.util.concurrent.Executor callbacks,
-                 AsyncCommits asyncCommits) {
-        this.asyncCommits = asyncCommits;
+    /**
+     * @param callbacks   runs what waits on each op, so that work never delays the next commit
+     * @param asyncCommit PostgreSQL: commit without waiting for the WAL flush. A database crash may
+     *                    then lose the last ~200 ms of this writer's batches, each as a whole and in
+     *                    order: a lost hold makes its settlement charge the wallet directly (as far
+     *                    as it goes); a lost settlement leaves its hold pending until the sweeper
+     *                    voids it. Revenue can be lost; nobody is overcharged; every ledger
+     *                    invariant holds.
+     */
+    LedgerWriter(String name, Sql sql, Clock clock, int maxBatch, long revenueId, java.util.concurrent.Executor callbacks,
+                 boolean asyncCommit) {
+        this.asyncCommit = asyncCommit;
         this.sql = sql;
         this.callbacks = callbacks;
         this.clock = clock;
         this.maxBatch = maxBatch;
         this.revenueId = revenueId;
-        this.thread = new Thread(this::loop, "apimodels-ledger-writer");
+        this.thread = new Thread(this::loop, "apimodels-ledger-" + name);
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -101,24 +100,63 @@ final class LedgerWriter implements AutoCloseable {
     /** Commits a batch; if it fails as a whole, each op is retried alone so one bad op cannot sink others. */
     private void process(List<Op> batch) {
         try {
-            List<Runnable> completions = sql.tx(c -> apply(c, batch));
-            completions.forEach(callbacks::execute);
-        } catch (RuntimeException whole) {
+            commit(batch).forEach(callbacks::execute);
+        } catch (SQLException whole) {
             if (batch.size() == 1) {
                 fail(batch.get(0), whole);
                 return;
             }
             for (Op op : batch) {
                 try {
-                    sql.tx(c -> apply(c, List.of(op))).forEach(callbacks::execute);
-                } catch (RuntimeException single) {
+                    commit(List.of(op)).forEach(callbacks::execute);
+                } catch (SQLException single) {
                     fail(op, single);
                 }
             }
         }
     }
 
-    private void fail(Op op, RuntimeException e) {
+    /**
+     * One transaction on the writer's own connection: kept open (no pool checkout per batch) so
+     * its prepared statements stay prepared on the server; replaced after any failure.
+     */
+    private List<Runnable> commit(List<Op> batch) throws SQLException {
+        if (connection == null) {
+            Connection c = sql.database().connection();
+            c.setAutoCommit(false);
+            if (asyncCommit) {
+                Sql.update(c, "SET synchronous_commit TO OFF");
+                c.commit();
+            }
+            connection = c;
+        }
+        try {
+            List<Runnable> completions;
+            try {
+                completions = apply(connection, batch, false);
+            } catch (Reorder r) {
+                connection.rollback();
+                completions = apply(connection, batch, true);
+            }
+            connection.commit();
+            return completions;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the connection is replaced below
+            }
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+            connection = null;
+            throw e instanceof SQLException s ? s : new SQLException(e.getMessage(), e);
+        }
+    }
+
+    private void fail(Op op, SQLException e) {
         if (op instanceof Op.End || op instanceof Op.Log) {
             // A lost settlement or log row is money or history lost: keep retrying while running.
             if (running && transientFailure(e)) {
@@ -129,7 +167,7 @@ final class LedgerWriter implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.ERROR, "ledger write dropped after failure: " + op, e);
         }
-        callbacks.execute(() -> op.future().completeExceptionally(e));
+        callbacks.execute(() -> op.future().completeExceptionally(new app.apimodels.core.db.DataException(e)));
     }
 
     private static boolean transientFailure(Throwable e) {
@@ -160,15 +198,19 @@ final class LedgerWriter implements AutoCloseable {
         final List<Op.Reserve> reserves = new ArrayList<>();
     }
 
-    private List<Runnable> apply(Connection c, List<Op> batch) throws SQLException {
-        if (asyncCommits != AsyncCommits.NEVER && (asyncCommits == AsyncCommits.ALWAYS
-                || batch.stream().noneMatch(op -> op instanceof Op.Reserve))) {
-            // PostgreSQL: return before the WAL is flushed. A database crash may lose the last
-            // ~200 ms of such batches as a whole (never part of one, never out of order): lost
-            // settlements leave their holds pending until the sweeper voids them — revenue lost,
-            // no customer overcharged, every ledger invariant intact.
-            Sql.update(c, "SET LOCAL synchronous_commit TO OFF");
+    /** Signals that a batch must be redone with its wallets handled one at a time, in id order. */
+    private static final class Reorder extends RuntimeException {
+        Reorder() {
+            super(null, null, false, false);
         }
+    }
+
+    /**
+     * @param ordered false: all wallets in one JDBC batch (the common case, one round trip);
+     *                true: wallet by wallet, so a wallet whose holds must be tried one by one is
+     *                still locked in id order
+     */
+    private List<Runnable> apply(Connection c, List<Op> batch, boolean ordered) throws SQLException {
         long now = clock.millis();
         List<Object[]> transfers = new ArrayList<>();
         TreeMap<Long, Movement> wallets = new TreeMap<>();
@@ -216,28 +258,49 @@ final class LedgerWriter implements AutoCloseable {
         }
         extraAsked.forEach((e, amount) -> wallets.computeIfAbsent(e.hold().walletId(), k -> new Movement()).extra += amount);
 
-        // 2. Wallets in id order: releases and holds as one conditional statement each; holds one by
-        //    one only when the batch's sum does not fit; then any charge beyond a hold.
+        // 2. Wallets in id order, one batch: releases and holds as one conditional statement per
+        //    wallet; a wallet whose sum does not fit gets its holds tried one by one; then any
+        //    charge beyond a hold.
         Map<Long, Long> extraLeft = new HashMap<>();
         Set<Op.Reserve> accepted = new HashSet<>();
+        List<Long> walletIds = new ArrayList<>();
+        List<Object[]> walletRows = new ArrayList<>();
+        for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
+            Movement m = entry.getValue();
+            long delta = m.credit - m.reserves.stream().mapToLong(r -> r.hold().amount()).sum();
+            if (delta == 0) {
+                accepted.addAll(m.reserves);
+            } else {
+                walletIds.add(entry.getKey());
+                walletRows.add(new Object[] {delta, entry.getKey(), delta});
+            }
+        }
+        String fit = "UPDATE ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
+        int[] fitted = ordered ? null : Sql.batch(c, fit, walletRows);
+        for (int i = 0; i < walletIds.size(); i++) {
+            long wallet = walletIds.get(i);
+            Movement m = wallets.get(wallet);
+            if (ordered ? Sql.update(c, fit, walletRows.get(i)) == 1 : fitted[i] == 1) {
+                accepted.addAll(m.reserves);
+                continue;
+            }
+            if (!ordered) {
+                // Handling this wallet now would lock it after higher ids: redo the batch wallet by wallet.
+                throw new Reorder();
+            }
+            if (m.credit != 0) {
+                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
+            }
+            for (Op.Reserve r : m.reserves) {
+                long a = r.hold().amount();
+                if (Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
+                    accepted.add(r);
+                }
+            }
+        }
         for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
             long wallet = entry.getKey();
             Movement m = entry.getValue();
-            long delta = m.credit - m.reserves.stream().mapToLong(r -> r.hold().amount()).sum();
-            if (delta == 0 || Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0",
-                    delta, wallet, delta) == 1) {
-                accepted.addAll(m.reserves);
-            } else {
-                if (m.credit != 0) {
-                    Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
-                }
-                for (Op.Reserve r : m.reserves) {
-                    long a = r.hold().amount();
-                    if (Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
-                        accepted.add(r);
-                    }
-                }
-            }
             if (m.extra > 0) {
                 long balance = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
                         .orElse(0L);
@@ -284,10 +347,14 @@ final class LedgerWriter implements AutoCloseable {
             }
         }
         Set<Op.Reserve> overLimit = new HashSet<>();
-        for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
-            if (k.getValue() != 0) {
-                Sql.update(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", k.getValue(), k.getKey());
+        List<Object[]> spentRows = new ArrayList<>();
+        keySpent.forEach((key, change) -> {
+            if (change != 0) {
+                spentRows.add(new Object[] {change, key});
             }
+        });
+        Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
+        for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
             for (Op.Reserve r : limited.getOrDefault(k.getKey(), List.of())) {
                 long a = r.hold().amount();
                 if (Sql.update(c, "UPDATE api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
@@ -308,14 +375,16 @@ final class LedgerWriter implements AutoCloseable {
                 newHolds.add(new Object[] {h.id(), h.accountId(), h.keyId(), h.amount(), now, r.expiresAt()});
             }
         }
-        for (Map.Entry<Long, Long> e : holdAccounts.entrySet()) {
-            if (e.getValue() != 0) {
-                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", e.getValue(), e.getKey());
+        List<Object[]> mirrorRows = new ArrayList<>();
+        holdAccounts.forEach((account, delta) -> {
+            if (delta != 0) {
+                mirrorRows.add(new Object[] {delta, account});
             }
-        }
+        });
         if (revenue != 0) {
-            Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", revenue, revenueId);
+            mirrorRows.add(new Object[] {revenue, revenueId}); // revenue last: the hottest row is held shortest
         }
+        Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
         Sql.batch(c, "INSERT INTO hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
         Sql.batch(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
         Sql.batch(c, """
