@@ -67,8 +67,10 @@ public final class Ledger implements AutoCloseable {
                     "apimodels.ledger.async-commits must be never, settlements or always, got '" + asyncCommits + "'");
         }
         // Two writers, so a hold (which a client is waiting for) never queues behind settlements.
-        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds);
-        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements);
+        // Holds are committed by the threads that ask for them (flat combining: no hand-off at low
+        // load, batches at high load); settlements by a thread of their own, off the clients' path.
+        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false);
+        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true);
     }
 
     private long systemAccount(String kind) {

@@ -39,6 +39,8 @@ final class LedgerWriter implements AutoCloseable {
     private final long revenueId;
     private final java.util.concurrent.Executor callbacks;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    /** Held while a batch is committed (by the thread, or by a leading caller): one at a time. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -55,16 +57,20 @@ final class LedgerWriter implements AutoCloseable {
      *                    invariant holds.
      */
     LedgerWriter(String name, Sql sql, Clock clock, int maxBatch, long revenueId, java.util.concurrent.Executor callbacks,
-                 boolean asyncCommit) {
+                 boolean asyncCommit, boolean ownThread) {
         this.asyncCommit = asyncCommit;
         this.sql = sql;
         this.callbacks = callbacks;
         this.clock = clock;
         this.maxBatch = maxBatch;
         this.revenueId = revenueId;
-        this.thread = new Thread(this::loop, "apimodels-ledger-" + name);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        if (ownThread) {
+            this.thread = new Thread(this::loop, "apimodels-ledger-" + name);
+            this.thread.setDaemon(true);
+            this.thread.start();
+        } else {
+            this.thread = null;
+        }
     }
 
     void submit(Op op) {
@@ -73,6 +79,35 @@ final class LedgerWriter implements AutoCloseable {
             return;
         }
         queue.add(op);
+        if (thread == null) {
+            lead(op);
+        }
+    }
+
+    /**
+     * Flat combining, for writers without a thread of their own: the submitting thread commits
+     * everything queued if no other thread is doing so, and otherwise leaves its op to that
+     * thread. Its own op's continuation then runs right here, without a hand-off — what a
+     * single caller waits for costs one transaction and no thread switch. An op enqueued while
+     * a leader works is always seen: the leader looks at the queue again after letting go.
+     */
+    private void lead(Op mine) {
+        Runnable mineDone = null;
+        while (!queue.isEmpty() && lock.tryLock()) {
+            try {
+                List<Op> batch = new ArrayList<>();
+                queue.drainTo(batch, maxBatch);
+                Runnable r = process(batch, mine);
+                if (r != null) {
+                    mineDone = r;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (mineDone != null) {
+            mineDone.run();
+        }
     }
 
     private void loop() {
@@ -85,7 +120,12 @@ final class LedgerWriter implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
-                process(batch);
+                lock.lock();
+                try {
+                    process(batch, null);
+                } finally {
+                    lock.unlock();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
@@ -97,23 +137,40 @@ final class LedgerWriter implements AutoCloseable {
         }
     }
 
-    /** Commits a batch; if it fails as a whole, each op is retried alone so one bad op cannot sink others. */
-    private void process(List<Op> batch) {
+    /**
+     * Commits a batch; if it fails as a whole, each op is retried alone so one bad op cannot sink
+     * others. Continuations go to the callback executor, except {@code mine}'s, which is returned.
+     */
+    private Runnable process(List<Op> batch, Op mine) {
+        Runnable mineDone = null;
         try {
-            commit(batch).forEach(callbacks::execute);
-        } catch (SQLException whole) {
-            if (batch.size() == 1) {
-                fail(batch.get(0), whole);
-                return;
+            List<Runnable> completions = commit(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i) == mine) {
+                    mineDone = completions.get(i);
+                } else {
+                    callbacks.execute(completions.get(i));
+                }
             }
+        } catch (SQLException whole) {
             for (Op op : batch) {
+                Runnable done;
                 try {
-                    commit(List.of(op)).forEach(callbacks::execute);
+                    done = batch.size() == 1 ? fail(op, whole) : commit(List.of(op)).get(0);
                 } catch (SQLException single) {
-                    fail(op, single);
+                    done = fail(op, single);
+                }
+                if (done == null) {
+                    continue;
+                }
+                if (op == mine) {
+                    mineDone = done;
+                } else {
+                    callbacks.execute(done);
                 }
             }
         }
+        return mineDone;
     }
 
     /**
@@ -156,18 +213,19 @@ final class LedgerWriter implements AutoCloseable {
         }
     }
 
-    private void fail(Op op, SQLException e) {
+    /** The continuation of a failed op, or null if the op was queued again for a retry. */
+    private Runnable fail(Op op, SQLException e) {
         if (op instanceof Op.End || op instanceof Op.Log) {
             // A lost settlement or log row is money or history lost: keep retrying while running.
             if (running && transientFailure(e)) {
                 LOG.log(System.Logger.Level.WARNING, "ledger write failed, will retry: " + e.getMessage());
                 queue.add(op);
                 pause();
-                return;
+                return null;
             }
             LOG.log(System.Logger.Level.ERROR, "ledger write dropped after failure: " + op, e);
         }
-        callbacks.execute(() -> op.future().completeExceptionally(new app.apimodels.core.db.DataException(e)));
+        return () -> op.future().completeExceptionally(new app.apimodels.core.db.DataException(e));
     }
 
     private static boolean transientFailure(Throwable e) {
@@ -184,11 +242,9 @@ final class LedgerWriter implements AutoCloseable {
     }
 
     private static void pause() {
-        try {
-            Thread.sleep(200); // back off from a database that is down; this is the writer's own thread
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Back off from a database that is down before the retry; only the settlement writer's own
+        // thread gets here (holds are never retried: their callers get a 503 at once).
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
 
     /** Per wallet: what this batch credits unconditionally, the holds it asks for, charges beyond holds. */
@@ -427,10 +483,25 @@ final class LedgerWriter implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (thread == null) {
+            lead(null);
+        } else {
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        lock.lock();
         try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
+        } catch (SQLException ignored) {
+            // closing anyway
+        } finally {
+            lock.unlock();
         }
     }
 }
