@@ -383,8 +383,10 @@ if gateway:
         calls = sum(r["result"]["total_ok"] for r in mine if r["labels"]["shape"] == "one")
         if "balance_micros" in state and calls:
             spent = 1_000_000_000_000 - state["balance_micros"] - state["held_micros"]
-            print(f"- {t}: the busy account was charged {spent:,} micros for {calls:,} successful calls "
-                  f"({spent / calls:.2f} per call; the catalog price of 9 + 10 tokens is 7.35), "
+            # 9 prompt + 10 completion tokens at 0.15 / 0.60 per 1M = 7.35 micros, rounded up once per call
+            exact = spent == calls * 8 and state["held_micros"] == 0
+            print(f"- {t}: billing **{'EXACT' if exact else 'WRONG'}**: the busy account was charged {spent:,} micros "
+                  f"for {calls:,} successful calls ({spent / calls:.2f} per call; expected 8: 7.35 rounded up), "
                   f"{state['held_micros']:,} micros still held after waiting up to 30 s")
         else:
             print(f"- {t}: could not read the busy account's balance: {state}")

@@ -81,7 +81,8 @@ final class Engine {
         metrics = new Metrics();
         ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
                 (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
-                settings.string("apimodels.ledger.async-commits", "settlements"));
+                settings.string("apimodels.ledger.async-commits", "settlements"),
+                settings.millis("apimodels.ledger.settle-linger-ms", 5));
         Accounts accounts = new Accounts(sql, b.clock);
         keys = new ApiKeys(sql, b.clock, pepper(), settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
         ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,
@@ -91,7 +92,7 @@ final class Engine {
         catalog.start(settings.string("apimodels.catalog").map(Path::of).orElse(null));
         idempotency = new Idempotency(sql, b.clock, Duration.ofHours(24));
         CallLog callLog = new CallLog(sql);
-        bootstrapAdmin(accounts);
+        bootstrapAdmin(sql, accounts);
 
         Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), timer, b.clock, inFlight, metrics,
                 settings.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000),
@@ -191,7 +192,7 @@ final class Engine {
     }
 
     /** Makes the configured bootstrap key an admin key, or prints a one-time admin key on an empty database. */
-    private void bootstrapAdmin(Accounts accounts) {
+    private void bootstrapAdmin(Sql sql, Accounts accounts) {
         var configured = settings.string("apimodels.bootstrap.admin-key");
         if (configured.isPresent()) {
             String secret = configured.get();
@@ -207,7 +208,7 @@ final class Engine {
                 return;
             }
             Account admin = accounts.firstAdmin().orElseGet(() -> accounts.create("admin@apimodels.local", null, Role.ADMIN));
-            new Sql(database).tx(c -> keys.register(c, admin.id(), "bootstrap", secret));
+            sql.tx(c -> keys.register(c, admin.id(), "bootstrap", secret));
             return;
         }
         if (accounts.isEmpty()) {

@@ -65,10 +65,6 @@ public final class Accounts {
         return find(id).orElseThrow(() -> ApiException.notFound("user"));
     }
 
-    public Optional<Account> findByEmail(String email) {
-        return sql.one(SELECT + " WHERE a.email = ?", Accounts::map, email.trim().toLowerCase(Locale.ROOT));
-    }
-
     public Optional<Account> firstAdmin() {
         return sql.one(SELECT + " WHERE a.role = 'admin' ORDER BY a.id", Accounts::map);
     }

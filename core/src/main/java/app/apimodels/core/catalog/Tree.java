@@ -178,16 +178,4 @@ final class Tree {
         }
         throw error("must be a whole number between " + min + " and " + max);
     }
-
-    Object plain() {
-        if (value instanceof Map<?, ?>) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            map().forEach((k, v) -> out.put(k, v.plain()));
-            return out;
-        }
-        if (value instanceof List<?>) {
-            return list().stream().map(Tree::plain).toList();
-        }
-        return value;
-    }
 }

@@ -2,8 +2,6 @@ package app.apimodels.core.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -48,23 +46,6 @@ public final class Settings {
 
     public Duration millis(String key, long fallbackMillis) {
         return Duration.ofMillis(number(key, fallbackMillis, 0, 3_600_000));
-    }
-
-    public boolean flag(String key, boolean fallback) {
-        Optional<String> raw = string(key);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        return switch (raw.get().toLowerCase()) {
-            case "true", "yes", "on", "1" -> true;
-            case "false", "no", "off", "0" -> false;
-            default -> throw new ConfigException(key + " must be true or false, got '" + raw.get() + "'");
-        };
-    }
-
-    public List<String> list(String key) {
-        return string(key).map(s -> Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList())
-                .orElse(List.of());
     }
 
     public Path dataDir() {

@@ -91,10 +91,6 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
-    public DataSource dataSource() {
-        return dataSource;
-    }
-
     public Vendor vendor() {
         return vendor;
     }

@@ -32,16 +32,17 @@ public final class Ledger implements AutoCloseable {
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
-        this(sql, clock, holdTtl, maxBatch, callbacks, "always");
+        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements", Duration.ZERO);
     }
 
     /**
      * @param asyncCommits on PostgreSQL, which writer batches may commit without waiting for the
      *                     WAL flush: {@code never}, {@code settlements} (batches without holds) or
      *                     {@code always}; ignored on H2
+     * @param settleLinger how long the settlement writer waits for more work before a commit
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
-                  String asyncCommits) {
+                  String asyncCommits, Duration settleLinger) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
@@ -69,8 +70,8 @@ public final class Ledger implements AutoCloseable {
         // Two writers, so a hold (which a client is waiting for) never queues behind settlements.
         // Holds are committed by the threads that ask for them (flat combining: no hand-off at low
         // load, batches at high load); settlements by a thread of their own, off the clients' path.
-        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false);
-        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true);
+        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false, Duration.ZERO);
+        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true, settleLinger);
     }
 
     private long systemAccount(String kind) {

@@ -61,10 +61,6 @@ public final class ProviderRegistry implements AutoCloseable {
         return t;
     }
 
-    public boolean hasTransport(String name) {
-        return transportFactories.containsKey(name);
-    }
-
     @Override
     public synchronized void close() {
         List<RuntimeException> failures = new ArrayList<>();
