@@ -115,11 +115,22 @@ public final class AdminApi {
         r.exchange().respond(new Response(204, null, null));
     }
 
-    /** A provider without its secret: only whether one is set and, if it is a reference, which. */
+    /**
+     * A provider without its secret: only whether one is set and, if it is made of {@code ${NAME}}
+     * references, which (their defaults masked, as those may be secrets too).
+     */
     private static Map<String, Object> providerView(ProviderSpec p) {
         Map<String, Object> m = CatalogService.doc(p);
         String key = p.apiKey();
-        m.put("api-key", key == null || key.isEmpty() ? null : key.startsWith("${") ? key : "***");
+        String shown;
+        if (key == null || key.isEmpty()) {
+            shown = null;
+        } else if (key.matches("(\\$\\{[^}]+})+")) {
+            shown = key.replaceAll("\\$\\{([^}:]+):[^}]*}", "\\${$1:***}");
+        } else {
+            shown = "***";
+        }
+        m.put("api-key", shown);
         return m;
     }
 }
