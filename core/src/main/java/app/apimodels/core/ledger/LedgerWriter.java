@@ -356,7 +356,11 @@ final class LedgerWriter implements AutoCloseable {
             }
         }
         String fit = "UPDATE ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
-        int[] fitted = ordered ? null : Sql.batch(c, fit, walletRows);
+        // A batch that only returns money (settlements without charges beyond their holds) cannot
+        // fail on a wallet: its wallet updates wait until just before the commit, so the busy
+        // wallet's row lock — which that user's next hold needs — is held as briefly as possible.
+        boolean onlyCredits = !ordered && wallets.values().stream().allMatch(m -> m.reserves.isEmpty() && m.extra == 0);
+        int[] fitted = ordered ? null : onlyCredits ? ones(walletRows.size()) : Sql.batch(c, fit, walletRows);
         for (int i = 0; i < walletIds.size(); i++) {
             long wallet = walletIds.get(i);
             Movement m = wallets.get(wallet);
@@ -433,7 +437,9 @@ final class LedgerWriter implements AutoCloseable {
                 spentRows.add(new Object[] {change, key});
             }
         });
-        Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
+        if (!onlyCredits) {
+            Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
+        }
         for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
             for (Op.Reserve r : limited.getOrDefault(k.getKey(), List.of())) {
                 long a = r.hold().amount();
@@ -464,7 +470,9 @@ final class LedgerWriter implements AutoCloseable {
         if (revenue != 0) {
             mirrorRows.add(new Object[] {revenue, revenueId}); // revenue last: the hottest row is held shortest
         }
-        Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+        if (!onlyCredits) {
+            Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+        }
         Sql.batch(c, "INSERT INTO hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
         Sql.batch(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
         Sql.batch(c, """
@@ -472,6 +480,16 @@ final class LedgerWriter implements AutoCloseable {
                   started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
                   uncollected_micros, hold_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
+        if (onlyCredits) {
+            // Same lock order as every batch: wallets, keys, hold accounts, revenue.
+            for (int n : Sql.batch(c, fit, walletRows)) {
+                if (n != 1) {
+                    throw new SQLException("a wallet credit changed no row");
+                }
+            }
+            Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
+            Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+        }
 
         List<Runnable> completions = new ArrayList<>(batch.size());
         for (Op op : batch) {
@@ -487,6 +505,12 @@ final class LedgerWriter implements AutoCloseable {
             }
         }
         return completions;
+    }
+
+    private static int[] ones(int n) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, 1);
+        return a;
     }
 
     private static long posted(Op.End e) {
