@@ -134,6 +134,9 @@ final class ServletExchange implements Exchange, AsyncListener {
             }
             response.setContentLength(answer.body().length);
             response.getOutputStream().write(answer.body());
+            // Send now, from this thread: completing from a non-container thread makes the
+            // container hand the final flush to one of its own threads, a needless extra hop.
+            response.flushBuffer();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "Client went away before the response to {0} {1} was written", method, path);
         } finally {
