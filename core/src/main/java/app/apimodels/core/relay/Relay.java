@@ -233,8 +233,9 @@ public final class Relay {
                 usage = call.estimate(completionText(result.body()));
             }
             long cost = call.cost(usage);
-            call.exchange.respond(new Response(200, result.contentType(), result.body(), Map.of("x-request-id", call.id)));
+            // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
             settle(call, cost, false, call.record(200, null, usage, estimated, cost));
+            call.exchange.respond(new Response(200, result.contentType(), result.body(), Map.of("x-request-id", call.id)));
             done.run();
         });
     }

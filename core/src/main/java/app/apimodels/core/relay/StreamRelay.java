@@ -130,14 +130,15 @@ final class StreamRelay {
         if (ended || attemptNo != attempt) {
             return;
         }
-        open();
-        events.send(DONE);
-        events.close();
         boolean estimated = usage == null;
         Usage used = estimated ? call.estimate(text.toString()) : usage;
         long cost = call.cost(used);
         end();
+        // Queued before [DONE] leaves, so a client's next read (after a ledger flush) sees it.
         relay.settle(call, cost, false, call.record(200, null, used, estimated, cost));
+        open();
+        events.send(DONE);
+        events.close();
     }
 
     private synchronized void onError(int attemptNo, ProviderException error) {
@@ -155,6 +156,7 @@ final class StreamRelay {
         }
         // Headers are out: report the failure in the stream, as OpenAI does, and charge nothing.
         ApiException e = Relay.toApi(error);
+        relay.release(call, call.record(e.status(), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("message", e.getMessage());
         err.put("type", "api_error");
@@ -163,7 +165,6 @@ final class StreamRelay {
         byte[] json = Json.bytes(Map.of("error", err));
         events.send(("data: " + new String(json, StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
         events.close();
-        relay.release(call, call.record(e.status(), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
     }
 
     /**
