@@ -4,13 +4,10 @@ import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.MockOpenAiUpstream;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,24 +17,13 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** 200 concurrent calls from one account whose balance covers 50, on PostgreSQL, through HTTP. */
-class ConcurrentSpendingTest {
+class ConcurrentSpendingTest extends EndToEndTest {
 
     /** Worst case of the request below: prompt bound 13 tokens × 10 + max_tokens 5 × 30 = 280 micros. */
     private static final long HOLD = 280;
     private static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":5}";
 
-    @TempDir
-    Path dir;
-    private final MockOpenAiUpstream upstream = new MockOpenAiUpstream();
-    private Gateway gateway;
 
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        upstream.close();
-    }
 
     @Test
     void atMostWhatTheBalanceCoversSucceedsAndTheBooksBalance() throws Exception {

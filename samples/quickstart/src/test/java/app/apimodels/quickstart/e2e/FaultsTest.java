@@ -5,15 +5,9 @@ import app.apimodels.testkit.MockOpenAiUpstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,29 +17,22 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Upstream faults at the wire, and what each one costs the client (DESIGN.md invariant 2). */
-class FaultsTest {
+class FaultsTest extends EndToEndTest {
 
     private static final long GRANT = 1_000_000;
     private static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
     private static final String STREAM = "{\"model\":\"test-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
 
-    @TempDir
-    Path dir;
-    private final MockOpenAiUpstream primary = new MockOpenAiUpstream();
     private final MockOpenAiUpstream fallback = new MockOpenAiUpstream();
-    private Gateway gateway;
 
     @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        primary.close();
+    void stopFallback() {
         fallback.close();
     }
 
+
     private Gateway.User start(boolean withFallback, int timeoutSeconds) throws Exception {
-        gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(primary.baseUrl(), withFallback ? fallback.baseUrl() : null,
+        gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), withFallback ? fallback.baseUrl() : null,
                 "jdk", timeoutSeconds), dir, Map.of("apimodels.stream.keep-alive-ms", "200"));
         return gateway.user(GRANT);
     }
@@ -53,7 +40,7 @@ class FaultsTest {
     @Test
     void anUpstream500FallsBackToTheNextRouteAndIsChargedOnce() throws Exception {
         Gateway.User u = start(true, 30);
-        primary.respondWithError(500);
+        upstream.respondWithError(500);
         HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
         assertThat(r.body()).contains(MockOpenAiUpstream.COMPLETION_TEXT);
         assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
@@ -65,7 +52,7 @@ class FaultsTest {
     @Test
     void aTimeoutIs504AndCostsNothing() throws Exception {
         Gateway.User u = start(false, 1);
-        primary.delayResponses(Duration.ofSeconds(5));
+        upstream.delayResponses(Duration.ofSeconds(5));
         HttpResponse<String> r = gateway.send("POST", "/v1/chat/completions", u.key(), CHAT);
         assertThat(r.statusCode()).isEqualTo(504);
         assertThat(Gateway.json(r).at("/error/code").asText()).isEqualTo("upstream_timeout");
@@ -77,7 +64,7 @@ class FaultsTest {
     @Test
     void aConnectionResetIs502AndCostsNothingButFallsBackWhenItCan() throws Exception {
         Gateway.User u = start(true, 30);
-        primary.resetConnections();
+        upstream.resetConnections();
         fallback.resetConnections();
         HttpResponse<String> r = gateway.send("POST", "/v1/chat/completions", u.key(), CHAT);
         assertThat(r.statusCode()).isEqualTo(502);
@@ -91,7 +78,7 @@ class FaultsTest {
     @Test
     void aStreamCutByTheUpstreamIsReportedInTheStreamAndCostsNothing() throws Exception {
         Gateway.User u = start(false, 30);
-        primary.cutStreams();
+        upstream.cutStreams();
         HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), STREAM), 200);
         assertThat(r.body()).contains("Hello").contains("\"error\"").doesNotContain("[DONE]");
         assertThat(gateway.balance(u)).isEqualTo(GRANT);
@@ -101,7 +88,7 @@ class FaultsTest {
     @Test
     void aStreamThatFailsBeforeItsFirstChunkTriesTheNextRoute() throws Exception {
         Gateway.User u = start(true, 30);
-        primary.respondWithError(503);
+        upstream.respondWithError(503);
         HttpResponse<String> r = Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), STREAM), 200);
         assertThat(r.body()).contains("[DONE]").contains("upstream.");
         assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
@@ -117,23 +104,12 @@ class FaultsTest {
                     .append(word).append("\"}}]}\n\n");
         }
         sse.append("data: [DONE]\n\n");
-        primary.server().stubFor(post(urlEqualTo("/v1/chat/completions")).atPriority(1).willReturn(aResponse()
+        upstream.server().stubFor(post(urlEqualTo("/v1/chat/completions")).atPriority(1).willReturn(aResponse()
                 .withHeader("Content-Type", "text/event-stream").withBody(sse.toString()).withChunkedDribbleDelay(5, 5_000)));
 
-        try (Socket socket = new Socket("localhost", gateway.uri("/").getPort())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + u.key()
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            do {
-                line = in.readLine();
-            } while (line != null && !line.startsWith("data: {"));
-            assertThat(line).contains("Hello");
+        StringBuilder first = new StringBuilder();
+        try (Socket ignored = Gateway.openStream(gateway.port(), u.key(), STREAM, first)) {
+            assertThat(first.toString()).contains("Hello");
         } // the client leaves after the first event
 
         JsonNode call = awaitCall(u);

@@ -99,6 +99,33 @@ final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a streaming chat request on a raw socket (so the test can vanish mid-stream, which
+     * HttpClient cannot be made to do) and returns the open socket once the first event arrived.
+     */
+    static java.net.Socket openStream(int port, String key, String body, StringBuilder firstEvent) throws IOException {
+        java.net.Socket socket = new java.net.Socket("localhost", port);
+        socket.setSoTimeout(10_000);
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var out = socket.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && !line.startsWith("data: {"));
+        firstEvent.append(line);
+        return socket;
+    }
+
+    int port() {
+        return port;
+    }
+
     static JsonNode json(HttpResponse<String> r) {
         try {
             return JSON.readTree(r.body());

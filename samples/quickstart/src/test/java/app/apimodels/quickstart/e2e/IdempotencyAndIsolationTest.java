@@ -2,33 +2,19 @@ package app.apimodels.quickstart.e2e;
 
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.testkit.MockOpenAiUpstream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class IdempotencyAndIsolationTest {
+class IdempotencyAndIsolationTest extends EndToEndTest {
 
     private static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
 
-    @TempDir
-    Path dir;
-    private final MockOpenAiUpstream upstream = new MockOpenAiUpstream();
-    private Gateway gateway;
 
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        upstream.close();
-    }
 
     private HttpResponse<String> keyed(Gateway.User u, String idemKey, String body) throws Exception {
         return gateway.http.send(HttpRequest.newBuilder(gateway.uri("/v1/chat/completions"))

@@ -11,8 +11,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,20 +25,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The official OpenAI Java SDK, unchanged, against the running quickstart; with both upstream transports. */
-class OpenAiSdkTest {
+class OpenAiSdkTest extends EndToEndTest {
 
-    @TempDir
-    Path dir;
-    private final MockOpenAiUpstream upstream = new MockOpenAiUpstream();
-    private Gateway gateway;
 
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        upstream.close();
-    }
 
     private OpenAIClient start(String transport, Gateway.User[] user) throws Exception {
         gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, transport, 30), dir, Map.of());

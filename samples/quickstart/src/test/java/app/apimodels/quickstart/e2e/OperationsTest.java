@@ -5,16 +5,10 @@ import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.quickstart.Quickstart;
 import app.apimodels.testkit.MockOpenAiUpstream;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -27,22 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The catalog admin API, start-up validation, operations endpoints and graceful shutdown. */
-class OperationsTest {
+class OperationsTest extends EndToEndTest {
 
     private static final String CHAT = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":50}";
 
-    @TempDir
-    Path dir;
-    private final MockOpenAiUpstream upstream = new MockOpenAiUpstream();
-    private Gateway gateway;
 
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        upstream.close();
-    }
 
     @Test
     void theCatalogIsEditableThroughTheAdminApiAndValidatedFirst() throws Exception {
@@ -135,19 +118,9 @@ class OperationsTest {
             gateway = null;
             var admin = new GatewayOn(first.port());
             u = admin.user();
-            try (Socket socket = new Socket("localhost", first.port())) {
-                OutputStream out = socket.getOutputStream();
-                byte[] body = CHAT.formatted("test-chat").replace("{", "{\"stream\":true,").getBytes(StandardCharsets.UTF_8);
-                out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + u.key()
-                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                String line;
-                do {
-                    line = in.readLine();
-                } while (line != null && !line.startsWith("data: {"));
-                assertThat(line).contains("slow");
+            StringBuilder event = new StringBuilder();
+            try (Socket ignored = Gateway.openStream(first.port(), u.key(), CHAT.formatted("test-chat").replace("{", "{\"stream\":true,"), event)) {
+                assertThat(event.toString()).contains("slow");
                 first.close(); // while the stream is running
             }
         } finally {
