@@ -235,7 +235,8 @@ public final class Relay {
             long cost = call.cost(usage);
             // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
             settle(call, cost, false, call.record(200, null, usage, estimated, cost));
-            call.exchange.respond(new Response(200, result.contentType(), result.body(), Map.of("x-request-id", call.id)));
+            call.exchange.respond(new Response(200, result.contentType(),
+                    ModelName.rewrite(result.body(), target.route().upstreamModel(), call.model.id()), Map.of("x-request-id", call.id)));
             done.run();
         });
     }

@@ -113,7 +113,7 @@ final class StreamRelay {
             open();
             contentSent = true;
             text.append(chunk.text());
-            byte[] data = chunk.data();
+            byte[] data = ModelName.rewrite(chunk.data(), call.target.route().upstreamModel(), call.model.id());
             byte[] frame = new byte[6 + data.length + 2];
             System.arraycopy(DATA, 0, frame, 0, 6);
             System.arraycopy(data, 0, frame, 6, data.length);

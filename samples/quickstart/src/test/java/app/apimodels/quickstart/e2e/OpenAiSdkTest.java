@@ -48,6 +48,7 @@ class OpenAiSdkTest extends EndToEndTest {
         ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
                 .model("test-chat").addUserMessage("Say hello").maxCompletionTokens(100).build());
         assertThat(completion.choices().get(0).message().content()).contains(MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(completion.model()).isEqualTo("test-chat"); // the public name, not the upstream's
         assertThat(gateway.balance(user)).isEqualTo(1_000_000 - Catalogs.MOCK_CALL_COST);
         // The upstream saw its own model name and the gateway's key, never the client's.
         upstream.server().verify(postRequestedFor(urlEqualTo("/v1/chat/completions"))
@@ -57,7 +58,9 @@ class OpenAiSdkTest extends EndToEndTest {
         String streamed;
         try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
                 ChatCompletionCreateParams.builder().model("test-chat").addUserMessage("Say hello").build())) {
-            streamed = stream.stream().flatMap(c -> c.choices().stream())
+            List<ChatCompletionChunk> chunks = stream.stream().toList();
+            assertThat(chunks).extracting(ChatCompletionChunk::model).containsOnly("test-chat");
+            streamed = chunks.stream().flatMap(c -> c.choices().stream())
                     .map(c -> c.delta().content().orElse("")).collect(Collectors.joining());
         }
         assertThat(streamed).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);

@@ -1,0 +1,30 @@
+package app.apimodels.core.relay;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ModelNameTest {
+
+    private static String rewrite(String json, String upstream, String publicName) {
+        return new String(ModelName.rewrite(json.getBytes(StandardCharsets.UTF_8), upstream, publicName), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void replacesTheModelMemberWhateverTheSpacing() {
+        assertThat(rewrite("{\"id\":\"x\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[]}", "gpt-4o-mini-2024-07-18", "my-model"))
+                .isEqualTo("{\"id\":\"x\",\"model\":\"my-model\",\"choices\":[]}");
+        assertThat(rewrite("{\"model\" :  \"up\", \"n\": 1}", "up", "pub")).isEqualTo("{\"model\" :  \"pub\", \"n\": 1}");
+    }
+
+    @Test
+    void leavesEverythingElseAlone() {
+        String json = "{\"content\":\"the model is up\",\"modelx\":\"up\",\"model\":\"other\"}";
+        assertThat(rewrite(json, "up", "pub")).isEqualTo(json);
+        assertThat(rewrite("{\"model\":\"up\"}", "up", "up")).isEqualTo("{\"model\":\"up\"}");
+        assertThat(rewrite("{\"model\":\"upstream\"}", "up", "pub")).isEqualTo("{\"model\":\"upstream\"}");
+        assertThat(rewrite("{\"model\":\"up\"}", "up", "we\"ird")).isEqualTo("{\"model\":\"we\\\"ird\"}");
+    }
+}
