@@ -110,12 +110,25 @@ public final class LoadGen {
         for (int i = 0; i < concurrency; i++) {
             send();
         }
-        Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
-        long start = System.nanoTime();
-        phase = Phase.MEASURE;
-        Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
-        phase = Phase.STOPPED;
-        double seconds = (System.nanoTime() - start) / 1e9;
+        // The measuring window is the clock's business: a timer switches the phases, this thread
+        // waits for the switch to "stopped".
+        long[] start = new long[1];
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            timer.schedule(() -> {
+                start[0] = System.nanoTime();
+                phase = Phase.MEASURE;
+            }, warmupSeconds, TimeUnit.SECONDS);
+            timer.schedule(() -> {
+                phase = Phase.STOPPED;
+                stopped.countDown();
+            }, warmupSeconds + durationSeconds, TimeUnit.SECONDS);
+            stopped.await();
+        } finally {
+            timer.shutdown();
+        }
+        double seconds = (System.nanoTime() - start[0]) / 1e9;
         if (!clientsDone.await(2, TimeUnit.MINUTES)) {
             System.err.println("warning: " + clientsDone.getCount() + " requests still open after the run");
         }
