@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class Relay {
 
+    private static final System.Logger LOG = System.getLogger(Relay.class.getName());
+
     /** What an endpoint is: its log name, operation and the kind of model it serves. */
     enum Endpoint {
         CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT),
@@ -100,6 +102,15 @@ public final class Relay {
         Hold hold;
         Catalog.Target target;
         int attempts;
+        /** Set once a streamed call is under way, so a shutdown can cut it. */
+        volatile StreamRelay streamRelay;
+
+        void cut() {
+            StreamRelay s = streamRelay;
+            if (s != null) {
+                s.cut();
+            }
+        }
 
         Call(Exchange exchange, ApiKey key, Endpoint endpoint, Map<String, Object> payload, Catalog.Model model, boolean stream) {
             this.exchange = exchange;
@@ -168,14 +179,9 @@ public final class Relay {
         }
         Call call = new Call(exchange, key, endpoint, payload, model, stream);
         long holdAmount = call.cost(Usage.tokens(worstInput, 0, worstOutput));
-        Runnable[] cut = new Runnable[1];
-        StreamRelay[] streamRelay = new StreamRelay[1];
-        cut[0] = () -> {
-            if (streamRelay[0] != null) {
-                streamRelay[0].cut();
-            }
-        };
-        if (!inFlight.enter(cut[0])) {
+        Runnable cut = call::cut;
+        Runnable done = () -> inFlight.exit(cut);
+        if (!inFlight.enter(cut)) {
             throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
         }
         ledger.hold(key, holdAmount).whenComplete((hold, err) -> {
@@ -188,20 +194,25 @@ public final class Relay {
                             : new ApiException(503, "unavailable", "the ledger is unavailable; retry shortly", null, Map.of("Retry-After", "1"));
                     log(call.record(e.status(), e.getMessage(), Usage.NONE, false, 0));
                     call.fail(e);
-                    inFlight.exit(cut[0]);
+                    done.run();
                     return;
                 }
                 call.hold = hold;
                 List<Catalog.Target> order = Catalog.attemptOrder(model);
                 if (stream) {
-                    streamRelay[0] = new StreamRelay(this, call, order, () -> inFlight.exit(cut[0]));
-                    streamRelay[0].start();
+                    call.streamRelay = new StreamRelay(this, call, order, done);
+                    call.streamRelay.start();
                 } else {
-                    unary(call, order, 0, () -> inFlight.exit(cut[0]));
+                    unary(call, order, 0, done);
                 }
             } catch (RuntimeException e) {
-                inFlight.exit(cut[0]);
-                throw e;
+                // Nothing may escape a future's callback unanswered: the client would wait forever.
+                LOG.log(System.Logger.Level.ERROR, "call " + call.id + " failed before it was forwarded", e);
+                if (hold != null) {
+                    release(call, call.record(500, "internal error", Usage.NONE, false, 0));
+                }
+                call.fail(new ApiException(500, "internal_error", "internal error (reference " + call.id + ")"));
+                done.run();
             }
         });
     }
