@@ -2,7 +2,7 @@ package app.apimodels.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the one bench jar: {@code mock ...} or {@code load ...}. */
+/** Entry point of the one bench jar: {@code mock ...}, {@code load ...} or {@code jmh [JMH options]}. */
 public final class Bench {
     private Bench() {
     }
@@ -18,8 +18,9 @@ public final class Bench {
             switch (command) {
                 case "mock" -> MockUpstream.main(rest);
                 case "load" -> LoadGen.main(rest);
+                case "jmh" -> org.openjdk.jmh.Main.main(rest);
                 default -> {
-                    System.err.println("usage: java -jar apimodels-bench.jar mock|load [--option value ...]");
+                    System.err.println("usage: java -jar apimodels-bench.jar mock|load|jmh [options ...]");
                     System.exit(2);
                 }
             }
