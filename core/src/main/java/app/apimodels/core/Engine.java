@@ -253,7 +253,12 @@ final class Engine {
                     }
                 }
             }
-            match.route().handler().handle(new Request(ex, match.params(), caller));
+            try {
+                match.route().handler().handle(new Request(ex, match.params(), caller));
+            } catch (java.util.concurrent.CompletionException e) {
+                // A handler waited on the ledger (a flush before a read): judge what went wrong there.
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
         } catch (ApiException e) {
             exchange.respond(ErrorRenderer.render(path, e));
         } catch (DataException e) {

@@ -18,16 +18,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Group commit for the ledger: one thread drains everything queued (holds, settlements, voids,
- * call-log rows) into one transaction, so concurrent calls share a commit instead of each paying
- * for its own — the difference between hundreds and thousands of calls per second on one busy
- * wallet (see PERF-NOTES.md). Batches grow by themselves with load: while one commits, the next
- * accumulates.
+ * Group commit for the ledger: everything queued (holds, or settlements, voids and call-log rows)
+ * is committed in one transaction, so concurrent calls share a commit instead of each paying for
+ * its own — the difference between hundreds and thousands of calls per second on one busy wallet
+ * (see PERF-NOTES.md). A writer either has its own thread (settlements: off the clients' path,
+ * lingering briefly to batch) or none, in which case the callers themselves take turns committing
+ * what is queued (holds: flat combining, see {@link #lead}). Batches grow by themselves with load.
  *
  * <p>Every wallet change is one conditional UPDATE ({@code … WHERE balance + delta >= 0}), so the
  * balance check and the debit are one atomic statement; if a batch's combined debit does not fit,
- * its holds are tried one by one in arrival order. Ledger rows are locked in ascending id order
- * (a user's wallet before their hold account) so writers on several nodes cannot deadlock on them.
+ * its holds are tried one by one in arrival order. Rows are locked in one order everywhere —
+ * wallets, keys, hold accounts, revenue, each by ascending id — so writers on several nodes cannot
+ * deadlock on them.
  */
 final class LedgerWriter implements AutoCloseable {
 
