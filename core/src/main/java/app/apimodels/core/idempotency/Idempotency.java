@@ -19,7 +19,7 @@ import java.util.Map;
  * Client {@code Idempotency-Key} on POST: the first request's result is stored and replayed for
  * retries with the same key, so a retried call is charged once. Reusing a key for a different
  * request, or while the first is still running, is a 409. Results that invite a retry (5xx, 402,
- * 429) are not kept.
+ * 429) are not kept, nor is a stream that did not end with {@code [DONE]} (cut or failed).
  */
 public final class Idempotency {
 
@@ -83,8 +83,26 @@ public final class Idempotency {
             sql.update("UPDATE idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
                     status, contentType, new String(body, StandardCharsets.UTF_8), accountId, key);
         } else {
-            sql.update("DELETE FROM idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
+            forget(accountId, key);
         }
+    }
+
+    private void forget(long accountId, String key) {
+        sql.update("DELETE FROM idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
+    }
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean endsWith(byte[] bytes, byte[] suffix) {
+        if (bytes.length < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (bytes[bytes.length - suffix.length + i] != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String hash(Exchange exchange) {
@@ -173,7 +191,13 @@ public final class Idempotency {
                 public void close() {
                     if (!closed) {
                         closed = true;
-                        finish(accountId, key, 200, "text/event-stream", copy.toByteArray());
+                        byte[] events = copy.toByteArray();
+                        if (endsWith(events, DONE)) {
+                            finish(accountId, key, 200, "text/event-stream", events);
+                        } else {
+                            // Cut or failed: a retry must run again, not replay half an answer.
+                            forget(accountId, key);
+                        }
                     }
                     stream.close();
                 }

@@ -43,6 +43,23 @@ class IdempotencyAndIsolationTest extends EndToEndTest {
     }
 
     @Test
+    void aCompletedStreamIsReplayedAndABrokenOneRunsAgain() throws Exception {
+        gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, Map.of());
+        Gateway.User u = gateway.user(1_000_000);
+        String stream = CHAT.replace("{", "{\"stream\":true,");
+        HttpResponse<String> first = Gateway.expect(keyed(u, "stream-1", stream), 200);
+        HttpResponse<String> again = Gateway.expect(keyed(u, "stream-1", stream), 200);
+        assertThat(again.body()).isEqualTo(first.body()).endsWith("data: [DONE]\n\n");
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - Catalogs.MOCK_CALL_COST);
+
+        upstream.cutStreams();
+        assertThat(Gateway.expect(keyed(u, "stream-2", stream), 200).body()).doesNotContain("[DONE]");
+        upstream.reset();
+        assertThat(Gateway.expect(keyed(u, "stream-2", stream), 200).body()).endsWith("data: [DONE]\n\n");
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - 2 * Catalogs.MOCK_CALL_COST);
+    }
+
+    @Test
     void anotherAccountsKeysAndLogsStayInvisible() throws Exception {
         gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, Map.of());
         Gateway.User a = gateway.user(1_000_000);
