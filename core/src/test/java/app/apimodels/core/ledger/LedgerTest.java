@@ -183,6 +183,55 @@ class LedgerTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
+    void twoNodesSpendingFromTheSameWalletsNeverOverdrawOrDeadlock(TestDatabases kind) throws Exception {
+        open(kind);
+        // A second node: its own writers and connections on the same database.
+        Ledger other = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        try {
+            List<Account> users = List.of(user(), user(), user());
+            List<ApiKey> userKeys = new ArrayList<>();
+            for (Account a : users) {
+                ledger.grant(a, 40 * 1_000, null, "g");
+                userKeys.add(key(a, KeyOptions.named("k")));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(32);
+            List<CompletableFuture<Void>> calls = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < 300; i++) {
+                Ledger node = i % 2 == 0 ? ledger : other;
+                ApiKey k = userKeys.get(i % 3);
+                Account a = users.get(i % 3);
+                calls.add(CompletableFuture.supplyAsync(() -> node.hold(k, 1_000), pool).thenCompose(f -> f)
+                        .thenCompose(h -> {
+                            granted.incrementAndGet();
+                            // settle on the other node half of the time: holds end wherever the call ends
+                            return (h.id().hashCode() % 2 == 0 ? ledger : other).settle(h, 600, false, record(a));
+                        })
+                        .exceptionally(e -> {
+                            assertThat(e).hasRootCauseInstanceOf(InsufficientCreditsException.class);
+                            return null;
+                        }));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            pool.shutdown();
+            other.flush().join();
+            // Each success costs 600 of a 1,000 hold: at least 40 per wallet fit, never more than 66.
+            assertThat(granted.get()).isBetween(3 * 40, 3 * 66);
+            for (Account a : users) {
+                Balance b = ledger.balance(a);
+                assertThat(b.held()).isZero();
+                assertThat(b.available()).isGreaterThanOrEqualTo(0);
+            }
+            assertThat(revenue()).isEqualTo(600L * granted.get());
+            assertThat(pendingHolds()).isZero();
+            assertBooksBalance();
+        } finally {
+            other.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
     void expiredHoldsAreVoidedExactlyOnceAndALateSettlementStillCharges(TestDatabases kind) {
         open(kind);
         Account a = user();
