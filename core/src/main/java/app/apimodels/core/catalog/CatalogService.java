@@ -77,34 +77,40 @@ public final class CatalogService implements AutoCloseable {
                 return null;
             });
         }
-        reload();
+        load(stored());
     }
 
     public Catalog catalog() {
         return current.get();
     }
 
-    /** Re-reads the stored catalog if it changed (other nodes' admin edits). */
+    /** Re-reads the stored catalog and rebuilds it if it changed (other nodes' admin edits). */
     public synchronized void refresh() {
-        String fingerprint = fingerprint();
-        if (!fingerprint.equals(lastLoaded)) {
-            reload();
+        Stored stored = stored();
+        if (!stored.fingerprint().equals(lastLoaded)) {
+            load(stored);
         }
     }
 
-    private String fingerprint() {
-        return sql.tx(c -> Sql.list(c, "SELECT id, doc FROM catalog_provider ORDER BY id", rs -> rs.getString(1) + rs.getString(2))
-                + "|" + Sql.list(c, "SELECT id, doc FROM catalog_model ORDER BY id", rs -> rs.getString(1) + rs.getString(2)));
+    /** The stored entries as JSON documents, read in one transaction. */
+    private record Stored(List<String> providers, List<String> models) {
+        String fingerprint() {
+            return providers + "|" + models;
+        }
     }
 
-    private synchronized void reload() {
-        String fingerprint = fingerprint();
-        List<ProviderSpec> providers = sql.list("SELECT doc FROM catalog_provider ORDER BY id",
-                rs -> CatalogDocument.provider(Json.object(rs.getBytes(1)), "stored provider"));
-        List<ModelSpec> models = sql.list("SELECT doc FROM catalog_model ORDER BY id",
-                rs -> CatalogDocument.model(Json.object(rs.getBytes(1)), "stored model"));
+    private Stored stored() {
+        return sql.tx(c -> new Stored(Sql.list(c, "SELECT doc FROM catalog_provider ORDER BY id", rs -> rs.getString(1)),
+                Sql.list(c, "SELECT doc FROM catalog_model ORDER BY id", rs -> rs.getString(1))));
+    }
+
+    private synchronized void load(Stored stored) {
+        List<ProviderSpec> providers = stored.providers().stream()
+                .map(doc -> CatalogDocument.provider(Json.object(doc.getBytes(StandardCharsets.UTF_8)), "stored provider")).toList();
+        List<ModelSpec> models = stored.models().stream()
+                .map(doc -> CatalogDocument.model(Json.object(doc.getBytes(StandardCharsets.UTF_8)), "stored model")).toList();
         current.set(build(providers, models, "database"));
-        lastLoaded = fingerprint;
+        lastLoaded = stored.fingerprint();
     }
 
     private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source) {
@@ -241,7 +247,7 @@ public final class CatalogService implements AutoCloseable {
             return null;
         });
         current.set(candidate);
-        lastLoaded = fingerprint();
+        lastLoaded = stored().fingerprint();
     }
 
     private static <T> T parse(java.util.function.Supplier<T> parser) {

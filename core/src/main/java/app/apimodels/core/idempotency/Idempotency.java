@@ -5,6 +5,7 @@ import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.EventStream;
 import app.apimodels.core.web.Exchange;
 import app.apimodels.core.web.Response;
+import app.apimodels.core.web.Sse;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -91,19 +92,7 @@ public final class Idempotency {
         sql.update("DELETE FROM idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
     }
 
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static boolean endsWith(byte[] bytes, byte[] suffix) {
-        if (bytes.length < suffix.length) {
-            return false;
-        }
-        for (int i = 0; i < suffix.length; i++) {
-            if (bytes[bytes.length - suffix.length + i] != suffix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static String hash(Exchange exchange) {
         try {
@@ -192,7 +181,7 @@ public final class Idempotency {
                     if (!closed) {
                         closed = true;
                         byte[] events = copy.toByteArray();
-                        if (endsWith(events, DONE)) {
+                        if (Sse.endsWithDone(events)) {
                             finish(accountId, key, 200, "text/event-stream", events);
                         } else {
                             // Cut or failed: a retry must run again, not replay half an answer.

@@ -46,10 +46,6 @@ public final class InFlight {
         return cutters.size();
     }
 
-    public boolean closing() {
-        return closing;
-    }
-
     /** Refuses new calls, waits up to {@code grace} for running ones, then cuts what is left. */
     public void drain(Duration grace) {
         closing = true;

@@ -157,9 +157,8 @@ public final class Relay {
         long worstOutput;
         if (endpoint == Endpoint.CHAT) {
             worstInput = TokenCounter.promptUpperBound(ChatValidation.messages(payload));
-            long n = ChatValidation.choices(payload);
             Long max = ChatValidation.maxTokens(payload);
-            worstOutput = n * (max != null ? max : 0);
+            worstOutput = max == null ? 0 : ChatValidation.choices(payload) * max;
         } else {
             worstInput = TokenCounter.promptUpperBound(ChatValidation.embeddingInput(payload));
             worstOutput = 0;

@@ -4,13 +4,13 @@ import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.EventStream;
 import app.apimodels.core.web.Json;
+import app.apimodels.core.web.Sse;
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class StreamRelay {
 
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Relay relay;
     private final Relay.Call call;
@@ -114,12 +111,7 @@ final class StreamRelay {
             contentSent = true;
             text.append(chunk.text());
             byte[] data = ModelName.rewrite(chunk.data(), call.target.route().upstreamModel(), call.model.id());
-            byte[] frame = new byte[6 + data.length + 2];
-            System.arraycopy(DATA, 0, frame, 0, 6);
-            System.arraycopy(data, 0, frame, 6, data.length);
-            frame[frame.length - 2] = '\n';
-            frame[frame.length - 1] = '\n';
-            delivered = events.send(frame);
+            delivered = events.send(Sse.event(data));
         }
         if (!delivered) {
             cut();
@@ -137,7 +129,7 @@ final class StreamRelay {
         // Queued before [DONE] leaves, so a client's next read (after a ledger flush) sees it.
         relay.settle(call, cost, false, call.record(200, null, used, estimated, cost));
         open();
-        events.send(DONE);
+        events.send(Sse.DONE);
         events.close();
     }
 
@@ -163,7 +155,7 @@ final class StreamRelay {
         err.put("code", e.code());
         err.put("param", null);
         byte[] json = Json.bytes(Map.of("error", err));
-        events.send(("data: " + new String(json, StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        events.send(Sse.event(json));
         events.close();
     }
 
@@ -202,7 +194,7 @@ final class StreamRelay {
                 return;
             }
             open();
-            if (events.send(KEEP_ALIVE)) {
+            if (events.send(Sse.KEEP_ALIVE)) {
                 return;
             }
         }
