@@ -1,0 +1,7 @@
+package app.apimodels.spi.storage;
+
+import java.time.Instant;
+
+/** A stored object's metadata. */
+public record ObjectInfo(String key, long size, String contentType, Instant lastModified) {
+}
