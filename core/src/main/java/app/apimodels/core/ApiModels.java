@@ -4,6 +4,8 @@ import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.web.Exchange;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.provider.ModelProvider;
+import app.apimodels.spi.storage.MediaStorage;
+import app.apimodels.spi.storage.MediaStorageFactory;
 
 import javax.sql.DataSource;
 import java.time.Clock;
@@ -36,6 +38,15 @@ public final class ApiModels implements AutoCloseable {
         return engine.maxBodyBytes();
     }
 
+    /**
+     * Whether the engine reads this request's body itself, as a stream ({@link Exchange#bodyStream()}):
+     * file uploads, which may be far larger than {@link #maxBodyBytes()}. Adapters must then not
+     * read the body.
+     */
+    public boolean streamsBody(String method, String path, String contentType) {
+        return engine.streamsBody(method, path, contentType);
+    }
+
     /** False once {@link #close()} began: new calls are refused with 503. */
     public boolean ready() {
         return engine.ready();
@@ -57,6 +68,8 @@ public final class ApiModels implements AutoCloseable {
         ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
         final List<ModelProvider> providers = new ArrayList<>();
         final List<HttpTransportFactory> transports = new ArrayList<>();
+        final List<MediaStorageFactory> storageFactories = new ArrayList<>();
+        MediaStorage storage;
 
         private Builder() {
         }
@@ -93,6 +106,22 @@ public final class ApiModels implements AutoCloseable {
         /** Adds an HTTP transport beside those ServiceLoader finds. */
         public Builder transport(HttpTransportFactory transport) {
             transports.add(transport);
+            return this;
+        }
+
+        /**
+         * The storage for uploads and generated media, ready to use (the engine closes it).
+         * Without one, {@code apimodels.storage.type} picks a {@link MediaStorageFactory}
+         * ({@code local}, the default, keeps files under the data directory).
+         */
+        public Builder storage(MediaStorage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        /** Adds a storage type beside those ServiceLoader finds; wins on a type clash. */
+        public Builder storageFactory(MediaStorageFactory factory) {
+            storageFactories.add(factory);
             return this;
         }
 

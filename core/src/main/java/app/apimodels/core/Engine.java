@@ -15,7 +15,16 @@ import app.apimodels.core.config.Settings;
 import app.apimodels.core.db.DataException;
 import app.apimodels.core.db.Database;
 import app.apimodels.core.db.Sql;
+import app.apimodels.core.fetch.FetchPolicy;
+import app.apimodels.core.fetch.SafeFetcher;
 import app.apimodels.core.idempotency.Idempotency;
+import app.apimodels.core.jobs.Jobs;
+import app.apimodels.core.media.MediaApi;
+import app.apimodels.core.media.MediaLimits;
+import app.apimodels.core.media.MediaLinks;
+import app.apimodels.core.media.MediaStore;
+import app.apimodels.core.tasks.TaskApi;
+import app.apimodels.core.tasks.TaskService;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
@@ -31,6 +40,9 @@ import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Router;
 import app.apimodels.core.web.Router.Access;
 import app.apimodels.spi.http.TransportOptions;
+import app.apimodels.spi.storage.MediaStorage;
+import app.apimodels.spi.storage.MediaStorageFactory;
+import app.apimodels.spi.storage.StorageConfig;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +79,9 @@ final class Engine {
     private final InFlight inFlight = new InFlight();
     private final Router router = new Router();
     private final long maxBodyBytes;
+    private final SafeFetcher fetcher;
+    private final MediaStorage storage;
+    private final Jobs jobs;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -84,7 +99,8 @@ final class Engine {
                 settings.string("apimodels.ledger.async-commits", "settlements"),
                 settings.millis("apimodels.ledger.settle-linger-ms", 5));
         Accounts accounts = new Accounts(sql, b.clock);
-        keys = new ApiKeys(sql, b.clock, pepper(), settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
+        byte[] pepper = pepper();
+        keys = new ApiKeys(sql, b.clock, pepper, settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
         ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,
                 new TransportOptions(settings.seconds("apimodels.http.connect-timeout-seconds", 10),
                         (int) settings.number("apimodels.http.max-connections-per-host", 512, 1, 100_000)));
@@ -100,11 +116,47 @@ final class Engine {
         AccountApi account = new AccountApi(accounts, keys, ledger, callLog);
         AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog);
         ModelsApi models = new ModelsApi(catalog::catalog);
+
+        fetcher = new SafeFetcher(new FetchPolicy(
+                FetchPolicy.parseHosts(settings.string("apimodels.fetch.allowed-private-hosts", "")),
+                settings.seconds("apimodels.fetch.connect-timeout-seconds", 10),
+                settings.seconds("apimodels.fetch.timeout-seconds", 120), 5, "apimodels/1"));
+        storage = b.storage != null ? b.storage : openStorage(b);
+        MediaLinks links = new MediaLinks(derive(pepper, "apimodels media links"), b.clock,
+                settings.seconds("apimodels.media.link-ttl-seconds", 7 * 86_400),
+                settings.string("apimodels.public-url").orElse(null));
+        MediaStore media = new MediaStore(sql, b.clock, storage, MediaLimits.from(settings), fetcher);
+        Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
+        Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
+        MediaApi mediaApi = new MediaApi(media, links, b.clock, uploadRetention, fetchTimeout,
+                !"false".equals(settings.string("apimodels.media.redirect", "true")), ex -> new Caller(authenticate(ex)));
+        jobs = new Jobs(database.dataSource(), settings);
+        long outputRetention = settings.number("apimodels.media.output-retention-seconds", 30L * 86_400, 0, Long.MAX_VALUE);
+        TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs,
+                new TaskService.Config(settings.seconds("apimodels.tasks.timeout-seconds", 1800),
+                        settings.millis("apimodels.tasks.poll-initial-ms", 2000),
+                        settings.millis("apimodels.tasks.poll-max-ms", 30_000),
+                        settings.seconds("apimodels.tasks.rehost-default-validity-seconds", 3600),
+                        uploadRetention, outputRetention == 0 ? null : Duration.ofSeconds(outputRetention), fetchTimeout,
+                        !"false".equals(settings.string("apimodels.tasks.provider-webhooks", "true"))));
+        jobs.recurring("media-retention", settings.seconds("apimodels.media.retention-sweep-seconds", 60),
+                () -> media.deleteExpired(1000));
+        TaskApi taskApi = new TaskApi(tasks, timer, settings.seconds("apimodels.tasks.sync-wait-seconds", 300));
         OpsApi ops = new OpsApi(sql, metrics, () -> open, router);
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
                 .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
+                .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
+                .add("POST", "/api/v1/{kind}/generations", Access.KEY, taskApi::submit)
+                .add("GET", "/api/v1/{kind}/generations", Access.KEY, taskApi::get)
+                .add("POST", "/api/v1/uploads", Access.KEY, mediaApi::upload)
+                .add("GET", "/api/v1/uploads/{id}", Access.KEY, mediaApi::getUpload)
+                .add("DELETE", "/api/v1/uploads/{id}", Access.KEY, mediaApi::deleteUpload)
+                .add("GET", "/media/{id}", Access.PUBLIC, mediaApi::serve)
+                .add("POST", "/webhooks/providers/{id}", Access.PUBLIC, taskApi::providerWebhook)
+                .add("GET", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
+                .add("POST", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
                 .add("GET", "/api/v1/account", Access.KEY, account::account)
                 .add("GET", "/api/v1/account/usage", Access.KEY, account::usage)
                 .add("GET", "/api/v1/account/ledger", Access.KEY, account::ledger)
@@ -116,6 +168,7 @@ final class Engine {
                 .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
                 .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
                 .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
+                .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, this::runJob)
                 .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
                 .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
                 .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
@@ -132,6 +185,51 @@ final class Engine {
         background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
         background("catalog-refresh", settings.seconds("apimodels.catalog.refresh-seconds", 30), catalog::refresh);
         background("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
+        jobs.start();
+    }
+
+    /** The storage chosen by {@code apimodels.storage.type} (default {@code local}, under the data directory). */
+    private MediaStorage openStorage(ApiModels.Builder b) {
+        String type = settings.string("apimodels.storage.type", "local");
+        Map<String, MediaStorageFactory> factories = new java.util.HashMap<>();
+        java.util.ServiceLoader.load(MediaStorageFactory.class, b.classLoader).forEach(f -> factories.put(f.type(), f));
+        b.storageFactories.forEach(f -> factories.put(f.type(), f));
+        MediaStorageFactory factory = factories.get(type);
+        if (factory == null) {
+            throw new ConfigException("apimodels.storage.type: no storage of type '" + type + "' (available: "
+                    + new java.util.TreeSet<>(factories.keySet()) + ")");
+        }
+        Map<String, String> options = new java.util.HashMap<>(settings.startingWith("apimodels.storage."));
+        options.remove("type");
+        if ("local".equals(type)) {
+            options.putIfAbsent("dir", settings.dataDir().resolve("media").toString());
+        }
+        try {
+            return factory.create(new StorageConfig(type, options));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static byte[] derive(byte[] secret, String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void runJob(Request r) {
+        if (!jobs.runNow(r.param("name"))) {
+            throw new ApiException(404, "not_found", "no job '" + r.param("name") + "' (jobs: " + jobs.sweepNames() + ")");
+        }
+        r.json(200, Map.of("job", r.param("name"), "ran", true));
+    }
+
+    boolean streamsBody(String method, String path, String contentType) {
+        return MediaApi.streamsBody(method, path, contentType);
     }
 
     static Engine start(ApiModels.Builder b) {
@@ -246,7 +344,8 @@ final class Engine {
                     throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
                 }
                 String idemKey = exchange.header("Idempotency-Key");
-                if (idemKey != null && "POST".equals(exchange.method())) {
+                if (idemKey != null && "POST".equals(exchange.method())
+                        && !streamsBody(exchange.method(), path, exchange.header("Content-Type"))) {
                     ex = idempotency.begin(exchange, caller.accountId(), idemKey);
                     if (ex == null) {
                         return; // replayed
@@ -291,6 +390,7 @@ final class Engine {
         open = false;
         inFlight.drain(settings.seconds("apimodels.shutdown.grace-seconds", 30));
         timer.shutdownNow();
+        jobs.close();
         try {
             keys.flushLastUsed();
         } catch (RuntimeException e) {
@@ -304,6 +404,8 @@ final class Engine {
             Thread.currentThread().interrupt();
         }
         catalog.close();
+        fetcher.close();
+        storage.close();
         metrics.close();
         database.close();
     }

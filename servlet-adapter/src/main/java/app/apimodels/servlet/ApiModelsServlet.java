@@ -65,16 +65,20 @@ public final class ApiModelsServlet extends HttpServlet {
             response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
             return;
         }
-        byte[] body;
+        String path = pathOf(request);
+        boolean streamed = apiModels.streamsBody(request.getMethod(), path, request.getContentType());
+        byte[] body = null;
         try {
-            body = readBody(request, apiModels.maxBodyBytes());
+            if (!streamed) {
+                body = readBody(request, apiModels.maxBodyBytes());
+            }
         } catch (IOException e) {
             // The client stopped sending (or went away); there is nothing to hand to the engine.
             LOG.log(System.Logger.Level.DEBUG, "Could not read the request body", e);
             response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
             return;
         }
-        ServletExchange exchange = ServletExchange.start(request, response, pathOf(request), body);
+        ServletExchange exchange = ServletExchange.start(request, response, path, body, streamed);
         try {
             apiModels.handle(exchange);
         } catch (RuntimeException e) {

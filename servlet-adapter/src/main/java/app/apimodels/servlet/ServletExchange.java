@@ -10,11 +10,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One request in asynchronous mode, answered by the engine from any thread.
@@ -37,8 +40,9 @@ final class ServletExchange implements Exchange, AsyncListener {
     private final String method;
     private final String path;
     private final String remoteAddress;
-    /** Null when the body was over the limit. */
+    /** Null when the body was over the limit or is streamed. */
     private final byte[] body;
+    private final boolean streamed;
     private volatile Map<String, String> queryParameters;
 
     // Guarded by this.
@@ -48,7 +52,7 @@ final class ServletExchange implements Exchange, AsyncListener {
     private Runnable onClientGone;
 
     private ServletExchange(HttpServletRequest request, HttpServletResponse response, AsyncContext async,
-                            String path, byte[] body) {
+                            String path, byte[] body, boolean streamed) {
         this.request = request;
         this.response = response;
         this.async = async;
@@ -56,17 +60,20 @@ final class ServletExchange implements Exchange, AsyncListener {
         this.path = path;
         this.remoteAddress = request.getRemoteAddr();
         this.body = body;
+        this.streamed = streamed;
     }
 
     /**
      * Puts the request into asynchronous mode and wraps it.
      *
-     * @param body the request body, or null if it was larger than the engine accepts
+     * @param body     the request body, or null if it was larger than the engine accepts or is streamed
+     * @param streamed the engine reads the body itself through {@link #bodyStream()}
      */
-    static ServletExchange start(HttpServletRequest request, HttpServletResponse response, String path, byte[] body) {
+    static ServletExchange start(HttpServletRequest request, HttpServletResponse response, String path, byte[] body,
+                                 boolean streamed) {
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(0); // the engine enforces its own deadlines
-        ServletExchange exchange = new ServletExchange(request, response, async, path, body);
+        ServletExchange exchange = new ServletExchange(request, response, async, path, body, streamed);
         async.addListener(exchange);
         return exchange;
     }
@@ -101,6 +108,27 @@ final class ServletExchange implements Exchange, AsyncListener {
     }
 
     @Override
+    public Map<String, String> headers() {
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String name : Collections.list(request.getHeaderNames())) {
+            headers.putIfAbsent(name, request.getHeader(name));
+        }
+        return headers;
+    }
+
+    @Override
+    public String baseUrl() {
+        StringBuilder url = new StringBuilder(request.getScheme()).append("://").append(request.getServerName());
+        int port = request.getServerPort();
+        boolean defaultPort = port == ("https".equals(request.getScheme()) ? 443 : 80);
+        if (!defaultPort) {
+            url.append(':').append(port);
+        }
+        String uri = request.getRequestURI();
+        return url.append(uri, 0, Math.max(0, uri.length() - path.length())).toString();
+    }
+
+    @Override
     public String remoteAddress() {
         return remoteAddress;
     }
@@ -112,7 +140,19 @@ final class ServletExchange implements Exchange, AsyncListener {
 
     @Override
     public boolean bodyTooLarge() {
-        return body == null;
+        return body == null && !streamed;
+    }
+
+    @Override
+    public InputStream bodyStream() {
+        if (!streamed) {
+            return Exchange.super.bodyStream();
+        }
+        try {
+            return request.getInputStream();
+        } catch (IOException e) {
+            return InputStream.nullInputStream();
+        }
     }
 
     /** Writes the response and completes the exchange; later answers are ignored. */
@@ -141,6 +181,35 @@ final class ServletExchange implements Exchange, AsyncListener {
             LOG.log(System.Logger.Level.DEBUG, "Client went away before the response to {0} {1} was written", method, path);
         } finally {
             finish();
+        }
+    }
+
+    @Override
+    public void respond(int status, String contentType, Map<String, String> headers, InputStream data, long length) {
+        try (data) {
+            synchronized (this) {
+                if (answered) {
+                    return;
+                }
+                answered = true;
+                if (finished) {
+                    return;
+                }
+                try {
+                    response.setStatus(status);
+                    headers.forEach(response::setHeader);
+                    response.setContentType(contentType);
+                    response.setContentLengthLong(length);
+                    data.transferTo(response.getOutputStream());
+                    response.flushBuffer();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "Client went away while {0} {1} was being sent", method, path);
+                } finally {
+                    finish();
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Could not close the body of {0} {1}", method, path);
         }
     }
 

@@ -57,7 +57,7 @@ class ServletExchangeTest {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
             byte[] body = ApiModelsServlet.readBody(request, BODY_LIMIT);
-            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), body);
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), body, false);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
                 request.getAsyncContext().setTimeout(Long.parseLong(timeout));

@@ -111,6 +111,26 @@ final class Tree {
         return path;
     }
 
+    /** The value as plain Java: maps, lists, strings, BigDecimals, booleans or null. */
+    Object plain() {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put((String) k, ((Tree) v).plain()));
+            return out;
+        }
+        if (value instanceof List<?> l) {
+            return l.stream().map(v -> ((Tree) v).plain()).toList();
+        }
+        return value;
+    }
+
+    boolean bool() {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw error("must be true or false");
+    }
+
     boolean isNull() {
         return value == null;
     }

@@ -48,6 +48,11 @@ public final class Settings {
         return Duration.ofMillis(number(key, fallbackMillis, 0, 3_600_000));
     }
 
+    /** Every setting whose name starts with {@code prefix}, keyed by the rest (see {@link ConfigSource#startingWith}). */
+    public java.util.Map<String, String> startingWith(String prefix) {
+        return source.startingWith(prefix);
+    }
+
     public Path dataDir() {
         return Path.of(string("apimodels.data-dir", "./apimodels-data"));
     }

@@ -95,6 +95,11 @@ public final class Database implements AutoCloseable {
         return vendor;
     }
 
+    /** For libraries that manage their own connections (the job runner). */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
     public Connection connection() throws SQLException {
         return dataSource.getConnection();
     }

@@ -138,6 +138,16 @@ public final class Idempotency {
         }
 
         @Override
+        public java.util.Map<String, String> headers() {
+            return inner.headers();
+        }
+
+        @Override
+        public String baseUrl() {
+            return inner.baseUrl();
+        }
+
+        @Override
         public String remoteAddress() {
             return inner.remoteAddress();
         }
@@ -159,6 +169,14 @@ public final class Idempotency {
             } finally {
                 inner.respond(response);
             }
+        }
+
+        @Override
+        public void respond(int status, String contentType, java.util.Map<String, String> headers,
+                            java.io.InputStream body, long length) {
+            // A file is not kept for replay: a retry runs again.
+            forget(accountId, key);
+            inner.respond(status, contentType, headers, body, length);
         }
 
         @Override

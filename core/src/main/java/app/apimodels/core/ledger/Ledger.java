@@ -84,13 +84,21 @@ public final class Ledger implements AutoCloseable {
      * {@link InsufficientCreditsException} if the wallet (or the key's spend limit) cannot cover it.
      */
     public CompletableFuture<Hold> hold(ApiKey key, long amount) {
+        return hold(key, amount, holdTtl);
+    }
+
+    /**
+     * Like {@link #hold(ApiKey, long)}, for work that may take longer than a call (a generation
+     * task): the hold is swept only after {@code ttl}.
+     */
+    public CompletableFuture<Hold> hold(ApiKey key, long amount, Duration ttl) {
         Hold hold = new Hold(amount == 0 ? null : UUID.randomUUID().toString(), key.accountId(), key.id(),
                 key.walletId(), key.holdId(), amount, key.spendLimit() != null);
         if (hold.isFree()) {
             return CompletableFuture.completedFuture(hold);
         }
         CompletableFuture<Hold> f = new CompletableFuture<>();
-        holds.submit(new Op.Reserve(hold, clock.millis() + holdTtl.toMillis(), f));
+        holds.submit(new Op.Reserve(hold, clock.millis() + ttl.toMillis(), f));
         return f;
     }
 
@@ -128,20 +136,31 @@ public final class Ledger implements AutoCloseable {
         return CompletableFuture.allOf(h, s);
     }
 
+    /**
+     * A hold as stored, to end it from another node or after a restart (a task's hold), or empty
+     * if there is none by that id.
+     */
+    public java.util.Optional<Hold> find(String holdId) {
+        return sql.one(HOLD_SELECT + " WHERE h.id = ?", Ledger::hold, holdId);
+    }
+
+    private static final String HOLD_SELECT = """
+            SELECT h.id, h.account_id, h.key_id, h.amount, w.id AS wallet_id, ha.id AS hold_acct, k.spend_limit
+            FROM hold h
+            JOIN ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
+            JOIN ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
+            LEFT JOIN api_key k ON k.id = h.key_id""";
+
+    private static Hold hold(ResultSet rs) throws SQLException {
+        return new Hold(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"),
+                rs.getLong("wallet_id"), rs.getLong("hold_acct"), rs.getLong("amount"),
+                Sql.nullableLong(rs, "spend_limit") != null);
+    }
+
     /** Voids holds past their expiry (their call crashed or hung); returns how many were queued. */
     public int sweepExpired(int limit) {
-        List<Hold> expired = sql.list("""
-                SELECT h.id, h.account_id, h.key_id, h.amount, w.id AS wallet_id, ha.id AS hold_acct,
-                       k.spend_limit
-                FROM hold h
-                JOIN ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
-                JOIN ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
-                LEFT JOIN api_key k ON k.id = h.key_id
-                WHERE h.state = 'pending' AND h.expires_at < ?
-                ORDER BY h.expires_at
-                LIMIT ?""", rs -> new Hold(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"),
-                rs.getLong("wallet_id"), rs.getLong("hold_acct"), rs.getLong("amount"),
-                Sql.nullableLong(rs, "spend_limit") != null), clock.millis(), limit);
+        List<Hold> expired = sql.list(HOLD_SELECT + " WHERE h.state = 'pending' AND h.expires_at < ? ORDER BY h.expires_at LIMIT ?",
+                Ledger::hold, clock.millis(), limit);
         for (Hold h : expired) {
             settlements.submit(new Op.End(h, 0, true, true, null, new CompletableFuture<>()));
         }

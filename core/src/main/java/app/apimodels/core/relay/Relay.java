@@ -273,7 +273,7 @@ public final class Relay {
         ledger.log(record);
     }
 
-    static ApiException toApi(ProviderException pe) {
+    public static ApiException toApi(ProviderException pe) {
         return switch (pe.kind()) {
             case INVALID_REQUEST -> new ApiException(400, "invalid_request", "upstream rejected the request: " + pe.getMessage(), pe.param(), null);
             case RATE_LIMITED -> new ApiException(429, "upstream_rate_limited", "every upstream for this model is rate limited; retry shortly", null, Map.of("Retry-After", "1"));
@@ -282,7 +282,7 @@ public final class Relay {
         };
     }
 
-    static ProviderException providerFailure(Throwable err) {
+    public static ProviderException providerFailure(Throwable err) {
         Throwable t = err;
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();

@@ -1,5 +1,9 @@
 package app.apimodels.core.web;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.Map;
+
 /**
  * One HTTP request/response as the engine sees it, independent of the server it runs in
  * (the servlet adapter implements it). The engine answers exactly once: either with
@@ -22,6 +26,16 @@ public interface Exchange {
     /** First value of a header (case-insensitive name), or null. */
     String header(String name);
 
+    /** Every header, first value each, looked up case-insensitively (webhook signatures need them all). */
+    Map<String, String> headers();
+
+    /**
+     * Where the API is mounted as the client reached it, e.g. {@code https://host:8443/app/api}
+     * (no trailing slash); absolute links are built from it when {@code apimodels.public-url} is
+     * not configured.
+     */
+    String baseUrl();
+
     /** The client's address, for logs and rate limits. */
     String remoteAddress();
 
@@ -34,8 +48,25 @@ public interface Exchange {
     /** True if the body exceeded the engine's limit and was not read; the engine answers 413. */
     boolean bodyTooLarge();
 
+    /**
+     * The body as a stream. For requests the engine asked to stream ({@code ApiModels#streamsBody})
+     * this reads from the client as it sends, unbuffered and unlimited (the engine enforces its own
+     * limits); otherwise it reads {@link #body()}. Read it before answering.
+     */
+    default InputStream bodyStream() {
+        return new ByteArrayInputStream(body());
+    }
+
     /** Sends a complete response and ends the exchange. */
     void respond(Response response);
+
+    /**
+     * Sends a response whose body is copied from {@code body} (a file being served), then closes
+     * {@code body} and ends the exchange. Blocks the calling thread while copying.
+     *
+     * @param length the number of bytes {@code body} delivers (sent as Content-Length)
+     */
+    void respond(int status, String contentType, Map<String, String> headers, InputStream body, long length);
 
     /**
      * Starts a {@code text/event-stream} response with status 200. Headers are committed at once

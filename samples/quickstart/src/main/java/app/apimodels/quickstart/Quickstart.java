@@ -54,6 +54,11 @@ public final class Quickstart implements AutoCloseable {
 
     /** Starts the engine, then Tomcat in front of it. */
     public static Quickstart start(ConfigSource settings) throws IOException, LifecycleException {
+        return start(settings, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #start(ConfigSource)}, with the engine reading time from {@code clock} (tests move it). */
+    public static Quickstart start(ConfigSource settings, java.time.Clock clock) throws IOException, LifecycleException {
         int port = settings.get("apimodels.port").map(Integer::parseInt).orElse(8080);
         Path dataDir = Path.of(settings.get("apimodels.data-dir").orElse("./apimodels-data")).toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
@@ -66,7 +71,7 @@ public final class Quickstart implements AutoCloseable {
                     + "models only echo your messages. Set APIMODELS_CATALOG to call real upstreams.", demoCatalog);
             overlay.put("apimodels.catalog", demoCatalog.toString());
         }
-        ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).build();
+        ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).clock(clock).build();
         try {
             return new Quickstart(startTomcat(port, dataDir, engine), engine);
         } catch (LifecycleException | RuntimeException e) {

@@ -31,17 +31,19 @@ final class Gateway implements AutoCloseable {
     private final Quickstart quickstart;
     private final int port;
     private final Map<String, String> settings;
+    private final java.time.Clock clock;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Gateway(Quickstart quickstart, int port, Map<String, String> settings) {
+    private Gateway(Quickstart quickstart, int port, Map<String, String> settings, java.time.Clock clock) {
         this.quickstart = quickstart;
         this.port = port;
         this.settings = settings;
+        this.clock = clock;
     }
 
     /** Admin and client calls against a quickstart started (and stopped) by the test itself. */
     static Gateway attach(int port) {
-        return new Gateway(null, port, Map.of());
+        return new Gateway(null, port, Map.of(), java.time.Clock.systemUTC());
     }
 
     /** A direct connection to the gateway's database, to check the books behind the API. */
@@ -60,6 +62,11 @@ final class Gateway implements AutoCloseable {
     }
 
     static Gateway start(TestDatabases db, String catalogYaml, Path dir, Map<String, String> extra) throws Exception {
+        return start(db, catalogYaml, dir, extra, java.time.Clock.systemUTC());
+    }
+
+    static Gateway start(TestDatabases db, String catalogYaml, Path dir, Map<String, String> extra,
+                         java.time.Clock clock) throws Exception {
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, catalogYaml);
         Map<String, String> settings = new HashMap<>(db.settings());
@@ -68,8 +75,17 @@ final class Gateway implements AutoCloseable {
         settings.put("apimodels.catalog", catalog.toString());
         settings.put("apimodels.bootstrap.admin-key", ADMIN_KEY);
         settings.putAll(extra);
-        Quickstart q = Quickstart.start(ConfigSource.of(settings));
-        return new Gateway(q, q.port(), settings);
+        Quickstart q = Quickstart.start(ConfigSource.of(settings), clock);
+        return new Gateway(q, q.port(), settings, clock);
+    }
+
+    /** Stops this gateway and starts another on the same database, data directory and port (a restart). */
+    Gateway restart() throws Exception {
+        close();
+        Map<String, String> same = new HashMap<>(settings);
+        same.put("apimodels.port", String.valueOf(port));
+        Quickstart q = Quickstart.start(ConfigSource.of(same), clock);
+        return new Gateway(q, q.port(), same, clock);
     }
 
     URI uri(String path) {

@@ -1,0 +1,153 @@
+package app.apimodels.core.jobs;
+
+import app.apimodels.core.config.Settings;
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
+import com.github.kagkarlsson.scheduler.task.CompletionHandler;
+import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Durable background work on the engine's own database, safe across a cluster (db-scheduler):
+ * a job is a row; one node at a time picks it, a node that dies mid-job has it revived elsewhere
+ * once its heartbeats stop, and it survives restarts. Two kinds: <em>steps</em>, one instance per
+ * id (a task, a callback), that run until they say they are done; and <em>recurring</em> sweeps.
+ * Register everything, then {@link #start()}.
+ */
+public final class Jobs implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Jobs.class.getName());
+
+    /** One run of a step job; answers when to run again, or null when the job is finished. */
+    @FunctionalInterface
+    public interface Step {
+        Instant run(String id) throws Exception;
+    }
+
+    private final DataSource dataSource;
+    private final Settings settings;
+    private final Map<String, CustomTask<Void>> steps = new LinkedHashMap<>();
+    private final Map<String, Runnable> sweeps = new LinkedHashMap<>();
+    private final List<RecurringTask<Void>> recurring = new ArrayList<>();
+    private final Duration retryAfterFailure;
+    private Scheduler scheduler;
+
+    public Jobs(DataSource dataSource, Settings settings) {
+        this.dataSource = dataSource;
+        this.settings = settings;
+        this.retryAfterFailure = settings.seconds("apimodels.jobs.retry-after-failure-seconds", 30);
+    }
+
+    /** Registers a step job type; a run that throws is retried after a delay. */
+    public Jobs step(String name, Step step) {
+        steps.put(name, Tasks.custom(name, Void.class)
+                .onFailure(new FailureHandler.OnFailureRetryLater<>(retryAfterFailure))
+                .onDeadExecutionRevive()
+                .execute((instance, context) -> {
+                    Instant next;
+                    try {
+                        next = step.run(instance.getId());
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return next == null
+                            ? (CompletionHandler<Void>) (complete, ops) -> ops.remove()
+                            : (complete, ops) -> ops.reschedule(complete, next);
+                }));
+        return this;
+    }
+
+    /** Registers a sweep run every {@code every} on one node of the cluster at a time. */
+    public Jobs recurring(String name, Duration every, Runnable sweep) {
+        sweeps.put(name, sweep);
+        recurring.add(Tasks.recurring(name, FixedDelay.of(every))
+                .onDeadExecutionRevive()
+                .execute((instance, context) -> sweep.run()));
+        return this;
+    }
+
+    public void start() {
+        List<Task<?>> known = new ArrayList<>(steps.values());
+        scheduler = Scheduler.create(dataSource, known)
+                .startTasks(recurring)
+                .tableName("apimodels_jobs")
+                .schedulerName(new SchedulerName.Fixed(nodeName()))
+                .threads((int) settings.number("apimodels.jobs.threads", 8, 1, 256))
+                .pollingInterval(settings.millis("apimodels.jobs.poll-interval-ms", 1000))
+                .heartbeatInterval(settings.seconds("apimodels.jobs.heartbeat-seconds", 30))
+                .missedHeartbeatsLimit(4)
+                .shutdownMaxWait(settings.seconds("apimodels.jobs.shutdown-wait-seconds", 10))
+                .alwaysPersistTimestampInUTC()
+                .enableImmediateExecution()
+                .build();
+        scheduler.start();
+    }
+
+    private static String nodeName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "node";
+        }
+        // Unique per engine, so two engines in one JVM (or one host) are two nodes.
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        return (host.length() > 40 ? host.substring(0, 40) : host) + "-" + suffix;
+    }
+
+    /**
+     * Runs step job {@code name} for {@code id} at {@code at}; if it is already scheduled, moves it
+     * to {@code at}. A job running right now is left alone (it rereads its state when it ends).
+     */
+    public void schedule(String name, String id, Instant at) {
+        CustomTask<Void> task = steps.get(name);
+        if (task == null) {
+            throw new IllegalArgumentException("no step job " + name);
+        }
+        if (!scheduler.scheduleIfNotExists(task.instance(id), at)) {
+            try {
+                scheduler.reschedule(TaskInstanceId.of(name, id), at);
+            } catch (TaskInstanceCurrentlyExecutingException e) {
+                LOG.log(System.Logger.Level.DEBUG, "job {0}/{1} is running; it will see the change", name, id);
+            }
+        }
+    }
+
+    /** Runs a recurring sweep now, on this thread (operators, tests). False if there is none by that name. */
+    public boolean runNow(String name) {
+        Runnable sweep = sweeps.get(name);
+        if (sweep == null) {
+            return false;
+        }
+        sweep.run();
+        return true;
+    }
+
+    public List<String> sweepNames() {
+        return List.copyOf(sweeps.keySet());
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.stop();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package app.apimodels.core.tasks;
+
+import app.apimodels.core.media.MediaApi;
+import app.apimodels.core.media.MediaObject;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.Exchange;
+import app.apimodels.core.web.Request;
+import app.apimodels.core.web.Response;
+import app.apimodels.spi.webhook.InboundWebhook;
+import app.apimodels.spi.webhook.WebhookVerificationException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The task endpoints: apimodels.app's {@code POST|GET /api/v1/{images|video|audio}/generations},
+ * OpenAI's {@code POST /v1/images/generations}, providers' webhooks, and the account's callback
+ * signing secret.
+ */
+public final class TaskApi {
+
+    /** OpenAI request fields that shape the answer, not the generation. */
+    private static final Set<String> OPENAI_ONLY = Set.of("response_format", "user", "stream");
+
+    private final TaskService tasks;
+    private final ScheduledExecutorService timer;
+    private final Duration syncWait;
+
+    public TaskApi(TaskService tasks, ScheduledExecutorService timer, Duration syncWait) {
+        this.tasks = tasks;
+        this.timer = timer;
+        this.syncWait = syncWait;
+    }
+
+    public void submit(Request r) {
+        String path = r.param("kind");
+        if (TaskService.kinds(path).isEmpty()) {
+            throw ApiException.notFound("endpoint");
+        }
+        Task task = tasks.submit(r.caller().key(), path, r.jsonBody(), r.exchange().baseUrl(), Set.of());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("taskId", task.id());
+        data.put("state", task.publicState());
+        if (task.terminal()) {
+            data.putAll(tasks.view(task));
+        }
+        r.json(200, MediaApi.envelope(data));
+    }
+
+    public void get(Request r) {
+        String path = r.param("kind");
+        String id = r.exchange().query("task_id");
+        if (id == null || id.isBlank()) {
+            throw ApiException.badRequest("task_id", "task_id is required");
+        }
+        Task task = tasks.owned(r.caller().accountId(), id.trim())
+                .filter(t -> TaskService.kinds(path).stream().anyMatch(k -> k.wireName().equals(t.kind())))
+                .orElseThrow(() -> ApiException.notFound("task"));
+        r.json(200, MediaApi.envelope(tasks.view(task)));
+    }
+
+    /** OpenAI's synchronous image endpoint, over the same tasks: waits for the result. */
+    public void openAiImages(Request r) {
+        Map<String, Object> body = r.jsonBody();
+        Object format = body.getOrDefault("response_format", "url");
+        if (!"url".equals(format) && !"b64_json".equals(format)) {
+            throw ApiException.badRequest("response_format", "response_format must be url or b64_json");
+        }
+        Task submitted = tasks.submit(r.caller().key(), "images", body, r.exchange().baseUrl(), OPENAI_ONLY);
+        tasks.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
+            try {
+                if (err != null) {
+                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                    throw cause instanceof TimeoutException
+                            ? new ApiException(504, "upstream_timeout", "the image is still being generated; fetch it later with "
+                            + "GET /api/v1/images/generations?task_id=" + submitted.id())
+                            : new ApiException(500, "internal_error", "internal error");
+                }
+                if (!"completed".equals(task.state())) {
+                    throw new ApiException(502, "upstream_error", task.failMsg() == null ? "the image could not be generated" : task.failMsg());
+                }
+                r.json(200, openAiAnswer(task, "b64_json".equals(format), r.exchange()));
+            } catch (ApiException e) {
+                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(), e));
+            }
+        });
+    }
+
+    private Map<String, Object> openAiAnswer(Task task, boolean base64, Exchange ex) {
+        List<Map<String, Object>> data = new ArrayList<>();
+        Map<String, Object> view = tasks.view(task);
+        @SuppressWarnings("unchecked") List<String> urls = (List<String>) view.get("resultUrls");
+        String[] ids = task.resultIds().split(",");
+        for (int i = 0; i < ids.length; i++) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            if (base64) {
+                MediaObject m = tasks.media().find(ids[i]).orElseThrow(() -> ApiException.notFound("file"));
+                try (InputStream in = tasks.media().open(m, 0, -1).stream()) {
+                    item.put("b64_json", Base64.getEncoder().encodeToString(in.readAllBytes()));
+                } catch (IOException e) {
+                    throw new ApiException(503, "storage_unavailable", "the image cannot be read right now; retry shortly");
+                }
+            } else {
+                item.put("url", urls.get(i));
+            }
+            data.add(item);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("created", task.createdAt() / 1000);
+        answer.put("data", data);
+        return answer;
+    }
+
+    /** {@code POST /webhooks/providers/{id}}: verified by the provider; 401 when not genuine. */
+    public void providerWebhook(Request r) {
+        Exchange ex = r.exchange();
+        URI url = URI.create(ex.baseUrl() + ex.path() + (ex.query("task") == null ? "" : "?task=" + ex.query("task")));
+        boolean known;
+        try {
+            known = tasks.webhook(r.param("id"), new InboundWebhook(url, ex.headers(), ex.body()));
+        } catch (WebhookVerificationException e) {
+            throw new ApiException(401, "invalid_signature", "webhook not accepted: " + e.getMessage());
+        }
+        if (!known) {
+            throw ApiException.notFound("provider");
+        }
+        ex.respond(Response.text(200, "application/json", "{\"received\":true}"));
+    }
+
+    public void webhookSecret(Request r) {
+        boolean rotate = "POST".equals(r.exchange().method());
+        String secret = tasks.callbacks().secret(r.caller().accountId(), rotate);
+        r.json(200, Map.of("webhook_secret", secret, "header", Callbacks.HEADER,
+                "scheme", "t=<unix seconds>,v1=<hex HMAC-SHA256(webhook_secret, t + \".\" + body)>"));
+    }
+}

@@ -1,0 +1,79 @@
+-- Media files, generation tasks and the job runner. Portable between PostgreSQL and H2.
+
+-- Signs the task notifications sent to the account's callback_url (X-Apimodels-Signature).
+ALTER TABLE account ADD COLUMN webhook_secret VARCHAR(80);
+
+-- A stored file: an upload, a fetched model input, or a generated output. The bytes live in the
+-- configured MediaStorage under storage_key; the row says who owns them and how long they stay.
+CREATE TABLE media_object (
+    id           VARCHAR(40)  PRIMARY KEY,
+    account_id   BIGINT       NOT NULL REFERENCES account (id),
+    kind         VARCHAR(8)   NOT NULL,
+    storage_key  VARCHAR(300) NOT NULL,
+    content_type VARCHAR(120) NOT NULL,
+    size         BIGINT       NOT NULL,
+    sha256       VARCHAR(64)  NOT NULL,
+    file_name    VARCHAR(255),
+    task_id      VARCHAR(40),
+    created_at   BIGINT       NOT NULL,
+    expires_at   BIGINT,
+    deleted_at   BIGINT,
+    CONSTRAINT media_object_kind_ck CHECK (kind IN ('upload', 'input', 'output'))
+);
+CREATE INDEX media_object_account_ix ON media_object (account_id, created_at);
+CREATE INDEX media_object_expiry_ix ON media_object (deleted_at, expires_at);
+
+-- An asynchronous generation. state: submitting (hold taken, upstream not yet answered),
+-- running (upstream working), rehosting (upstream done, copying outputs), completed, failed.
+CREATE TABLE task (
+    id              VARCHAR(40)   PRIMARY KEY,
+    account_id      BIGINT        NOT NULL REFERENCES account (id),
+    key_id          BIGINT,
+    kind            VARCHAR(8)    NOT NULL,
+    model           VARCHAR(200)  NOT NULL,
+    provider        VARCHAR(100),
+    upstream_model  VARCHAR(200),
+    upstream_id     VARCHAR(300),
+    state           VARCHAR(12)   NOT NULL,
+    input           VARCHAR       NOT NULL,
+    callback_url    VARCHAR(2000),
+    base_url        VARCHAR(500)  NOT NULL,
+    hold_id         VARCHAR(40),
+    hold_amount     BIGINT        NOT NULL,
+    cost_micros     BIGINT,
+    outputs         VARCHAR,
+    usage_doc       VARCHAR(400),
+    result_ids      VARCHAR(2000),
+    fail_msg        VARCHAR(500),
+    polls           INT           NOT NULL DEFAULT 0,
+    woken_at        BIGINT,
+    created_at      BIGINT        NOT NULL,
+    updated_at      BIGINT        NOT NULL,
+    deadline_at     BIGINT        NOT NULL,
+    completed_at    BIGINT,
+    callback_state  VARCHAR(10),
+    callback_tries  INT           NOT NULL DEFAULT 0,
+    CONSTRAINT task_state_ck CHECK (state IN ('submitting', 'running', 'rehosting', 'completed', 'failed'))
+);
+CREATE INDEX task_account_ix ON task (account_id, created_at);
+CREATE INDEX task_upstream_ix ON task (provider, upstream_id);
+
+-- db-scheduler's table (cluster-safe job runner on this database).
+CREATE TABLE apimodels_jobs (
+    task_name            VARCHAR(100) NOT NULL,
+    task_instance        VARCHAR(100) NOT NULL,
+    task_data            BYTEA,
+    execution_time       TIMESTAMP WITH TIME ZONE NOT NULL,
+    picked               BOOLEAN      NOT NULL,
+    picked_by            VARCHAR(50),
+    last_success         TIMESTAMP WITH TIME ZONE,
+    last_failure         TIMESTAMP WITH TIME ZONE,
+    consecutive_failures INT,
+    last_heartbeat       TIMESTAMP WITH TIME ZONE,
+    version              BIGINT       NOT NULL,
+    priority             SMALLINT,
+    PRIMARY KEY (task_name, task_instance)
+);
+CREATE INDEX apimodels_jobs_time_ix ON apimodels_jobs (execution_time);
+CREATE INDEX apimodels_jobs_heartbeat_ix ON apimodels_jobs (last_heartbeat);
+CREATE INDEX apimodels_jobs_priority_ix ON apimodels_jobs (priority, execution_time);
