@@ -1,0 +1,134 @@
+package app.apimodels.provider.replicate;
+
+import app.apimodels.spi.http.HttpResponseData;
+import app.apimodels.spi.http.TransportException;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.ProviderException.Kind;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns Replicate's failures into {@link ProviderException}s and task errors whose messages are
+ * safe to show a client. Replicate answers errors as problem details ({@code title},
+ * {@code detail}, {@code status}; a 422 may list {@code invalid_fields}). Only the client's own
+ * mistakes (invalid input) and a model's failure carry Replicate's words, scrubbed of anything
+ * that looks like a secret; everything else gets a fixed message.
+ */
+final class ReplicateErrors {
+
+    private static final Pattern SECRETS = Pattern.compile(String.join("|",
+            "(?i)\\bbearer\\s+\\S+",
+            "\\br8_[A-Za-z0-9]{8,}",
+            "\\bwhsec_\\S+",
+            // 32+ characters of base64/hex alphabet with letters and digits: keys, tokens, hashes.
+            "(?=[A-Za-z0-9+/_\\-]*\\d)(?=[A-Za-z0-9+/_\\-]*[A-Za-z])[A-Za-z0-9+/_\\-]{32,}={0,2}"));
+    private static final String REDACTED = "[redacted]";
+    private static final int MAX_MESSAGE = 500;
+    private static final String INPUT_PREFIX = "input.";
+
+    private final ObjectMapper mapper;
+    private final Pattern apiKey;
+
+    ReplicateErrors(ObjectMapper mapper, String apiKey) {
+        this.mapper = mapper;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : Pattern.compile(Pattern.quote(apiKey.strip()));
+    }
+
+    /** An HTTP answer outside 2xx. */
+    ProviderException forStatus(HttpResponseData response) {
+        int status = response.status();
+        switch (status) {
+            case 401, 403:
+                return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream rejected the gateway's credentials", null, null);
+            case 402:
+                return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream refused the gateway's account (HTTP 402)", null, null);
+            case 404:
+                // The model is the catalog's, not the client's: a route to fix.
+                return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream model, deployment or prediction not found (HTTP 404)", null, null);
+            case 408:
+                return new ProviderException(Kind.TIMEOUT, status, "upstream timed out (HTTP 408)", null, null);
+            case 429:
+                String retryAfter = response.header("retry-after");
+                return new ProviderException(Kind.RATE_LIMITED, status, "upstream rate limit reached (HTTP 429)"
+                        + (retryAfter != null && retryAfter.strip().matches("\\d{1,6}") ? "; retry after " + retryAfter.strip() + " s" : ""),
+                        null, null);
+            default:
+                break;
+        }
+        if (status >= 500) {
+            return new ProviderException(Kind.UPSTREAM_ERROR, status, "upstream failed (HTTP " + status + ")", null, null);
+        }
+        if (status >= 400) {
+            JsonNode problem = document(response.body());
+            String message = scrub(text(problem, "detail"));
+            if (message == null) {
+                message = scrub(text(problem, "title"));
+            }
+            return new ProviderException(Kind.INVALID_REQUEST, status,
+                    message == null ? "upstream rejected the request (HTTP " + status + ")" : message.strip(),
+                    scrub(invalidField(problem)), null);
+        }
+        return new ProviderException(Kind.UPSTREAM_ERROR, status, "unexpected upstream answer (HTTP " + status + ")", null, null);
+    }
+
+    /** An answer that is not the JSON Replicate promised. */
+    ProviderException malformed(Throwable cause) {
+        return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent a malformed answer", cause);
+    }
+
+    /** A failure below HTTP, from the transport (or one of ours, passed through). */
+    ProviderException forTransport(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ProviderException providerException) {
+            return providerException;
+        }
+        TransportException.Kind kind = e instanceof TransportException transport ? transport.kind() : TransportException.Kind.OTHER;
+        return switch (kind) {
+            case CONNECT -> new ProviderException(Kind.CONNECT, "could not connect to the upstream", e);
+            case TIMEOUT -> new ProviderException(Kind.TIMEOUT, "upstream did not answer in time", e);
+            case RESET, OTHER -> new ProviderException(Kind.NETWORK, "upstream connection failed", e);
+        };
+    }
+
+    /** Text from Replicate made safe to show: no key or token-like strings, bounded length; null if blank. */
+    String scrub(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        String scrubbed = apiKey == null ? text : apiKey.matcher(text).replaceAll(Matcher.quoteReplacement(REDACTED));
+        scrubbed = SECRETS.matcher(scrubbed).replaceAll(Matcher.quoteReplacement(REDACTED));
+        return scrubbed.length() <= MAX_MESSAGE ? scrubbed : scrubbed.substring(0, MAX_MESSAGE) + "…";
+    }
+
+    private JsonNode document(byte[] body) {
+        try {
+            return mapper.readTree(body);
+        } catch (IOException e) {
+            return null; // not JSON: nothing of it is shown
+        }
+    }
+
+    /** The first invalid field, as the client named it ({@code input.prompt} → {@code prompt}). */
+    private static String invalidField(JsonNode problem) {
+        JsonNode fields = problem == null ? null : problem.get("invalid_fields");
+        if (fields == null || !fields.isArray() || fields.isEmpty()) {
+            return null;
+        }
+        String field = text(fields.get(0), "field");
+        return field != null && field.startsWith(INPUT_PREFIX) ? field.substring(INPUT_PREFIX.length()) : field;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null || !node.isObject() ? null : node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+}
