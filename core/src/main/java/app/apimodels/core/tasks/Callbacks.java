@@ -87,8 +87,9 @@ final class Callbacks {
      */
     String secret(long accountId, boolean rotate) {
         if (!rotate) {
-            Optional<String> existing = sql.one("SELECT webhook_secret FROM account WHERE id = ?", rs -> rs.getString(1), accountId);
-            if (existing.isPresent() && existing.get() != null) {
+            Optional<String> existing = sql.one("SELECT COALESCE(webhook_secret, '') FROM account WHERE id = ?",
+                    rs -> rs.getString(1), accountId);
+            if (existing.isPresent() && !existing.get().isEmpty()) {
                 return existing.get();
             }
         }

@@ -1,5 +1,19 @@
 -- Media files, generation tasks and the job runner. Portable between PostgreSQL and H2.
 
+-- H2 compiles IN lists (and ORs of equalities, which it turns into IN lists) in a check
+-- constraint against the session that created it, and fails every later check once that session
+-- is closed ("The database has been closed") -- as soon as the pool retires the migration's
+-- connection. So checks are written as CASE expressions, which H2 evaluates in the caller's session.
+ALTER TABLE account DROP CONSTRAINT account_role_ck;
+ALTER TABLE account ADD CONSTRAINT account_role_ck
+    CHECK (CASE WHEN role = 'user' THEN TRUE WHEN role = 'admin' THEN TRUE ELSE FALSE END);
+ALTER TABLE ledger_account DROP CONSTRAINT ledger_account_nonneg_ck;
+ALTER TABLE ledger_account ADD CONSTRAINT ledger_account_nonneg_ck
+    CHECK (CASE WHEN kind = 'wallet' THEN balance >= 0 WHEN kind = 'hold' THEN balance >= 0 ELSE TRUE END);
+ALTER TABLE hold DROP CONSTRAINT hold_state_ck;
+ALTER TABLE hold ADD CONSTRAINT hold_state_ck
+    CHECK (CASE WHEN state = 'pending' THEN TRUE WHEN state = 'posted' THEN TRUE WHEN state = 'voided' THEN TRUE ELSE FALSE END);
+
 -- Signs the task notifications sent to the account's callback_url (X-Apimodels-Signature).
 ALTER TABLE account ADD COLUMN webhook_secret VARCHAR(80);
 
@@ -18,7 +32,8 @@ CREATE TABLE media_object (
     created_at   BIGINT       NOT NULL,
     expires_at   BIGINT,
     deleted_at   BIGINT,
-    CONSTRAINT media_object_kind_ck CHECK (kind IN ('upload', 'input', 'output'))
+    CONSTRAINT media_object_kind_ck CHECK (CASE WHEN kind = 'upload' THEN TRUE WHEN kind = 'input' THEN TRUE
+                                                WHEN kind = 'output' THEN TRUE ELSE FALSE END)
 );
 CREATE INDEX media_object_account_ix ON media_object (account_id, created_at);
 CREATE INDEX media_object_expiry_ix ON media_object (deleted_at, expires_at);
@@ -53,7 +68,9 @@ CREATE TABLE task (
     completed_at    BIGINT,
     callback_state  VARCHAR(10),
     callback_tries  INT           NOT NULL DEFAULT 0,
-    CONSTRAINT task_state_ck CHECK (state IN ('submitting', 'running', 'rehosting', 'completed', 'failed'))
+    CONSTRAINT task_state_ck CHECK (CASE WHEN state = 'submitting' THEN TRUE WHEN state = 'running' THEN TRUE
+                                         WHEN state = 'rehosting' THEN TRUE WHEN state = 'completed' THEN TRUE
+                                         WHEN state = 'failed' THEN TRUE ELSE FALSE END)
 );
 CREATE INDEX task_account_ix ON task (account_id, created_at);
 CREATE INDEX task_upstream_ix ON task (provider, upstream_id);
