@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +36,15 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  *       and the usage, then {@code data: [DONE]}. The stream is sent in several network pieces
  *       that split events at arbitrary bytes, as real networks do;</li>
  *   <li>{@code POST /v1/embeddings}: one embedding and the usage;</li>
+ *   <li>{@code POST /v1/images/generations} and {@code POST /v1/images/edits}: as GPT image
+ *       models answer, one image, {@link #imagePng()} in {@code b64_json}, with
+ *       {@code output_format} and the usage as {@code input_tokens}/{@code output_tokens}; after
+ *       {@link #imagesAsUrls()}, as DALL·E answers by default, a {@code url} (served by the
+ *       mock, at {@link #imageUrl()}) and no usage;</li>
+ *   <li>{@code POST /v1/audio/speech}: {@link #speechMp3()} as {@code audio/mpeg};</li>
  *   <li>{@code GET /v1/models}: a model list.</li>
  * </ul>
- * Every response names the model {@link #MODEL}; fields that would be {@code null} are left out.
+ * Every chat and embeddings response names the model {@link #MODEL}; fields that would be {@code null} are left out.
  * Errors have OpenAI's shape, {@code {"error": {"message", "type", "param", "code"}}}. A fault
  * switched on applies to every following call until {@link #reset()}. Use {@link #server()} to
  * verify what the upstream received. Configure it from the test's thread only.
@@ -58,6 +65,12 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     public static final Usage DEFAULT_USAGE = Usage.tokens(11, 0, 5);
 
     private static final String CHAT = "/v1/chat/completions";
+    private static final String IMAGE_FILE = "/files/mock-image.png";
+    /** A valid 1×1 PNG. */
+    private static final byte[] PNG = Base64.getDecoder().decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+    /** The start of an MP3 file: an empty ID3v2.4 tag, then an MPEG-1 Layer III frame header. */
+    private static final byte[] MP3 = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFB, (byte) 0x90, 0x64};
     private static final String STREAMING = "$[?(@.stream == true)]";
     private static final String USAGE_REQUESTED = "$.stream_options[?(@.include_usage == true)]";
     /** Network pieces a stream is cut into, and over how many milliseconds they are sent. */
@@ -73,6 +86,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     private Duration delay;
     private boolean resetConnections;
     private boolean omitStreamUsage;
+    private boolean imageUrls;
     private StreamFault streamFault;
     private ResponseDefinitionBuilder error;
 
@@ -132,6 +146,28 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         return this;
     }
 
+    /** The image every images answer carries (a fresh copy). */
+    public static byte[] imagePng() {
+        return PNG.clone();
+    }
+
+    /** The audio every speech answer carries (a fresh copy). */
+    public static byte[] speechMp3() {
+        return MP3.clone();
+    }
+
+    /** Where the image is served when answers carry links ({@link #imagesAsUrls()}). */
+    public String imageUrl() {
+        return server.baseUrl() + IMAGE_FILE;
+    }
+
+    /** Answers images calls with links, as DALL·E does by default, instead of base64. */
+    public MockOpenAiUpstream imagesAsUrls() {
+        imageUrls = true;
+        install();
+        return this;
+    }
+
     /** Resets every connection instead of answering. */
     public MockOpenAiUpstream resetConnections() {
         resetConnections = true;
@@ -169,6 +205,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         delay = Duration.ZERO;
         resetConnections = false;
         omitStreamUsage = false;
+        imageUrls = false;
         streamFault = StreamFault.NONE;
         error = null;
         server.resetAll();
@@ -193,6 +230,10 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         stub(post(CHAT).withRequestBody(matchingJsonPath(STREAMING)).withRequestBody(matchingJsonPath(USAGE_REQUESTED)),
                 stream(!omitStreamUsage));
         stub(post("/v1/embeddings"), json(embeddings()));
+        stub(post("/v1/images/generations"), json(images()));
+        stub(post("/v1/images/edits"), json(images()));
+        stub(get(IMAGE_FILE), aResponse().withHeader("Content-Type", "image/png").withBody(PNG));
+        stub(post("/v1/audio/speech"), aResponse().withHeader("Content-Type", "audio/mpeg").withBody(MP3));
         stub(get("/v1/models"), json(Map.of("object", "list",
                 "data", List.of(Map.of("id", MODEL, "object", "model", "created", 1_700_000_000, "owned_by", "mock")))));
     }
@@ -271,6 +312,27 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         body.put("data", List.of(Map.of("object", "embedding", "index", 0, "embedding", List.of(0.0023, -0.0093, 0.0158))));
         body.put("model", MODEL);
         body.put("usage", Map.of("prompt_tokens", usage.inputTokens(), "total_tokens", usage.inputTokens()));
+        return body;
+    }
+
+    private Map<String, Object> images() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("created", 1_700_000_000);
+        if (imageUrls) {
+            body.put("data", List.of(Map.of("url", imageUrl(), "revised_prompt", "A mock image.")));
+            return body;
+        }
+        body.put("data", List.of(Map.of("b64_json", Base64.getEncoder().encodeToString(PNG))));
+        body.put("background", "opaque");
+        body.put("output_format", "png");
+        body.put("quality", "medium");
+        body.put("size", "1024x1024");
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("input_tokens", this.usage.inputTokens());
+        usage.put("input_tokens_details", Map.of("text_tokens", this.usage.inputTokens(), "image_tokens", 0));
+        usage.put("output_tokens", this.usage.outputTokens());
+        usage.put("total_tokens", this.usage.inputTokens() + this.usage.outputTokens());
+        body.put("usage", usage);
         return body;
     }
 

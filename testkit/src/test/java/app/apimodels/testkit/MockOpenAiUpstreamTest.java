@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,6 +76,43 @@ class MockOpenAiUpstreamTest {
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("\"message\":\"bad temperature\"", "\"param\":\"temperature\"",
                 "\"type\":\"invalid_request_error\"");
+    }
+
+    @Test
+    void imagesComeAsBase64WithTokenUsage() throws Exception {
+        upstream.usage(Usage.tokens(50, 0, 4160));
+
+        for (String path : new String[] {"/images/generations", "/images/edits"}) {
+            String answer = post(path, "{\"model\":\"gpt-image-1\",\"prompt\":\"a cat\"}").body();
+
+            assertThat(answer).contains("\"data\":[{\"b64_json\":\"" + Base64.getEncoder().encodeToString(MockOpenAiUpstream.imagePng()) + "\"}]",
+                    "\"output_format\":\"png\"", "\"input_tokens\":50", "\"output_tokens\":4160");
+        }
+    }
+
+    @Test
+    void imagesAsUrlsLinkToAServedImage() throws Exception {
+        upstream.imagesAsUrls();
+
+        String answer = post("/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"a cat\"}").body();
+        HttpResponse<byte[]> image = http.send(HttpRequest.newBuilder(URI.create(upstream.imageUrl())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(answer).contains("\"url\":\"" + upstream.imageUrl() + "\"").doesNotContain("b64_json", "usage");
+        assertThat(image.headers().firstValue("Content-Type")).hasValue("image/png");
+        assertThat(image.body()).isEqualTo(MockOpenAiUpstream.imagePng());
+    }
+
+    @Test
+    void speechIsAnAudioFile() throws Exception {
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/audio/speech"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tts-1\",\"input\":\"Hi\",\"voice\":\"alloy\"}")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("audio/mpeg");
+        assertThat(response.body()).isEqualTo(MockOpenAiUpstream.speechMp3());
     }
 
     @Test

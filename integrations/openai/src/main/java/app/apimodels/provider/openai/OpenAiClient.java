@@ -11,6 +11,9 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.TaskOutput;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskUpdate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -19,15 +22,22 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One configured OpenAI-compatible upstream (OpenAI, DeepSeek, Groq, vLLM, Ollama, OpenRouter…).
- * The client's request is forwarded as it came, with the model replaced by the upstream's name;
- * answers are handed back byte for byte, with the usage read from them.
+ * Calls (chat, embeddings, speech) are forwarded as they came, with the model replaced by the
+ * upstream's name; answers are handed back byte for byte, with the usage read from them.
+ * Generation tasks (images, speech) are finished in one synchronous call.
  */
 final class OpenAiClient implements ProviderClient {
 
@@ -35,13 +45,23 @@ final class OpenAiClient implements ProviderClient {
     static final String STREAM_IDLE_TIMEOUT_OPTION = "stream-idle-timeout-seconds";
     /** A probe is a health check: it must not hang for a whole call's timeout. */
     private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Set<Operation> OPERATIONS = Set.of(Operation.CHAT, Operation.EMBEDDINGS);
+    private static final Set<Operation> OPERATIONS = Set.of(Operation.CHAT, Operation.EMBEDDINGS, Operation.IMAGES,
+            Operation.SPEECH);
+    /** Threads reading the input files of image edits at once, per client. */
+    private static final int MEDIA_READERS = 4;
+    private static final String JSON = "application/json";
 
     private final ProviderConfig config;
     private final HttpTransport transport;
     private final ObjectMapper mapper;
     private final UpstreamErrors errors;
     private final UsageReader usageReader;
+    private final Images images;
+    /**
+     * Reads input files (blocking storage reads). Never shut down: calls in flight may outlive
+     * the client (a catalog refresh), and idle threads end by themselves.
+     */
+    private final ThreadPoolExecutor mediaReader;
     private final String baseUrl;
     private final Duration streamIdleTimeout;
 
@@ -51,6 +71,14 @@ final class OpenAiClient implements ProviderClient {
         this.mapper = mapper;
         this.errors = new UpstreamErrors(mapper, config.apiKey());
         this.usageReader = new UsageReader(mapper);
+        this.images = new Images(mapper, errors);
+        this.mediaReader = new ThreadPoolExecutor(MEDIA_READERS, MEDIA_READERS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "apimodels-openai-media-" + config.id());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        mediaReader.allowCoreThreadTimeOut(true);
         Objects.requireNonNull(config.baseUrl(), "baseUrl");
         Objects.requireNonNull(config.timeout(), "timeout");
         String base = config.baseUrl().toString();
@@ -78,34 +106,114 @@ final class OpenAiClient implements ProviderClient {
 
     @Override
     public CompletableFuture<ProviderResult> call(ProviderRequest request) {
-        CompletableFuture<ProviderResult> result = new CompletableFuture<>();
-        HttpRequestSpec spec;
-        try {
-            spec = new HttpRequestSpec("POST", endpoint(request.operation()), headers("application/json"),
-                    body(request, false), config.timeout(), config.timeout());
-        } catch (ProviderException e) {
-            result.completeExceptionally(e);
-            return result;
+        if (request.operation() == Operation.SPEECH) {
+            Map<String, Object> payload = new LinkedHashMap<>(request.payload());
+            payload.put("model", request.upstreamModel());
+            return speech(payload, audio -> new ProviderResult(audio.data(),
+                    audio.contentType() == null ? "application/octet-stream" : audio.contentType(), audio.usage()));
         }
-        CompletableFuture<HttpResponseData> exchange = transport.send(spec);
-        exchange.whenComplete((response, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(errors.forTransport(failure));
-            } else if (response.status() / 100 != 2) {
-                result.completeExceptionally(errors.forStatus(response.status(), response.body()));
-            } else {
+        return exchange(prepared(() -> post(endpoint(request.operation()), JSON, JSON, body(request, false))),
+                response -> new ProviderResult(response.body(), JSON, usageReader.read(response.body())));
+    }
+
+    /**
+     * Runs a generation. OpenAI answers images and speech synchronously, so the update is the
+     * finished task (with the upstream's request id, if it gave one).
+     */
+    @Override
+    public CompletableFuture<TaskUpdate> submit(TaskRequest request) {
+        return switch (request.operation()) {
+            case IMAGES -> images(request);
+            case SPEECH -> {
+                Map<String, Object> payload;
                 try {
-                    result.complete(new ProviderResult(response.body(), "application/json", usageReader.read(response.body())));
-                } catch (IOException e) {
-                    result.completeExceptionally(errors.malformed(e));
+                    payload = Speech.taskPayload(request);
+                } catch (ProviderException e) {
+                    yield CompletableFuture.failedFuture(e);
                 }
+                yield speech(payload, audio -> TaskUpdate.succeeded(audio.requestId(),
+                        List.of(TaskOutput.bytes(audio.data(), audio.contentType())), audio.usage()));
             }
-        });
-        // A caller giving up (cancelling our future) stops the upstream call.
-        result.whenComplete((value, failure) -> {
-            if (result.isCancelled()) {
-                exchange.cancel(true);
+            default -> CompletableFuture.failedFuture(new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, 0,
+                    "this provider does not run " + request.operation() + " tasks", null, null));
+        };
+    }
+
+    private CompletableFuture<TaskUpdate> images(TaskRequest request) {
+        CompletableFuture<HttpRequestSpec> prepared;
+        if (request.media().isEmpty()) {
+            prepared = prepared(() -> post("/images/generations", JSON, JSON, json(images.generationPayload(request))));
+        } else {
+            // Reading the input files blocks (they may be in object storage): not on the caller's thread.
+            prepared = CompletableFuture.supplyAsync(() -> {
+                Multipart form = images.editForm(request);
+                return post("/images/edits", form.contentType(), JSON, form.toByteArray());
+            }, mediaReader);
+        }
+        return exchange(prepared, response -> images.read(response, request));
+    }
+
+    private <T> CompletableFuture<T> speech(Map<String, Object> payload, Function<Speech.Audio, T> answer) {
+        long characters;
+        try {
+            characters = Speech.characters(payload);
+        } catch (ProviderException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return exchange(prepared(() -> post("/audio/speech", JSON, "*/*", json(payload))),
+                response -> answer.apply(Speech.audio(response, characters, errors)));
+    }
+
+    /** Reads a successful answer; may throw ProviderException, or IOException if it is malformed. */
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(HttpResponseData response) throws IOException;
+    }
+
+    /** A request built now; failing to build it (a ProviderException) fails the call. */
+    private static CompletableFuture<HttpRequestSpec> prepared(Supplier<HttpRequestSpec> request) {
+        try {
+            return CompletableFuture.completedFuture(request.get());
+        } catch (ProviderException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Sends the request once it is prepared and reads the answer. A caller giving up (cancelling
+     * the returned future) stops the upstream call, or keeps it from being sent.
+     */
+    private <T> CompletableFuture<T> exchange(CompletableFuture<HttpRequestSpec> prepared, Reader<T> reader) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        prepared.whenComplete((spec, preparation) -> {
+            if (preparation != null) {
+                result.completeExceptionally(errors.forTransport(preparation));
+                return;
             }
+            if (result.isDone()) {
+                return;
+            }
+            CompletableFuture<HttpResponseData> exchange = transport.send(spec);
+            exchange.whenComplete((response, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(errors.forTransport(failure));
+                } else if (response.status() / 100 != 2) {
+                    result.completeExceptionally(errors.forStatus(response.status(), response.body()));
+                } else {
+                    try {
+                        result.complete(reader.read(response));
+                    } catch (ProviderException e) {
+                        result.completeExceptionally(e);
+                    } catch (IOException | RuntimeException e) {
+                        result.completeExceptionally(errors.malformed(e));
+                    }
+                }
+            });
+            result.whenComplete((value, failure) -> {
+                if (result.isCancelled()) {
+                    exchange.cancel(true);
+                }
+            });
         });
         return result;
     }
@@ -118,8 +226,8 @@ final class OpenAiClient implements ProviderClient {
                 throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
                         "only chat completions can be streamed", null);
             }
-            spec = new HttpRequestSpec("POST", endpoint(request.operation()), headers("text/event-stream"),
-                    body(request, true), config.timeout(), streamIdleTimeout);
+            spec = new HttpRequestSpec("POST", URI.create(baseUrl + endpoint(request.operation())),
+                    headers(JSON, "text/event-stream"), body(request, true), config.timeout(), streamIdleTimeout);
         } catch (ProviderException e) {
             sink.onError(e);
             return () -> { };
@@ -132,7 +240,7 @@ final class OpenAiClient implements ProviderClient {
     @Override
     public CompletableFuture<Boolean> probe() {
         Duration timeout = config.timeout().compareTo(MAX_PROBE_TIMEOUT) < 0 ? config.timeout() : MAX_PROBE_TIMEOUT;
-        return transport.send(HttpRequestSpec.get(URI.create(baseUrl + "/models"), headers("application/json"), timeout))
+        return transport.send(HttpRequestSpec.get(URI.create(baseUrl + "/models"), headers(JSON, JSON), timeout))
                 .handle((response, failure) -> failure == null && response.status() / 100 == 2);
     }
 
@@ -141,18 +249,24 @@ final class OpenAiClient implements ProviderClient {
         return "OpenAiClient[id=" + config.id() + ", baseUrl=" + baseUrl + "]";
     }
 
-    private URI endpoint(Operation operation) {
+    /** The path of a call forwarded as it came. */
+    private static String endpoint(Operation operation) {
         return switch (operation) {
-            case CHAT -> URI.create(baseUrl + "/chat/completions");
-            case EMBEDDINGS -> URI.create(baseUrl + "/embeddings");
+            case CHAT -> "/chat/completions";
+            case EMBEDDINGS -> "/embeddings";
             default -> throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
-                    "operation " + operation + " is not offered by this provider", null);
+                    "operation " + operation + " is not offered as a call by this provider", null);
         };
     }
 
-    private Map<String, String> headers(String accept) {
+    private HttpRequestSpec post(String path, String contentType, String accept, byte[] body) {
+        return new HttpRequestSpec("POST", URI.create(baseUrl + path), headers(contentType, accept), body,
+                config.timeout(), config.timeout());
+    }
+
+    private Map<String, String> headers(String contentType, String accept) {
         Map<String, String> headers = new HashMap<>();
-        headers.put("Content-Type", "application/json");
+        headers.put("Content-Type", contentType);
         headers.put("Accept", accept);
         // Local servers (Ollama, vLLM without --api-key) take no key.
         if (config.apiKey() != null && !config.apiKey().isBlank()) {
@@ -177,6 +291,10 @@ final class OpenAiClient implements ProviderClient {
             payload.remove("stream");
             payload.remove("stream_options");
         }
+        return json(payload);
+    }
+
+    private byte[] json(Map<String, Object> payload) {
         try {
             return mapper.writeValueAsBytes(payload);
         } catch (JsonProcessingException e) {

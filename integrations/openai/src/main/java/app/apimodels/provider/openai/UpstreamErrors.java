@@ -79,6 +79,11 @@ final class UpstreamErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent malformed JSON", cause);
     }
 
+    /** A well-formed answer that lacks what it should carry. */
+    ProviderException unexpected(String message) {
+        return new ProviderException(Kind.UPSTREAM_ERROR, message, null);
+    }
+
     /** The stream ended without its last event. */
     ProviderException cut() {
         return new ProviderException(Kind.NETWORK, "upstream stream ended before it finished", null);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 
-/** Reads OpenAI's {@code usage} object. */
+/** Reads OpenAI's {@code usage} objects. */
 final class UsageReader {
 
     private final ObjectMapper mapper;
@@ -46,5 +46,16 @@ final class UsageReader {
         return Usage.tokens(usage.path("prompt_tokens").asLong(0),
                 usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
                 usage.path("completion_tokens").asLong(0));
+    }
+
+    /**
+     * Image usage: {@code images} produced, plus the tokens GPT image models report
+     * ({@code input_tokens}, {@code output_tokens}; DALL·E reports none, {@code usage} is null).
+     */
+    static Usage images(JsonNode usage, long images) {
+        if (usage == null) {
+            return new Usage(0, 0, 0, images, 0, 0);
+        }
+        return new Usage(usage.path("input_tokens").asLong(0), 0, usage.path("output_tokens").asLong(0), images, 0, 0);
     }
 }
