@@ -81,10 +81,9 @@ final class Deadline implements Runnable {
 
     /** The failure an I/O error of this fetch amounts to. */
     FetchException explain(IOException error, String host) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof Vetter.Refused refused) {
-                return refused.failure;
-            }
+        var refused = FetchException.cause(error, Vetter.Refused.class);
+        if (refused.isPresent()) {
+            return refused.get().failure;
         }
         if (expired() || error instanceof SocketTimeoutException || error instanceof ConnectTimeoutException) {
             return FetchException.timeout(host, budget, error);

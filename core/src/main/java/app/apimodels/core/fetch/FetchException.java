@@ -48,9 +48,15 @@ public final class FetchException extends Exception {
      * failure as the cause; whatever wrapped that on the way up (a storage layer, say) can be passed here.
      */
     public static Optional<FetchException> find(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof FetchException found) {
-                return Optional.of(found);
+        return cause(error, FetchException.class);
+    }
+
+    /** The first throwable of {@code type} in the cause chain; bounded, since causes can form a cycle. */
+    static <T extends Throwable> Optional<T> cause(Throwable error, Class<T> type) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 32; depth++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
             }
         }
         return Optional.empty();

@@ -70,7 +70,7 @@ final class Vetter implements DnsResolver {
                 throw FetchException.blocked(host);
             }
         }
-        return found.clone();
+        return found;
     }
 
     @Override

@@ -161,6 +161,7 @@ class UrlVettingTest {
         fetcher.check(URI.create("http://FILES.test:8080/a"));
         fetcher.check(URI.create("http://web.test/"));
         fetcher.check(URI.create("http://10.0.0.7:9000/"));
+        fetcher.check(URI.create("http://167772167:9000/"));
         fetcher.check(URI.create("https://[fd00::7]/"));
         for (String url : List.of("http://files.test:8081/a", "http://files.test/a", "https://web.test/", "http://other.test:8080/",
                 "http://10.0.0.7:9001/", "http://10.0.0.8:9000/", "http://[fd00::7]/", "http://[fd00::8]:443/")) {

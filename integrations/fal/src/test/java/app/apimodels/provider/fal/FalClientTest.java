@@ -1,0 +1,526 @@
+package app.apimodels.provider.fal;
+
+import app.apimodels.core.transport.JdkHttpTransport;
+import app.apimodels.spi.http.HttpRequestSpec;
+import app.apimodels.spi.http.HttpResponseData;
+import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.http.TransportOptions;
+import app.apimodels.spi.provider.ModelProvider;
+import app.apimodels.spi.provider.Operation;
+import app.apimodels.spi.provider.ProviderClient;
+import app.apimodels.spi.provider.ProviderConfig;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.ProviderException.Kind;
+import app.apimodels.spi.provider.ProviderRequest;
+import app.apimodels.spi.provider.TaskOutput;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskState;
+import app.apimodels.spi.provider.TaskUpdate;
+import app.apimodels.spi.webhook.InboundWebhook;
+import app.apimodels.spi.webhook.WebhookVerificationException;
+import app.apimodels.testkit.MockFalUpstream;
+import app.apimodels.testkit.MockMedia;
+import app.apimodels.testkit.MockSubmission;
+import app.apimodels.testkit.MockWebhook;
+import app.apimodels.testkit.RecordingSink;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The fal client against {@link MockFalUpstream}, over the JDK transport. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FalClientTest {
+
+    private static final String API_KEY = "3f9c2b1e-7a4d-4e8f-9b6c-1d2e3f4a5b6c:8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f";
+    private static final String MODEL = "fal-ai/flux/dev";
+    private static final String APP = "fal-ai/flux";
+    private static final URI WEBHOOK = URI.create("https://gateway.example/webhooks/providers/fal-1?task=t1");
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final long WAIT_SECONDS = 15;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MockFalUpstream upstream = new MockFalUpstream();
+    private final HttpTransport transport = new JdkHttpTransport(TransportOptions.defaults());
+    private ProviderClient client;
+
+    @BeforeEach
+    void reset() {
+        upstream.reset();
+        client = client(upstream.jwksUrl(), Clock.systemUTC());
+    }
+
+    @AfterAll
+    void close() {
+        upstream.close();
+        transport.close();
+    }
+
+    // ---- submitting -------------------------------------------------------------------------
+
+    @Test
+    void submitsTheInputToTheModelPathAndNamesTheRequestUnderItsApp() throws Exception {
+        TaskUpdate update = await(client.submit(task(MODEL, null)));
+
+        LoggedRequest sent = onlyRequest();
+        assertThat(sent.getMethod().getName()).isEqualTo("POST");
+        assertThat(sent.getUrl()).isEqualTo("/" + MODEL);
+        assertThat(sent.getHeader("Authorization")).isEqualTo("Key " + API_KEY);
+        JsonNode body = JSON.readTree(sent.getBody());
+        assertThat(body.get("prompt").asText()).isEqualTo("a red fox");
+        assertThat(body.get("num_images").asInt()).isEqualTo(2);
+        String requestId = upstream.submissions().get(0).id();
+        assertThat(update.state()).isEqualTo(TaskState.QUEUED);
+        assertThat(update.upstreamId()).isEqualTo(APP + "/requests/" + requestId);
+    }
+
+    @Test
+    void givesFalTheWebhookUrlWithTheAppAdded() throws Exception {
+        await(client.submit(task(MODEL, WEBHOOK)));
+        await(client.submit(task("fal-ai/kling-video/v2/master/text-to-video", URI.create("https://gateway.example/hook"))));
+        await(client.submit(task(MODEL, null)));
+
+        List<MockSubmission> submissions = upstream.submissions();
+        assertThat(submissions.get(0).webhookUrl()).isEqualTo(URI.create(WEBHOOK + "&fal_app=fal-ai%2Fflux"));
+        assertThat(submissions.get(1).webhookUrl()).isEqualTo(URI.create("https://gateway.example/hook?fal_app=fal-ai%2Fkling-video"));
+        assertThat(submissions.get(2).webhookUrl()).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flux", "fal-ai/../admin", "fal-ai//flux", "/fal-ai/flux", "fal-ai/flux?x=1", ""})
+    void refusesModelIdsThatAreNotFalPaths(String model) {
+        assertThat(failure(client.submit(task(model, null))).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+        assertThat(upstream.server().getAllServeEvents()).isEmpty();
+    }
+
+    // ---- polling ----------------------------------------------------------------------------
+
+    @Test
+    void pollsStatusUnderTheAppThenFetchesTheResult() throws Exception {
+        upstream.pendingPolls(2).outputs("image/png", 2);
+        String id = await(client.submit(task(MODEL, null))).upstreamId();
+
+        assertThat(await(client.poll(id)).state()).isEqualTo(TaskState.QUEUED);
+        assertThat(await(client.poll(id)).state()).isEqualTo(TaskState.RUNNING);
+        TaskUpdate done = await(client.poll(id));
+
+        assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(done.upstreamId()).isEqualTo(id);
+        assertThat(done.usage()).isNull();
+        assertThat(done.outputs()).hasSize(2).allSatisfy(output -> {
+            assertThat(output.contentType()).isEqualTo("image/png");
+            assertThat(output.expiresAt()).isNull();
+        });
+        upstream.server().verify(3, getRequestedFor(urlEqualTo("/" + id + "/status?logs=0"))
+                .withHeader("Authorization", equalTo("Key " + API_KEY)));
+        upstream.server().verify(1, getRequestedFor(urlEqualTo("/" + id)));
+        HttpResponseData file = await(transport.send(HttpRequestSpec.get(done.outputs().get(1).url(), Map.of(), TIMEOUT)));
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.body()).isEqualTo(MockMedia.sample("image/png"));
+    }
+
+    @Test
+    void findsAVideoFile() throws Exception {
+        upstream.pendingPolls(0).outputs("video/mp4", 1);
+        String id = await(client.submit(task("fal-ai/veo3", null))).upstreamId();
+
+        assertThat(await(client.poll(id)).outputs()).singleElement().satisfies(output -> {
+            assertThat(output.contentType()).isEqualTo("video/mp4");
+            assertThat(output.url().getPath()).endsWith(".mp4");
+        });
+    }
+
+    @Test
+    void aFailedRequestIsAFailedTaskWithFalsDetail() throws Exception {
+        upstream.pendingPolls(0).failWith("The prompt was flagged by the content checker");
+        String id = await(client.submit(task(MODEL, null))).upstreamId();
+
+        TaskUpdate update = await(client.poll(id));
+
+        assertThat(update.state()).isEqualTo(TaskState.FAILED);
+        assertThat(update.upstreamId()).isEqualTo(id);
+        assertThat(update.error()).isEqualTo("The prompt was flagged by the content checker");
+    }
+
+    @Test
+    void readsFilesWhereverTheModelPutsThemIncludingDataUris() throws Exception {
+        String png = Base64.getEncoder().encodeToString(MockMedia.sample("image/png"));
+        stubCompleted("r1", 200, "{\"audio_file\":{\"url\":\"https://v3.fal.media/files/a.mp3\",\"content_type\":\"audio/mpeg\"},"
+                + "\"image\":{\"url\":\"data:image/png;base64," + png + "\"},"
+                + "\"timings\":{\"inference\":1.2},\"prompt\":\"https://not.a.file/x\"}");
+
+        TaskUpdate done = await(client.poll(APP + "/requests/r1"));
+
+        assertThat(done.outputs()).hasSize(2);
+        assertThat(done.outputs().get(0)).isEqualTo(TaskOutput.url(URI.create("https://v3.fal.media/files/a.mp3"), "audio/mpeg", null));
+        assertThat(done.outputs().get(1).data()).isEqualTo(MockMedia.sample("image/png"));
+        assertThat(done.outputs().get(1).contentType()).isEqualTo("image/png");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "200 | {\"seed\":1,\"images\":[]}                                      | the upstream finished without producing a file",
+            "504 | {\"detail\":\"Request timed out\",\"error_type\":\"request_timeout\"} | Request timed out",
+            "422 | {\"detail\":[{\"loc\":[\"body\",\"image_size\",\"width\"],\"msg\":\"too large\",\"type\":\"value_error\"}]} | image_size.width: too large"})
+    void finishedRequestsWithoutFilesAreFailedTasks(int status, String body, String message) throws Exception {
+        stubCompleted("r2", status, body);
+
+        TaskUpdate update = await(client.poll(APP + "/requests/r2"));
+
+        assertThat(update.state()).isEqualTo(TaskState.FAILED);
+        assertThat(update.error()).isEqualTo(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "401 | {\"detail\":\"Unauthorized\"}  | UPSTREAM_CONFIG",
+            "429 | {\"detail\":\"Too many\"}      | RATE_LIMITED",
+            "502 | <html>Bad gateway</html>       | UPSTREAM_ERROR",
+            "200 | not json                       | UPSTREAM_ERROR"})
+    void aResultThatCannotBeReadIsThePollsFailure(int status, String body, Kind kind) {
+        stubCompleted("r3", status, body);
+
+        assertThat(failure(client.poll(APP + "/requests/r3")).kind()).isEqualTo(kind);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"r1", "fal-ai/flux/r1", "fal-ai/flux/requests/../../x", "fal-ai/flux/requests/r1/status"})
+    void pollRefusesIdsItDidNotMake(String upstreamId) {
+        assertThat(failure(client.poll(upstreamId)).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+        assertThat(upstream.server().getAllServeEvents()).isEmpty();
+    }
+
+    // ---- cancelling -------------------------------------------------------------------------
+
+    @Test
+    void cancelAsksFalToStopTheRequest() throws Exception {
+        upstream.pendingPolls(5);
+        String id = await(client.submit(task(MODEL, null))).upstreamId();
+
+        await(client.cancel(id));
+
+        upstream.server().verify(putRequestedFor(urlEqualTo("/" + id + "/cancel"))
+                .withHeader("Authorization", equalTo("Key " + API_KEY)));
+        await(client.cancel(id)); // already cancelled: fal answers 400, nothing is left to stop
+    }
+
+    @Test
+    void cancelFailsWhenFalDoes() {
+        upstream.respondWithError(500);
+
+        assertThat(failure(client.cancel(APP + "/requests/r4")).kind()).isEqualTo(Kind.UPSTREAM_ERROR);
+    }
+
+    // ---- failures ---------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({"401, UPSTREAM_CONFIG", "403, UPSTREAM_CONFIG", "404, UPSTREAM_CONFIG", "429, RATE_LIMITED",
+            "500, UPSTREAM_ERROR", "503, UPSTREAM_ERROR", "400, INVALID_REQUEST"})
+    void classifiesHttpErrors(int status, Kind kind) {
+        upstream.respondWithError(status, "problem with Key " + API_KEY, null);
+
+        ProviderException submit = failure(client.submit(task(MODEL, null)));
+        ProviderException poll = failure(client.poll(APP + "/requests/r5"));
+
+        assertThat(List.of(submit, poll)).allSatisfy(failure -> {
+            assertThat(failure.kind()).isEqualTo(kind);
+            assertThat(failure.upstreamStatus()).isEqualTo(status);
+        });
+    }
+
+    @Test
+    void aValidationErrorCarriesFalsMessageAndTheField() {
+        upstream.respondWithError(422, "ensure this value is less than or equal to 4", "num_images");
+
+        ProviderException failure = failure(client.submit(task(MODEL, null)));
+
+        assertThat(failure.kind()).isEqualTo(Kind.INVALID_REQUEST);
+        assertThat(failure.getMessage()).isEqualTo("num_images: ensure this value is less than or equal to 4");
+        assertThat(failure.param()).isEqualTo("num_images");
+    }
+
+    @Test
+    void connectionRefusedIsAConnectFailure() throws Exception {
+        ProviderClient closed = new FalClient(config(URI.create("http://127.0.0.1:" + closedPort()), TIMEOUT, Map.of()),
+                transport, JSON, Clock.systemUTC());
+
+        assertThat(failure(closed.submit(task(MODEL, null))).kind()).isEqualTo(Kind.CONNECT);
+    }
+
+    @Test
+    void noAnswerInTimeIsATimeout() {
+        upstream.delayResponses(Duration.ofSeconds(3));
+        ProviderClient impatient = new FalClient(config(URI.create(upstream.baseUrl()), Duration.ofMillis(300), Map.of()),
+                transport, JSON, Clock.systemUTC());
+
+        assertThat(failure(impatient.submit(task(MODEL, null))).kind()).isEqualTo(Kind.TIMEOUT);
+        assertThat(failure(impatient.poll(APP + "/requests/r6")).kind()).isEqualTo(Kind.TIMEOUT);
+    }
+
+    @Test
+    void chatAndStreamsAreNotOffered() {
+        ProviderRequest chat = new ProviderRequest(Operation.CHAT, MODEL, Map.of(), false);
+        RecordingSink sink = new RecordingSink();
+
+        client.stream(chat, sink);
+
+        assertThat(client.operations()).containsExactlyInAnyOrder(Operation.IMAGES, Operation.VIDEO, Operation.AUDIO, Operation.SPEECH);
+        assertThat(failure(client.call(chat)).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+        assertThat(sink.awaitError().kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+    }
+
+    // ---- webhooks ---------------------------------------------------------------------------
+
+    @Test
+    void aGenuineWebhookReportsTheTaskUnderTheIdSubmitReturned() throws Exception {
+        upstream.pendingPolls(3).outputs("audio/wav", 1);
+        String id = await(client.submit(task("fal-ai/stable-audio", WEBHOOK))).upstreamId();
+
+        TaskUpdate update = client.parseWebhook(upstream.webhook(requestIdOf(id)).toInbound()).orElseThrow();
+
+        assertThat(update.upstreamId()).isEqualTo(id);
+        assertThat(update.state()).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(update.outputs()).singleElement().extracting(TaskOutput::contentType).isEqualTo("audio/wav");
+    }
+
+    @Test
+    void anErrorWebhookIsAFailedTask() throws Exception {
+        upstream.failWith("out of GPU memory");
+        String failing = await(client.submit(task(MODEL, WEBHOOK))).upstreamId();
+        upstream.outputs("image/png", 1);
+        String cancelled = await(client.submit(task(MODEL, WEBHOOK))).upstreamId();
+        await(client.cancel(cancelled));
+
+        TaskUpdate failed = client.parseWebhook(upstream.webhook(requestIdOf(failing)).toInbound()).orElseThrow();
+        TaskUpdate stopped = client.parseWebhook(upstream.webhook(requestIdOf(cancelled)).toInbound()).orElseThrow();
+
+        assertThat(failed.state()).isEqualTo(TaskState.FAILED);
+        assertThat(failed.error()).isEqualTo("out of GPU memory");
+        assertThat(stopped.state()).isEqualTo(TaskState.FAILED);
+        assertThat(stopped.error()).isEqualTo("Request was cancelled");
+    }
+
+    @Test
+    void submitFetchesTheSigningKeysOnceWithoutCredentials() throws Exception {
+        await(client.submit(task(MODEL, WEBHOOK)));
+        await(client.submit(task(MODEL, WEBHOOK)));
+
+        upstream.server().verify(1, getRequestedFor(urlEqualTo("/.well-known/jwks.json")).withHeader("Authorization", absent()));
+    }
+
+    @Test
+    void aWebhookBeforeTheKeysAreKnownIsRefused() throws Exception {
+        String id = await(client.submit(task(MODEL, null))).upstreamId();
+
+        assertThatThrownBy(() -> client.parseWebhook(upstream.webhook(requestIdOf(id)).toInbound()))
+                .isInstanceOf(WebhookVerificationException.class).hasMessageContaining("not loaded yet");
+    }
+
+    @Test
+    void refusesWebhooksSignedWithAnotherKeyOrAlteredOrUnsigned() throws Exception {
+        String requestId = requestIdOf(await(client.submit(task(MODEL, WEBHOOK))).upstreamId());
+        MockWebhook genuine = upstream.webhook(requestId);
+
+        assertRefused(upstream.badlySignedWebhook(requestId), "signature does not match");
+        assertRefused(genuine.withBody(new String(genuine.body(), StandardCharsets.UTF_8).replace("\"OK\"", "\"ERROR\"")
+                .getBytes(StandardCharsets.UTF_8)), "signature does not match");
+        for (String header : List.of("X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp",
+                "X-Fal-Webhook-Signature")) {
+            assertRefused(genuine.withoutHeader(header), header);
+        }
+        assertRefused(withHeader(genuine, "X-Fal-Webhook-Signature", "zz"), "not hex");
+        assertRefused(new MockWebhook(URI.create("https://gateway.example/webhooks/providers/fal-1"), genuine.headers(),
+                genuine.body()), "fal_app");
+        assertThat(client.parseWebhook(genuine.toInbound())).isPresent();
+    }
+
+    @Test
+    void refusesWebhooksSignedMoreThanFiveMinutesAwayFromTheClock() throws Exception {
+        String requestId = requestIdOf(await(client.submit(task(MODEL, WEBHOOK))).upstreamId());
+        Instant now = Instant.now();
+
+        assertRefused(upstream.webhook(requestId, now.minus(Duration.ofMinutes(6))), "minutes from now");
+        assertRefused(upstream.webhook(requestId, now.plus(Duration.ofMinutes(6))), "minutes from now");
+        assertThat(client.parseWebhook(upstream.webhook(requestId, now.minus(Duration.ofMinutes(4))).toInbound())).isPresent();
+        ProviderClient later = client(upstream.jwksUrl(), Clock.fixed(now.plus(Duration.ofMinutes(10)), ZoneOffset.UTC));
+        await(later.submit(task(MODEL, WEBHOOK)));
+        assertThatThrownBy(() -> later.parseWebhook(upstream.webhook(requestId, now).toInbound()))
+                .isInstanceOf(WebhookVerificationException.class).hasMessageContaining("minutes from now");
+    }
+
+    @Test
+    void readsBodiesFalSendsThatTheMockDoesNot() throws Exception {
+        OwnSigner signer = new OwnSigner();
+        ProviderClient own = client(signer.jwksUrl(), Clock.systemUTC());
+        await(own.submit(task(MODEL, WEBHOOK)));
+        URI hook = URI.create(WEBHOOK + "&fal_app=fal-ai%2Fflux");
+
+        assertThat(own.parseWebhook(signer.sign(hook, "r7", "{\"request_id\":\"r7\",\"status\":\"OK\",\"payload\":null,"
+                + "\"payload_error\":\"Response payload is not JSON serializable\"}"))).as("polling fetches it instead").isEmpty();
+        assertThat(own.parseWebhook(signer.sign(hook, "r7", "{\"request_id\":\"r7\",\"status\":\"ERROR\",\"error\":\"Invalid status code: 500\"}")))
+                .get().extracting(TaskUpdate::error).isEqualTo("Invalid status code: 500");
+        assertThatThrownBy(() -> own.parseWebhook(signer.sign(hook, "r7", "{\"request_id\":\"r8\",\"status\":\"OK\",\"payload\":{}}")))
+                .isInstanceOf(WebhookVerificationException.class).hasMessageContaining("different requests");
+        assertThatThrownBy(() -> own.parseWebhook(signer.sign(hook, "r7", "{\"request_id\":\"r7\",\"status\":\"MAYBE\"}")))
+                .isInstanceOf(WebhookVerificationException.class);
+        assertThatThrownBy(() -> own.parseWebhook(signer.sign(hook, "r7", "not json")))
+                .isInstanceOf(WebhookVerificationException.class);
+    }
+
+    @Test
+    void aJwksUrlThatIsNotHttpIsAConfigurationError() {
+        assertThatThrownBy(() -> client("file:///etc/passwd", Clock.systemUTC()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jwks-url");
+    }
+
+    @Test
+    void theProviderIsFoundByItsCatalogType() {
+        ModelProvider provider = ServiceLoader.load(ModelProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(candidate -> candidate.type().equals("fal")).findFirst().orElseThrow();
+
+        ProviderClient created = provider.create(config(null, TIMEOUT, Map.of()), transport);
+
+        assertThat(created).isInstanceOf(FalClient.class);
+        assertThat(created.toString()).contains(FalClient.DEFAULT_BASE_URL.toString()).doesNotContain(API_KEY);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private ProviderClient client(String jwksUrl, Clock clock) {
+        return new FalClient(config(URI.create(upstream.baseUrl()), TIMEOUT, Map.of(FalClient.JWKS_URL_OPTION, jwksUrl)),
+                transport, JSON, clock);
+    }
+
+    private static ProviderConfig config(URI baseUrl, Duration timeout, Map<String, String> options) {
+        return new ProviderConfig("fal-1", "fal", baseUrl, API_KEY, timeout, options);
+    }
+
+    private static TaskRequest task(String model, URI webhook) {
+        return new TaskRequest(Operation.IMAGES, model, Map.of("prompt", "a red fox", "num_images", 2), List.of(), webhook);
+    }
+
+    private static String requestIdOf(String upstreamId) {
+        return upstreamId.substring(upstreamId.lastIndexOf('/') + 1);
+    }
+
+    /** A request fal reports completed, whose result answers {@code status} with {@code body}. */
+    private void stubCompleted(String requestId, int status, String body) {
+        String path = "/" + APP + "/requests/" + requestId;
+        upstream.server().stubFor(get(urlPathEqualTo(path + "/status")).atPriority(1).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json").withBody("{\"status\":\"COMPLETED\",\"request_id\":\"" + requestId + "\"}")));
+        upstream.server().stubFor(get(urlPathEqualTo(path)).atPriority(1).willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json").withBody(body)));
+    }
+
+    private LoggedRequest onlyRequest() {
+        List<LoggedRequest> requests = upstream.server().findAll(anyRequestedFor(anyUrl()));
+        assertThat(requests).hasSize(1);
+        return requests.get(0);
+    }
+
+    private void assertRefused(MockWebhook webhook, String reason) {
+        InboundWebhook inbound = webhook.toInbound();
+        assertThatThrownBy(() -> client.parseWebhook(inbound)).isInstanceOf(WebhookVerificationException.class)
+                .hasMessageContaining(reason);
+    }
+
+    private static MockWebhook withHeader(MockWebhook webhook, String name, String value) {
+        Map<String, String> headers = new java.util.HashMap<>(webhook.headers());
+        headers.put(name, value);
+        return new MockWebhook(webhook.url(), headers, webhook.body());
+    }
+
+    /** Signs bodies the mock would never send with a key of our own, published on the mock's server. */
+    private final class OwnSigner {
+        private final KeyPair key;
+
+        OwnSigner() throws Exception {
+            key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            byte[] encoded = key.getPublic().getEncoded();
+            String x = Base64.getUrlEncoder().encodeToString(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
+            // Padded, as fal's own JWKS has been seen to be.
+            upstream.server().stubFor(get("/own-jwks.json").atPriority(1).willReturn(aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\"},{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"}]}")));
+        }
+
+        String jwksUrl() {
+            return upstream.baseUrl() + "/own-jwks.json";
+        }
+
+        InboundWebhook sign(URI url, String requestId, String body) throws Exception {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            String timestamp = Long.toString(Instant.now().getEpochSecond());
+            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            Signature signer = Signature.getInstance("Ed25519");
+            signer.initSign(key.getPrivate());
+            signer.update(String.join("\n", requestId, "user-1", timestamp, hash).getBytes(StandardCharsets.UTF_8));
+            return new InboundWebhook(url, Map.of("x-fal-webhook-request-id", requestId, "x-fal-webhook-user-id", "user-1",
+                    "x-fal-webhook-timestamp", timestamp, "x-fal-webhook-signature", HexFormat.of().formatHex(signer.sign())), bytes);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** The future's failure, which must be a ProviderException itself (not wrapped), its message free of the key. */
+    private static ProviderException failure(CompletableFuture<?> future) {
+        Throwable failure;
+        try {
+            failure = future.handle((value, error) -> error).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("neither succeeded nor failed in time", e);
+        }
+        assertThat(failure).as("should have failed").isInstanceOf(ProviderException.class);
+        assertThat(failure.getMessage()).doesNotContain(API_KEY).doesNotContain(API_KEY.substring(0, 20));
+        return (ProviderException) failure;
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
