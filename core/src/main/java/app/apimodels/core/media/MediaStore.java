@@ -66,6 +66,11 @@ public final class MediaStore {
             String path = body.finalUrl().getPath();
             String name = path == null || path.endsWith("/") ? null : path.substring(path.lastIndexOf('/') + 1);
             return store(accountId, kind, body.stream(), name, limits.maxBytes(), expiresAt, taskId);
+        } catch (MediaException e) {
+            if (e.getCause() instanceof FetchException download) {
+                throw download;
+            }
+            throw e;
         }
     }
 
@@ -105,6 +110,11 @@ public final class MediaStore {
         try {
             storage.put(key, capped, -1, type);
         } catch (StorageException e) {
+            var download = FetchException.find(e);
+            if (download.isPresent()) {
+                // The source failed (a download too large, too slow, cut), not the storage.
+                throw new MediaException("download_failed", download.get().getMessage(), download.get());
+            }
             if (capped.exceeded) {
                 throw new MediaException("too_large", family + " files may be at most " + cap + " bytes", null);
             }
