@@ -103,6 +103,11 @@ final class ServletExchange implements Exchange, AsyncListener {
     }
 
     @Override
+    public String rawQuery() {
+        return request.getQueryString();
+    }
+
+    @Override
     public String header(String name) {
         return request.getHeader(name);
     }

@@ -133,6 +133,11 @@ public final class Idempotency {
         }
 
         @Override
+        public String rawQuery() {
+            return inner.rawQuery();
+        }
+
+        @Override
         public String header(String name) {
             return inner.header(name);
         }

@@ -94,6 +94,11 @@ public final class MediaStore {
             in.mark(SNIFF_BYTES);
             type = tika.detect(new Peek(in, SNIFF_BYTES));
             in.reset();
+            if ("video/quicktime".equals(type)) {
+                in.mark(12);
+                type = isoBrand(in.readNBytes(12));
+                in.reset();
+            }
         } catch (IOException e) {
             throw new MediaException("unreadable", "the file could not be read: " + e.getMessage(), e);
         }
@@ -142,6 +147,22 @@ public final class MediaStore {
             throw e;
         }
         return m;
+    }
+
+    /**
+     * Tika's core rules call every ISO media file QuickTime; the brand in the {@code ftyp} box tells
+     * MP4 (which browsers play) from QuickTime proper and M4A audio.
+     */
+    static String isoBrand(byte[] head) {
+        if (head.length < 12 || !"ftyp".equals(new String(head, 4, 4, java.nio.charset.StandardCharsets.US_ASCII))) {
+            return "video/quicktime";
+        }
+        String brand = new String(head, 8, 4, java.nio.charset.StandardCharsets.US_ASCII);
+        return switch (brand) {
+            case "qt  " -> "video/quicktime";
+            case "M4A ", "M4B " -> "audio/mp4";
+            default -> "video/mp4";
+        };
     }
 
     /** A file that has not been deleted. */

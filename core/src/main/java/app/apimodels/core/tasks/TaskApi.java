@@ -125,7 +125,8 @@ public final class TaskApi {
     /** {@code POST /webhooks/providers/{id}}: verified by the provider; 401 when not genuine. */
     public void providerWebhook(Request r) {
         Exchange ex = r.exchange();
-        URI url = URI.create(ex.baseUrl() + ex.path() + (ex.query("task") == null ? "" : "?task=" + ex.query("task")));
+        // The whole URL, query included: some providers put their own routing data in it (fal's app id).
+        URI url = URI.create(ex.baseUrl() + ex.path() + (ex.rawQuery() == null ? "" : "?" + ex.rawQuery()));
         boolean known;
         try {
             known = tasks.webhook(r.param("id"), new InboundWebhook(url, ex.headers(), ex.body()));

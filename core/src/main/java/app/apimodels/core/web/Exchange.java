@@ -23,6 +23,9 @@ public interface Exchange {
     /** First value of a query parameter, or null. */
     String query(String name);
 
+    /** The query string as sent (not decoded), or null if there is none. */
+    String rawQuery();
+
     /** First value of a header (case-insensitive name), or null. */
     String header(String name);
 
