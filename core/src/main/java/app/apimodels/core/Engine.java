@@ -128,9 +128,9 @@ final class Engine {
         MediaStore media = new MediaStore(sql, b.clock, storage, MediaLimits.from(settings), fetcher);
         Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
         Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
-        MediaApi mediaApi = new MediaApi(media, links, b.clock, uploadRetention, fetchTimeout,
+        MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                 !"false".equals(settings.string("apimodels.media.redirect", "true")), ex -> new Caller(authenticate(ex)));
-        jobs = new Jobs(database.dataSource(), settings);
+        jobs = new Jobs(database.dataSource(), settings, b.clock);
         long outputRetention = settings.number("apimodels.media.output-retention-seconds", 30L * 86_400, 0, Long.MAX_VALUE);
         TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs,
                 new TaskService.Config(settings.seconds("apimodels.tasks.timeout-seconds", 1800),

@@ -41,15 +41,18 @@ public final class Jobs implements AutoCloseable {
 
     private final DataSource dataSource;
     private final Settings settings;
+    private final java.time.Clock clock;
     private final Map<String, CustomTask<Void>> steps = new LinkedHashMap<>();
     private final Map<String, Runnable> sweeps = new LinkedHashMap<>();
     private final List<RecurringTask<Void>> recurring = new ArrayList<>();
     private final Duration retryAfterFailure;
     private Scheduler scheduler;
 
-    public Jobs(DataSource dataSource, Settings settings) {
+    /** @param clock the engine's clock: job times are computed from it, so the runner must read it too */
+    public Jobs(DataSource dataSource, Settings settings, java.time.Clock clock) {
         this.dataSource = dataSource;
         this.settings = settings;
+        this.clock = clock;
         this.retryAfterFailure = settings.seconds("apimodels.jobs.retry-after-failure-seconds", 30);
     }
 
@@ -95,6 +98,7 @@ public final class Jobs implements AutoCloseable {
                 .missedHeartbeatsLimit(4)
                 .shutdownMaxWait(settings.seconds("apimodels.jobs.shutdown-wait-seconds", 10))
                 .alwaysPersistTimestampInUTC()
+                .clock(clock::instant)
                 .enableImmediateExecution()
                 .build();
         scheduler.start();

@@ -12,7 +12,6 @@ import app.apimodels.spi.storage.StorageException;
 
 import java.io.IOException;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,18 +31,16 @@ public final class MediaApi {
 
     private final MediaStore store;
     private final MediaLinks links;
-    private final Clock clock;
     private final Duration uploadRetention;
     private final Duration fetchTimeout;
     private final boolean redirectToStorage;
     /** Authenticates an API key from the request, or null if there is none. */
     private final Function<Exchange, Caller> authenticate;
 
-    public MediaApi(MediaStore store, MediaLinks links, Clock clock, Duration uploadRetention,
+    public MediaApi(MediaStore store, MediaLinks links, Duration uploadRetention,
                     Duration fetchTimeout, boolean redirectToStorage, Function<Exchange, Caller> authenticate) {
         this.store = store;
         this.links = links;
-        this.clock = clock;
         this.uploadRetention = uploadRetention;
         this.fetchTimeout = fetchTimeout;
         this.redirectToStorage = redirectToStorage;
@@ -57,18 +54,17 @@ public final class MediaApi {
 
     public void upload(Request r) {
         Exchange ex = r.exchange();
-        long expiresAt = clock.millis() + uploadRetention.toMillis();
         long owner = r.caller().accountId();
         MediaObject m;
         if (MultipartFiles.isMultipart(ex.header("Content-Type"))) {
-            m = uploadMultipart(ex, owner, expiresAt);
+            m = uploadMultipart(ex, owner);
         } else {
-            m = uploadFromUrl(r, owner, expiresAt);
+            m = uploadFromUrl(r, owner);
         }
         r.json(200, envelope(view(m, ex)));
     }
 
-    private MediaObject uploadMultipart(Exchange ex, long owner, long expiresAt) {
+    private MediaObject uploadMultipart(Exchange ex, long owner) {
         try {
             MultipartFiles parts = new MultipartFiles(ex.bodyStream(), ex.header("Content-Type"));
             MultipartFiles.FilePart file = parts.nextFile();
@@ -76,25 +72,25 @@ public final class MediaApi {
                 throw ApiException.badRequest("file", "the multipart body has no file part (send the file as field 'file')");
             }
             return store("file", () -> store.store(owner, "upload", file.stream(), file.fileName(),
-                    store.limits().maxBytes(), expiresAt, null));
+                    store.limits().maxBytes(), uploadRetention, null));
         } catch (IOException e) {
             throw ApiException.badRequest("file", "the multipart body could not be read: " + e.getMessage());
         }
     }
 
-    private MediaObject uploadFromUrl(Request r, long owner, long expiresAt) {
+    private MediaObject uploadFromUrl(Request r, long owner) {
         Object url = r.jsonBody().get("url");
         if (!(url instanceof String s) || s.isBlank()) {
             throw ApiException.badRequest("url", "send a multipart/form-data body with a 'file', or JSON {\"url\": \"https://…\"}");
         }
-        return fetchAndStore(owner, "upload", s, "url", expiresAt, null);
+        return fetchAndStore(owner, s, "url");
     }
 
     /**
      * Fetches a client-supplied URL through the SSRF-safe fetcher and stores it; failures are the
      * client's 4xx naming {@code field}.
      */
-    public MediaObject fetchAndStore(long owner, String kind, String url, String field, Long expiresAt, String taskId) {
+    private MediaObject fetchAndStore(long owner, String url, String field) {
         URI uri;
         try {
             uri = URI.create(url.trim());
@@ -104,7 +100,7 @@ public final class MediaApi {
         try {
             return store(field, () -> {
                 try {
-                    return store.fetch(owner, kind, uri, fetchTimeout, expiresAt, taskId);
+                    return store.fetch(owner, "upload", uri, fetchTimeout, uploadRetention, null);
                 } catch (FetchException e) {
                     throw ApiException.badRequest(field, field + ": " + e.getMessage());
                 }

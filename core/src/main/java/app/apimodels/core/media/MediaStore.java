@@ -60,12 +60,12 @@ public final class MediaStore {
      * @throws FetchException the URL is refused or the download failed
      * @throws MediaException the file is too large, not media, or the storage failed
      */
-    public MediaObject fetch(long accountId, String kind, URI url, Duration timeout, Long expiresAt, String taskId)
+    public MediaObject fetch(long accountId, String kind, URI url, Duration timeout, Duration retention, String taskId)
             throws FetchException {
         try (FetchedBody body = fetcher.get(url, limits.maxBytes(), timeout)) {
             String path = body.finalUrl().getPath();
             String name = path == null || path.endsWith("/") ? null : path.substring(path.lastIndexOf('/') + 1);
-            return store(accountId, kind, body.stream(), name, limits.maxBytes(), expiresAt, taskId);
+            return store(accountId, kind, body.stream(), name, limits.maxBytes(), retention, taskId);
         } catch (MediaException e) {
             if (e.getCause() instanceof FetchException download) {
                 throw download;
@@ -82,11 +82,12 @@ public final class MediaStore {
      * Stores a file for {@code accountId}. The media type is sniffed from the bytes; images, video
      * and audio are accepted, each up to its limit, and never more than {@code maxBytes}.
      *
-     * @param expiresAt when the retention job deletes it, or null to keep it
+     * @param retention how long after storing the retention job deletes it, or null to keep it
      * @throws MediaException too large, not an accepted type, or storage failure
      */
     public MediaObject store(long accountId, String kind, InputStream data, String fileName, long maxBytes,
-                             Long expiresAt, String taskId) {
+                             Duration retention, String taskId) {
+        long createdAt = clock.millis();
         String id = "file_" + UUID.randomUUID().toString().replace("-", "");
         BufferedInputStream in = new BufferedInputStream(data, SNIFF_BYTES);
         String type;
@@ -135,7 +136,7 @@ public final class MediaStore {
             name = name.substring(name.length() - 255);
         }
         MediaObject m = new MediaObject(id, accountId, kind, key, type, capped.count, HexFormat.of().formatHex(sha.digest()),
-                name, taskId, clock.millis(), expiresAt);
+                name, taskId, createdAt, retention == null ? null : createdAt + retention.toMillis());
         try {
             sql.update("""
                     INSERT INTO media_object (id, account_id, kind, storage_key, content_type, size, sha256, file_name,

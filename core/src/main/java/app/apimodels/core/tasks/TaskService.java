@@ -270,7 +270,7 @@ public final class TaskService {
                 throw ApiException.badRequest(field, field + " is not a valid URL");
             }
             try {
-                m = media.fetch(owner, "input", uri, config.fetchTimeout, clock.millis() + config.inputRetention.toMillis(), taskId);
+                m = media.fetch(owner, "input", uri, config.fetchTimeout, config.inputRetention, taskId);
             } catch (FetchException e) {
                 throw ApiException.badRequest(field, field + ": " + e.getMessage());
             } catch (MediaException e) {
@@ -425,7 +425,7 @@ public final class TaskService {
         for (TaskOutput o : inline) {
             try {
                 MediaObject m = media.store(task.accountId(), "output", new ByteArrayInputStream(o.data()), null,
-                        media.limits().maxBytes(), outputExpiry(), task.id());
+                        media.limits().maxBytes(), config.outputRetention, task.id());
                 outputs.add(new Output(null, m.contentType(), now, m.id()));
             } catch (MediaException e) {
                 fail(task, "the result could not be stored: " + e.getMessage(), 502);
@@ -456,7 +456,7 @@ public final class TaskService {
             }
             try {
                 MediaObject m = media.fetch(task.accountId(), "output", URI.create(o.url()), config.fetchTimeout,
-                        outputExpiry(), task.id());
+                        config.outputRetention, task.id());
                 outputs.set(i, o.withMedia(m.id()));
                 progress = true;
             } catch (FetchException e) {
@@ -487,10 +487,6 @@ public final class TaskService {
         if (outputs.stream().allMatch(o -> o.mediaId() != null)) {
             complete(load(task.id()).orElseThrow(), outputs);
         }
-    }
-
-    private Long outputExpiry() {
-        return config.outputRetention == null ? null : clock.millis() + config.outputRetention.toMillis();
     }
 
     private void complete(Task task, List<Output> outputs) {

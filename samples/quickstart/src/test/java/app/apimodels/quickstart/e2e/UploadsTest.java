@@ -1,6 +1,6 @@
 package app.apimodels.quickstart.e2e;
 
-import app.apimodels.core.testing.MutableClock;
+import app.apimodels.core.testing.ShiftedClock;
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.testkit.MockMedia;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Uploads: multipart and by URL, sniffed types, limits, ownership, retention, and every SSRF form refused. */
 class UploadsTest extends EndToEndTest {
 
-    final MutableClock clock = new MutableClock();
+    final ShiftedClock clock = new ShiftedClock();
     final CallbackReceiver files = new CallbackReceiver();
 
     @BeforeEach
