@@ -148,6 +148,7 @@ final class Engine {
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
                 .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
                 .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
+                .add("POST", "/v1/audio/speech", Access.KEY, taskApi::openAiSpeech)
                 .add("POST", "/api/v1/{kind}/generations", Access.KEY, taskApi::submit)
                 .add("GET", "/api/v1/{kind}/generations", Access.KEY, taskApi::get)
                 .add("POST", "/api/v1/uploads", Access.KEY, mediaApi::upload)

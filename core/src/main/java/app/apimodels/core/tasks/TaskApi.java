@@ -97,6 +97,34 @@ public final class TaskApi {
         });
     }
 
+    /**
+     * OpenAI's {@code POST /v1/audio/speech}: a speech task whose audio is the answer. The text
+     * comes as {@code input} (OpenAI) and is the task's {@code prompt}.
+     */
+    public void openAiSpeech(Request r) {
+        Map<String, Object> body = new LinkedHashMap<>(r.jsonBody());
+        if (body.containsKey("input") && !body.containsKey("prompt")) {
+            body.put("prompt", body.remove("input"));
+        }
+        Task submitted = tasks.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
+        tasks.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
+            try {
+                if (err != null || !"completed".equals(task.state())) {
+                    throw err != null ? new ApiException(504, "upstream_timeout", "the speech is still being generated")
+                            : new ApiException(502, "upstream_error", task.failMsg() == null ? "no speech was generated" : task.failMsg());
+                }
+                MediaObject audio = tasks.media().find(task.resultIds().split(",")[0]).orElseThrow(() -> ApiException.notFound("file"));
+                var content = tasks.media().open(audio, 0, -1);
+                r.exchange().respond(200, audio.contentType(), Map.of("X-Apimodels-Task", task.id()), content.stream(), content.length());
+            } catch (ApiException e) {
+                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(), e));
+            } catch (RuntimeException e) {
+                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(),
+                        new ApiException(503, "storage_unavailable", "the audio cannot be read right now; retry shortly")));
+            }
+        });
+    }
+
     private Map<String, Object> openAiAnswer(Task task, boolean base64, Exchange ex) {
         List<Map<String, Object>> data = new ArrayList<>();
         Map<String, Object> view = tasks.view(task);

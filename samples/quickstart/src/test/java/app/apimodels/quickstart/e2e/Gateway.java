@@ -79,6 +79,15 @@ final class Gateway implements AutoCloseable {
         return new Gateway(q, q.port(), settings, clock);
     }
 
+    /** Another node of the same cluster: same database and settings, its own port and data directory. */
+    Gateway peer(Path otherDir) throws Exception {
+        Map<String, String> same = new HashMap<>(settings);
+        same.put("apimodels.port", "0");
+        same.put("apimodels.data-dir", otherDir.toString());
+        Quickstart q = Quickstart.start(ConfigSource.of(same), clock);
+        return new Gateway(q, q.port(), same, clock);
+    }
+
     /** Stops this gateway and starts another on the same database, data directory and port (a restart). */
     Gateway restart() throws Exception {
         close();

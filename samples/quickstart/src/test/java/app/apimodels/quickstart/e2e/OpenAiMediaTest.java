@@ -14,8 +14,11 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A synchronous image model (the OpenAI provider) through both image APIs: answered at once, re-hosted, charged per image. */
-class OpenAiImagesTest extends EndToEndTest {
+/**
+ * Synchronous media models of the OpenAI provider: images through both image APIs (answered at
+ * once, re-hosted, charged per image) and speech through {@code /v1/audio/speech} (per character).
+ */
+class OpenAiMediaTest extends EndToEndTest {
 
     static final long PER_IMAGE = 40_000;
 
@@ -33,6 +36,10 @@ class OpenAiImagesTest extends EndToEndTest {
                     kind: image
                     routes: [ { provider: oai, upstream-model: gpt-image-1, priority: 1, weight: 1 } ]
                     price: { per-image: 0.04 }
+                  - id: test-tts
+                    kind: speech
+                    routes: [ { provider: oai, upstream-model: gpt-4o-mini-tts, priority: 1, weight: 1 } ]
+                    price: { per-1k-characters: 0.015 }
                 """.formatted(upstream.baseUrl());
         gateway = Gateway.start(TestDatabases.H2, catalog, dir,
                 Map.of("apimodels.fetch.allowed-private-hosts", URI.create(upstream.baseUrl()).getAuthority()));
@@ -66,5 +73,23 @@ class OpenAiImagesTest extends EndToEndTest {
         assertThat(data.get("state").asText()).isEqualTo("completed");
         assertThat(data.get("resultUrls")).hasSize(1);
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - PER_IMAGE);
+    }
+
+    @Test
+    void speechAnswersTheAudioAndChargesPerCharacter() throws Exception {
+        Gateway.User u = gateway.user(1_000_000);
+        HttpResponse<byte[]> r = gateway.http.send(HttpRequest.newBuilder(gateway.uri("/v1/audio/speech"))
+                .header("Authorization", "Bearer " + u.key()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"test-tts\",\"input\":\"hello world\",\"voice\":\"alloy\"}"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("audio/mpeg");
+        assertThat(r.body()).isEqualTo(MockOpenAiUpstream.speechMp3());
+        // 11 characters at 0.015 credits per thousand: 165 micros.
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - 165);
+        upstream.server().verify(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/v1/audio/speech"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath("$.input", 
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo("hello world"))));
     }
 }
