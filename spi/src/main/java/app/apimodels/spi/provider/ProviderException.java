@@ -48,6 +48,29 @@ public class ProviderException extends RuntimeException {
         this(kind, 0, message, null, cause);
     }
 
+    /**
+     * The exception for a call that failed below HTTP, as an {@link app.apimodels.spi.http.HttpTransport}
+     * reports it (wrapped or not): connect failures, timeouts and broken connections get their kinds;
+     * a {@code ProviderException} passes through. Messages say nothing about the upstream's address.
+     */
+    public static ProviderException fromTransport(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ProviderException providerException) {
+            return providerException;
+        }
+        app.apimodels.spi.http.TransportException.Kind kind = e instanceof app.apimodels.spi.http.TransportException t
+                ? t.kind() : app.apimodels.spi.http.TransportException.Kind.OTHER;
+        return switch (kind) {
+            case CONNECT -> new ProviderException(Kind.CONNECT, "could not connect to the upstream", e);
+            case TIMEOUT -> new ProviderException(Kind.TIMEOUT, "upstream did not answer in time", e);
+            case RESET, OTHER -> new ProviderException(Kind.NETWORK, "upstream connection failed", e);
+        };
+    }
+
     public Kind kind() {
         return kind;
     }

@@ -1,7 +1,6 @@
 package app.apimodels.provider.fal;
 
 import app.apimodels.spi.http.HttpResponseData;
-import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -110,21 +107,9 @@ final class FalErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent a malformed answer", cause);
     }
 
-    /** A failure below HTTP, from the transport (or one of ours, passed through). */
+    /** A failure below HTTP, from the transport. */
     ProviderException forTransport(Throwable failure) {
-        Throwable e = failure;
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        if (e instanceof ProviderException providerException) {
-            return providerException;
-        }
-        TransportException.Kind kind = e instanceof TransportException transport ? transport.kind() : TransportException.Kind.OTHER;
-        return switch (kind) {
-            case CONNECT -> new ProviderException(Kind.CONNECT, "could not connect to the upstream", e);
-            case TIMEOUT -> new ProviderException(Kind.TIMEOUT, "upstream did not answer in time", e);
-            case RESET, OTHER -> new ProviderException(Kind.NETWORK, "upstream connection failed", e);
-        };
+        return ProviderException.fromTransport(failure);
     }
 
     /** Text from fal made safe to show: no key or token-like strings, bounded length; null if blank. */

@@ -1,14 +1,11 @@
 package app.apimodels.provider.openai;
 
-import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,19 +88,7 @@ final class UpstreamErrors {
 
     /** A failure below HTTP, from the transport. */
     ProviderException forTransport(Throwable failure) {
-        Throwable e = failure;
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        if (e instanceof ProviderException providerException) {
-            return providerException;
-        }
-        TransportException.Kind kind = e instanceof TransportException transport ? transport.kind() : TransportException.Kind.OTHER;
-        return switch (kind) {
-            case CONNECT -> new ProviderException(Kind.CONNECT, "could not connect to the upstream", e);
-            case TIMEOUT -> new ProviderException(Kind.TIMEOUT, "upstream did not answer in time", e);
-            case RESET, OTHER -> new ProviderException(Kind.NETWORK, "upstream connection failed", e);
-        };
+        return ProviderException.fromTransport(failure);
     }
 
     /** OpenAI's {@code {"error": {...}}}, or the whole document for servers that answer flat. */
