@@ -48,7 +48,6 @@ import java.util.regex.Pattern;
 public final class LocalDiskStorage implements MediaStorage {
 
     /** Segments of {@code [A-Za-z0-9._-]}, none empty, "." or "..", joined by single slashes. */
-    private static final Pattern KEY = Pattern.compile("(?!\\.\\.?(/|$))[A-Za-z0-9._-]+(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)*");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._/-]*");
     private static final int MAGIC = 0x414D4F31; // "AMO1"
     private static final int MAX_TYPE_LENGTH = 1024;
@@ -319,7 +318,7 @@ public final class LocalDiskStorage implements MediaStorage {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     String key = keyOf(file);
-                    if (attrs.isRegularFile() && KEY.matcher(key).matches() && key.startsWith(searched) && (startAfter == null || key.compareTo(startAfter) > 0)) {
+                    if (attrs.isRegularFile() && isKey(key) && key.startsWith(searched) && (startAfter == null || key.compareTo(startAfter) > 0)) {
                         keys.add(key);
                     }
                     return FileVisitResult.CONTINUE;
@@ -348,17 +347,22 @@ public final class LocalDiskStorage implements MediaStorage {
         return page;
     }
 
+    private static boolean isKey(String key) {
+        try {
+            MediaStorage.checkKey(key);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private String keyOf(Path path) {
         return objects.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
     }
 
     /** The file of {@code key}, which must be in the key form and so cannot leave the objects directory. */
     private Path pathOf(String key) {
-        if (key == null || !KEY.matcher(key).matches()) {
-            throw new IllegalArgumentException("bad key \"" + key + "\": use segments of A-Z a-z 0-9 . _ - joined by single"
-                    + " slashes, none of them \".\" or \"..\"");
-        }
-        Path path = objects.resolve(key).normalize();
+        Path path = objects.resolve(MediaStorage.checkKey(key)).normalize();
         if (!path.startsWith(objects) || path.equals(objects)) {
             throw new IllegalArgumentException("bad key \"" + key + "\"");
         }

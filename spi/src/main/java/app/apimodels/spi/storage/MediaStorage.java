@@ -15,6 +15,29 @@ import java.util.Optional;
 public interface MediaStorage extends AutoCloseable {
 
     /**
+     * Checks a key's form (segments of {@code A-Z a-z 0-9 . _ -} joined by single slashes, none
+     * {@code .} or {@code ..}), which every storage must refuse otherwise; returns it.
+     *
+     * @throws IllegalArgumentException for any other key
+     */
+    static String checkKey(String key) {
+        if (key == null || !Keys.FORM.matcher(key).matches()) {
+            throw new IllegalArgumentException("bad key \"" + key + "\": use segments of A-Z a-z 0-9 . _ - joined by single"
+                    + " slashes, none of them \".\" or \"..\"");
+        }
+        return key;
+    }
+
+    /** Holds the compiled key form (interfaces cannot have private fields). */
+    final class Keys {
+        static final java.util.regex.Pattern FORM =
+                java.util.regex.Pattern.compile("(?!\\.\\.?(/|$))[A-Za-z0-9._-]+(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)*");
+
+        private Keys() {
+        }
+    }
+
+    /**
      * Stores {@code data} under {@code key}, replacing any object there. The object is complete
      * and readable when this returns; on failure nothing partial is left readable.
      *

@@ -57,7 +57,6 @@ import java.util.regex.Pattern;
 final class S3MediaStorage implements MediaStorage {
 
     /** Segments of {@code [A-Za-z0-9._-]}, none empty, "." or "..", joined by single slashes. */
-    private static final Pattern KEY = Pattern.compile("(?!\\.\\.?(/|$))[A-Za-z0-9._-]+(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)*");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._/-]*");
     /** SigV4 presigned URLs live at most a week. */
     static final Duration MAX_LINK_VALIDITY = Duration.ofDays(7);
@@ -378,11 +377,7 @@ final class S3MediaStorage implements MediaStorage {
     // ---- shared --------------------------------------------------------------------------
 
     private String objectKey(String key) {
-        if (key == null || !KEY.matcher(key).matches()) {
-            throw new IllegalArgumentException("bad key \"" + key + "\": use segments of A-Z a-z 0-9 . _ - joined by single"
-                    + " slashes, none of them \".\" or \"..\"");
-        }
-        return settings.prefix() + key;
+        return settings.prefix() + MediaStorage.checkKey(key);
     }
 
     private static String typeOf(String contentType) {
