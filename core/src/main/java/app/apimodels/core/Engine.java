@@ -132,7 +132,7 @@ final class Engine {
                 !"false".equals(settings.string("apimodels.media.redirect", "true")), ex -> new Caller(authenticate(ex)));
         jobs = new Jobs(database.dataSource(), settings, b.clock);
         long outputRetention = settings.number("apimodels.media.output-retention-seconds", 30L * 86_400, 0, Long.MAX_VALUE);
-        TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs,
+        TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
                 new TaskService.Config(settings.seconds("apimodels.tasks.timeout-seconds", 1800),
                         settings.millis("apimodels.tasks.poll-initial-ms", 2000),
                         settings.millis("apimodels.tasks.poll-max-ms", 30_000),
@@ -181,6 +181,8 @@ final class Engine {
                 .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
 
         metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+        metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
+                () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
         metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
         background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));
         background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);

@@ -15,6 +15,7 @@ import app.apimodels.core.media.MediaException;
 import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.media.MediaStore;
+import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.relay.Relay;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Json;
@@ -96,10 +97,11 @@ public final class TaskService {
     private final Jobs jobs;
     private final Config config;
     private final Callbacks callbacks;
+    private final Metrics metrics;
     private final Map<String, CompletableFuture<Task>> waiters = new ConcurrentHashMap<>();
 
     public TaskService(Sql sql, Clock clock, Supplier<Catalog> catalog, Ledger ledger, MediaStore media, MediaLinks links,
-                       SafeFetcher fetcher, Jobs jobs, Config config) {
+                       SafeFetcher fetcher, Jobs jobs, Metrics metrics, Config config) {
         this.sql = sql;
         this.clock = clock;
         this.catalog = catalog;
@@ -109,6 +111,7 @@ public final class TaskService {
         this.fetcher = fetcher;
         this.jobs = jobs;
         this.config = config;
+        this.metrics = metrics;
         this.callbacks = new Callbacks(sql, clock, fetcher, this);
         jobs.step(JOB, this::step);
         jobs.step(CALLBACK_JOB, callbacks::deliver);
@@ -502,7 +505,9 @@ public final class TaskService {
                                 callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END
                 WHERE id = ? AND state = 'rehosting'""", cost, resultIds, now, now, task.id());
         if (changed == 1) {
-            ledger.find(task.holdId()).ifPresent(hold -> ledger.settle(hold, cost, true, record(task, 200, null, usage, cost)));
+            CallRecord record = record(task, 200, null, usage, cost);
+            metrics.call(record);
+            ledger.find(task.holdId()).ifPresent(hold -> ledger.settle(hold, cost, true, record));
             finished(task.id());
         }
     }
@@ -543,7 +548,9 @@ public final class TaskService {
                                 callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END
                 WHERE id = ? AND state NOT IN ('completed', 'failed')""", msg, now, now, task.id());
         if (changed == 1) {
-            ledger.find(task.holdId()).ifPresent(hold -> ledger.release(hold, record(task, status, msg, Usage.NONE, 0)));
+            CallRecord record = record(task, status, msg, Usage.NONE, 0);
+            metrics.call(record);
+            ledger.find(task.holdId()).ifPresent(hold -> ledger.release(hold, record));
             finished(task.id());
         }
     }

@@ -74,6 +74,7 @@ CREATE TABLE task (
 );
 CREATE INDEX task_account_ix ON task (account_id, created_at);
 CREATE INDEX task_upstream_ix ON task (provider, upstream_id);
+CREATE INDEX task_state_ix ON task (state);
 
 -- db-scheduler's table (cluster-safe job runner on this database).
 CREATE TABLE apimodels_jobs (
