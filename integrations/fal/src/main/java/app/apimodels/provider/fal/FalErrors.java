@@ -2,6 +2,7 @@ package app.apimodels.provider.fal;
 
 import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.Redactor;
 import app.apimodels.spi.provider.ProviderException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns fal's failures into {@link ProviderException}s and task errors whose messages are safe to
@@ -21,20 +20,14 @@ import java.util.regex.Pattern;
  */
 final class FalErrors {
 
-    private static final Pattern SECRETS = Pattern.compile(String.join("|",
-            "(?i)\\b(?:bearer|key)\\s+[A-Za-z0-9:_\\-]{16,}",
-            // 32+ characters of base64/hex alphabet with letters and digits: keys, tokens, hashes.
-            "(?=[A-Za-z0-9+/_\\-]*\\d)(?=[A-Za-z0-9+/_\\-]*[A-Za-z])[A-Za-z0-9+/_\\-]{32,}={0,2}"));
-    private static final String REDACTED = "[redacted]";
-    private static final int MAX_MESSAGE = 500;
     private static final int MAX_DETAILS = 3;
 
     private final ObjectMapper mapper;
-    private final Pattern apiKey;
+    private final Redactor redactor;
 
     FalErrors(ObjectMapper mapper, String apiKey) {
         this.mapper = mapper;
-        this.apiKey = apiKey == null || apiKey.isBlank() ? null : Pattern.compile(Pattern.quote(apiKey.strip()));
+        this.redactor = new Redactor(apiKey);
     }
 
     /** An HTTP answer outside 2xx. */
@@ -114,12 +107,7 @@ final class FalErrors {
 
     /** Text from fal made safe to show: no key or token-like strings, bounded length; null if blank. */
     String scrub(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        String scrubbed = apiKey == null ? text : apiKey.matcher(text).replaceAll(Matcher.quoteReplacement(REDACTED));
-        scrubbed = SECRETS.matcher(scrubbed).replaceAll(Matcher.quoteReplacement(REDACTED));
-        return scrubbed.length() <= MAX_MESSAGE ? scrubbed : scrubbed.substring(0, MAX_MESSAGE) + "…";
+        return redactor.scrub(text);
     }
 
     /** The input field the first entry of a detail list is about. */

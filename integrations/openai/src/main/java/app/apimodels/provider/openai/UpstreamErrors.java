@@ -1,13 +1,12 @@
 package app.apimodels.provider.openai;
 
 import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.Redactor;
 import app.apimodels.spi.provider.ProviderException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns upstream failures into {@link ProviderException}s whose messages are safe to show the
@@ -16,21 +15,13 @@ import java.util.regex.Pattern;
  */
 final class UpstreamErrors {
 
-    /** Things upstreams echo that must not reach a client: keys (also masked), tokens, hashes. */
-    private static final Pattern SECRETS = Pattern.compile(String.join("|",
-            "(?i)\\bbearer\\s+\\S+",
-            "\\bsk-[A-Za-z0-9_\\-*.]{6,}",
-            // 32+ characters of base64/hex alphabet with letters and digits: keys, tokens, hashes.
-            "(?=[A-Za-z0-9+/_\\-]*\\d)(?=[A-Za-z0-9+/_\\-]*[A-Za-z])[A-Za-z0-9+/_\\-]{32,}={0,2}"));
-    private static final String REDACTED = "[redacted]";
-    private static final int MAX_MESSAGE = 500;
 
     private final ObjectMapper mapper;
-    private final Pattern apiKey;
+    private final Redactor redactor;
 
     UpstreamErrors(ObjectMapper mapper, String apiKey) {
         this.mapper = mapper;
-        this.apiKey = apiKey == null || apiKey.isBlank() ? null : Pattern.compile(Pattern.quote(apiKey.strip()));
+        this.redactor = new Redactor(apiKey);
     }
 
     /** An HTTP answer outside 2xx; {@code body} is the upstream's error document, if any. */
@@ -121,11 +112,6 @@ final class UpstreamErrors {
     }
 
     String scrub(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        String scrubbed = apiKey == null ? text : apiKey.matcher(text).replaceAll(Matcher.quoteReplacement(REDACTED));
-        scrubbed = SECRETS.matcher(scrubbed).replaceAll(Matcher.quoteReplacement(REDACTED));
-        return scrubbed.length() <= MAX_MESSAGE ? scrubbed : scrubbed.substring(0, MAX_MESSAGE) + "…";
+        return redactor.scrub(text);
     }
 }

@@ -2,13 +2,12 @@ package app.apimodels.provider.replicate;
 
 import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.Redactor;
 import app.apimodels.spi.provider.ProviderException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns Replicate's failures into {@link ProviderException}s and task errors whose messages are
@@ -19,22 +18,14 @@ import java.util.regex.Pattern;
  */
 final class ReplicateErrors {
 
-    private static final Pattern SECRETS = Pattern.compile(String.join("|",
-            "(?i)\\bbearer\\s+\\S+",
-            "\\br8_[A-Za-z0-9]{8,}",
-            "\\bwhsec_\\S+",
-            // 32+ characters of base64/hex alphabet with letters and digits: keys, tokens, hashes.
-            "(?=[A-Za-z0-9+/_\\-]*\\d)(?=[A-Za-z0-9+/_\\-]*[A-Za-z])[A-Za-z0-9+/_\\-]{32,}={0,2}"));
-    private static final String REDACTED = "[redacted]";
-    private static final int MAX_MESSAGE = 500;
     private static final String INPUT_PREFIX = "input.";
 
     private final ObjectMapper mapper;
-    private final Pattern apiKey;
+    private final Redactor redactor;
 
     ReplicateErrors(ObjectMapper mapper, String apiKey) {
         this.mapper = mapper;
-        this.apiKey = apiKey == null || apiKey.isBlank() ? null : Pattern.compile(Pattern.quote(apiKey.strip()));
+        this.redactor = new Redactor(apiKey);
     }
 
     /** An HTTP answer outside 2xx. */
@@ -86,12 +77,7 @@ final class ReplicateErrors {
 
     /** Text from Replicate made safe to show: no key or token-like strings, bounded length; null if blank. */
     String scrub(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        String scrubbed = apiKey == null ? text : apiKey.matcher(text).replaceAll(Matcher.quoteReplacement(REDACTED));
-        scrubbed = SECRETS.matcher(scrubbed).replaceAll(Matcher.quoteReplacement(REDACTED));
-        return scrubbed.length() <= MAX_MESSAGE ? scrubbed : scrubbed.substring(0, MAX_MESSAGE) + "…";
+        return redactor.scrub(text);
     }
 
     private JsonNode document(byte[] body) {
