@@ -1,11 +1,13 @@
 package app.apimodels.testkit;
 
+import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.Usage;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
 import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,9 +20,13 @@ import java.util.Map;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.not;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
@@ -57,7 +63,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * }
  * }</pre>
  */
-public final class MockOpenAiUpstream implements AutoCloseable {
+public final class MockOpenAiUpstream implements ChatUpstream {
 
     public static final String MODEL = "mock-model";
     public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " upstream.");
@@ -98,6 +104,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** The API root to configure as a provider's base URL, e.g. {@code http://localhost:PORT/v1}. */
+    @Override
     public String baseUrl() {
         return server.baseUrl() + "/v1";
     }
@@ -107,12 +114,20 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         return server;
     }
 
+    /** {@link #STREAM_DELTAS}. */
+    @Override
+    public List<String> streamDeltas() {
+        return STREAM_DELTAS;
+    }
+
     /** The usage every answer reports. */
+    @Override
     public Usage usage() {
         return usage;
     }
 
     /** Reports {@code usage} (its token fields) from now on. */
+    @Override
     public MockOpenAiUpstream usage(Usage usage) {
         this.usage = usage;
         install();
@@ -120,11 +135,13 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Answers every call with {@code status} and an OpenAI-shaped error body. */
+    @Override
     public MockOpenAiUpstream respondWithError(int status) {
         return respondWithError(status, "mock upstream error " + status, null);
     }
 
     /** Answers every call with {@code status} and an OpenAI-shaped error carrying this message and param. */
+    @Override
     public MockOpenAiUpstream respondWithError(int status, String message, String param) {
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("message", message);
@@ -140,6 +157,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Delays every answer (head included) by {@code delay}. */
+    @Override
     public MockOpenAiUpstream delayResponses(Duration delay) {
         this.delay = delay;
         install();
@@ -169,6 +187,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Resets every connection instead of answering. */
+    @Override
     public MockOpenAiUpstream resetConnections() {
         resetConnections = true;
         install();
@@ -179,6 +198,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
      * Ends every stream cleanly at the HTTP level after a few chunks, without a finishing chunk
      * or {@code [DONE]}: what a client sees when the upstream dies mid-answer behind a proxy.
      */
+    @Override
     public MockOpenAiUpstream cutStreams() {
         streamFault = StreamFault.CUT;
         install();
@@ -186,6 +206,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Breaks every stream at the HTTP level (a malformed chunk, then the connection closes). */
+    @Override
     public MockOpenAiUpstream breakStreams() {
         streamFault = StreamFault.BROKEN;
         install();
@@ -193,6 +214,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Leaves the usage chunk out of streams even when the request asked for it. */
+    @Override
     public MockOpenAiUpstream omitStreamUsage() {
         omitStreamUsage = true;
         install();
@@ -200,6 +222,7 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     }
 
     /** Back to normal answers with {@link #DEFAULT_USAGE}; also forgets the requests received. */
+    @Override
     public void reset() {
         usage = DEFAULT_USAGE;
         delay = Duration.ZERO;
@@ -210,6 +233,16 @@ public final class MockOpenAiUpstream implements AutoCloseable {
         error = null;
         server.resetAll();
         install();
+    }
+
+    @Override
+    public void verifyReceived(Operation operation, String upstreamModel, boolean stream) {
+        RequestPatternBuilder call = postRequestedFor(urlEqualTo(switch (operation) {
+            case CHAT -> CHAT;
+            case EMBEDDINGS -> "/v1/embeddings";
+            default -> throw new IllegalArgumentException("the contract verifies chat and embeddings calls, not " + operation);
+        })).withRequestBody(matchingJsonPath("$.model", equalTo(upstreamModel)));
+        server.verify(stream ? call.withRequestBody(matchingJsonPath(STREAMING)) : call.withRequestBody(not(matchingJsonPath(STREAMING))));
     }
 
     @Override

@@ -29,9 +29,11 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * What the asynchronous-generation mocks share: a WireMock server whose one catch-all stub is
  * answered by the subclass from scripted task state, the output files served on the same port,
  * the script settings and the recorded submissions. Stubs a test adds itself with a higher
- * priority (a lower number than {@value #ROUTER_PRIORITY}) are served instead.
+ * priority (a lower number than {@value #ROUTER_PRIORITY}) are served instead. Only this package
+ * extends it ({@link MockReplicateUpstream}, {@link MockFalUpstream}); it is public so that
+ * {@link TaskProviderContract} can run against either.
  */
-abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements AutoCloseable {
+public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements AutoCloseable {
 
     /** Where a task stands in the mock. */
     enum State { PENDING, SUCCEEDED, FAILED, CANCELED }
@@ -89,6 +91,9 @@ abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements AutoCl
     }
 
     // ---- what subclasses provide ------------------------------------------------------------
+
+    /** The API root to configure as the provider's base URL. */
+    public abstract String baseUrl();
 
     abstract M self();
 

@@ -1,17 +1,13 @@
 package app.apimodels.provider.fal;
 
 import app.apimodels.core.transport.JdkHttpTransport;
-import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportOptions;
-import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderException.Kind;
-import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskRequest;
 import app.apimodels.spi.provider.TaskState;
@@ -22,20 +18,15 @@ import app.apimodels.testkit.MockFalUpstream;
 import app.apimodels.testkit.MockMedia;
 import app.apimodels.testkit.MockSubmission;
 import app.apimodels.testkit.MockWebhook;
-import app.apimodels.testkit.RecordingSink;
+import app.apimodels.testkit.TaskProviderContract;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -45,15 +36,11 @@ import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
@@ -69,39 +56,60 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The fal client against {@link MockFalUpstream}, over the JDK transport. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FalClientTest {
+/**
+ * The fal client against {@link MockFalUpstream}, over the JDK transport: the testkit's
+ * task-provider contract, plus what is particular to fal's queue API.
+ */
+class FalClientTest extends TaskProviderContract<MockFalUpstream> {
 
     private static final String API_KEY = "3f9c2b1e-7a4d-4e8f-9b6c-1d2e3f4a5b6c:8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f";
     private static final String MODEL = "fal-ai/flux/dev";
     private static final String APP = "fal-ai/flux";
     private static final URI WEBHOOK = URI.create("https://gateway.example/webhooks/providers/fal-1?task=t1");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final long WAIT_SECONDS = 15;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final MockFalUpstream upstream = new MockFalUpstream();
-    private final HttpTransport transport = new JdkHttpTransport(TransportOptions.defaults());
-    private ProviderClient client;
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
-        client = client(upstream.jwksUrl(), Clock.systemUTC());
+    @Override
+    protected MockFalUpstream startUpstream() {
+        return new MockFalUpstream();
     }
 
-    @AfterAll
-    void close() {
-        upstream.close();
-        transport.close();
+    @Override
+    protected HttpTransport createTransport() {
+        return new JdkHttpTransport(TransportOptions.defaults());
+    }
+
+    @Override
+    protected ProviderClient createClient(URI baseUrl, Duration timeout, Clock clock) {
+        return new FalClient(config(baseUrl, timeout, Map.of(FalClient.JWKS_URL_OPTION, upstream().jwksUrl())), transport(), JSON, clock);
+    }
+
+    @Override
+    protected String apiKey() {
+        return API_KEY;
+    }
+
+    @Override
+    protected String type() {
+        return "fal";
+    }
+
+    @Override
+    protected String model() {
+        return MODEL;
+    }
+
+    /** fal's ids are {@code <app>/requests/<request id>}; the mock knows the request id. */
+    @Override
+    protected String mockTaskId(String upstreamId) {
+        return requestIdOf(upstreamId);
     }
 
     // ---- submitting -------------------------------------------------------------------------
 
     @Test
     void submitsTheInputToTheModelPathAndNamesTheRequestUnderItsApp() throws Exception {
-        TaskUpdate update = await(client.submit(task(MODEL, null)));
+        TaskUpdate update = await(client().submit(task(MODEL, null)));
 
         LoggedRequest sent = onlyRequest();
         assertThat(sent.getMethod().getName()).isEqualTo("POST");
@@ -110,18 +118,18 @@ class FalClientTest {
         JsonNode body = JSON.readTree(sent.getBody());
         assertThat(body.get("prompt").asText()).isEqualTo("a red fox");
         assertThat(body.get("num_images").asInt()).isEqualTo(2);
-        String requestId = upstream.submissions().get(0).id();
+        String requestId = upstream().submissions().get(0).id();
         assertThat(update.state()).isEqualTo(TaskState.QUEUED);
         assertThat(update.upstreamId()).isEqualTo(APP + "/requests/" + requestId);
     }
 
     @Test
     void givesFalTheWebhookUrlWithTheAppAdded() throws Exception {
-        await(client.submit(task(MODEL, WEBHOOK)));
-        await(client.submit(task("fal-ai/kling-video/v2/master/text-to-video", URI.create("https://gateway.example/hook"))));
-        await(client.submit(task(MODEL, null)));
+        await(client().submit(task(MODEL, WEBHOOK)));
+        await(client().submit(task("fal-ai/kling-video/v2/master/text-to-video", URI.create("https://gateway.example/hook"))));
+        await(client().submit(task(MODEL, null)));
 
-        List<MockSubmission> submissions = upstream.submissions();
+        List<MockSubmission> submissions = upstream().submissions();
         assertThat(submissions.get(0).webhookUrl()).isEqualTo(URI.create(WEBHOOK + "&fal_app=fal-ai%2Fflux"));
         assertThat(submissions.get(1).webhookUrl()).isEqualTo(URI.create("https://gateway.example/hook?fal_app=fal-ai%2Fkling-video"));
         assertThat(submissions.get(2).webhookUrl()).isNull();
@@ -130,20 +138,20 @@ class FalClientTest {
     @ParameterizedTest
     @ValueSource(strings = {"flux", "fal-ai/../admin", "fal-ai//flux", "/fal-ai/flux", "fal-ai/flux?x=1", ""})
     void refusesModelIdsThatAreNotFalPaths(String model) {
-        assertThat(failure(client.submit(task(model, null))).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
-        assertThat(upstream.server().getAllServeEvents()).isEmpty();
+        assertThat(failure(client().submit(task(model, null))).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+        assertThat(upstream().server().getAllServeEvents()).isEmpty();
     }
 
     // ---- polling ----------------------------------------------------------------------------
 
     @Test
     void pollsStatusUnderTheAppThenFetchesTheResult() throws Exception {
-        upstream.pendingPolls(2).outputs("image/png", 2);
-        String id = await(client.submit(task(MODEL, null))).upstreamId();
+        upstream().pendingPolls(2).outputs("image/png", 2);
+        String id = await(client().submit(task(MODEL, null))).upstreamId();
 
-        assertThat(await(client.poll(id)).state()).isEqualTo(TaskState.QUEUED);
-        assertThat(await(client.poll(id)).state()).isEqualTo(TaskState.RUNNING);
-        TaskUpdate done = await(client.poll(id));
+        assertThat(await(client().poll(id)).state()).isEqualTo(TaskState.QUEUED);
+        assertThat(await(client().poll(id)).state()).isEqualTo(TaskState.RUNNING);
+        TaskUpdate done = await(client().poll(id));
 
         assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
         assertThat(done.upstreamId()).isEqualTo(id);
@@ -152,35 +160,20 @@ class FalClientTest {
             assertThat(output.contentType()).isEqualTo("image/png");
             assertThat(output.expiresAt()).isNull();
         });
-        upstream.server().verify(3, getRequestedFor(urlEqualTo("/" + id + "/status?logs=0"))
+        upstream().server().verify(3, getRequestedFor(urlEqualTo("/" + id + "/status?logs=0"))
                 .withHeader("Authorization", equalTo("Key " + API_KEY)));
-        upstream.server().verify(1, getRequestedFor(urlEqualTo("/" + id)));
-        HttpResponseData file = await(transport.send(HttpRequestSpec.get(done.outputs().get(1).url(), Map.of(), TIMEOUT)));
-        assertThat(file.status()).isEqualTo(200);
-        assertThat(file.body()).isEqualTo(MockMedia.sample("image/png"));
+        upstream().server().verify(1, getRequestedFor(urlEqualTo("/" + id)));
     }
 
     @Test
     void findsAVideoFile() throws Exception {
-        upstream.pendingPolls(0).outputs("video/mp4", 1);
-        String id = await(client.submit(task("fal-ai/veo3", null))).upstreamId();
+        upstream().pendingPolls(0).outputs("video/mp4", 1);
+        String id = await(client().submit(task("fal-ai/veo3", null))).upstreamId();
 
-        assertThat(await(client.poll(id)).outputs()).singleElement().satisfies(output -> {
+        assertThat(await(client().poll(id)).outputs()).singleElement().satisfies(output -> {
             assertThat(output.contentType()).isEqualTo("video/mp4");
             assertThat(output.url().getPath()).endsWith(".mp4");
         });
-    }
-
-    @Test
-    void aFailedRequestIsAFailedTaskWithFalsDetail() throws Exception {
-        upstream.pendingPolls(0).failWith("The prompt was flagged by the content checker");
-        String id = await(client.submit(task(MODEL, null))).upstreamId();
-
-        TaskUpdate update = await(client.poll(id));
-
-        assertThat(update.state()).isEqualTo(TaskState.FAILED);
-        assertThat(update.upstreamId()).isEqualTo(id);
-        assertThat(update.error()).isEqualTo("The prompt was flagged by the content checker");
     }
 
     @Test
@@ -190,7 +183,7 @@ class FalClientTest {
                 + "\"image\":{\"url\":\"data:image/png;base64," + png + "\"},"
                 + "\"timings\":{\"inference\":1.2},\"prompt\":\"https://not.a.file/x\"}");
 
-        TaskUpdate done = await(client.poll(APP + "/requests/r1"));
+        TaskUpdate done = await(client().poll(APP + "/requests/r1"));
 
         assertThat(done.outputs()).hasSize(2);
         assertThat(done.outputs().get(0)).isEqualTo(TaskOutput.url(URI.create("https://v3.fal.media/files/a.mp3"), "audio/mpeg", null));
@@ -206,7 +199,7 @@ class FalClientTest {
     void finishedRequestsWithoutFilesAreFailedTasks(int status, String body, String message) throws Exception {
         stubCompleted("r2", status, body);
 
-        TaskUpdate update = await(client.poll(APP + "/requests/r2"));
+        TaskUpdate update = await(client().poll(APP + "/requests/r2"));
 
         assertThat(update.state()).isEqualTo(TaskState.FAILED);
         assertThat(update.error()).isEqualTo(message);
@@ -221,59 +214,44 @@ class FalClientTest {
     void aResultThatCannotBeReadIsThePollsFailure(int status, String body, Kind kind) {
         stubCompleted("r3", status, body);
 
-        assertThat(failure(client.poll(APP + "/requests/r3")).kind()).isEqualTo(kind);
+        assertThat(failure(client().poll(APP + "/requests/r3")).kind()).isEqualTo(kind);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"r1", "fal-ai/flux/r1", "fal-ai/flux/requests/../../x", "fal-ai/flux/requests/r1/status"})
     void pollRefusesIdsItDidNotMake(String upstreamId) {
-        assertThat(failure(client.poll(upstreamId)).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
-        assertThat(upstream.server().getAllServeEvents()).isEmpty();
+        assertThat(failure(client().poll(upstreamId)).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+        assertThat(upstream().server().getAllServeEvents()).isEmpty();
     }
 
     // ---- cancelling -------------------------------------------------------------------------
 
     @Test
     void cancelAsksFalToStopTheRequest() throws Exception {
-        upstream.pendingPolls(5);
-        String id = await(client.submit(task(MODEL, null))).upstreamId();
+        upstream().pendingPolls(5);
+        String id = await(client().submit(task(MODEL, null))).upstreamId();
 
-        await(client.cancel(id));
+        await(client().cancel(id));
 
-        upstream.server().verify(putRequestedFor(urlEqualTo("/" + id + "/cancel"))
+        upstream().server().verify(putRequestedFor(urlEqualTo("/" + id + "/cancel"))
                 .withHeader("Authorization", equalTo("Key " + API_KEY)));
-        await(client.cancel(id)); // already cancelled: fal answers 400, nothing is left to stop
+        await(client().cancel(id)); // already cancelled: fal answers 400, nothing is left to stop
     }
 
     @Test
     void cancelFailsWhenFalDoes() {
-        upstream.respondWithError(500);
+        upstream().respondWithError(500);
 
-        assertThat(failure(client.cancel(APP + "/requests/r4")).kind()).isEqualTo(Kind.UPSTREAM_ERROR);
+        assertThat(failure(client().cancel(APP + "/requests/r4")).kind()).isEqualTo(Kind.UPSTREAM_ERROR);
     }
 
     // ---- failures ---------------------------------------------------------------------------
 
-    @ParameterizedTest
-    @CsvSource({"401, UPSTREAM_CONFIG", "403, UPSTREAM_CONFIG", "404, UPSTREAM_CONFIG", "429, RATE_LIMITED",
-            "500, UPSTREAM_ERROR", "503, UPSTREAM_ERROR", "400, INVALID_REQUEST"})
-    void classifiesHttpErrors(int status, Kind kind) {
-        upstream.respondWithError(status, "problem with Key " + API_KEY, null);
-
-        ProviderException submit = failure(client.submit(task(MODEL, null)));
-        ProviderException poll = failure(client.poll(APP + "/requests/r5"));
-
-        assertThat(List.of(submit, poll)).allSatisfy(failure -> {
-            assertThat(failure.kind()).isEqualTo(kind);
-            assertThat(failure.upstreamStatus()).isEqualTo(status);
-        });
-    }
-
     @Test
     void aValidationErrorCarriesFalsMessageAndTheField() {
-        upstream.respondWithError(422, "ensure this value is less than or equal to 4", "num_images");
+        upstream().respondWithError(422, "ensure this value is less than or equal to 4", "num_images");
 
-        ProviderException failure = failure(client.submit(task(MODEL, null)));
+        ProviderException failure = failure(client().submit(task(MODEL, null)));
 
         assertThat(failure.kind()).isEqualTo(Kind.INVALID_REQUEST);
         assertThat(failure.getMessage()).isEqualTo("num_images: ensure this value is less than or equal to 4");
@@ -281,90 +259,45 @@ class FalClientTest {
     }
 
     @Test
-    void connectionRefusedIsAConnectFailure() throws Exception {
-        ProviderClient closed = new FalClient(config(URI.create("http://127.0.0.1:" + closedPort()), TIMEOUT, Map.of()),
-                transport, JSON, Clock.systemUTC());
-
-        assertThat(failure(closed.submit(task(MODEL, null))).kind()).isEqualTo(Kind.CONNECT);
-    }
-
-    @Test
-    void noAnswerInTimeIsATimeout() {
-        upstream.delayResponses(Duration.ofSeconds(3));
-        ProviderClient impatient = new FalClient(config(URI.create(upstream.baseUrl()), Duration.ofMillis(300), Map.of()),
-                transport, JSON, Clock.systemUTC());
-
-        assertThat(failure(impatient.submit(task(MODEL, null))).kind()).isEqualTo(Kind.TIMEOUT);
-        assertThat(failure(impatient.poll(APP + "/requests/r6")).kind()).isEqualTo(Kind.TIMEOUT);
-    }
-
-    @Test
-    void chatAndStreamsAreNotOffered() {
-        ProviderRequest chat = new ProviderRequest(Operation.CHAT, MODEL, Map.of(), false);
-        RecordingSink sink = new RecordingSink();
-
-        client.stream(chat, sink);
-
-        assertThat(client.operations()).containsExactlyInAnyOrder(Operation.IMAGES, Operation.VIDEO, Operation.AUDIO, Operation.SPEECH);
-        assertThat(failure(client.call(chat)).kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
-        assertThat(sink.awaitError().kind()).isEqualTo(Kind.UPSTREAM_CONFIG);
+    void offersEveryKindOfGeneration() {
+        assertThat(client().operations()).containsExactlyInAnyOrder(Operation.IMAGES, Operation.VIDEO, Operation.AUDIO, Operation.SPEECH);
     }
 
     // ---- webhooks ---------------------------------------------------------------------------
 
     @Test
-    void aGenuineWebhookReportsTheTaskUnderTheIdSubmitReturned() throws Exception {
-        upstream.pendingPolls(3).outputs("audio/wav", 1);
-        String id = await(client.submit(task("fal-ai/stable-audio", WEBHOOK))).upstreamId();
+    void theWebhookOfACancelledRequestIsAFailedTask() throws Exception {
+        String cancelled = await(client().submit(task(MODEL, WEBHOOK))).upstreamId();
+        await(client().cancel(cancelled));
 
-        TaskUpdate update = client.parseWebhook(upstream.webhook(requestIdOf(id)).toInbound()).orElseThrow();
+        TaskUpdate stopped = client().parseWebhook(upstream().webhook(requestIdOf(cancelled)).toInbound()).orElseThrow();
 
-        assertThat(update.upstreamId()).isEqualTo(id);
-        assertThat(update.state()).isEqualTo(TaskState.SUCCEEDED);
-        assertThat(update.outputs()).singleElement().extracting(TaskOutput::contentType).isEqualTo("audio/wav");
-    }
-
-    @Test
-    void anErrorWebhookIsAFailedTask() throws Exception {
-        upstream.failWith("out of GPU memory");
-        String failing = await(client.submit(task(MODEL, WEBHOOK))).upstreamId();
-        upstream.outputs("image/png", 1);
-        String cancelled = await(client.submit(task(MODEL, WEBHOOK))).upstreamId();
-        await(client.cancel(cancelled));
-
-        TaskUpdate failed = client.parseWebhook(upstream.webhook(requestIdOf(failing)).toInbound()).orElseThrow();
-        TaskUpdate stopped = client.parseWebhook(upstream.webhook(requestIdOf(cancelled)).toInbound()).orElseThrow();
-
-        assertThat(failed.state()).isEqualTo(TaskState.FAILED);
-        assertThat(failed.error()).isEqualTo("out of GPU memory");
         assertThat(stopped.state()).isEqualTo(TaskState.FAILED);
         assertThat(stopped.error()).isEqualTo("Request was cancelled");
     }
 
     @Test
     void submitFetchesTheSigningKeysOnceWithoutCredentials() throws Exception {
-        await(client.submit(task(MODEL, WEBHOOK)));
-        await(client.submit(task(MODEL, WEBHOOK)));
+        await(client().submit(task(MODEL, WEBHOOK)));
+        await(client().submit(task(MODEL, WEBHOOK)));
 
-        upstream.server().verify(1, getRequestedFor(urlEqualTo("/.well-known/jwks.json")).withHeader("Authorization", absent()));
+        upstream().server().verify(1, getRequestedFor(urlEqualTo("/.well-known/jwks.json")).withHeader("Authorization", absent()));
     }
 
     @Test
     void aWebhookBeforeTheKeysAreKnownIsRefused() throws Exception {
-        String id = await(client.submit(task(MODEL, null))).upstreamId();
+        String id = await(client().submit(task(MODEL, null))).upstreamId();
 
-        assertThatThrownBy(() -> client.parseWebhook(upstream.webhook(requestIdOf(id)).toInbound()))
+        assertThatThrownBy(() -> client().parseWebhook(upstream().webhook(requestIdOf(id)).toInbound()))
                 .isInstanceOf(WebhookVerificationException.class).hasMessageContaining("not loaded yet");
     }
 
     @Test
-    void refusesWebhooksSignedWithAnotherKeyOrAlteredOrUnsigned() throws Exception {
-        String requestId = requestIdOf(await(client.submit(task(MODEL, WEBHOOK))).upstreamId());
-        MockWebhook genuine = upstream.webhook(requestId);
+    void refusesWebhooksWithoutTheirHeadersOrAppOrWithAGarbledSignatureAndSaysWhy() throws Exception {
+        String requestId = requestIdOf(await(client().submit(task(MODEL, WEBHOOK))).upstreamId());
+        MockWebhook genuine = upstream().webhook(requestId);
 
-        assertRefused(upstream.badlySignedWebhook(requestId), "signature does not match");
-        assertRefused(genuine.withBody(new String(genuine.body(), StandardCharsets.UTF_8).replace("\"OK\"", "\"ERROR\"")
-                .getBytes(StandardCharsets.UTF_8)), "signature does not match");
+        assertRefused(upstream().badlySignedWebhook(requestId), "signature does not match");
         for (String header : List.of("X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp",
                 "X-Fal-Webhook-Signature")) {
             assertRefused(genuine.withoutHeader(header), header);
@@ -372,21 +305,7 @@ class FalClientTest {
         assertRefused(withHeader(genuine, "X-Fal-Webhook-Signature", "zz"), "not hex");
         assertRefused(new MockWebhook(URI.create("https://gateway.example/webhooks/providers/fal-1"), genuine.headers(),
                 genuine.body()), "fal_app");
-        assertThat(client.parseWebhook(genuine.toInbound())).isPresent();
-    }
-
-    @Test
-    void refusesWebhooksSignedMoreThanFiveMinutesAwayFromTheClock() throws Exception {
-        String requestId = requestIdOf(await(client.submit(task(MODEL, WEBHOOK))).upstreamId());
-        Instant now = Instant.now();
-
-        assertRefused(upstream.webhook(requestId, now.minus(Duration.ofMinutes(6))), "minutes from now");
-        assertRefused(upstream.webhook(requestId, now.plus(Duration.ofMinutes(6))), "minutes from now");
-        assertThat(client.parseWebhook(upstream.webhook(requestId, now.minus(Duration.ofMinutes(4))).toInbound())).isPresent();
-        ProviderClient later = client(upstream.jwksUrl(), Clock.fixed(now.plus(Duration.ofMinutes(10)), ZoneOffset.UTC));
-        await(later.submit(task(MODEL, WEBHOOK)));
-        assertThatThrownBy(() -> later.parseWebhook(upstream.webhook(requestId, now).toInbound()))
-                .isInstanceOf(WebhookVerificationException.class).hasMessageContaining("minutes from now");
+        assertThat(client().parseWebhook(genuine.toInbound())).isPresent();
     }
 
     @Test
@@ -415,21 +334,17 @@ class FalClientTest {
     }
 
     @Test
-    void theProviderIsFoundByItsCatalogType() {
-        ModelProvider provider = ServiceLoader.load(ModelProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(candidate -> candidate.type().equals("fal")).findFirst().orElseThrow();
+    void withoutABaseUrlTheClientCallsFal() {
+        ProviderClient created = new FalProvider().create(config(null, TIMEOUT, Map.of()), transport());
 
-        ProviderClient created = provider.create(config(null, TIMEOUT, Map.of()), transport);
-
-        assertThat(created).isInstanceOf(FalClient.class);
-        assertThat(created.toString()).contains(FalClient.DEFAULT_BASE_URL.toString()).doesNotContain(API_KEY);
+        assertThat(created.toString()).contains(FalClient.DEFAULT_BASE_URL.toString());
     }
 
     // ---- helpers ----------------------------------------------------------------------------
 
     private ProviderClient client(String jwksUrl, Clock clock) {
-        return new FalClient(config(URI.create(upstream.baseUrl()), TIMEOUT, Map.of(FalClient.JWKS_URL_OPTION, jwksUrl)),
-                transport, JSON, clock);
+        return new FalClient(config(URI.create(upstream().baseUrl()), TIMEOUT, Map.of(FalClient.JWKS_URL_OPTION, jwksUrl)),
+                transport(), JSON, clock);
     }
 
     private static ProviderConfig config(URI baseUrl, Duration timeout, Map<String, String> options) {
@@ -447,21 +362,21 @@ class FalClientTest {
     /** A request fal reports completed, whose result answers {@code status} with {@code body}. */
     private void stubCompleted(String requestId, int status, String body) {
         String path = "/" + APP + "/requests/" + requestId;
-        upstream.server().stubFor(get(urlPathEqualTo(path + "/status")).atPriority(1).willReturn(aResponse()
+        upstream().server().stubFor(get(urlPathEqualTo(path + "/status")).atPriority(1).willReturn(aResponse()
                 .withHeader("Content-Type", "application/json").withBody("{\"status\":\"COMPLETED\",\"request_id\":\"" + requestId + "\"}")));
-        upstream.server().stubFor(get(urlPathEqualTo(path)).atPriority(1).willReturn(aResponse().withStatus(status)
+        upstream().server().stubFor(get(urlPathEqualTo(path)).atPriority(1).willReturn(aResponse().withStatus(status)
                 .withHeader("Content-Type", "application/json").withBody(body)));
     }
 
     private LoggedRequest onlyRequest() {
-        List<LoggedRequest> requests = upstream.server().findAll(anyRequestedFor(anyUrl()));
+        List<LoggedRequest> requests = upstream().server().findAll(anyRequestedFor(anyUrl()));
         assertThat(requests).hasSize(1);
         return requests.get(0);
     }
 
     private void assertRefused(MockWebhook webhook, String reason) {
         InboundWebhook inbound = webhook.toInbound();
-        assertThatThrownBy(() -> client.parseWebhook(inbound)).isInstanceOf(WebhookVerificationException.class)
+        assertThatThrownBy(() -> client().parseWebhook(inbound)).isInstanceOf(WebhookVerificationException.class)
                 .hasMessageContaining(reason);
     }
 
@@ -480,13 +395,13 @@ class FalClientTest {
             byte[] encoded = key.getPublic().getEncoded();
             String x = Base64.getUrlEncoder().encodeToString(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
             // Padded, as fal's own JWKS has been seen to be.
-            upstream.server().stubFor(get("/own-jwks.json").atPriority(1).willReturn(aResponse()
+            upstream().server().stubFor(get("/own-jwks.json").atPriority(1).willReturn(aResponse()
                     .withHeader("Content-Type", "application/json")
                     .withBody("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\"},{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"}]}")));
         }
 
         String jwksUrl() {
-            return upstream.baseUrl() + "/own-jwks.json";
+            return upstream().baseUrl() + "/own-jwks.json";
         }
 
         InboundWebhook sign(URI url, String requestId, String body) throws Exception {
@@ -501,26 +416,4 @@ class FalClientTest {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> future) throws Exception {
-        return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    /** The future's failure, which must be a ProviderException itself (not wrapped), its message free of the key. */
-    private static ProviderException failure(CompletableFuture<?> future) {
-        Throwable failure;
-        try {
-            failure = future.handle((value, error) -> error).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("neither succeeded nor failed in time", e);
-        }
-        assertThat(failure).as("should have failed").isInstanceOf(ProviderException.class);
-        assertThat(failure.getMessage()).doesNotContain(API_KEY).doesNotContain(API_KEY.substring(0, 20));
-        return (ProviderException) failure;
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
