@@ -141,8 +141,11 @@ public final class CatalogService implements AutoCloseable {
             return existing.client;
         }
         String where = source + ": provider '" + spec.id() + "'";
+        // Options may hold secrets too (a webhook signing secret): resolved the same way, never stored resolved.
+        Map<String, String> options = new LinkedHashMap<>();
+        spec.options().forEach((k, v) -> options.put(k, resolve(v, where + " options." + k)));
         ProviderConfig config = new ProviderConfig(spec.id(), spec.type(), spec.baseUrl(),
-                resolve(spec.apiKey(), where + " api-key"), Duration.ofSeconds(spec.timeoutSeconds()), spec.options());
+                resolve(spec.apiKey(), where + " api-key"), Duration.ofSeconds(spec.timeoutSeconds()), options);
         ProviderClient client;
         try {
             client = registry.create(config, spec.transport());

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +35,8 @@ class ClusterTasksTest extends EndToEndTest {
 
     @Test
     void tasksAreFinishedOnceAcrossTwoNodes() throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "apimodels.fetch.allowed-private-hosts", URI.create(replicate.baseUrl()).getAuthority() + "," + callbacks.hostPort(),
-                "apimodels.jobs.poll-interval-ms", "50", "apimodels.tasks.poll-initial-ms", "50",
-                "apimodels.keys.pepper", "cluster-test-pepper-0123456789abcdef0123456789"));
+        Map<String, String> settings = TasksTest.settings(replicate, callbacks);
+        settings.put("apimodels.keys.pepper", "cluster-test-pepper-0123456789abcdef0123456789");
         gateway = Gateway.start(TestDatabases.POSTGRESQL, TasksTest.catalog(replicate), dir, settings);
         second = gateway.peer(dir.resolve("second"));
         replicate.pendingPolls(3).outputs("image/png", 1);

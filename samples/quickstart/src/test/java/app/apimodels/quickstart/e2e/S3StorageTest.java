@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +37,8 @@ class S3StorageTest extends EndToEndTest {
     @BeforeEach
     void start() throws Exception {
         s3 = new S3ProxyServer();
-        Map<String, String> settings = new HashMap<>(s3.engineSettings());
-        settings.put("apimodels.fetch.allowed-private-hosts", URI.create(replicate.baseUrl()).getAuthority() + "," + callbacks.hostPort());
-        settings.put("apimodels.jobs.poll-interval-ms", "50");
-        settings.put("apimodels.tasks.poll-initial-ms", "50");
+        Map<String, String> settings = TasksTest.settings(replicate, callbacks);
+        settings.putAll(s3.engineSettings());
         gateway = Gateway.start(TestDatabases.H2, TasksTest.catalog(replicate), dir, settings, clock);
     }
 

@@ -42,7 +42,7 @@ class TasksTest extends EndToEndTest {
                     base-url: %s
                     api-key: r8_test_upstream_key_123
                     timeout-seconds: 10
-                    options: { webhook-secret: "%s" }
+                    options: { webhook-secret: "${TEST_REPLICATE_WEBHOOK_SECRET}" }
                 models:
                   - id: test-image
                     kind: image
@@ -53,20 +53,25 @@ class TasksTest extends EndToEndTest {
                     timeout-seconds: 1
                     routes: [ { provider: rep, upstream-model: owner/video-model, priority: 1, weight: 1 } ]
                     price: { per-second: 0.1 }
-                """.formatted(replicate.baseUrl(), replicate.webhookSecret());
+                """.formatted(replicate.baseUrl());
     }
 
-    Map<String, String> settings() {
-        String upstreamHost = URI.create(replicate.baseUrl()).getAuthority();
-        return Map.of("apimodels.fetch.allowed-private-hosts", upstreamHost + "," + callbacks.hostPort(),
+    /**
+     * Settings for a gateway using {@link #catalog}: the mock's secret comes in through
+     * configuration (as a deployment's environment would), fast polling, the mocks' hosts allowed.
+     */
+    static Map<String, String> settings(MockReplicateUpstream replicate, CallbackReceiver callbacks) {
+        return new java.util.HashMap<>(Map.of(
+                "TEST_REPLICATE_WEBHOOK_SECRET", replicate.webhookSecret(),
+                "apimodels.fetch.allowed-private-hosts", URI.create(replicate.baseUrl()).getAuthority() + "," + callbacks.hostPort(),
                 "apimodels.jobs.poll-interval-ms", "50",
                 "apimodels.tasks.poll-initial-ms", "50",
-                "apimodels.tasks.poll-max-ms", "200");
+                "apimodels.tasks.poll-max-ms", "200"));
     }
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(TestDatabases.H2, catalog(replicate), dir, settings());
+        gateway = Gateway.start(TestDatabases.H2, catalog(replicate), dir, settings(replicate, callbacks));
     }
 
     @AfterEach
