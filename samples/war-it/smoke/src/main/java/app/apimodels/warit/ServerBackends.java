@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * properties, once per JVM, so {@code arquillian.xml} can hand them on:
  * <ul>
  *   <li>every {@code apimodels.*} setting, read directly by a server in this JVM;</li>
- *   <li>{@value #SERVER_OPTIONS}: the same settings as {@code -D} options for a server's own JVM;</li>
+ *   <li>{@value #SERVER_OPTIONS}: the same settings as {@code -D} options for a server's own JVM
+ *       (adapters split them at spaces, so the build directory's path must have none);</li>
  *   <li>{@value #HTTP_PORT}, {@value #ADMIN_PORT}, {@value #SPARE_PORT}: free ports for the
  *       server's HTTP connector, its management or shutdown port, and one more (JMX, HTTPS).</li>
  * </ul>
@@ -32,10 +33,10 @@ import java.util.stream.Collectors;
  */
 public final class ServerBackends implements BeforeAllCallback, ParameterResolver {
 
-    public static final String HTTP_PORT = "apimodels.it.http-port";
-    public static final String ADMIN_PORT = "apimodels.it.admin-port";
-    public static final String SPARE_PORT = "apimodels.it.spare-port";
-    public static final String SERVER_OPTIONS = "apimodels.it.server-options";
+    static final String HTTP_PORT = "apimodels.it.http-port";
+    static final String ADMIN_PORT = "apimodels.it.admin-port";
+    static final String SPARE_PORT = "apimodels.it.spare-port";
+    static final String SERVER_OPTIONS = "apimodels.it.server-options";
     static final String WAR = "apimodels.it.war";
     static final String WORK_DIR = "apimodels.it.work-dir";
 
@@ -86,9 +87,12 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
                 System.setProperty(ADMIN_PORT, Integer.toString(ports[1]));
                 System.setProperty(SPARE_PORT, Integer.toString(ports[2]));
                 return new Backends(upstream, adminKey, ports[0]);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 upstream.close();
-                throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                upstream.close();
+                throw e;
             }
         }
 
