@@ -48,7 +48,13 @@ public final class Database implements AutoCloseable {
             if (url.startsWith("jdbc:postgresql:")) {
                 // One round trip for a batch of inserts: the ledger writer relies on it.
                 hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+                hc.setDriverClassName("org.postgresql.Driver");
+            } else if (url.startsWith("jdbc:h2:")) {
+                hc.setDriverClassName("org.h2.Driver");
             }
+            // The driver is named rather than found through DriverManager, which only hands a driver
+            // to code of the class loader that registered it: a web application's own driver in
+            // WEB-INF/lib is not registered when the server's class path has one too.
             HikariDataSource pool;
             try {
                 pool = new HikariDataSource(hc);

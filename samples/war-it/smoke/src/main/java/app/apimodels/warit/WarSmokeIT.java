@@ -1,0 +1,172 @@
+package app.apimodels.warit;
+
+import app.apimodels.testkit.MockOpenAiUpstream;
+import app.apimodels.warit.ServerBackends.Backends;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jboss.arquillian.container.test.api.Deployer;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The drop-in WAR on a real server: deployed as a team would (the file, configured by system
+ * properties only), an admin creates a user and a key, one chat completion and one streamed
+ * completion go through to a mock upstream, the balance is charged exactly, and the WAR
+ * undeploys. Which server runs it is decided by the Arquillian adapter on the class path and
+ * the module's {@code arquillian.xml}.
+ */
+@ExtendWith({ServerBackends.class, ArquillianExtension.class})
+@RunAsClient
+public class WarSmokeIT {
+
+    /** The archive name, so also the context path. */
+    private static final String WAR = "apimodels";
+    private static final long GRANT_MICROS = 1_000_000;
+    private static final int REFUSED = -1;
+    private static final Duration UNDEPLOY_DEADLINE = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    @ArquillianResource
+    private Deployer deployer;
+
+    /** Deployed by the test itself, so that undeploying is part of what it checks. */
+    @Deployment(name = WAR, managed = false, testable = false)
+    public static WebArchive war() {
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty(ServerBackends.WAR)));
+    }
+
+    @Test
+    void deploysServesChargesExactlyAndUndeploys(Backends backends) throws IOException {
+        URI base = URI.create("http://localhost:" + backends.httpPort() + "/" + WAR);
+        deployer.deploy(WAR);
+        try {
+            assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
+            String key = newUserWithKey(base, backends.adminKey());
+
+            HttpResponse<String> completion = send(post(base, "/v1/chat/completions", key, chat(false)));
+            assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
+            JsonNode answer = JSON.readTree(completion.body());
+            assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);
+            assertThat(answer.get("model").asText()).isEqualTo(ServerBackends.MODEL);
+
+            HttpResponse<String> stream = send(post(base, "/v1/chat/completions", key, chat(true)));
+            assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+            assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("text/event-stream"));
+            List<String> events = stream.body().lines()
+                    .filter(line -> line.startsWith("data:")).map(line -> line.substring(5).strip()).toList();
+            assertThat(events).last().isEqualTo("[DONE]");
+            List<JsonNode> chunks = new ArrayList<>();
+            for (String event : events.subList(0, events.size() - 1)) {
+                chunks.add(JSON.readTree(event));
+            }
+            StringBuilder text = new StringBuilder();
+            chunks.forEach(chunk -> chunk.path("choices").forEach(c -> text.append(c.at("/delta/content").asText(""))));
+            assertThat(text).hasToString(MockOpenAiUpstream.COMPLETION_TEXT);
+            JsonNode usage = chunks.get(chunks.size() - 1).get("usage");
+            assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(11);
+            assertThat(usage.get("completion_tokens").asInt()).isEqualTo(5);
+
+            HttpResponse<String> account = send(get(base, "/api/v1/account").header("Authorization", "Bearer " + key));
+            assertThat(account.statusCode()).as(account.body()).isEqualTo(200);
+            JsonNode wallet = JSON.readTree(account.body());
+            assertThat(wallet.get("balance_micros").asLong()).isEqualTo(GRANT_MICROS - 2 * ServerBackends.CALL_COST_MICROS);
+            assertThat(wallet.get("held_micros").asLong()).isZero();
+            backends.upstream().server().verify(2, postRequestedFor(urlEqualTo("/v1/chat/completions")));
+        } finally {
+            deployer.undeploy(WAR);
+        }
+        assertThat(awaitGone(base)).isIn(404, REFUSED);
+    }
+
+    /**
+     * The status the old path answers once the application is gone: 404, or {@link #REFUSED} where
+     * the server went with it (Payara Micro runs one process per deployment and stops it without
+     * waiting). Gives up, answering the last status, after a deadline.
+     */
+    private int awaitGone(URI base) {
+        long deadline = System.nanoTime() + UNDEPLOY_DEADLINE.toNanos();
+        int status;
+        do {
+            status = statusOf(get(base, "/health/live"));
+            Thread.onSpinWait();
+        } while (status != 404 && status != REFUSED && System.nanoTime() < deadline);
+        return status;
+    }
+
+    /** A user with {@link #GRANT_MICROS} of credit, through the admin API; returns the user's new API key. */
+    private String newUserWithKey(URI base, String adminKey) throws IOException {
+        HttpResponse<String> user = send(post(base, "/admin/users", adminKey,
+                "{\"email\":\"smoke-" + UUID.randomUUID() + "@example.com\"}"));
+        assertThat(user.statusCode()).as(user.body()).isEqualTo(201);
+        long id = JSON.readTree(user.body()).get("id").asLong();
+        HttpResponse<String> credits = send(post(base, "/admin/users/" + id + "/credits", adminKey,
+                "{\"amount_micros\":" + GRANT_MICROS + ",\"reason\":\"smoke\",\"idempotency_key\":\"smoke-" + id + "\"}"));
+        assertThat(credits.statusCode()).as(credits.body()).isEqualTo(201);
+        HttpResponse<String> key = send(post(base, "/admin/users/" + id + "/keys", adminKey, "{\"name\":\"smoke\"}"));
+        assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
+        return JSON.readTree(key.body()).get("key").asText();
+    }
+
+    private static String chat(boolean stream) {
+        return "{\"model\":\"" + ServerBackends.MODEL + "\",\"max_tokens\":100,\"stream\":" + stream
+                + (stream ? ",\"stream_options\":{\"include_usage\":true}" : "")
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    }
+
+    private static HttpRequest.Builder get(URI base, String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
+    }
+
+    private static HttpRequest.Builder post(URI base, String path, String key, String json) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The status, or {@link #REFUSED} when nothing listens any more. */
+    private int statusOf(HttpRequest.Builder request) {
+        try {
+            return send(request).statusCode();
+        } catch (ConnectException e) {
+            return REFUSED;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
