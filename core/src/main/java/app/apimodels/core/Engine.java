@@ -25,6 +25,7 @@ import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.tasks.TaskApi;
 import app.apimodels.core.tasks.TaskService;
+import app.apimodels.core.threads.Threads;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
@@ -383,30 +384,37 @@ final class Engine {
         return keys.authenticate(secret);
     }
 
-    void close() {
+    synchronized void close() {
         if (!open) {
             return;
         }
         open = false;
         inFlight.drain(settings.seconds("apimodels.shutdown.grace-seconds", 30));
-        timer.shutdownNow();
-        jobs.close();
+        // Every step runs even if an earlier one failed: a plug-in that cannot close (a container
+        // bean already destroyed, a storage outage) must not leave threads, pools or the database open.
+        closing("timers", () -> {
+            timer.shutdownNow();
+            Threads.awaitTermination(timer);
+        });
+        closing("job runner", jobs::close);
+        closing("key last-use times", keys::flushLastUsed);
+        closing("ledger", ledger::close);
+        closing("workers", () -> {
+            callbacks.shutdown();
+            Threads.awaitTermination(callbacks);
+        });
+        closing("providers", catalog::close);
+        closing("fetcher", fetcher::close);
+        closing("media storage", storage::close);
+        closing("metrics", metrics::close);
+        closing("database", database::close);
+    }
+
+    private static void closing(String what, Runnable step) {
         try {
-            keys.flushLastUsed();
+            step.run();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not record key last-use times: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "while stopping, could not close the " + what + ": " + e, e);
         }
-        ledger.close();
-        callbacks.shutdown();
-        try {
-            callbacks.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        catalog.close();
-        fetcher.close();
-        storage.close();
-        metrics.close();
-        database.close();
     }
 }

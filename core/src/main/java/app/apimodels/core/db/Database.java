@@ -41,6 +41,10 @@ public final class Database implements AutoCloseable {
                             + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(url);
+            String driver = driverFor(url);
+            if (driver != null) {
+                hc.setDriverClassName(driver);
+            }
             settings.string("apimodels.db.user").ifPresent(hc::setUsername);
             settings.string("apimodels.db.password").ifPresent(hc::setPassword);
             hc.setMaximumPoolSize((int) settings.number("apimodels.db.pool-size", 16, 1, 1000));
@@ -59,6 +63,18 @@ public final class Database implements AutoCloseable {
         }
         db.migrate();
         return db;
+    }
+
+    /**
+     * The driver of a URL we support, named so the pool loads it itself. Inside a web application a
+     * driver in WEB-INF/lib is often not known to {@link java.sql.DriverManager} (the server set it
+     * up before the application existed), which would then answer "no suitable driver".
+     */
+    private static String driverFor(String url) {
+        if (url.startsWith("jdbc:h2:")) {
+            return "org.h2.Driver";
+        }
+        return url.startsWith("jdbc:postgresql:") ? "org.postgresql.Driver" : null;
     }
 
     private static String redact(String url) {

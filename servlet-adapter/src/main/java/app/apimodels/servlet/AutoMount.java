@@ -1,0 +1,86 @@
+package app.apimodels.servlet;
+
+import app.apimodels.core.ApiModels;
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.config.Settings;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+
+import javax.sql.DataSource;
+
+/**
+ * Builds the auto-mounted engine when the web application starts and closes it when it stops. It
+ * runs after every initializer, so a CDI container started by one (Weld Servlet) is up by then.
+ */
+final class AutoMount implements ServletContextListener {
+
+    private static final System.Logger LOG = System.getLogger(AutoMount.class.getName());
+
+    private final ConfigSource config;
+    // Guarded by this: the container's shutdown (CDI) and the context's may both close.
+    private ApiModels owned;
+    private ContainerBeans beans = ContainerBeans.NONE;
+    private ClassLoader application;
+
+    AutoMount(ConfigSource config) {
+        this.config = config;
+    }
+
+    @Override
+    public synchronized void contextInitialized(ServletContextEvent event) {
+        ServletContext ctx = event.getServletContext();
+        if (ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE) != null) {
+            LOG.log(System.Logger.Level.INFO, "apimodels: the application registered its own engine; serving it");
+            return;
+        }
+        beans = ContainerBeans.of(ctx);
+        var applicationEngine = beans.applicationEngine();
+        if (applicationEngine.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "apimodels: serving the application's ApiModels bean");
+            ctx.setAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE, applicationEngine.get());
+            return;
+        }
+        application = ctx.getClassLoader();
+        try {
+            ApiModels.Builder builder = ApiModels.builder().config(config).classLoader(ctx.getClassLoader());
+            DataSource dataSource = JndiDataSource.resolve(new Settings(config));
+            if (dataSource != null) {
+                builder.dataSource(dataSource);
+            }
+            beans.contribute(builder);
+            owned = builder.build();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        ctx.setAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE, owned);
+        beans.built(owned, this::close);
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        ServletContext ctx = event.getServletContext();
+        synchronized (this) {
+            if (owned != null && ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE) == owned) {
+                ctx.removeAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE);
+            }
+        }
+        close();
+    }
+
+    private synchronized void close() {
+        try {
+            if (owned != null) {
+                owned.close();
+            }
+        } finally {
+            owned = null;
+            beans.release();
+            if (application != null) {
+                JdbcDrivers.deregister(application);
+                application = null;
+            }
+        }
+    }
+}
