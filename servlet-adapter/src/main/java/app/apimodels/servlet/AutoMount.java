@@ -8,6 +8,9 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
 import javax.sql.DataSource;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Supplier;
 
 /**
  * Builds the auto-mounted engine when the web application starts and closes it when it stops. It
@@ -22,6 +25,7 @@ final class AutoMount implements ServletContextListener {
     private ApiModels owned;
     private ContainerBeans beans = ContainerBeans.NONE;
     private ClassLoader application;
+    private LingeringThreads threads;
 
     AutoMount(ConfigSource config) {
         this.config = config;
@@ -42,6 +46,7 @@ final class AutoMount implements ServletContextListener {
             return;
         }
         application = ctx.getClassLoader();
+        threads = LingeringThreads.from(application);
         try {
             ApiModels.Builder builder = ApiModels.builder().config(config).classLoader(ctx.getClassLoader());
             DataSource dataSource = JndiDataSource.resolve(new Settings(config));
@@ -49,7 +54,7 @@ final class AutoMount implements ServletContextListener {
                 builder.dataSource(dataSource);
             }
             beans.contribute(builder);
-            owned = builder.build();
+            owned = onOwnThread("apimodels-start", builder::build);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -69,14 +74,51 @@ final class AutoMount implements ServletContextListener {
         close();
     }
 
+    /**
+     * Runs {@code work} on a thread of its own and waits for it. Libraries leave thread-locals on the
+     * thread that starts and stops them (Flyway's and the job runner's JSON buffers, for two): on a
+     * server thread, which outlives the application, they would keep its class loader alive.
+     */
+    private static <T> T onOwnThread(String name, Supplier<T> work) {
+        FutureTask<T> task = new FutureTask<>(work::get);
+        Thread thread = new Thread(task, name);
+        thread.start();
+        try {
+            T result = task.get();
+            thread.join();
+            return result;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(name + " was interrupted", e);
+        }
+    }
+
     private synchronized void close() {
         try {
             if (owned != null) {
-                owned.close();
+                ApiModels engine = owned;
+                onOwnThread("apimodels-stop", () -> {
+                    engine.close();
+                    return null;
+                });
             }
         } finally {
             owned = null;
             beans.release();
+            if (threads != null) {
+                threads.await();
+                threads = null;
+                RecordMethodCaches.release();
+            }
             if (application != null) {
                 JdbcDrivers.deregister(application);
                 application = null;

@@ -59,6 +59,11 @@ final class Webapps implements AutoCloseable {
         return new Webapps(tomcat, baseDir);
     }
 
+    /** An address on this server. */
+    URI uri(String path) {
+        return URI.create("http://localhost:" + tomcat.getConnector().getLocalPort() + path);
+    }
+
     /** What goes into one web application. */
     static final class Spec {
         final String path;
@@ -126,6 +131,11 @@ final class Webapps implements AutoCloseable {
                     "META-INF/services/app.apimodels.spi.provider.ModelProvider", "app.apimodels.servlet.probe.LoaderProvider\n",
                     "META-INF/beans.xml", "<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"4.0\" bean-discovery-mode=\"annotated\"/>\n"));
         }
+        // In web.xml, as an application would: Tomcat forgets parameters added from code when it stops the context.
+        StringBuilder webXml = new StringBuilder("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
+        spec.parameters.forEach((name, value) -> webXml.append("  <context-param><param-name>").append(name)
+                .append("</param-name><param-value>").append(value).append("</param-value></context-param>\n"));
+        Files.writeString(docBase.resolve("WEB-INF/web.xml"), webXml.append("</web-app>\n"));
         for (var file : spec.classesFiles.entrySet()) {
             Path target = docBase.resolve("WEB-INF/classes").resolve(file.getKey());
             Files.createDirectories(target.getParent());
@@ -143,7 +153,6 @@ final class Webapps implements AutoCloseable {
         StandardJarScanner scanner = new StandardJarScanner();
         scanner.setScanClassPath(false); // only WEB-INF/lib, as in a server
         context.setJarScanner(scanner);
-        spec.parameters.forEach(context::addParameter);
         spec.resources.forEach(context.getNamingResources()::addResource);
         tomcat.getHost().addChild(context); // starts it
         return new Deployment(context);
@@ -176,7 +185,7 @@ final class Webapps implements AutoCloseable {
         }
 
         URI uri(String path) {
-            return URI.create("http://localhost:" + tomcat.getConnector().getLocalPort() + context.getPath() + path);
+            return Webapps.this.uri(context.getPath() + path);
         }
 
         /** The application's own class loader, weakly: it must be collectable once the application stopped. */
