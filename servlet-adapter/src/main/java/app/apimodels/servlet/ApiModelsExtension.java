@@ -23,7 +23,8 @@ public final class ApiModelsExtension implements Extension {
     private volatile Runnable beforeShutdown;
 
     void noticeEngineBean(@Observes ProcessBean<?> event) {
-        if (event.getBean().getTypes().contains(ApiModels.class)) {
+        // Our own bean is announced too (after we added it): it is not the application's.
+        if (event.getBean().getBeanClass() != ApiModelsExtension.class && event.getBean().getTypes().contains(ApiModels.class)) {
             applicationProvidesEngine = true;
         }
     }

@@ -50,13 +50,18 @@ final class CdiBeans implements ContainerBeans {
         return new CdiBeans(beans, extension);
     }
 
+    /** Where Weld Servlet (Tomcat, Jetty) puts the bean manager. */
+    private static final String WELD_SERVLET_ATTRIBUTE = "org.jboss.weld.environment.servlet." + BeanManager.class.getName();
+
     /**
      * Where each kind of container keeps it: Weld Servlet in a context attribute, full servers in
      * JNDI; {@link CDI#current()} as the last resort (it throws when no CDI container runs).
      */
     private static BeanManager beanManager(ServletContext ctx) {
-        if (ctx.getAttribute(BeanManager.class.getName()) instanceof BeanManager beans) {
-            return beans;
+        for (String attribute : List.of(WELD_SERVLET_ATTRIBUTE, BeanManager.class.getName())) {
+            if (ctx.getAttribute(attribute) instanceof BeanManager beans) {
+                return beans;
+            }
         }
         try {
             InitialContext naming = new InitialContext();

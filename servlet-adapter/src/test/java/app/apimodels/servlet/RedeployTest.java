@@ -95,14 +95,12 @@ class RedeployTest {
             if (app == null) {
                 app = server.deploy(spec);
                 assertThat(app.started()).isTrue();
-                grantCredits(app);
+                app.grantCredits(ADMIN_KEY);
             } else {
                 app.start();
             }
             assertThat(app.started()).as("round %d started", round).isTrue();
-            var answer = app.post("/v1/chat/completions",
-                    "{\"model\":\"loop-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                    "Authorization", "Bearer " + ADMIN_KEY);
+            var answer = app.chat(ADMIN_KEY, "loop-chat");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(answer.body()).contains("upstream answered 200");
             WeakReference<ClassLoader> loader = app.classLoader();
@@ -123,16 +121,6 @@ class RedeployTest {
         List<Integer> kept = java.util.stream.IntStream.range(0, ROUNDS).filter(i -> loaders.get(i).get() != null)
                 .mapToObj(i -> i + 1).toList();
         assertThat(kept).as("rounds whose class loader is still reachable").isEmpty();
-    }
-
-    private static void grantCredits(Webapps.Deployment app) throws Exception {
-        String auth = "Bearer " + ADMIN_KEY;
-        var account = app.get("/api/v1/account", "Authorization", auth);
-        assertThat(account.statusCode()).as(account.body()).isEqualTo(200);
-        String id = account.body().replaceAll("(?s).*\"id\"\\s*:\\s*(\\d+).*", "$1");
-        var granted = app.post("/admin/users/" + id + "/credits",
-                "{\"amount_micros\":1000000,\"reason\":\"test\",\"idempotency_key\":\"redeploy\"}", "Authorization", auth);
-        assertThat(granted.statusCode()).as(granted.body()).isEqualTo(201);
     }
 
     /** Threads that belong to the application: its context loader, or an engine or job-runner name. */

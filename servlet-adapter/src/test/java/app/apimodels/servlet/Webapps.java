@@ -28,6 +28,8 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * A Tomcat that deploys real web applications: a document base with {@code WEB-INF/lib} holding the
  * adapter jar and its run-time dependencies (and optionally MicroProfile Config, Weld Servlet and a
@@ -188,6 +190,23 @@ final class Webapps implements AutoCloseable {
             return Webapps.this.uri(context.getPath() + path);
         }
 
+        /** Gives the admin's own account credits, so calls with the admin key can be paid for. */
+        void grantCredits(String adminKey) throws IOException, InterruptedException {
+            String auth = "Bearer " + adminKey;
+            var account = get("/api/v1/account", "Authorization", auth);
+            assertThat(account.statusCode()).as(account.body()).isEqualTo(200);
+            String id = account.body().replaceAll("(?s).*\"id\"\\s*:\\s*(\\d+).*", "$1");
+            var granted = post("/admin/users/" + id + "/credits", "{\"amount_micros\":1000000,\"reason\":\"test\","
+                    + "\"idempotency_key\":\"test-" + System.nanoTime() + "\"}", "Authorization", auth);
+            assertThat(granted.statusCode()).as(granted.body()).isEqualTo(201);
+        }
+
+        /** A chat completion with the admin key; the answer's body. */
+        HttpResponse<String> chat(String adminKey, String model) throws IOException, InterruptedException {
+            return post("/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}", "Authorization", "Bearer " + adminKey);
+        }
+
         /** The application's own class loader, weakly: it must be collectable once the application stopped. */
         WeakReference<ClassLoader> classLoader() {
             return new WeakReference<>(context.getLoader().getClassLoader());
@@ -235,8 +254,9 @@ final class Webapps implements AutoCloseable {
     }
 
     /**
-     * The parent of every test application's loader: the Servlet API (shared with the container, as in
-     * a server) and nothing else from the test's class path.
+     * The parent of every test application's loader: what a server shares with its applications (the
+     * Servlet API, and Tomcat's JNDI implementation that java:comp lookups load through the
+     * application's loader) and nothing else from the test's class path.
      */
     private static final class ServletApiOnly extends ClassLoader {
         private final ClassLoader container;
@@ -248,7 +268,7 @@ final class Webapps implements AutoCloseable {
 
         @Override
         protected Class<?> findClass(String name) throws ClassNotFoundException {
-            if (name.startsWith("jakarta.servlet.")) {
+            if (name.startsWith("jakarta.servlet.") || name.startsWith("org.apache.naming.")) {
                 return container.loadClass(name);
             }
             throw new ClassNotFoundException(name);

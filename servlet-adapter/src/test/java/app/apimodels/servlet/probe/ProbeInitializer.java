@@ -19,7 +19,7 @@ public class ProbeInitializer implements ServletContainerInitializer {
             @Override
             protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 Object engine = ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE);
-                String cdi = ctx.getAttribute("jakarta.enterprise.inject.spi.BeanManager") == null
+                String cdi = ctx.getAttribute(ProbeCdi.WELD_SERVLET_ATTRIBUTE) == null
                         ? "absent" : ProbeCdi.injected(ctx) == engine ? "same" : "different";
                 response.setContentType("text/plain");
                 response.getWriter().print("attribute=" + (engine == null ? "absent" : "present") + " cdi=" + cdi);
