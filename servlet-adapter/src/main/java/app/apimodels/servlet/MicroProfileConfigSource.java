@@ -4,11 +4,14 @@ import app.apimodels.core.config.ConfigSource;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * apimodels settings read through MicroProfile Config, so its sources and ordinals apply: system
@@ -51,10 +54,16 @@ public final class MicroProfileConfigSource implements ConfigSource {
     @Override
     public Map<String, String> startingWith(String prefix) {
         String envPrefix = prefix.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+        Set<String> names = new HashSet<>();
+        config.getPropertyNames().forEach(names::add);
+        // Some implementations (SmallRye) also list an environment variable under a dotted name
+        // (apimodels.storage.path.style); the variable itself is read below, under the dashed one.
+        Set<String> echoes = names.stream().filter(name -> name.startsWith(envPrefix))
+                .map(name -> name.toLowerCase(Locale.ROOT).replace('_', '.')).collect(Collectors.toSet());
         Map<String, String> out = new TreeMap<>();
-        for (String name : config.getPropertyNames()) {
+        for (String name : names) {
             String rest;
-            if (name.startsWith(prefix)) {
+            if (name.startsWith(prefix) && !echoes.contains(name)) {
                 rest = name.substring(prefix.length());
             } else if (name.startsWith(envPrefix)) {
                 rest = name.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '-');
