@@ -23,6 +23,8 @@ final class AutoMount implements ServletContextListener {
     private final ConfigSource config;
     // Guarded by this: the container's shutdown (CDI) and the context's may both close.
     private ApiModels owned;
+    /** The engine this listener put in the context attribute; kept after close to take it out again. */
+    private ApiModels mounted;
     private ContainerBeans beans = ContainerBeans.NONE;
     private ClassLoader application;
     private LingeringThreads threads;
@@ -60,6 +62,7 @@ final class AutoMount implements ServletContextListener {
             throw e;
         }
         ctx.setAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE, owned);
+        mounted = owned;
         beans.built(owned, this::close);
     }
 
@@ -67,9 +70,10 @@ final class AutoMount implements ServletContextListener {
     public void contextDestroyed(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
         synchronized (this) {
-            if (owned != null && ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE) == owned) {
+            if (mounted != null && ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE) == mounted) {
                 ctx.removeAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE);
             }
+            mounted = null;
         }
         close();
     }

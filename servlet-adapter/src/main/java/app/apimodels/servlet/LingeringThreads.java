@@ -6,15 +6,20 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The threads started while the engine ran, awaited when it has closed. A pool reports itself
- * terminated a moment before its last thread has returned; the server checks for leftover threads
- * right after the application stopped, and a thread still ending then keeps the application's class
- * loader alive (and is reported as a leak). Waiting here costs nothing when all is well.
+ * The engine's threads, awaited when it has closed. A pool reports itself terminated a moment before
+ * its last thread has returned; the server checks for leftover threads right after the application
+ * stopped, and a thread still ending then keeps the application's class loader alive (and is
+ * reported as a leak). Waiting here costs nothing when all is well.
+ *
+ * <p>Only threads of the engine's own stack are awaited (by name): the application's threads may
+ * rightly run until its own listeners stop them, after this one.
  */
 final class LingeringThreads {
 
     private static final System.Logger LOG = System.getLogger(LingeringThreads.class.getName());
     private static final Duration WAIT = Duration.ofSeconds(5);
+    /** The engine and its transports, the connection pool (named apimodels), the job runner, H2, the fetcher's client. */
+    private static final List<String> ENGINE_THREADS = List.of("apimodels", "db-scheduler", "H2", "MVStore", "idle-connection-evictor");
 
     private final ClassLoader application;
     private final Set<Long> before;
@@ -31,9 +36,8 @@ final class LingeringThreads {
     }
 
     /**
-     * Waits, boundedly, for the threads started since then that run with the application's class
-     * loader (every thread the engine and its libraries start inherits it), and names those that
-     * do not end.
+     * Waits, boundedly, for the engine's threads started since then with the application's class
+     * loader (which every thread they start inherits), and names those that do not end.
      */
     void await() {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -59,6 +63,7 @@ final class LingeringThreads {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread != Thread.currentThread() && thread.isAlive())
                 .filter(thread -> !before.contains(thread.getId()) && thread.getContextClassLoader() == application)
+                .filter(thread -> ENGINE_THREADS.stream().anyMatch(thread.getName()::startsWith))
                 .toList();
     }
 }
