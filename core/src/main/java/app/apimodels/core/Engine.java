@@ -25,6 +25,7 @@ import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.tasks.TaskApi;
 import app.apimodels.core.tasks.TaskService;
+import app.apimodels.core.threads.Threads;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
@@ -85,110 +86,118 @@ final class Engine {
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
-        settings = new Settings(b.config);
-        maxBodyBytes = settings.number("apimodels.max-body-bytes", 10L * 1024 * 1024, 1024, Integer.MAX_VALUE);
-        database = Database.open(b.dataSource, settings);
-        Sql sql = new Sql(database);
-        int workers = (int) settings.number("apimodels.worker-threads", Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1024);
-        callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("apimodels-worker"));
-        callbacks.allowCoreThreadTimeOut(true);
-        timer = Executors.newScheduledThreadPool(2, threads("apimodels-timer"));
-        metrics = new Metrics();
-        ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
-                (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
-                settings.string("apimodels.ledger.async-commits", "settlements"),
-                settings.millis("apimodels.ledger.settle-linger-ms", 5));
-        Accounts accounts = new Accounts(sql, b.clock);
-        byte[] pepper = pepper();
-        keys = new ApiKeys(sql, b.clock, pepper, settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
-        ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,
-                new TransportOptions(settings.seconds("apimodels.http.connect-timeout-seconds", 10),
-                        (int) settings.number("apimodels.http.max-connections-per-host", 512, 1, 100_000)));
-        catalog = new CatalogService(sql, b.clock, registry, b.config);
-        catalog.start(settings.string("apimodels.catalog").map(Path::of).orElse(null));
-        idempotency = new Idempotency(sql, b.clock, Duration.ofHours(24));
-        CallLog callLog = new CallLog(sql);
-        bootstrapAdmin(sql, accounts);
+        try {
+            settings = new Settings(b.config);
+            maxBodyBytes = settings.number("apimodels.max-body-bytes", 10L * 1024 * 1024, 1024, Integer.MAX_VALUE);
+            database = Database.open(b.dataSource, settings);
+            Sql sql = new Sql(database);
+            int workers = (int) settings.number("apimodels.worker-threads", Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1024);
+            callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("apimodels-worker"));
+            callbacks.allowCoreThreadTimeOut(true);
+            timer = Executors.newScheduledThreadPool(2, threads("apimodels-timer"));
+            metrics = new Metrics();
+            ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
+                    (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
+                    settings.string("apimodels.ledger.async-commits", "settlements"),
+                    settings.millis("apimodels.ledger.settle-linger-ms", 5));
+            Accounts accounts = new Accounts(sql, b.clock);
+            byte[] pepper = pepper();
+            keys = new ApiKeys(sql, b.clock, pepper, settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
+            ProviderRegistry registry = new ProviderRegistry(b.classLoader, b.providers, b.transports,
+                    new TransportOptions(settings.seconds("apimodels.http.connect-timeout-seconds", 10),
+                            (int) settings.number("apimodels.http.max-connections-per-host", 512, 1, 100_000)));
+            catalog = new CatalogService(sql, b.clock, registry, b.config);
+            catalog.start(settings.string("apimodels.catalog").map(Path::of).orElse(null));
+            idempotency = new Idempotency(sql, b.clock, Duration.ofHours(24));
+            CallLog callLog = new CallLog(sql);
+            bootstrapAdmin(sql, accounts);
 
-        Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), timer, b.clock, inFlight, metrics,
-                settings.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000),
-                settings.millis("apimodels.stream.keep-alive-ms", 15_000));
-        AccountApi account = new AccountApi(accounts, keys, ledger, callLog);
-        AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog);
-        ModelsApi models = new ModelsApi(catalog::catalog);
+            Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), timer, b.clock, inFlight, metrics,
+                    settings.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000),
+                    settings.millis("apimodels.stream.keep-alive-ms", 15_000));
+            AccountApi account = new AccountApi(accounts, keys, ledger, callLog);
+            AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog);
+            ModelsApi models = new ModelsApi(catalog::catalog);
 
-        fetcher = new SafeFetcher(new FetchPolicy(
-                FetchPolicy.parseHosts(settings.string("apimodels.fetch.allowed-private-hosts", "")),
-                settings.seconds("apimodels.fetch.connect-timeout-seconds", 10),
-                settings.seconds("apimodels.fetch.timeout-seconds", 120), 5, "apimodels/1"));
-        storage = b.storage != null ? b.storage : openStorage(b);
-        MediaLinks links = new MediaLinks(derive(pepper, "apimodels media links"), b.clock,
-                settings.seconds("apimodels.media.link-ttl-seconds", 7 * 86_400),
-                settings.string("apimodels.public-url").orElse(null));
-        MediaStore media = new MediaStore(sql, b.clock, storage, MediaLimits.from(settings), fetcher);
-        Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
-        Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
-        MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
-                !"false".equals(settings.string("apimodels.media.redirect", "true")), ex -> new Caller(authenticate(ex)));
-        jobs = new Jobs(database.dataSource(), settings, b.clock);
-        long outputRetention = settings.number("apimodels.media.output-retention-seconds", 30L * 86_400, 0, Long.MAX_VALUE);
-        TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
-                new TaskService.Config(settings.seconds("apimodels.tasks.timeout-seconds", 1800),
-                        settings.millis("apimodels.tasks.poll-initial-ms", 2000),
-                        settings.millis("apimodels.tasks.poll-max-ms", 30_000),
-                        settings.seconds("apimodels.tasks.rehost-default-validity-seconds", 3600),
-                        uploadRetention, outputRetention == 0 ? null : Duration.ofSeconds(outputRetention), fetchTimeout,
-                        !"false".equals(settings.string("apimodels.tasks.provider-webhooks", "true"))));
-        jobs.recurring("media-retention", settings.seconds("apimodels.media.retention-sweep-seconds", 60),
-                () -> media.deleteExpired(1000));
-        TaskApi taskApi = new TaskApi(tasks, timer, settings.seconds("apimodels.tasks.sync-wait-seconds", 300));
-        OpsApi ops = new OpsApi(sql, metrics, () -> open, router);
-        router.add("GET", "/v1/models", Access.KEY, models::list)
-                .add("GET", "/v1/models/{id}", Access.KEY, models::get)
-                .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
-                .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
-                .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
-                .add("POST", "/v1/audio/speech", Access.KEY, taskApi::openAiSpeech)
-                .add("POST", "/api/v1/{kind}/generations", Access.KEY, taskApi::submit)
-                .add("GET", "/api/v1/{kind}/generations", Access.KEY, taskApi::get)
-                .add("POST", "/api/v1/uploads", Access.KEY, mediaApi::upload)
-                .add("GET", "/api/v1/uploads/{id}", Access.KEY, mediaApi::getUpload)
-                .add("DELETE", "/api/v1/uploads/{id}", Access.KEY, mediaApi::deleteUpload)
-                .add("GET", "/media/{id}", Access.PUBLIC, mediaApi::serve)
-                .add("POST", "/webhooks/providers/{id}", Access.PUBLIC, taskApi::providerWebhook)
-                .add("GET", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
-                .add("POST", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
-                .add("GET", "/api/v1/account", Access.KEY, account::account)
-                .add("GET", "/api/v1/account/usage", Access.KEY, account::usage)
-                .add("GET", "/api/v1/account/ledger", Access.KEY, account::ledger)
-                .add("GET", "/api/v1/account/keys", Access.KEY, account::listKeys)
-                .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
-                .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
-                .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
-                .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
-                .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
-                .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
-                .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
-                .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, this::runJob)
-                .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
-                .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
-                .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
-                .add("PUT", "/admin/catalog/models/{id}", Access.ADMIN, admin::putModel)
-                .add("DELETE", "/admin/catalog/models/{id}", Access.ADMIN, admin::deleteModel)
-                .add("GET", "/health/live", Access.PUBLIC, ops::live)
-                .add("GET", "/health/ready", Access.PUBLIC, ops::ready)
-                .add("GET", "/metrics", Access.PUBLIC, ops::metrics)
-                .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
+            fetcher = new SafeFetcher(new FetchPolicy(
+                    FetchPolicy.parseHosts(settings.string("apimodels.fetch.allowed-private-hosts", "")),
+                    settings.seconds("apimodels.fetch.connect-timeout-seconds", 10),
+                    settings.seconds("apimodels.fetch.timeout-seconds", 120), 5, "apimodels/1"));
+            storage = b.storage != null ? b.storage : openStorage(b);
+            MediaLinks links = new MediaLinks(derive(pepper, "apimodels media links"), b.clock,
+                    settings.seconds("apimodels.media.link-ttl-seconds", 7 * 86_400),
+                    settings.string("apimodels.public-url").orElse(null));
+            MediaStore media = new MediaStore(sql, b.clock, storage, MediaLimits.from(settings), fetcher);
+            Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
+            Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
+            MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
+                    !"false".equals(settings.string("apimodels.media.redirect", "true")), ex -> new Caller(authenticate(ex)));
+            jobs = new Jobs(database.dataSource(), settings, b.clock);
+            long outputRetention = settings.number("apimodels.media.output-retention-seconds", 30L * 86_400, 0, Long.MAX_VALUE);
+            TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
+                    new TaskService.Config(settings.seconds("apimodels.tasks.timeout-seconds", 1800),
+                            settings.millis("apimodels.tasks.poll-initial-ms", 2000),
+                            settings.millis("apimodels.tasks.poll-max-ms", 30_000),
+                            settings.seconds("apimodels.tasks.rehost-default-validity-seconds", 3600),
+                            uploadRetention, outputRetention == 0 ? null : Duration.ofSeconds(outputRetention), fetchTimeout,
+                            !"false".equals(settings.string("apimodels.tasks.provider-webhooks", "true"))));
+            jobs.recurring("media-retention", settings.seconds("apimodels.media.retention-sweep-seconds", 60),
+                    () -> media.deleteExpired(1000));
+            TaskApi taskApi = new TaskApi(tasks, timer, settings.seconds("apimodels.tasks.sync-wait-seconds", 300));
+            OpsApi ops = new OpsApi(sql, metrics, () -> open, router);
+            router.add("GET", "/v1/models", Access.KEY, models::list)
+                    .add("GET", "/v1/models/{id}", Access.KEY, models::get)
+                    .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
+                    .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
+                    .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
+                    .add("POST", "/v1/audio/speech", Access.KEY, taskApi::openAiSpeech)
+                    .add("POST", "/api/v1/{kind}/generations", Access.KEY, taskApi::submit)
+                    .add("GET", "/api/v1/{kind}/generations", Access.KEY, taskApi::get)
+                    .add("POST", "/api/v1/uploads", Access.KEY, mediaApi::upload)
+                    .add("GET", "/api/v1/uploads/{id}", Access.KEY, mediaApi::getUpload)
+                    .add("DELETE", "/api/v1/uploads/{id}", Access.KEY, mediaApi::deleteUpload)
+                    .add("GET", "/media/{id}", Access.PUBLIC, mediaApi::serve)
+                    .add("POST", "/webhooks/providers/{id}", Access.PUBLIC, taskApi::providerWebhook)
+                    .add("GET", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
+                    .add("POST", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
+                    .add("GET", "/api/v1/account", Access.KEY, account::account)
+                    .add("GET", "/api/v1/account/usage", Access.KEY, account::usage)
+                    .add("GET", "/api/v1/account/ledger", Access.KEY, account::ledger)
+                    .add("GET", "/api/v1/account/keys", Access.KEY, account::listKeys)
+                    .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
+                    .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
+                    .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
+                    .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
+                    .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
+                    .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
+                    .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
+                    .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, this::runJob)
+                    .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
+                    .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
+                    .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
+                    .add("PUT", "/admin/catalog/models/{id}", Access.ADMIN, admin::putModel)
+                    .add("DELETE", "/admin/catalog/models/{id}", Access.ADMIN, admin::deleteModel)
+                    .add("GET", "/health/live", Access.PUBLIC, ops::live)
+                    .add("GET", "/health/ready", Access.PUBLIC, ops::ready)
+                    .add("GET", "/metrics", Access.PUBLIC, ops::metrics)
+                    .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
 
-        metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
-        metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
-                () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
-        metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
-        background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));
-        background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
-        background("catalog-refresh", settings.seconds("apimodels.catalog.refresh-seconds", 30), catalog::refresh);
-        background("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
-        jobs.start();
+            metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+            metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
+                    () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
+            metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
+            background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));
+            background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
+            background("catalog-refresh", settings.seconds("apimodels.catalog.refresh-seconds", 30), catalog::refresh);
+            background("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
+            jobs.start();
+        } catch (RuntimeException | Error e) {
+            // Whatever started before the failure (pool, writer threads, embedded database) must not
+            // outlive it: inside a server a failed deployment would otherwise leak them.
+            open = false;
+            release();
+            throw e;
+        }
     }
 
     /** The storage chosen by {@code apimodels.storage.type} (default {@code local}, under the data directory). */
@@ -386,30 +395,47 @@ final class Engine {
         return keys.authenticate(secret);
     }
 
-    void close() {
+    synchronized void close() {
         if (!open) {
             return;
         }
         open = false;
         inFlight.drain(settings.seconds("apimodels.shutdown.grace-seconds", 30));
-        timer.shutdownNow();
-        jobs.close();
+        release();
+    }
+
+    /**
+     * Closes everything the engine started; each step runs even if an earlier one failed (a plug-in
+     * that cannot close, a container bean already destroyed, a storage outage must not leave threads,
+     * pools or the database open). After a failed start only what was opened is there to close.
+     */
+    private void release() {
+        closing("timers", timer, t -> {
+            t.shutdownNow();
+            Threads.awaitTermination(t);
+        });
+        closing("job runner", jobs, Jobs::close);
+        closing("key last-use times", keys, ApiKeys::flushLastUsed);
+        closing("ledger", ledger, Ledger::close);
+        closing("workers", callbacks, pool -> {
+            pool.shutdown();
+            Threads.awaitTermination(pool);
+        });
+        closing("providers", catalog, CatalogService::close);
+        closing("fetcher", fetcher, SafeFetcher::close);
+        closing("media storage", storage, MediaStorage::close);
+        closing("metrics", metrics, Metrics::close);
+        closing("database", database, Database::close);
+    }
+
+    private static <T> void closing(String what, T resource, java.util.function.Consumer<T> step) {
+        if (resource == null) {
+            return;
+        }
         try {
-            keys.flushLastUsed();
+            step.accept(resource);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not record key last-use times: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "while stopping, could not close the " + what + ": " + e, e);
         }
-        ledger.close();
-        callbacks.shutdown();
-        try {
-            callbacks.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        catalog.close();
-        fetcher.close();
-        storage.close();
-        metrics.close();
-        database.close();
     }
 }

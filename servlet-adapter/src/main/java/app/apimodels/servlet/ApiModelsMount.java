@@ -24,15 +24,19 @@ public final class ApiModelsMount {
      * @throws IllegalStateException if the servlet name or the mapping is already taken
      */
     public static ServletRegistration.Dynamic register(ServletContext ctx, ApiModels engine, String basePath) {
-        Objects.requireNonNull(engine, "engine");
+        return register(ctx, new ApiModelsServlet(Objects.requireNonNull(engine, "engine")), basePath);
+    }
+
+    static ServletRegistration.Dynamic register(ServletContext ctx, ApiModelsServlet servlet, String basePath) {
         if (!basePath.isEmpty() && (!basePath.startsWith("/") || basePath.endsWith("/"))) {
             throw new IllegalArgumentException("basePath must be empty or like /api, not " + basePath);
         }
         // The name carries the base path so one context can mount several engines.
         String name = "apimodels" + basePath;
-        ServletRegistration.Dynamic registration = ctx.addServlet(name, new ApiModelsServlet(engine));
+        ServletRegistration.Dynamic registration = ctx.addServlet(name, servlet);
         if (registration == null) {
-            throw new IllegalStateException("A servlet named " + name + " is already registered");
+            throw new IllegalStateException("A servlet named " + name + " is already registered (with the jar in "
+                    + "WEB-INF/lib, the auto-mount registers one: set apimodels.auto-mount=false to mount it yourself)");
         }
         registration.setAsyncSupported(true);
         Set<String> taken = registration.addMapping(basePath + "/*");

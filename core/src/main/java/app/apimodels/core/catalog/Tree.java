@@ -2,6 +2,7 @@ package app.apimodels.core.catalog;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
@@ -19,6 +20,10 @@ import java.util.Set;
  */
 final class Tree {
 
+    /** Buffers pooled in the factory, not per thread: see {@link app.apimodels.core.web.Json#MAPPER}. */
+    private static final YAMLFactory YAML = YAMLFactory.builder()
+            .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build();
+
     private final Object value;
     private final String source;
     private final int line;
@@ -32,7 +37,7 @@ final class Tree {
     }
 
     static Tree parseYaml(String text, String source) {
-        try (JsonParser p = new YAMLFactory().createParser(text)) {
+        try (JsonParser p = YAML.createParser(text)) {
             if (p.nextToken() == null) {
                 return new Tree(new LinkedHashMap<String, Tree>(), source, 1, "");
             }

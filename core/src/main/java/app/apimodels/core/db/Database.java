@@ -41,6 +41,10 @@ public final class Database implements AutoCloseable {
                             + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(url);
+            String driver = driverFor(url);
+            if (driver != null) {
+                hc.setDriverClassName(driver);
+            }
             settings.string("apimodels.db.user").ifPresent(hc::setUsername);
             settings.string("apimodels.db.password").ifPresent(hc::setPassword);
             hc.setMaximumPoolSize((int) settings.number("apimodels.db.pool-size", 16, 1, 1000));
@@ -48,13 +52,7 @@ public final class Database implements AutoCloseable {
             if (url.startsWith("jdbc:postgresql:")) {
                 // One round trip for a batch of inserts: the ledger writer relies on it.
                 hc.addDataSourceProperty("reWriteBatchedInserts", "true");
-                hc.setDriverClassName("org.postgresql.Driver");
-            } else if (url.startsWith("jdbc:h2:")) {
-                hc.setDriverClassName("org.h2.Driver");
             }
-            // The driver is named rather than found through DriverManager, which only hands a driver
-            // to code of the class loader that registered it: a web application's own driver in
-            // WEB-INF/lib is not registered when the server's class path has one too.
             HikariDataSource pool;
             try {
                 pool = new HikariDataSource(hc);
@@ -65,6 +63,18 @@ public final class Database implements AutoCloseable {
         }
         db.migrate();
         return db;
+    }
+
+    /**
+     * The driver of a URL we support, named so the pool loads it itself. Inside a web application a
+     * driver in WEB-INF/lib is often not known to {@link java.sql.DriverManager} (the server set it
+     * up before the application existed), which would then answer "no suitable driver".
+     */
+    private static String driverFor(String url) {
+        if (url.startsWith("jdbc:h2:")) {
+            return "org.h2.Driver";
+        }
+        return url.startsWith("jdbc:postgresql:") ? "org.postgresql.Driver" : null;
     }
 
     private static String redact(String url) {

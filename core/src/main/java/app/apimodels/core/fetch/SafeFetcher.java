@@ -1,5 +1,6 @@
 package app.apimodels.core.fetch;
 
+import app.apimodels.core.threads.Threads;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
@@ -177,6 +178,7 @@ public final class SafeFetcher implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         client.close(CloseMode.IMMEDIATE);
+        Threads.awaitTermination(timer);
     }
 
     /** Hands back the connection of a finished exchange, or cuts it when the body was not read to the end. */

@@ -1,5 +1,6 @@
 package app.apimodels.core.transport;
 
+import app.apimodels.core.threads.Threads;
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpBodyHandler;
 import app.apimodels.spi.http.HttpRequestSpec;
@@ -61,7 +62,7 @@ public final class JdkHttpTransport implements HttpTransport {
         timer = new ScheduledThreadPoolExecutor(1, daemonThreads("apimodels-jdk-http-timer"));
         // Deadlines are usually cancelled long before they fire; don't keep them queued.
         timer.setRemoveOnCancelPolicy(true);
-        client = HttpClient.newBuilder()
+        client = withoutContextLoader(() -> HttpClient.newBuilder()
                 // With HTTP/2 every new plain-http connection would start with an h2c upgrade
                 // request, which many self-hosted upstreams (uvicorn/vLLM, Ollama, proxies) handle
                 // badly or slowly. HTTP/1.1 everywhere also behaves the same for http and https
@@ -75,7 +76,24 @@ public final class JdkHttpTransport implements HttpTransport {
                 // options.maxConnectionsPerHost() has no JDK equivalent: the client opens as many
                 // connections as there are concurrent exchanges and keeps the idle ones.
                 .executor(executor)
-                .build();
+                .build());
+    }
+
+    /**
+     * Builds the client with no context class loader. Its selector thread inherits the creating
+     * thread's loader and, on Java 17, outlives {@link #close()} until the client is garbage
+     * collected: inside a web application it would otherwise pin the application's class loader
+     * (and the container reports it as a thread the application failed to stop).
+     */
+    private static HttpClient withoutContextLoader(java.util.function.Supplier<HttpClient> build) {
+        Thread current = Thread.currentThread();
+        ClassLoader loader = current.getContextClassLoader();
+        current.setContextClassLoader(null);
+        try {
+            return build.get();
+        } finally {
+            current.setContextClassLoader(loader);
+        }
     }
 
     @Override
@@ -124,6 +142,9 @@ public final class JdkHttpTransport implements HttpTransport {
     public void close() {
         timer.shutdownNow();
         executor.shutdownNow();
+        // Wait for the threads to end: inside a server they must be gone before the application's
+        // class loader is discarded, or they keep it (and the container reports a leak).
+        Threads.awaitTermination(timer, executor);
     }
 
     private static HttpRequest request(HttpRequestSpec spec) {

@@ -1,6 +1,8 @@
 package app.apimodels.core.web;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -12,7 +14,13 @@ import java.util.Map;
 /** The one JSON mapper of the engine, and the checks every JSON body goes through. */
 public final class Json {
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * Its buffers are pooled in the mapper, not in a thread-local (Jackson's default): inside a server
+     * the request threads outlive the application, and a buffer left in one of their thread-locals
+     * keeps the application's class loader alive after undeploy.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build())
             .enable(DeserializationFeature.USE_LONG_FOR_INTS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
