@@ -2,6 +2,7 @@ package app.apimodels.warit;
 
 import app.apimodels.core.testing.TestPostgres;
 import app.apimodels.testkit.MockOpenAiUpstream;
+import app.apimodels.warit.app.CdiOnlyProvider;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -39,10 +40,18 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
     static final String SERVER_OPTIONS = "apimodels.it.server-options";
     static final String WAR = "apimodels.it.war";
     static final String WORK_DIR = "apimodels.it.work-dir";
+    /** {@code true}: deploy the WAR a second time into the same server, after the first undeploy. */
+    static final String REDEPLOY = "apimodels.it.redeploy";
+    /** Tomcat's log directory, where its leak detection reports what an undeployed application left. */
+    static final String TOMCAT_LOGS = "apimodels.it.tomcat-logs";
 
     /** Input 10 and output 30 credits per million tokens: the mock's 11 in + 5 out cost 260 micros. */
     static final long CALL_COST_MICROS = 260;
     static final String MODEL = "smoke-chat";
+    /** Routed through {@code CdiOnlyProvider}, a provider only CDI knows, to the same upstream. */
+    static final String CDI_MODEL = "smoke-cdi-chat";
+    /** The upstream key of the CDI-only provider: the mock sees it only on calls that provider made. */
+    static final String CDI_UPSTREAM_KEY = "sk-smoke-cdi-upstream-key";
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -104,13 +113,24 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
                         base-url: %s
                         api-key: sk-smoke-upstream-key
                         timeout-seconds: 30
+                      - id: cdi
+                        type: %s
+                        base-url: %s
+                        api-key: %s
+                        timeout-seconds: 30
                     models:
                       - id: %s
                         kind: chat
                         routes:
                           - { provider: mock, upstream-model: %s }
                         price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }
-                    """.formatted(upstreamBaseUrl, MODEL, MockOpenAiUpstream.MODEL);
+                      - id: %s
+                        kind: chat
+                        routes:
+                          - { provider: cdi, upstream-model: %s }
+                        price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }
+                    """.formatted(upstreamBaseUrl, CdiOnlyProvider.TYPE, upstreamBaseUrl, CDI_UPSTREAM_KEY,
+                    MODEL, MockOpenAiUpstream.MODEL, CDI_MODEL, MockOpenAiUpstream.MODEL);
         }
 
         /** Distinct free ports: all held open until each is known, so none is handed out twice. */

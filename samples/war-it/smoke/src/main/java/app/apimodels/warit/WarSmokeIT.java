@@ -2,6 +2,7 @@ package app.apimodels.warit;
 
 import app.apimodels.testkit.MockOpenAiUpstream;
 import app.apimodels.warit.ServerBackends.Backends;
+import app.apimodels.warit.app.CdiOnlyProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.arquillian.container.test.api.Deployer;
@@ -10,6 +11,7 @@ import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,21 +24,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The drop-in WAR on a real server: deployed as a team would (the file, configured by system
- * properties only), an admin creates a user and a key, one chat completion and one streamed
- * completion go through to a mock upstream, the balance is charged exactly, and the WAR
- * undeploys. Which server runs it is decided by the Arquillian adapter on the class path and
- * the module's {@code arquillian.xml}.
+ * properties and one MicroProfile Config file), an admin creates a user and a key, one chat
+ * completion and one streamed completion go through to a mock upstream, one more through a
+ * provider that only CDI knows, the balance is charged exactly, and the WAR undeploys (and, where
+ * {@value ServerBackends#REDEPLOY} is set, deploys and serves again). Which server runs it is
+ * decided by the Arquillian adapter on the class path and the module's {@code arquillian.xml}.
  */
 @ExtendWith({ServerBackends.class, ArquillianExtension.class})
 @RunAsClient
@@ -44,9 +49,12 @@ public class WarSmokeIT {
 
     /** The archive name, so also the context path. */
     private static final String WAR = "apimodels";
+    /** Set only in the archive's {@code microprofile-config.properties}. */
+    private static final String BASE_PATH = "/ai";
     private static final long GRANT_MICROS = 1_000_000;
     private static final int REFUSED = -1;
     private static final Duration UNDEPLOY_DEADLINE = Duration.ofSeconds(60);
+    private static final String CHAT = "/v1/chat/completions";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder()
@@ -55,27 +63,35 @@ public class WarSmokeIT {
     @ArquillianResource
     private Deployer deployer;
 
-    /** Deployed by the test itself, so that undeploying is part of what it checks. */
+    /**
+     * Deployed by the test itself, so that undeploying is part of what it checks. To the WAR as built
+     * it adds what a team would: a setting in {@code WEB-INF/classes/META-INF/microprofile-config.properties},
+     * which only MicroProfile Config reads (without it the API would answer at the context root), and
+     * a bean of its own ({@link CdiOnlyProvider}, in {@code WEB-INF/classes}, which the WAR's
+     * {@code beans.xml} makes a bean archive; not in {@code META-INF/services}).
+     */
     @Deployment(name = WAR, managed = false, testable = false)
     public static WebArchive war() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty(ServerBackends.WAR)));
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty(ServerBackends.WAR)))
+                .addAsResource(new StringAsset("apimodels.base-path=" + BASE_PATH + "\n"), "META-INF/microprofile-config.properties")
+                .addClass(CdiOnlyProvider.class);
     }
 
     @Test
-    void deploysServesChargesExactlyAndUndeploys(Backends backends) throws IOException {
-        URI base = URI.create("http://localhost:" + backends.httpPort() + "/" + WAR);
+    void deploysServesChargesExactlyAndUndeploys(Backends backends) throws IOException, InterruptedException {
+        URI application = URI.create("http://localhost:" + backends.httpPort() + "/" + WAR);
+        URI base = URI.create(application + BASE_PATH);
+        String key;
         deployer.deploy(WAR);
         try {
             assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
-            String key = newUserWithKey(base, backends.adminKey());
+            // The base path came from MicroProfile Config: nothing answers where it would be without it.
+            assertThat(statusOf(get(application, "/health/ready"))).isEqualTo(404);
+            key = newUserWithKey(base, backends.adminKey());
 
-            HttpResponse<String> completion = send(post(base, "/v1/chat/completions", key, chat(false)));
-            assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
-            JsonNode answer = JSON.readTree(completion.body());
-            assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);
-            assertThat(answer.get("model").asText()).isEqualTo(ServerBackends.MODEL);
+            assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.MODEL, false))), ServerBackends.MODEL);
 
-            HttpResponse<String> stream = send(post(base, "/v1/chat/completions", key, chat(true)));
+            HttpResponse<String> stream = send(post(base, CHAT, key, chat(ServerBackends.MODEL, true)));
             assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
             assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(
                     type -> assertThat(type).startsWith("text/event-stream"));
@@ -93,16 +109,50 @@ public class WarSmokeIT {
             assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(11);
             assertThat(usage.get("completion_tokens").asInt()).isEqualTo(5);
 
-            HttpResponse<String> account = send(get(base, "/api/v1/account").header("Authorization", "Bearer " + key));
-            assertThat(account.statusCode()).as(account.body()).isEqualTo(200);
-            JsonNode wallet = JSON.readTree(account.body());
-            assertThat(wallet.get("balance_micros").asLong()).isEqualTo(GRANT_MICROS - 2 * ServerBackends.CALL_COST_MICROS);
-            assertThat(wallet.get("held_micros").asLong()).isZero();
-            backends.upstream().server().verify(2, postRequestedFor(urlEqualTo("/v1/chat/completions")));
+            // Only the CDI bean serves this provider type; the mock sees that provider's key.
+            assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.CDI_MODEL, false))), ServerBackends.CDI_MODEL);
+            backends.upstream().server().verify(1, postRequestedFor(urlEqualTo(CHAT))
+                    .withHeader("Authorization", equalTo("Bearer " + ServerBackends.CDI_UPSTREAM_KEY)));
+
+            assertBalance(base, key, 3);
+            backends.upstream().server().verify(3, postRequestedFor(urlEqualTo(CHAT)));
         } finally {
             deployer.undeploy(WAR);
         }
         assertThat(awaitGone(base)).isIn(404, REFUSED);
+
+        if (Boolean.getBoolean(ServerBackends.REDEPLOY)) {
+            // The same WAR again in the same server: nothing the first deployment left may get in its way.
+            deployer.deploy(WAR);
+            try {
+                assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
+                assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.CDI_MODEL, false))), ServerBackends.CDI_MODEL);
+                assertBalance(base, key, 4);
+            } finally {
+                deployer.undeploy(WAR);
+            }
+            assertThat(awaitGone(base)).isIn(404, REFUSED);
+            String logs = System.getProperty(ServerBackends.TOMCAT_LOGS);
+            if (logs != null) {
+                assertThat(new TomcatLog(Path.of(logs)).leaksAfter(WAR, 2, UNDEPLOY_DEADLINE)).isEmpty();
+            }
+        }
+    }
+
+    private static void assertAnswered(HttpResponse<String> completion, String model) throws IOException {
+        assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(completion.body());
+        assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(answer.get("model").asText()).isEqualTo(model);
+    }
+
+    /** Exactly {@code calls} calls charged, nothing held. */
+    private void assertBalance(URI base, String key, int calls) throws IOException {
+        HttpResponse<String> account = send(get(base, "/api/v1/account").header("Authorization", "Bearer " + key));
+        assertThat(account.statusCode()).as(account.body()).isEqualTo(200);
+        JsonNode wallet = JSON.readTree(account.body());
+        assertThat(wallet.get("balance_micros").asLong()).isEqualTo(GRANT_MICROS - calls * ServerBackends.CALL_COST_MICROS);
+        assertThat(wallet.get("held_micros").asLong()).isZero();
     }
 
     /**
@@ -134,8 +184,8 @@ public class WarSmokeIT {
         return JSON.readTree(key.body()).get("key").asText();
     }
 
-    private static String chat(boolean stream) {
-        return "{\"model\":\"" + ServerBackends.MODEL + "\",\"max_tokens\":100,\"stream\":" + stream
+    private static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"max_tokens\":100,\"stream\":" + stream
                 + (stream ? ",\"stream_options\":{\"include_usage\":true}" : "")
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
     }

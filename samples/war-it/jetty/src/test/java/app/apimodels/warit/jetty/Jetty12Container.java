@@ -4,6 +4,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.ClassMatcher;
 import org.jboss.arquillian.container.spi.client.container.DeployableContainer;
 import org.jboss.arquillian.container.spi.client.container.DeploymentException;
 import org.jboss.arquillian.container.spi.client.container.LifecycleException;
@@ -23,11 +24,14 @@ import java.util.Map;
 /**
  * Jetty 12 ee10 embedded in the test JVM, deploying WAR files the way Jetty's own deployer does: one
  * {@link WebAppContext} per file, at {@code /<file name>}, with the web application's class loader
- * preferring its own {@code WEB-INF/lib}.
+ * preferring its own {@code WEB-INF/lib}, and as a Jetty with the {@code ee10-cdi} module would: the
+ * CDI API Jetty itself carries (from {@code ee10-plus}) hidden, so a CDI implementation in the WAR
+ * (Weld Servlet) is found through the WAR's own copy.
  */
 public final class Jetty12Container implements DeployableContainer<Jetty12Configuration> {
 
     private static final String HOST = "localhost";
+    private static final String[] CDI_API = {"jakarta.enterprise.", "jakarta.decorator."};
 
     private final Map<String, WebAppContext> deployed = new HashMap<>();
     private Jetty12Configuration configuration;
@@ -84,6 +88,9 @@ public final class Jetty12Container implements DeployableContainer<Jetty12Config
         WebAppContext webapp = new WebAppContext(war.toString(), "/" + name);
         // A listener that fails must fail the deployment, not leave a context answering 503.
         webapp.setThrowUnavailableOnStartupException(true);
+        // What ee10-cdi's CdiConfiguration does (that module is not published for Jetty 12.1): otherwise
+        // jakarta.enterprise.inject.spi.CDI comes from Jetty's class path and finds no provider.
+        webapp.addHiddenClassMatcher(new ClassMatcher(CDI_API));
         try {
             contexts.addHandler(webapp); // starts it, the collection being started
             webapp.start();
