@@ -4,6 +4,8 @@ import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.web.Exchange;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.provider.ModelProvider;
+import app.apimodels.spi.mail.Mailer;
+import app.apimodels.spi.payment.PaymentGateway;
 import app.apimodels.spi.storage.MediaStorage;
 import app.apimodels.spi.storage.MediaStorageFactory;
 
@@ -69,6 +71,8 @@ public final class ApiModels implements AutoCloseable {
         final List<ModelProvider> providers = new ArrayList<>();
         final List<HttpTransportFactory> transports = new ArrayList<>();
         final List<MediaStorageFactory> storageFactories = new ArrayList<>();
+        final List<PaymentGateway> paymentGateways = new ArrayList<>();
+        final List<Mailer> mailers = new ArrayList<>();
         MediaStorage storage;
 
         private Builder() {
@@ -122,6 +126,22 @@ public final class ApiModels implements AutoCloseable {
         /** Adds a storage type beside those ServiceLoader finds; wins on a type clash. */
         public Builder storageFactory(MediaStorageFactory factory) {
             storageFactories.add(factory);
+            return this;
+        }
+
+        /**
+         * Adds a ready payment gateway (e.g. a CDI bean) beside the types ServiceLoader finds. The
+         * engine lists it under {@code GET /admin/plugins}; checkout and webhooks use it once billing
+         * is built (a later feature).
+         */
+        public Builder paymentGateway(PaymentGateway gateway) {
+            paymentGateways.add(gateway);
+            return this;
+        }
+
+        /** Adds a ready mailer (e.g. a CDI bean); listed like {@link #paymentGateway}, used by the mail feature to come. */
+        public Builder mailer(Mailer mailer) {
+            mailers.add(mailer);
             return this;
         }
 

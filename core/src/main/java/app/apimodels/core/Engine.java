@@ -36,6 +36,7 @@ import app.apimodels.core.relay.Relay;
 import app.apimodels.core.relay.TokenCounter;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
+import app.apimodels.core.web.Handler;
 import app.apimodels.core.web.Exchange;
 import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Router;
@@ -53,6 +54,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -172,6 +174,7 @@ final class Engine {
                     .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
                     .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
                     .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, this::runJob)
+                    .add("GET", "/admin/plugins", Access.ADMIN, plugins(b, registry))
                     .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
                     .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
                     .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
@@ -221,6 +224,26 @@ final class Engine {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code GET /admin/plugins}: every plug-in the engine found (ServiceLoader and the builder — CDI
+     * beans inside a container), so an operator can see that a jar or bean was picked up.
+     */
+    private Handler plugins(ApiModels.Builder b, ProviderRegistry registry) {
+        java.util.TreeSet<String> payments = new java.util.TreeSet<>();
+        java.util.ServiceLoader.load(app.apimodels.spi.payment.PaymentGatewayFactory.class, b.classLoader).forEach(f -> payments.add(f.type()));
+        b.paymentGateways.forEach(g -> payments.add(g.type()));
+        java.util.TreeSet<String> mailers = new java.util.TreeSet<>();
+        java.util.ServiceLoader.load(app.apimodels.spi.mail.MailerFactory.class, b.classLoader).forEach(f -> mailers.add(f.type()));
+        b.mailers.forEach(m -> mailers.add(m.type()));
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("providers", registry.providerTypes());
+        view.put("transports", registry.transportNames());
+        view.put("storage", settings.string("apimodels.storage.type", b.storage != null ? b.storage.getClass().getName() : "local"));
+        view.put("payment_gateways", List.copyOf(payments));
+        view.put("mailers", List.copyOf(mailers));
+        return r -> r.json(200, view);
     }
 
     private static byte[] derive(byte[] secret, String purpose) {

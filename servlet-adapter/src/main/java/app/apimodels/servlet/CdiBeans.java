@@ -2,6 +2,8 @@ package app.apimodels.servlet;
 
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigException;
+import app.apimodels.spi.mail.Mailer;
+import app.apimodels.spi.payment.PaymentGateway;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.storage.MediaStorage;
 import app.apimodels.spi.storage.MediaStorageFactory;
@@ -95,7 +97,8 @@ final class CdiBeans implements ContainerBeans {
         all(ModelProvider.class).forEach(builder::provider);
         all(MediaStorageFactory.class).forEach(builder::storageFactory);
         one(MediaStorage.class).ifPresent(builder::storage);
-        // Each further plug-in SPI is one line here, e.g. all(PaymentGateway.class).forEach(builder::paymentGateway).
+        all(PaymentGateway.class).forEach(builder::paymentGateway);
+        all(Mailer.class).forEach(builder::mailer);
     }
 
     @Override

@@ -147,6 +147,11 @@ class ContainerIntegrationTest {
             var answer = app.chat(ADMIN_KEY, "bean-chat");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(answer.body()).contains("answered by a CDI bean");
+
+            // Plug-ins known only as beans are picked up beside ServiceLoader's (here a mailer).
+            var plugins = app.get("/admin/plugins", "Authorization", "Bearer " + ADMIN_KEY);
+            assertThat(plugins.statusCode()).isEqualTo(200);
+            assertThat(plugins.body()).contains("\"mailers\":[\"probe-mail\"]").contains("probe-cdi").contains("probe-loader");
         } finally {
             app.undeploy();
         }

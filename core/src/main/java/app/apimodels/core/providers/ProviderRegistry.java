@@ -37,6 +37,16 @@ public final class ProviderRegistry implements AutoCloseable {
         extraTransports.forEach(f -> transportFactories.put(f.name(), f));
     }
 
+    /** The provider types known, sorted. */
+    public synchronized java.util.List<String> providerTypes() {
+        return types.keySet().stream().sorted().toList();
+    }
+
+    /** The transports known, sorted. */
+    public synchronized java.util.List<String> transportNames() {
+        return transportFactories.keySet().stream().sorted().toList();
+    }
+
     /** Creates the client for a configured instance; an unknown type or transport is a configuration error. */
     public synchronized ProviderClient create(ProviderConfig config, String transportName) {
         ModelProvider type = types.get(config.type());
