@@ -278,10 +278,15 @@ class FalClientTest extends TaskProviderContract<MockFalUpstream> {
 
     @Test
     void submitFetchesTheSigningKeysOnceWithoutCredentials() throws Exception {
-        await(client().submit(task(MODEL, WEBHOOK)));
-        await(client().submit(task(MODEL, WEBHOOK)));
+        for (int i = 0; i < 4; i++) {
+            await(client().submit(task(MODEL, WEBHOOK)));
+        }
 
-        upstream().server().verify(1, getRequestedFor(urlEqualTo("/.well-known/jwks.json")).withHeader("Authorization", absent()));
+        // Once per client; the JDK HTTP client may resend an idempotent GET once when the server
+        // closed a pooled connection under it, so the mock can count one more — never one per submit.
+        upstream().server().verify(com.github.tomakehurst.wiremock.client.WireMock.lessThan(3),
+                getRequestedFor(urlEqualTo("/.well-known/jwks.json")));
+        upstream().server().verify(0, getRequestedFor(urlEqualTo("/.well-known/jwks.json")).withHeader("Authorization", com.github.tomakehurst.wiremock.client.WireMock.matching(".*")));
     }
 
     @Test
