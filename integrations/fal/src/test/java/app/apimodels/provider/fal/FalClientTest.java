@@ -291,6 +291,9 @@ class FalClientTest extends TaskProviderContract<MockFalUpstream> {
 
     @Test
     void aWebhookBeforeTheKeysAreKnownIsRefused() throws Exception {
+        // fal's key endpoint is down, so no background fetch can load the keys in time: deterministic.
+        upstream().server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/.well-known/jwks.json"))
+                .atPriority(1).willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
         String id = await(client().submit(task(MODEL, null))).upstreamId();
 
         assertThatThrownBy(() -> client().parseWebhook(upstream().webhook(requestIdOf(id)).toInbound()))
