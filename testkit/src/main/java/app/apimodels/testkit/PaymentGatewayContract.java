@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
@@ -34,7 +33,6 @@ import java.util.stream.LongStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What every {@link PaymentGateway} must do for the engine to credit each payment exactly once
@@ -243,16 +241,17 @@ public abstract class PaymentGatewayContract {
 
     // ---- webhooks -------------------------------------------------------------------------------
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(PaymentEvent.Kind.class)
-    void aGenuineDeliveryIsReadIntoTheSameEvent(PaymentEvent.Kind kind) {
-        assumeTrue(eventKinds().contains(kind), () -> "the vendor reports no " + kind + " events");
-        PaymentEvent sent = event(kind, 1999);
+    @Test
+    void aGenuineDeliveryOfEveryKindTheVendorReportsIsReadIntoTheSameEvent() {
+        assertThat(eventKinds()).as("the kinds of event the vendor reports").contains(PaymentEvent.Kind.PAID);
+        for (PaymentEvent.Kind kind : eventKinds()) {
+            PaymentEvent sent = event(kind, 1999);
 
-        PaymentEvent read = gateway.parseWebhook(signedWebhook(sent)).orElseThrow(
-                () -> new AssertionError("a genuine " + kind + " delivery was read as nothing"));
+            PaymentEvent read = gateway.parseWebhook(signedWebhook(sent)).orElseThrow(
+                    () -> new AssertionError("a genuine " + kind + " delivery was read as nothing"));
 
-        assertSameEvent(read, sent);
+            assertSameEvent(read, sent);
+        }
     }
 
     @Test
@@ -303,16 +302,10 @@ public abstract class PaymentGatewayContract {
     }
 
     @Test
-    void anUnsignedDeliveryIsRefused() {
+    void anUnsignedOrStaleDeliveryIsRefused() {
         assertRefused(unsignedWebhook(event(PaymentEvent.Kind.PAID, 1000)));
-    }
-
-    @Test
-    void aStaleDeliveryIsRefused() {
-        Optional<InboundWebhook> stale = staleWebhook(event(PaymentEvent.Kind.PAID, 1000));
-        assumeTrue(stale.isPresent(), "the vendor's signature carries no time");
-
-        assertRefused(stale.get());
+        // Only vendors whose signature carries a time can have stale deliveries.
+        staleWebhook(event(PaymentEvent.Kind.PAID, 1000)).ifPresent(this::assertRefused);
     }
 
     @Test
@@ -324,11 +317,10 @@ public abstract class PaymentGatewayContract {
     }
 
     @Test
-    void aGenuineDeliveryOfAnotherKindOfEventIsNothingToActOn() {
-        Optional<InboundWebhook> unrelated = unrelatedWebhook();
-        assumeTrue(unrelated.isPresent(), "the vendor sends no other events");
-
-        assertThat(gateway.parseWebhook(unrelated.get())).isEmpty();
+    void onlyPaymentEventsAreActedOn() {
+        assertThat(gateway.parseWebhook(signedWebhook(event(PaymentEvent.Kind.PAID, 1000)))).isPresent();
+        // Vendors that also send other events (account updates, payouts…) must hand back nothing for them.
+        unrelatedWebhook().ifPresent(unrelated -> assertThat(gateway.parseWebhook(unrelated)).isEmpty());
     }
 
     @Test
