@@ -71,8 +71,9 @@ public final class MediaApi {
             if (file == null) {
                 throw ApiException.badRequest("file", "the multipart body has no file part (send the file as field 'file')");
             }
-            return store("file", () -> store.store(owner, "upload", file.stream(), file.fileName(),
-                    store.limits().maxBytes(), uploadRetention, null));
+            return store.store(owner, "upload", file.stream(), file.fileName(), store.limits().maxBytes(), uploadRetention, null);
+        } catch (MediaException e) {
+            throw toApi(e, "file");
         } catch (IOException e) {
             throw ApiException.badRequest("file", "the multipart body could not be read: " + e.getMessage());
         }
@@ -98,30 +99,23 @@ public final class MediaApi {
             throw ApiException.badRequest(field, field + " is not a valid URL");
         }
         try {
-            return store(field, () -> {
-                try {
-                    return store.fetch(owner, "upload", uri, fetchTimeout, uploadRetention, null);
-                } catch (FetchException e) {
-                    throw ApiException.badRequest(field, field + ": " + e.getMessage());
-                }
-            });
-        } catch (MediaException e) {
+            return store.fetch(owner, "upload", uri, fetchTimeout, uploadRetention, null);
+        } catch (FetchException e) {
             throw ApiException.badRequest(field, field + ": " + e.getMessage());
+        } catch (MediaException e) {
+            throw toApi(e, field);
         }
     }
 
-    private static MediaObject store(String field, java.util.function.Supplier<MediaObject> work) {
-        try {
-            return work.get();
-        } catch (MediaException e) {
-            throw switch (e.reason()) {
-                case "too_large" -> new ApiException(413, "file_too_large", e.getMessage(), field, null);
-                case "unsupported_media_type" -> new ApiException(415, "unsupported_media_type", e.getMessage(), field, null);
-                case "storage_unavailable" -> new ApiException(503, "storage_unavailable", e.getMessage(), null,
-                        Map.of("Retry-After", "5"));
-                default -> ApiException.badRequest(field, field + ": " + e.getMessage());
-            };
-        }
+    /** A file that could not be stored, as the client's error naming {@code field}. */
+    public static ApiException toApi(MediaException e, String field) {
+        return switch (e.reason()) {
+            case "too_large" -> new ApiException(413, "file_too_large", e.getMessage(), field, null);
+            case "unsupported_media_type" -> new ApiException(415, "unsupported_media_type", e.getMessage(), field, null);
+            case "storage_unavailable" -> new ApiException(503, "storage_unavailable", e.getMessage(), null,
+                    Map.of("Retry-After", "5"));
+            default -> ApiException.badRequest(field, field + ": " + e.getMessage());
+        };
     }
 
     public void getUpload(Request r) {

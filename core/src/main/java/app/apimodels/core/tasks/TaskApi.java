@@ -78,22 +78,36 @@ public final class TaskApi {
             throw ApiException.badRequest("response_format", "response_format must be url or b64_json");
         }
         Task submitted = tasks.submit(r.caller().key(), "images", body, r.exchange().baseUrl(), OPENAI_ONLY);
+        whenCompleted(r, submitted, "image", task -> r.json(200, openAiAnswer(task, "b64_json".equals(format), r.exchange())));
+    }
+
+    /**
+     * Answers with {@code answer} once the task completed; with an OpenAI-style error if it failed,
+     * is still running after the wait ({@code 504}, naming where to fetch it later) or its result
+     * cannot be read.
+     */
+    private void whenCompleted(Request r, Task submitted, String what, java.util.function.Consumer<Task> answer) {
         tasks.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
-            try {
-                if (err != null) {
-                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                    throw cause instanceof TimeoutException
-                            ? new ApiException(504, "upstream_timeout", "the image is still being generated; fetch it later with "
-                            + "GET /api/v1/images/generations?task_id=" + submitted.id())
-                            : new ApiException(500, "internal_error", "internal error");
+            ApiException failure;
+            if (err != null) {
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                failure = cause instanceof TimeoutException
+                        ? new ApiException(504, "upstream_timeout", "the " + what + " is still being generated; fetch it later with GET "
+                        + "/api/v1/" + (what.equals("image") ? "images" : "audio") + "/generations?task_id=" + submitted.id())
+                        : new ApiException(500, "internal_error", "internal error");
+            } else if (!"completed".equals(task.state())) {
+                failure = new ApiException(502, "upstream_error", task.failMsg() == null ? "no " + what + " was generated" : task.failMsg());
+            } else {
+                try {
+                    answer.accept(task);
+                    return;
+                } catch (ApiException e) {
+                    failure = e;
+                } catch (RuntimeException e) {
+                    failure = new ApiException(503, "storage_unavailable", "the " + what + " cannot be read right now; retry shortly");
                 }
-                if (!"completed".equals(task.state())) {
-                    throw new ApiException(502, "upstream_error", task.failMsg() == null ? "the image could not be generated" : task.failMsg());
-                }
-                r.json(200, openAiAnswer(task, "b64_json".equals(format), r.exchange()));
-            } catch (ApiException e) {
-                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(), e));
             }
+            r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(), failure));
         });
     }
 
@@ -107,21 +121,10 @@ public final class TaskApi {
             body.put("prompt", body.remove("input"));
         }
         Task submitted = tasks.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
-        tasks.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
-            try {
-                if (err != null || !"completed".equals(task.state())) {
-                    throw err != null ? new ApiException(504, "upstream_timeout", "the speech is still being generated")
-                            : new ApiException(502, "upstream_error", task.failMsg() == null ? "no speech was generated" : task.failMsg());
-                }
-                MediaObject audio = tasks.media().find(task.resultIds().split(",")[0]).orElseThrow(() -> ApiException.notFound("file"));
-                var content = tasks.media().open(audio, 0, -1);
-                r.exchange().respond(200, audio.contentType(), Map.of("X-Apimodels-Task", task.id()), content.stream(), content.length());
-            } catch (ApiException e) {
-                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(), e));
-            } catch (RuntimeException e) {
-                r.exchange().respond(app.apimodels.core.web.ErrorRenderer.render(r.exchange().path(),
-                        new ApiException(503, "storage_unavailable", "the audio cannot be read right now; retry shortly")));
-            }
+        whenCompleted(r, submitted, "speech", task -> {
+            MediaObject audio = tasks.media().find(task.resultIds().split(",")[0]).orElseThrow(() -> ApiException.notFound("file"));
+            var content = tasks.media().open(audio, 0, -1);
+            r.exchange().respond(200, audio.contentType(), Map.of("X-Apimodels-Task", task.id()), content.stream(), content.length());
         });
     }
 

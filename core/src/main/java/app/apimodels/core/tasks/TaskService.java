@@ -11,6 +11,7 @@ import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.InsufficientCreditsException;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaException;
 import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaObject;
@@ -277,8 +278,7 @@ public final class TaskService {
             } catch (FetchException e) {
                 throw ApiException.badRequest(field, field + ": " + e.getMessage());
             } catch (MediaException e) {
-                throw new ApiException("too_large".equals(e.reason()) ? 413 : "unsupported_media_type".equals(e.reason()) ? 415 : 400,
-                        e.reason(), field + ": " + e.getMessage(), field, null);
+                throw MediaApi.toApi(e, field);
             }
         }
         if (family != null && !m.contentType().startsWith(family + "/")) {
@@ -574,8 +574,13 @@ public final class TaskService {
     }
 
     private Optional<ProviderClient> clientFor(Task task) {
+        return client(task.provider());
+    }
+
+    /** The client of a configured provider instance (one serving some model), if any. */
+    private Optional<ProviderClient> client(String providerId) {
         return catalog.get().models().stream().flatMap(m -> m.targets().stream())
-                .filter(t -> t.provider().id().equals(task.provider())).map(Catalog.Target::client).findFirst();
+                .filter(t -> t.provider().id().equals(providerId)).map(Catalog.Target::client).findFirst();
     }
 
     // ---------------------------------------------------------------- webhooks from providers
@@ -585,8 +590,7 @@ public final class TaskService {
      * false if the provider is unknown.
      */
     boolean webhook(String providerId, InboundWebhook webhook) {
-        Optional<ProviderClient> client = catalog.get().models().stream().flatMap(m -> m.targets().stream())
-                .filter(t -> t.provider().id().equals(providerId)).map(Catalog.Target::client).findFirst();
+        Optional<ProviderClient> client = client(providerId);
         if (client.isEmpty()) {
             return false;
         }

@@ -15,6 +15,7 @@ import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskState;
 import app.apimodels.spi.provider.TaskRequest;
 import app.apimodels.spi.provider.TaskUpdate;
+import app.apimodels.spi.provider.UpstreamCalls;
 import app.apimodels.spi.webhook.InboundWebhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -236,30 +237,7 @@ final class FalClient implements ProviderClient {
 
     /** Sends, maps failures, and reads a 2xx answer with {@code reader}. */
     private <T> CompletableFuture<T> exchange(HttpRequestSpec spec, Function<HttpResponseData, T> reader) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletableFuture<HttpResponseData> sent = transport.send(spec);
-        sent.whenComplete((response, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(errors.forTransport(failure));
-            } else if (response.status() / 100 != 2) {
-                result.completeExceptionally(errors.forStatus(response));
-            } else {
-                try {
-                    result.complete(reader.apply(response));
-                } catch (ProviderException e) {
-                    result.completeExceptionally(e);
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(errors.malformed(e));
-                }
-            }
-        });
-        // A caller giving up (cancelling our future) stops the upstream call.
-        result.whenComplete((value, failure) -> {
-            if (result.isCancelled()) {
-                sent.cancel(true);
-            }
-        });
-        return result;
+        return UpstreamCalls.exchange(transport, spec, reader, errors::forStatus);
     }
 
     private static <T> void relay(CompletableFuture<T> from, CompletableFuture<T> to) {
