@@ -101,7 +101,9 @@ final class Engine {
             ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
                     (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
                     settings.string("apimodels.ledger.async-commits", "settlements"),
-                    settings.millis("apimodels.ledger.settle-linger-ms", 5));
+                    settings.millis("apimodels.ledger.settle-linger-ms", 5),
+                    settings.number("apimodels.ledger.lease-calls", Ledger.DEFAULT_LEASE_CALLS, 0, 1_000_000),
+                    settings.millis("apimodels.ledger.lease-idle-ms", Ledger.DEFAULT_LEASE_IDLE.toMillis()));
             Accounts accounts = new Accounts(sql, b.clock);
             byte[] pepper = pepper();
             keys = new ApiKeys(sql, b.clock, pepper, settings.millis("apimodels.keys.cache-ttl-ms", 5_000));
@@ -189,6 +191,7 @@ final class Engine {
             metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
                     () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
             metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
+            background("return-idle-leases", Duration.ofSeconds(1), ledger::returnIdleLeases);
             background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));
             background("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
             background("catalog-refresh", settings.seconds("apimodels.catalog.refresh-seconds", 30), catalog::refresh);

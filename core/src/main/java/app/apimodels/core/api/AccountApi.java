@@ -32,8 +32,7 @@ public final class AccountApi {
 
     public void account(Request r) {
         Account a = accounts.get(r.caller().accountId());
-        ledger.flush().join(); // read-your-writes: this node's pending settlements are committed first
-        r.json(200, Views.account(a, ledger.balance(a)));
+        r.json(200, Views.account(a, ledger.balance(a))); // read-your-writes: balance() commits this node's queue first
     }
 
     public void usage(Request r) {

@@ -53,8 +53,7 @@ public final class AdminApi {
 
     public void getUser(Request r) {
         Account a = accounts.get(r.id("id"));
-        ledger.flush().join();
-        r.json(200, Views.account(a, ledger.balance(a)));
+        r.json(200, Views.account(a, ledger.balance(a))); // read-your-writes: balance() commits this node's queue first
     }
 
     public void grant(Request r) {

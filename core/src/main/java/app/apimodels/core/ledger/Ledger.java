@@ -29,20 +29,29 @@ public final class Ledger implements AutoCloseable {
     private final long grantsId;
     private final LedgerWriter holds;
     private final LedgerWriter settlements;
+    private final Leases leases;
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
-        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements", Duration.ZERO);
+        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements", Duration.ZERO, DEFAULT_LEASE_CALLS, DEFAULT_LEASE_IDLE);
     }
+
+    /** A budget lease grows by what this many calls like the one asking may cost. */
+    public static final long DEFAULT_LEASE_CALLS = 100;
+    /** A budget lease without calls for this long is given back to the wallet. */
+    public static final Duration DEFAULT_LEASE_IDLE = Duration.ofSeconds(2);
 
     /**
      * @param asyncCommits on PostgreSQL, which writer batches may commit without waiting for the
      *                     WAL flush: {@code never}, {@code settlements} (batches without holds) or
      *                     {@code always}; ignored on H2
      * @param settleLinger how long the settlement writer waits for more work before a commit
+     * @param leaseCalls   0: every call's hold is its own row, committed before the call goes out;
+     *                     otherwise calls are carved from budget leases ({@link Leases}) this big
+     * @param leaseIdle    a lease without calls for this long goes back to the wallet
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
-                  String asyncCommits, Duration settleLinger) {
+                  String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
@@ -72,6 +81,7 @@ public final class Ledger implements AutoCloseable {
         // load, batches at high load); settlements by a thread of their own, off the clients' path.
         this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false, Duration.ZERO);
         this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true, settleLinger);
+        this.leases = leaseCalls > 0 ? new Leases(sql, clock, settlements, callbacks, holdTtl, leaseCalls, leaseIdle) : null;
     }
 
     private long systemAccount(String kind) {
@@ -88,12 +98,24 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
+     * Reserves {@code amount} for a call that ends on this node (a relayed call): carved from this
+     * node's budget lease for the account when there is one, so most calls wait on no database
+     * round trip. Keys with a spend limit, and a ledger without leases, get {@link #hold(ApiKey, long)}.
+     */
+    public CompletableFuture<Hold> holdForCall(ApiKey key, long amount) {
+        if (leases == null || amount == 0 || key.spendLimit() != null) {
+            return hold(key, amount);
+        }
+        return leases.hold(key, amount);
+    }
+
+    /**
      * Like {@link #hold(ApiKey, long)}, for work that may take longer than a call (a generation
      * task): the hold is swept only after {@code ttl}.
      */
     public CompletableFuture<Hold> hold(ApiKey key, long amount, Duration ttl) {
         Hold hold = new Hold(amount == 0 ? null : UUID.randomUUID().toString(), key.accountId(), key.id(),
-                key.walletId(), key.holdId(), amount, key.spendLimit() != null);
+                key.walletId(), key.holdId(), amount, key.spendLimit() != null, null);
         if (hold.isFree()) {
             return CompletableFuture.completedFuture(hold);
         }
@@ -108,6 +130,9 @@ public final class Ledger implements AutoCloseable {
      * wallet as far as it goes and the rest is logged as uncollected.
      */
     public CompletableFuture<Void> settle(Hold hold, long cost, boolean capAtHold, CallRecord record) {
+        if (hold.isCarved()) {
+            return leases.end(hold, cost, capAtHold, false, record);
+        }
         CompletableFuture<Void> f = new CompletableFuture<>();
         settlements.submit(new Op.End(hold, cost, capAtHold, false, record, f));
         return f;
@@ -115,6 +140,9 @@ public final class Ledger implements AutoCloseable {
 
     /** Ends a hold without charging (the call failed) and logs the call. */
     public CompletableFuture<Void> release(Hold hold, CallRecord record) {
+        if (hold.isCarved()) {
+            return leases.end(hold, 0, true, true, record);
+        }
         CompletableFuture<Void> f = new CompletableFuture<>();
         settlements.submit(new Op.End(hold, 0, true, true, record, f));
         return f;
@@ -145,7 +173,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     private static final String HOLD_SELECT = """
-            SELECT h.id, h.account_id, h.key_id, h.amount, w.id AS wallet_id, ha.id AS hold_acct, k.spend_limit
+            SELECT h.id, h.account_id, h.key_id, h.amount, h.posted, w.id AS wallet_id, ha.id AS hold_acct, k.spend_limit
             FROM hold h
             JOIN ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
             JOIN ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
@@ -154,15 +182,18 @@ public final class Ledger implements AutoCloseable {
     private static Hold hold(ResultSet rs) throws SQLException {
         return new Hold(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"),
                 rs.getLong("wallet_id"), rs.getLong("hold_acct"), rs.getLong("amount"),
-                Sql.nullableLong(rs, "spend_limit") != null);
+                Sql.nullableLong(rs, "spend_limit") != null, null);
     }
 
     /** Voids holds past their expiry (their call crashed or hung); returns how many were queued. */
     public int sweepExpired(int limit) {
-        List<Hold> expired = sql.list(HOLD_SELECT + " WHERE h.state = 'pending' AND h.expires_at < ? ORDER BY h.expires_at LIMIT ?",
-                Ledger::hold, clock.millis(), limit);
-        for (Hold h : expired) {
-            settlements.submit(new Op.End(h, 0, true, true, null, new CompletableFuture<>()));
+        record Expired(Hold hold, long posted) {
+        }
+        List<Expired> expired = sql.list(HOLD_SELECT + " WHERE h.state = 'pending' AND h.expires_at < ? ORDER BY h.expires_at LIMIT ?",
+                rs -> new Expired(hold(rs), rs.getLong("posted")), clock.millis(), limit);
+        for (Expired e : expired) {
+            // A budget lease may have posted calls already: only the rest goes back.
+            settlements.submit(new Op.End(e.hold(), 0, true, true, null, e.posted(), new CompletableFuture<>()));
         }
         return expired.size();
     }
@@ -202,8 +233,24 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * The account's money as committed, after this node's queued settlements and with what this
+     * node leased for the account and no call is using given back (another node's leases show as
+     * held until they go idle).
+     */
     public Balance balance(Account account) {
+        flush().join();
+        if (leases != null) {
+            leases.giveBack(account.id()).join();
+        }
         return sql.tx(c -> balance(c, account));
+    }
+
+    /** Gives back budget leases no call has used for the idle time (run every second or so). */
+    public void returnIdleLeases() {
+        if (leases != null) {
+            leases.returnIdle();
+        }
     }
 
     private static Balance balance(Connection c, Account account) throws SQLException {
@@ -234,6 +281,9 @@ public final class Ledger implements AutoCloseable {
     /** Commits everything queued, then stops the writer. */
     @Override
     public void close() {
+        if (leases != null) {
+            leases.closeAll(); // queued before the writers stop, so committed by their last batches
+        }
         holds.close();
         settlements.close();
     }

@@ -299,28 +299,64 @@ final class LedgerWriter implements AutoCloseable {
         TreeMap<Long, Long> holdAccounts = new TreeMap<>();
         long revenue = 0;
 
-        // 1. End holds exactly once: only the UPDATE that finds the hold pending may move its money.
+        // 1. Hold rows first. A hold ends exactly once: only the UPDATE that finds it
+        //    pending (with the amount and posts it is expected to have) may move its money. Holds
+        //    carved from a budget lease post from that lease, which must still be open.
         List<Op.End> ends = new ArrayList<>();
         List<Object[]> endRows = new ArrayList<>();
+        TreeMap<String, Long> leasePosts = new TreeMap<>();
+        List<Op.Shrink> shrinks = new ArrayList<>();
         for (Op op : batch) {
             if (op instanceof Op.End e && !e.hold().isFree()) {
                 ends.add(e);
-                endRows.add(new Object[] {e.voided() ? "voided" : "posted", posted(e), now, e.hold().id()});
+                if (e.hold().isCarved()) {
+                    leasePosts.merge(e.hold().leaseId(), posted(e), Long::sum);
+                } else {
+                    endRows.add(new Object[] {e.voided() && e.alreadyPosted() == 0 ? "voided" : "posted",
+                            e.alreadyPosted() + posted(e), now, e.hold().id(), e.hold().amount(), e.alreadyPosted()});
+                }
             } else if (op instanceof Op.Reserve r) {
                 wallets.computeIfAbsent(r.hold().walletId(), k -> new Movement()).reserves.add(r);
+            } else if (op instanceof Op.Shrink s) {
+                shrinks.add(s);
             }
         }
-        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'", endRows);
+        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
+                + " AND amount = ? AND COALESCE(posted, 0) = ?", endRows);
+        List<Object[]> leaseRows = new ArrayList<>();
+        leasePosts.forEach((lease, amount) -> {
+            if (amount > 0) {
+                leaseRows.add(new Object[] {amount, lease});
+            }
+        });
+        int[] postedToLease = Sql.batch(c, "UPDATE hold SET posted = COALESCE(posted, 0) + ? WHERE id = ? AND state = 'pending'", leaseRows);
+        Set<String> closedLeases = new HashSet<>();
+        for (int i = 0; i < leaseRows.size(); i++) {
+            if (postedToLease[i] != 1) {
+                closedLeases.add((String) leaseRows.get(i)[1]);
+            }
+        }
+        for (Op.Shrink s : shrinks) {
+            Hold lease = s.lease();
+            if (Sql.update(c, "UPDATE hold SET amount = amount - ? WHERE id = ? AND state = 'pending' AND amount - COALESCE(posted, 0) >= ?",
+                    s.amount(), lease.id(), s.amount()) == 1) {
+                holdAccounts.merge(lease.holdAccountId(), -s.amount(), Long::sum);
+                transfers.add(transfer(s.transferId(), lease.holdAccountId(), lease.walletId(), s.amount(), "release", lease.id(), now));
+                wallets.computeIfAbsent(lease.walletId(), k -> new Movement()).credit += s.amount();
+            }
+        }
         Map<Op.End, Long> extraAsked = new HashMap<>();
         Set<Op.End> endedHere = new HashSet<>();
-        for (int i = 0; i < ends.size(); i++) {
-            Op.End e = ends.get(i);
+        int row = 0;
+        for (Op.End e : ends) {
             Hold h = e.hold();
-            if (ended[i] == 1) {
+            boolean here = h.isCarved() ? !closedLeases.contains(h.leaseId()) : ended[row++] == 1;
+            if (here) {
                 endedHere.add(e);
                 long posted = posted(e);
-                long released = h.amount() - posted;
-                holdAccounts.merge(h.holdAccountId(), -h.amount(), Long::sum);
+                // A carved hold's remainder stays in its lease; a hold with its own row returns it.
+                long released = h.isCarved() ? 0 : h.amount() - e.alreadyPosted() - posted;
+                holdAccounts.merge(h.holdAccountId(), -(posted + released), Long::sum);
                 revenue += posted;
                 if (posted > 0) {
                     transfers.add(transfer("post:" + h.id(), h.holdAccountId(), revenueId, posted, "post", h.id(), now));
@@ -334,7 +370,8 @@ final class LedgerWriter implements AutoCloseable {
                     extraAsked.put(e, e.cost() - posted);
                 }
             } else if (!e.voided() && e.cost() > 0) {
-                // The hold ended already (expired and swept): charge from the wallet as far as it goes.
+                // The hold (or its lease) ended already — expired and swept: charge from the wallet
+                // as far as it goes.
                 extraAsked.put(e, e.capAtHold() ? Math.min(e.cost(), h.amount()) : e.cost());
             }
         }
@@ -516,7 +553,7 @@ final class LedgerWriter implements AutoCloseable {
     }
 
     private static long posted(Op.End e) {
-        return e.voided() ? 0 : Math.min(e.cost(), e.hold().amount());
+        return e.voided() ? 0 : Math.min(e.cost(), e.hold().amount() - e.alreadyPosted());
     }
 
     private static Object[] transfer(String id, long debit, long credit, long amount, String kind, String holdId, long now) {

@@ -183,7 +183,7 @@ public final class Relay {
         if (!inFlight.enter(cut)) {
             throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
         }
-        ledger.hold(key, holdAmount).whenComplete((hold, err) -> {
+        ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
             try {
                 if (err != null) {
                     Throwable cause = err instanceof CompletionException ? err.getCause() : err;

@@ -267,6 +267,198 @@ class LedgerTest {
         assertBooksBalance();
     }
 
+    // Budget leases: holds of calls carved in memory from a durable lease per account and node.
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void callsCarvedFromOneLeaseAreChargedExactlyAndTheLeaseReturnsOnABalanceRead(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 100_000, null, "g");
+        Hold h1 = ledger.holdForCall(k, 1_000).join();
+        Hold h2 = ledger.holdForCall(k, 1_000).join();
+        Hold h3 = ledger.holdForCall(k, 1_000).join();
+        Hold h4 = ledger.holdForCall(k, 1_000).join();
+        assertThat(h1.leaseId()).isNotNull().isEqualTo(h4.leaseId());
+        // One durable row for four calls: half the wallet (100 calls' worth would be more) moved to the lease.
+        assertThat(sql.one("SELECT COUNT(*) FROM hold", rs -> rs.getLong(1))).contains(1L);
+        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(50_000L);
+        ledger.settle(h1, 300, false, record(a)).join();
+        ledger.release(h2, record(a)).join();
+        ledger.settle(h3, 5_000, true, record(a)).join();   // capped at its hold
+        ledger.settle(h4, 1_700, false, record(a)).join();  // 1,000 from the lease, 700 more from the wallet
+        ledger.settle(h1, 900, false, record(a)).join();    // ended already: no second charge
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_700, 0));
+        assertThat(revenue()).isEqualTo(3_000);
+        assertThat(pendingHolds()).isZero();
+        assertThat(sql.one("SELECT posted FROM hold", rs -> rs.getLong(1))).contains(2_300L);
+        assertThat(sql.one("SELECT COUNT(*) FROM call_log WHERE hold_id IN (?, ?, ?, ?)", rs -> rs.getLong(1),
+                h1.id(), h2.id(), h3.id(), h4.id())).contains(4L);
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void concurrentCarvedHoldsNeverExceedTheWalletAndEveryMicroCanBeSpent(TestDatabases kind) throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 50 * 1_000, null, "g");
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<CompletableFuture<Hold>> holds = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            holds.add(CompletableFuture.supplyAsync(() -> ledger.holdForCall(k, 1_000), pool).thenCompose(f -> f));
+        }
+        List<Hold> granted = new ArrayList<>();
+        for (CompletableFuture<Hold> f : holds) {
+            try {
+                granted.add(f.join());
+            } catch (CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(InsufficientCreditsException.class);
+            }
+        }
+        pool.shutdown();
+        assertThat(granted).hasSize(50);
+        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(0L);
+        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, false, record(a))).toArray(CompletableFuture[]::new)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
+        assertThat(revenue()).isEqualTo(50_000);
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void twoNodesLeasingFromTheSameWalletsNeverOverdrawAndGiveEverythingBack(TestDatabases kind) throws Exception {
+        open(kind);
+        Ledger other = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        try {
+            List<Account> users = List.of(user(), user(), user());
+            List<ApiKey> userKeys = new ArrayList<>();
+            for (Account a : users) {
+                ledger.grant(a, 40 * 1_000, null, "g");
+                userKeys.add(key(a, KeyOptions.named("k")));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(32);
+            List<CompletableFuture<Void>> calls = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < 300; i++) {
+                Ledger node = i % 2 == 0 ? ledger : other;
+                ApiKey k = userKeys.get(i % 3);
+                Account a = users.get(i % 3);
+                calls.add(CompletableFuture.supplyAsync(() -> node.holdForCall(k, 1_000), pool).thenCompose(f -> f)
+                        .thenCompose(h -> {
+                            granted.incrementAndGet();
+                            return node.settle(h, 600, false, record(a)); // a carved hold ends on its node
+                        })
+                        .exceptionally(e -> {
+                            assertThat(e).hasRootCauseInstanceOf(InsufficientCreditsException.class);
+                            return null;
+                        }));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            pool.shutdown();
+            // Never more than the wallets cover (66 per wallet at 600 each); most of them, though a
+            // node may refuse while the other still holds a lease of the same wallet.
+            assertThat(granted.get()).isBetween(3 * 30, 3 * 66);
+            assertThat(revenue()).isEqualTo(600L * granted.get());
+            for (Account a : users) {
+                other.balance(a); // gives the other node's leases back too
+                Balance b = ledger.balance(a);
+                assertThat(b.held()).isZero();
+                assertThat(b.available()).isEqualTo(40_000 - revenueOf(a));
+            }
+            assertThat(pendingHolds()).isZero();
+            assertBooksBalance();
+        } finally {
+            other.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aLeaseLeftByACrashedNodeIsSweptReturningOnlyWhatItDidNotPost(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 100_000, null, "g");
+        Ledger crashed = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        Hold done = crashed.holdForCall(k, 1_000).join();
+        Hold running = crashed.holdForCall(k, 1_000).join();
+        crashed.settle(done, 300, false, record(a)).join();
+        crashed.flush().join();
+        // The node is gone (never closed): its lease lives twice the hold TTL, then the sweeper ends it.
+        clock.advance(Duration.ofMinutes(29));
+        assertThat(ledger.sweepExpired(100)).isZero();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(ledger.sweepExpired(100)).isEqualTo(1);
+        ledger.flush().join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300, 0));
+        assertThat(pendingHolds()).isZero();
+        // A call that finished after all is charged from the wallet, capped at its hold.
+        crashed.settle(running, 4_000, true, record(a)).join();
+        crashed.close(); // its lease ended already: nothing moves twice
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000, 0));
+        assertThat(revenue()).isEqualTo(1_300);
+        assertBooksBalance();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void idleLeasesGoBackToTheWalletAndShutdownGivesBackTheRest(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        Account b = user();
+        ApiKey ka = key(a, KeyOptions.named("a"));
+        ApiKey kb = key(b, KeyOptions.named("b"));
+        ledger.grant(a, 10_000, null, "g");
+        ledger.grant(b, 10_000, null, "g");
+        ledger.settle(ledger.holdForCall(ka, 1_000).join(), 100, false, record(a)).join();
+        ledger.returnIdleLeases();
+        ledger.flush().join();
+        assertThat(pendingHolds()).isEqualTo(1); // used just now
+        clock.advance(Ledger.DEFAULT_LEASE_IDLE);
+        ledger.returnIdleLeases();
+        ledger.flush().join();
+        assertThat(pendingHolds()).isZero();
+        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(9_900L);
+
+        ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, false, record(b)).join();
+        ledger.close();
+        ledger = null;
+        assertThat(pendingHolds()).isZero();
+        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), b.walletId())).contains(9_800L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void keysWithASpendLimitAndLedgersWithoutLeasesHoldPerCall(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey limited = key(a, new KeyOptions("limited", null, Set.of(), 5_000L));
+        ledger.grant(a, 100_000, null, "g");
+        Hold h = ledger.holdForCall(limited, 1_000).join();
+        assertThat(h.leaseId()).isNull();
+        assertThat(sql.one("SELECT amount FROM hold WHERE id = ?", rs -> rs.getLong(1), h.id())).contains(1_000L);
+        Ledger perCall = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 0, Duration.ofSeconds(2));
+        try {
+            Hold p = perCall.holdForCall(key(a, KeyOptions.named("free")), 1_000).join();
+            assertThat(p.leaseId()).isNull();
+            perCall.settle(p, 10, false, record(a)).join();
+        } finally {
+            perCall.close();
+        }
+        ledger.settle(h, 20, false, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 30, 0));
+        assertBooksBalance();
+    }
+
+    private long revenueOf(Account a) {
+        return sql.one("SELECT COALESCE(SUM(t.amount), 0) FROM transfer t JOIN ledger_account h ON h.id = t.debit_id"
+                + " WHERE t.kind = 'post' AND h.owner_id = ?", rs -> rs.getLong(1), a.id()).orElseThrow();
+    }
+
     private long revenue() {
         return sql.one("SELECT balance FROM ledger_account WHERE kind = 'revenue'", rs -> rs.getLong(1)).orElseThrow();
     }
