@@ -88,9 +88,7 @@ final class Leases {
         final Set<String> calls = new HashSet<>();
         long amount;         // the row's amount as it will be once what is queued commits
         long carved;         // reserved by calls in flight
-        long spent;          // posted, or queued to be posted
-        long spentCommitted; // posted and committed: what the row's posted column shows
-        int writes;          // settlements and shrinks queued, not yet committed
+        long spent;          // posted, or queued to be posted: what the row shows once the queue is committed
         long expiresAt;
         long lastUsed;
         long lastGrowth;
@@ -112,7 +110,7 @@ final class Leases {
         }
 
         boolean quiet() {
-            return calls.isEmpty() && writes == 0 && !growing && !closing;
+            return calls.isEmpty() && !growing && !closing;
         }
 
         Hold row() {
@@ -261,31 +259,22 @@ final class Leases {
      */
     CompletableFuture<Void> end(Hold h, long cost, boolean capAtHold, boolean voided, CallRecord record) {
         Lease l = byId.get(h.leaseId());
-        long posted = voided ? 0 : Math.min(cost, h.amount());
-        if (l != null) {
-            synchronized (l.budget) {
-                if (!l.calls.remove(h.id())) {
-                    return CompletableFuture.completedFuture(null); // ended before: it ends once
-                }
-                l.carved -= h.amount();
-                l.spent += posted;
-                l.writes++;
-            }
-        }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(h, cost, capAtHold, voided, record, f));
         if (l == null) {
+            settlements.submit(new Op.End(h, cost, capAtHold, voided, record, f)); // its lease ended: the writer sees that
             return f;
         }
-        return f.whenComplete((v, err) -> {
-            synchronized (l.budget) {
-                l.writes--;
-                if (err == null) {
-                    l.spentCommitted += posted;
-                }
-                closeIfDone(l);
+        synchronized (l.budget) {
+            if (!l.calls.remove(h.id())) {
+                return CompletableFuture.completedFuture(null); // ended before: it ends once
             }
-        });
+            l.carved -= h.amount();
+            l.spent += voided ? 0 : Math.min(cost, h.amount());
+            // Queued under the lock, so the lease's close (which counts this post) is queued after it.
+            settlements.submit(new Op.End(h, cost, capAtHold, voided, record, f));
+            closeIfDone(l);
+        }
+        return f;
     }
 
     /** Gives back what this node leased of the account and no call is using (a balance read). */
@@ -365,9 +354,10 @@ final class Leases {
     }
 
     /**
-     * Ends a lease: what it did not post returns to the wallet. Only when nothing is in flight, so
-     * the row shows exactly {@code spentCommitted} posted; if it does not (it was swept), nothing
-     * moves. Caller holds the lock.
+     * Ends a lease once no call uses it: what it did not post returns to the wallet. Queued after
+     * every post and shrink of the lease, so the row then shows exactly {@code spent} posted and
+     * {@code amount}; if it does not (it was swept, or a write failed), nothing moves and the
+     * sweeper ends it from the row. Caller holds the lock.
      */
     private CompletableFuture<Void> close(Lease l) {
         Budget b = l.budget;
@@ -378,7 +368,7 @@ final class Leases {
         b.retired.remove(l);
         byId.remove(l.id);
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(l.row(), 0, true, true, null, l.spentCommitted, f));
+        settlements.submit(new Op.End(l.row(), 0, true, true, null, l.spent, f));
         return f;
     }
 
@@ -386,17 +376,8 @@ final class Leases {
     private CompletableFuture<Void> shrink(Lease l, long amount) {
         Hold row = l.row();
         l.amount -= amount;
-        l.writes++;
         CompletableFuture<Void> f = new CompletableFuture<>();
         settlements.submit(new Op.Shrink(row, amount, "release:" + l.id + ":" + (++l.transfers), f));
-        return f.whenComplete((v, err) -> {
-            synchronized (l.budget) {
-                l.writes--;
-                if (err != null) {
-                    l.amount += amount; // nothing moved
-                }
-                closeIfDone(l);
-            }
-        });
+        return f;
     }
 }

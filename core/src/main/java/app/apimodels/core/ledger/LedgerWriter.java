@@ -302,6 +302,7 @@ final class LedgerWriter implements AutoCloseable {
         // 1. Hold rows first. A hold ends exactly once: only the UPDATE that finds it
         //    pending (with the amount and posts it is expected to have) may move its money. Holds
         //    carved from a budget lease post from that lease, which must still be open.
+        //    Posts to leases first, then shrinks, then ends.
         List<Op.End> ends = new ArrayList<>();
         List<Object[]> endRows = new ArrayList<>();
         TreeMap<String, Long> leasePosts = new TreeMap<>();
@@ -321,8 +322,6 @@ final class LedgerWriter implements AutoCloseable {
                 shrinks.add(s);
             }
         }
-        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
-                + " AND amount = ? AND COALESCE(posted, 0) = ?", endRows);
         List<Object[]> leaseRows = new ArrayList<>();
         leasePosts.forEach((lease, amount) -> {
             if (amount > 0) {
@@ -345,6 +344,10 @@ final class LedgerWriter implements AutoCloseable {
                 wallets.computeIfAbsent(lease.walletId(), k -> new Movement()).credit += s.amount();
             }
         }
+        // Lease ends last: a lease closes with exactly the posts queued before it, also when they
+        // share its batch.
+        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
+                + " AND amount = ? AND COALESCE(posted, 0) = ?", endRows);
         Map<Op.End, Long> extraAsked = new HashMap<>();
         Set<Op.End> endedHere = new HashSet<>();
         int row = 0;
