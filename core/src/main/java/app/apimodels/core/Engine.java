@@ -188,6 +188,7 @@ final class Engine {
                     .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+            metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);
             metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
                     () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
             metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());

@@ -277,6 +277,11 @@ final class Leases {
         return f;
     }
 
+    /** Leases this node holds open (current, and retired ones whose calls are still running). */
+    int open() {
+        return byId.size();
+    }
+
     /** Gives back what this node leased of the account and no call is using (a balance read). */
     CompletableFuture<Void> giveBack(long accountId) {
         Budget b = budgets.get(accountId);

@@ -246,6 +246,11 @@ public final class Ledger implements AutoCloseable {
         return sql.tx(c -> balance(c, account));
     }
 
+    /** Budget leases this node holds open. */
+    public int openLeases() {
+        return leases == null ? 0 : leases.open();
+    }
+
     /** Gives back budget leases no call has used for the idle time (run every second or so). */
     public void returnIdleLeases() {
         if (leases != null) {
