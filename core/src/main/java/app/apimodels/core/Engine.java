@@ -60,10 +60,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** Wires the services together, owns their threads, and dispatches every request. */
 final class Engine {
@@ -80,6 +78,8 @@ final class Engine {
     private final Idempotency idempotency;
     private final Metrics metrics;
     private final InFlight inFlight = new InFlight();
+    private final Threads.Daemons workerThreads = new Threads.Daemons("apimodels-worker");
+    private final Threads.Daemons timerThreads = new Threads.Daemons("apimodels-timer");
     private final Router router = new Router();
     private final long maxBodyBytes;
     private final SafeFetcher fetcher;
@@ -94,9 +94,9 @@ final class Engine {
             database = Database.open(b.dataSource, settings);
             Sql sql = new Sql(database);
             int workers = (int) settings.number("apimodels.worker-threads", Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1024);
-            callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("apimodels-worker"));
+            callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), workerThreads);
             callbacks.allowCoreThreadTimeOut(true);
-            timer = Executors.newScheduledThreadPool(2, threads("apimodels-timer"));
+            timer = Executors.newScheduledThreadPool(2, timerThreads);
             metrics = new Metrics();
             ledger = new Ledger(sql, b.clock, settings.seconds("apimodels.ledger.hold-ttl-seconds", 900),
                     (int) settings.number("apimodels.ledger.max-batch", 512, 1, 10_000), callbacks,
@@ -275,15 +275,6 @@ final class Engine {
         return new Engine(b);
     }
 
-    private static ThreadFactory threads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     private void background(String name, Duration every, Runnable task) {
         long ms = Math.max(1, every.toMillis());
         timer.scheduleWithFixedDelay(() -> {
@@ -440,6 +431,7 @@ final class Engine {
         closing("timers", timer, t -> {
             t.shutdownNow();
             Threads.awaitTermination(t);
+            timerThreads.awaitEnd();
         });
         closing("job runner", jobs, Jobs::close);
         closing("key last-use times", keys, ApiKeys::flushLastUsed);
@@ -447,6 +439,7 @@ final class Engine {
         closing("workers", callbacks, pool -> {
             pool.shutdown();
             Threads.awaitTermination(pool);
+            workerThreads.awaitEnd();
         });
         closing("providers", catalog, CatalogService::close);
         closing("fetcher", fetcher, SafeFetcher::close);

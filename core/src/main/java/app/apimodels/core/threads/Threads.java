@@ -1,8 +1,12 @@
 package app.apimodels.core.threads;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Ending the engine's own threads for good. */
 public final class Threads {
@@ -11,6 +15,46 @@ public final class Threads {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private Threads() {
+    }
+
+    /**
+     * Daemon threads named {@code prefix-N}, remembered so that {@link #awaitEnd()} can wait until
+     * each has really ended: a pool reports itself terminated while its last threads are still
+     * unwinding.
+     */
+    public static final class Daemons implements ThreadFactory {
+        private final String prefix;
+        private final AtomicInteger count = new AtomicInteger();
+        private final Set<Thread> started = ConcurrentHashMap.newKeySet();
+
+        public Daemons(String prefix) {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(Runnable runnable) {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            started.add(thread);
+            return thread;
+        }
+
+        /** After the pools using this factory terminated: waits (bounded) until each thread has ended. */
+        public void awaitEnd() {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            try {
+                for (Thread thread : started) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    started.remove(thread);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

@@ -35,9 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link HttpTransport} on the JDK's {@link HttpClient}: no dependency, the default. One client
@@ -54,12 +52,13 @@ public final class JdkHttpTransport implements HttpTransport {
 
     private final HttpClient client;
     private final ExecutorService executor;
+    private final Threads.Daemons threads = new Threads.Daemons("apimodels-jdk-http");
     /** Deadlines of all exchanges: one thread, as the tasks only fail an exchange and return. */
     private final ScheduledThreadPoolExecutor timer;
 
     public JdkHttpTransport(TransportOptions options) {
-        executor = Executors.newCachedThreadPool(daemonThreads("apimodels-jdk-http"));
-        timer = new ScheduledThreadPoolExecutor(1, daemonThreads("apimodels-jdk-http-timer"));
+        executor = Executors.newCachedThreadPool(threads);
+        timer = new ScheduledThreadPoolExecutor(1, threads);
         // Deadlines are usually cancelled long before they fire; don't keep them queued.
         timer.setRemoveOnCancelPolicy(true);
         client = withoutContextLoader(() -> HttpClient.newBuilder()
@@ -96,39 +95,71 @@ public final class JdkHttpTransport implements HttpTransport {
         }
     }
 
+    /**
+     * A buffered exchange, read through the same body subscriber as a stream: the JDK completes a
+     * {@code sendAsync} future with a buffered body several executor hand-offs after the last
+     * byte arrived, which cost about 0.9 ms per call at concurrency 1 on the benchmark machine.
+     */
     @Override
     public CompletableFuture<HttpResponseData> send(HttpRequestSpec spec) {
         CompletableFuture<HttpResponseData> result = new CompletableFuture<>();
-        CompletableFuture<HttpResponse<byte[]>> exchange;
-        try {
-            exchange = client.sendAsync(request(spec), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (RuntimeException e) {
-            result.completeExceptionally(new TransportException(TransportException.Kind.OTHER, e.getMessage(), e));
-            return result;
-        }
-        // The client's own request timeout stops at the response head; the spec limits the whole
+        StreamExchange exchange = new StreamExchange(spec, new Buffered(result));
+        // The stream's own deadlines stop at the head and at silences; the spec limits the whole
         // exchange, so a body that trickles in past the limit fails too.
         ScheduledFuture<?> deadline = timer.schedule(() -> {
             if (result.completeExceptionally(new TransportException(TransportException.Kind.TIMEOUT,
                     "no complete response within " + spec.timeout(), null))) {
-                exchange.cancel(true);
+                exchange.cancel();
             }
         }, spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        exchange.whenComplete((response, error) -> {
-            deadline.cancel(false);
-            if (error != null) {
-                result.completeExceptionally(map(error));
-            } else {
-                result.complete(new HttpResponseData(response.statusCode(), headers(response.headers()), response.body()));
-            }
-        });
         // A caller giving up (cancelling our future) aborts the exchange.
         result.whenComplete((response, error) -> {
+            deadline.cancel(false);
             if (result.isCancelled()) {
-                exchange.cancel(true);
+                exchange.cancel();
             }
         });
+        exchange.start();
         return result;
+    }
+
+    /** Collects a whole response for {@link #send}. */
+    private static final class Buffered implements HttpBodyHandler {
+        private final CompletableFuture<HttpResponseData> result;
+        private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        private int status;
+        private Map<String, String> headers;
+
+        Buffered(CompletableFuture<HttpResponseData> result) {
+            this.result = result;
+        }
+
+        @Override
+        public void onHead(int status, Map<String, String> headers) {
+            this.status = status;
+            this.headers = headers;
+        }
+
+        @Override
+        public void onData(ByteBuffer data) {
+            if (data.hasArray()) {
+                body.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+            } else {
+                byte[] copy = new byte[data.remaining()];
+                data.get(copy);
+                body.writeBytes(copy);
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(new HttpResponseData(status, headers, body.toByteArray()));
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            result.completeExceptionally(error);
+        }
     }
 
     @Override
@@ -145,6 +176,7 @@ public final class JdkHttpTransport implements HttpTransport {
         // Wait for the threads to end: inside a server they must be gone before the application's
         // class loader is discarded, or they keep it (and the container reports a leak).
         Threads.awaitTermination(timer, executor);
+        threads.awaitEnd();
     }
 
     private static HttpRequest request(HttpRequestSpec spec) {
@@ -204,15 +236,6 @@ public final class JdkHttpTransport implements HttpTransport {
             }
         }
         return false;
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /**
