@@ -78,6 +78,14 @@ final class Leases {
         Budget(long accountId) {
             this.accountId = accountId;
         }
+
+        List<Lease> leases() {
+            List<Lease> all = new ArrayList<>(retired);
+            if (current != null) {
+                all.add(current);
+            }
+            return all;
+        }
     }
 
     private static final class Lease {
@@ -290,11 +298,7 @@ final class Leases {
         }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (b) {
-            List<Lease> all = new ArrayList<>(b.retired);
-            if (b.current != null) {
-                all.add(b.current);
-            }
-            for (Lease l : all) {
+            for (Lease l : b.leases()) {
                 if (l.quiet()) {
                     done.add(close(l));
                 } else if (!l.growing && !l.closing && l.free() > 0) {
@@ -327,11 +331,7 @@ final class Leases {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (Budget b : budgets.values()) {
             synchronized (b) {
-                List<Lease> all = new ArrayList<>(b.retired);
-                if (b.current != null) {
-                    all.add(b.current);
-                }
-                for (Lease l : all) {
+                for (Lease l : b.leases()) {
                     if (l.quiet()) {
                         done.add(close(l));
                     } else {
