@@ -243,11 +243,13 @@ measure() {
 
 chat_url() { echo "$1/v1/chat/completions"; }
 
-# Discarded load in both modes, so the first measured scenario does not pay for the server's JIT.
+# Discarded load in both modes and at both concurrencies, so the first measured scenario (one
+# client, non-streaming) does not pay for the server's JIT.
 prewarm() {
   local base=$1 keys=$2
   DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$base")" --concurrency 32 --keys "$keys" >/dev/null
   DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$base")" --concurrency 32 --keys "$keys" --stream >/dev/null
+  DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$base")" --concurrency 1 --keys "$keys" >/dev/null
 }
 
 # The same scenarios against the mock directly (the baseline) or through the gateway.
