@@ -8,7 +8,7 @@
 #   bench/run.sh --direct-only   only the load generator against the mock: the machine's ceiling
 #
 # Environment: BENCH_DURATION (measured seconds per run, 10), BENCH_WARMUP (3), BENCH_PREWARM
-# (seconds of discarded load per mode after the gateway starts, 5), BENCH_TRANSPORTS ("jdk jetty"),
+# (seconds of discarded load per shape after the gateway starts, 15), BENCH_TRANSPORTS ("jdk jetty"),
 # BENCH_HELD_STREAMS (500), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), GATEWAY_CMD (the
 # command that starts the gateway; it must exec the JVM so that its pid is the gateway's),
 # PG_BIN (/usr/local/bin).
@@ -22,7 +22,7 @@ BENCH_JAR=$ROOT/bench/target/apimodels-bench.jar
 QUICKSTART_JAR=$ROOT/samples/quickstart/target/apimodels-quickstart.jar
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
-PREWARM=${BENCH_PREWARM:-5}
+PREWARM=${BENCH_PREWARM:-15}
 TRANSPORTS=${BENCH_TRANSPORTS:-jdk jetty}
 HELD_STREAMS=${BENCH_HELD_STREAMS:-500}
 HELD_CHUNKS=20 HELD_INTERVAL_MS=500   # each held stream stays open ~10 s
