@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The money: double-entry transfers between ledger accounts, two-phase holds for calls in flight,
  * idempotent admin grants. Holds and settlements go through the group-commit {@link LedgerWriter};
- * grants and reads are direct.
+ * relayed calls carve their holds from per-node budget leases ({@link Leases}) instead; grants and
+ * reads are direct.
  */
 public final class Ledger implements AutoCloseable {
 
