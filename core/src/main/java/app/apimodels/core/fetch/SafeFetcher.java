@@ -47,6 +47,7 @@ public final class SafeFetcher implements AutoCloseable {
     private final FetchPolicy policy;
     private final Vetter vetter;
     private final CloseableHttpClient client;
+    private final Threads.Daemons timerThreads = new Threads.Daemons("apimodels-fetch-deadline");
     private final ScheduledThreadPoolExecutor timer;
 
     public SafeFetcher(FetchPolicy policy) {
@@ -86,11 +87,7 @@ public final class SafeFetcher implements AutoCloseable {
                 .evictIdleConnections(TimeValue.ofSeconds(30))
                 .setUserAgent(policy.userAgent())
                 .build();
-        this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "apimodels-fetch-deadline");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = new ScheduledThreadPoolExecutor(1, timerThreads);
         timer.setRemoveOnCancelPolicy(true);
     }
 
@@ -179,6 +176,7 @@ public final class SafeFetcher implements AutoCloseable {
         timer.shutdownNow();
         client.close(CloseMode.IMMEDIATE);
         Threads.awaitTermination(timer);
+        timerThreads.awaitEnd();
     }
 
     /** Hands back the connection of a finished exchange, or cuts it when the body was not read to the end. */

@@ -157,7 +157,7 @@ final class Leases {
                     }
                     return CompletableFuture.completedFuture(h);
                 }
-                need = l == null ? amount : amount - l.free();
+                need = need(l, amount);
                 if (b.growing == null) {
                     grow(b, key, amount);
                 }
@@ -172,10 +172,15 @@ final class Leases {
                 : CompletableFuture.failedFuture(new InsufficientCreditsException(false)));
     }
 
+    /** What a call of {@code amount} lacks in lease {@code l} (all of it without a lease). */
+    private static long need(Lease l, long amount) {
+        return Math.max(1, l == null ? amount : amount - l.free());
+    }
+
     /** Starts growing the account's current lease (or opening one); the caller holds the budget's lock. */
     private void grow(Budget b, ApiKey key, long amount) {
         Lease l = b.current;
-        long need = Math.max(1, l == null ? amount : amount - l.free());
+        long need = need(l, amount);
         long want = Math.max(need, Math.multiplyExact(amount, leaseCalls));
         CompletableFuture<Growth> f = new CompletableFuture<>();
         b.growing = f;
