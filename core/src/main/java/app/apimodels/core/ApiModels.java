@@ -1,7 +1,7 @@
 package app.apimodels.core;
 
 import app.apimodels.core.config.ConfigSource;
-import app.apimodels.core.web.Exchange;
+import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.mail.Mailer;

@@ -37,7 +37,7 @@ import app.apimodels.core.relay.TokenCounter;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
 import app.apimodels.core.web.Handler;
-import app.apimodels.core.web.Exchange;
+import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Router;
 import app.apimodels.core.web.Router.Access;
@@ -190,7 +190,7 @@ final class Engine {
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);
             metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
-                    () -> sql.one("SELECT COUNT(*) FROM task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
+                    () -> sql.one("SELECT COUNT(*) FROM apimodels_task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
             metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
             background("return-idle-leases", Duration.ofSeconds(1), ledger::returnIdleLeases);
             background("sweep-holds", settings.seconds("apimodels.ledger.sweep-seconds", 30), () -> ledger.sweepExpired(1000));

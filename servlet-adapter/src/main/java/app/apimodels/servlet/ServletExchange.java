@@ -1,8 +1,8 @@
 package app.apimodels.servlet;
 
-import app.apimodels.core.web.EventStream;
-import app.apimodels.core.web.Exchange;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.EventStream;
+import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.Response;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;

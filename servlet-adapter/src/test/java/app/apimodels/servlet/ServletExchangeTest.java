@@ -1,7 +1,7 @@
 package app.apimodels.servlet;
 
-import app.apimodels.core.web.EventStream;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.EventStream;
+import app.apimodels.spi.web.Response;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

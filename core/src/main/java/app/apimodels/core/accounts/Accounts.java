@@ -18,9 +18,9 @@ public final class Accounts {
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
     private static final String SELECT = """
             SELECT a.id, a.email, a.role, a.created_at, w.id AS wallet_id, h.id AS hold_id
-            FROM account a
-            JOIN ledger_account w ON w.owner_id = a.id AND w.kind = 'wallet'
-            JOIN ledger_account h ON h.owner_id = a.id AND h.kind = 'hold'
+            FROM apimodels_account a
+            JOIN apimodels_ledger_account w ON w.owner_id = a.id AND w.kind = 'wallet'
+            JOIN apimodels_ledger_account h ON h.owner_id = a.id AND h.kind = 'hold'
             """;
 
     private final Sql sql;
@@ -50,10 +50,10 @@ public final class Accounts {
 
     Account create(Connection c, String email, String passwordHash, Role role) throws SQLException {
         long now = clock.millis();
-        long id = Sql.insert(c, "INSERT INTO account (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+        long id = Sql.insert(c, "INSERT INTO apimodels_account (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                 email, passwordHash, role.dbValue(), now);
-        long wallet = Sql.insert(c, "INSERT INTO ledger_account (kind, owner_id, balance) VALUES ('wallet', ?, 0)", id);
-        long hold = Sql.insert(c, "INSERT INTO ledger_account (kind, owner_id, balance) VALUES ('hold', ?, 0)", id);
+        long wallet = Sql.insert(c, "INSERT INTO apimodels_ledger_account (kind, owner_id, balance) VALUES ('wallet', ?, 0)", id);
+        long hold = Sql.insert(c, "INSERT INTO apimodels_ledger_account (kind, owner_id, balance) VALUES ('hold', ?, 0)", id);
         return new Account(id, email, role, now, wallet, hold);
     }
 
@@ -70,11 +70,11 @@ public final class Accounts {
     }
 
     public boolean isEmpty() {
-        return sql.one("SELECT 1 FROM account", rs -> 1).isEmpty();
+        return sql.one("SELECT 1 FROM apimodels_account", rs -> 1).isEmpty();
     }
 
     public void setRole(long id, Role role) {
-        sql.update("UPDATE account SET role = ? WHERE id = ?", role.dbValue(), id);
+        sql.update("UPDATE apimodels_account SET role = ? WHERE id = ?", role.dbValue(), id);
     }
 
     static String normalizeEmail(String email) {

@@ -8,7 +8,7 @@ import app.apimodels.core.keys.KeyOptions;
 import app.apimodels.core.keys.NewKey;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.web.Request;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.Response;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

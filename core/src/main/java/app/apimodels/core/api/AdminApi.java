@@ -12,7 +12,7 @@ import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Request;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.Response;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,7 +4,7 @@ import app.apimodels.core.db.Sql;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Request;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.Response;
 import app.apimodels.core.web.Router;
 
 import java.nio.charset.StandardCharsets;

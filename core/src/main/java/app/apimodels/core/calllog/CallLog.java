@@ -51,7 +51,7 @@ public final class CallLog {
             args.add(q.keyId());
         }
         args.add(q.limit());
-        return sql.list("SELECT * FROM call_log" + where + " ORDER BY started_at DESC, id DESC LIMIT ?", CallLog::map,
+        return sql.list("SELECT * FROM apimodels_call_log" + where + " ORDER BY started_at DESC, id DESC LIMIT ?", CallLog::map,
                 args.toArray());
     }
 

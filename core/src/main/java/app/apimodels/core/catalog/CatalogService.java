@@ -69,10 +69,10 @@ public final class CatalogService implements AutoCloseable {
             doc.providers().forEach(p -> client(p, file.toString()));
             sql.tx(c -> {
                 for (ProviderSpec p : doc.providers()) {
-                    upsert(c, "catalog_provider", p.id(), p.toDoc());
+                    upsert(c, "apimodels_catalog_provider", p.id(), p.toDoc());
                 }
                 for (ModelSpec m : doc.models()) {
-                    upsert(c, "catalog_model", m.id(), m.toDoc());
+                    upsert(c, "apimodels_catalog_model", m.id(), m.toDoc());
                 }
                 return null;
             });
@@ -100,8 +100,8 @@ public final class CatalogService implements AutoCloseable {
     }
 
     private Stored stored() {
-        return sql.tx(c -> new Stored(Sql.list(c, "SELECT doc FROM catalog_provider ORDER BY id", rs -> rs.getString(1)),
-                Sql.list(c, "SELECT doc FROM catalog_model ORDER BY id", rs -> rs.getString(1))));
+        return sql.tx(c -> new Stored(Sql.list(c, "SELECT doc FROM apimodels_catalog_provider ORDER BY id", rs -> rs.getString(1)),
+                Sql.list(c, "SELECT doc FROM apimodels_catalog_model ORDER BY id", rs -> rs.getString(1))));
     }
 
     private synchronized void load(Stored stored) {
@@ -186,7 +186,7 @@ public final class CatalogService implements AutoCloseable {
         Catalog now = catalog();
         List<ProviderSpec> providers = new java.util.ArrayList<>(now.providers().stream().filter(p -> !p.id().equals(id)).toList());
         providers.add(spec);
-        apply(providers, now.models().stream().map(Catalog.Model::spec).toList(), c -> upsert(c, "catalog_provider", id, spec.toDoc()));
+        apply(providers, now.models().stream().map(Catalog.Model::spec).toList(), c -> upsert(c, "apimodels_catalog_provider", id, spec.toDoc()));
         return spec;
     }
 
@@ -202,7 +202,7 @@ public final class CatalogService implements AutoCloseable {
         }
         apply(now.providers().stream().filter(p -> !p.id().equals(id)).toList(),
                 now.models().stream().map(Catalog.Model::spec).toList(),
-                c -> Sql.update(c, "DELETE FROM catalog_provider WHERE id = ?", id));
+                c -> Sql.update(c, "DELETE FROM apimodels_catalog_provider WHERE id = ?", id));
     }
 
     public ModelSpec putModel(String id, Map<String, Object> body) {
@@ -221,7 +221,7 @@ public final class CatalogService implements AutoCloseable {
         List<ModelSpec> models = new java.util.ArrayList<>(now.models().stream().map(Catalog.Model::spec)
                 .filter(m -> !m.id().equals(id)).toList());
         models.add(spec);
-        apply(now.providers(), models, c -> upsert(c, "catalog_model", id, spec.toDoc()));
+        apply(now.providers(), models, c -> upsert(c, "apimodels_catalog_model", id, spec.toDoc()));
         return spec;
     }
 
@@ -231,7 +231,7 @@ public final class CatalogService implements AutoCloseable {
             throw ApiException.notFound("model");
         }
         apply(now.providers(), now.models().stream().map(Catalog.Model::spec).filter(m -> !m.id().equals(id)).toList(),
-                c -> Sql.update(c, "DELETE FROM catalog_model WHERE id = ?", id));
+                c -> Sql.update(c, "DELETE FROM apimodels_catalog_model WHERE id = ?", id));
     }
 
     private interface Change {

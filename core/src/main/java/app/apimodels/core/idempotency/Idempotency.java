@@ -2,9 +2,9 @@ package app.apimodels.core.idempotency;
 
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.web.ApiException;
-import app.apimodels.core.web.EventStream;
-import app.apimodels.core.web.Exchange;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.EventStream;
+import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.Response;
 import app.apimodels.core.web.Sse;
 
 import java.io.ByteArrayOutputStream;
@@ -46,7 +46,7 @@ public final class Idempotency {
         }
         String hash = hash(exchange);
         try {
-            sql.update("INSERT INTO idempotency_record (account_id, idem_key, request_hash, state, created_at) VALUES (?, ?, ?, 'running', ?)",
+            sql.update("INSERT INTO apimodels_idempotency_record (account_id, idem_key, request_hash, state, created_at) VALUES (?, ?, ?, 'running', ?)",
                     accountId, key, hash, clock.millis());
             return new Capturing(exchange, accountId, key);
         } catch (RuntimeException e) {
@@ -56,7 +56,7 @@ public final class Idempotency {
         }
         record Stored(String hash, String state, Integer status, String contentType, String body) {
         }
-        Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM idempotency_record WHERE account_id = ? AND idem_key = ?",
+        Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?",
                 rs -> new Stored(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4), rs.getString(5)),
                 accountId, key).orElseThrow(() -> new ApiException(409, "idempotency_conflict",
                 "a request with this Idempotency-Key just finished; retry", "Idempotency-Key", null));
@@ -75,13 +75,13 @@ public final class Idempotency {
 
     /** Forgets keys older than the retention. */
     public int sweep() {
-        return sql.update("DELETE FROM idempotency_record WHERE created_at < ?", clock.millis() - retention.toMillis());
+        return sql.update("DELETE FROM apimodels_idempotency_record WHERE created_at < ?", clock.millis() - retention.toMillis());
     }
 
     private void finish(long accountId, String key, int status, String contentType, byte[] body) {
         boolean keep = status < 500 && status != 402 && status != 429 && status != 409 && body.length <= MAX_STORED;
         if (keep) {
-            sql.update("UPDATE idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
+            sql.update("UPDATE apimodels_idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
                     status, contentType, new String(body, StandardCharsets.UTF_8), accountId, key);
         } else {
             forget(accountId, key);
@@ -89,7 +89,7 @@ public final class Idempotency {
     }
 
     private void forget(long accountId, String key) {
-        sql.update("DELETE FROM idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
+        sql.update("DELETE FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?", accountId, key);
     }
 
 

@@ -38,10 +38,10 @@ public final class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SELECT = """
             SELECT k.*, a.role, w.id AS wallet_id, h.id AS hold_id
-            FROM api_key k
-            JOIN account a ON a.id = k.account_id
-            JOIN ledger_account w ON w.owner_id = k.account_id AND w.kind = 'wallet'
-            JOIN ledger_account h ON h.owner_id = k.account_id AND h.kind = 'hold'
+            FROM apimodels_api_key k
+            JOIN apimodels_account a ON a.id = k.account_id
+            JOIN apimodels_ledger_account w ON w.owner_id = k.account_id AND w.kind = 'wallet'
+            JOIN apimodels_ledger_account h ON h.owner_id = k.account_id AND h.kind = 'hold'
             """;
 
     private final Sql sql;
@@ -72,7 +72,7 @@ public final class ApiKeys {
 
     private long insert(Connection c, long accountId, KeyOptions o, String secret) throws SQLException {
         return Sql.insert(c, """
-                        INSERT INTO api_key (account_id, name, hash, prefix, last4, expires_at, allowed_models, spend_limit, created_at)
+                        INSERT INTO apimodels_api_key (account_id, name, hash, prefix, last4, expires_at, allowed_models, spend_limit, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 accountId, o.name(), hash(secret), secret.substring(0, Math.min(10, secret.length())),
                 secret.substring(Math.max(0, secret.length() - 4)), o.expiresAt(),
@@ -133,7 +133,7 @@ public final class ApiKeys {
 
     /** Revokes one of the account's keys; 404 if it is not theirs. Takes effect on this node at once. */
     public void revoke(long accountId, long keyId) {
-        int n = sql.update("UPDATE api_key SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+        int n = sql.update("UPDATE apimodels_api_key SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
                 clock.millis(), keyId, accountId);
         if (n == 0 && find(accountId, keyId).isEmpty()) {
             throw ApiException.notFound("key");
@@ -158,7 +158,7 @@ public final class ApiKeys {
                 rows.add(new Object[] {t, id, t});
             }
         }
-        sql.tx(c -> Sql.batch(c, "UPDATE api_key SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)", rows));
+        sql.tx(c -> Sql.batch(c, "UPDATE apimodels_api_key SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)", rows));
     }
 
     public String hash(String secret) {

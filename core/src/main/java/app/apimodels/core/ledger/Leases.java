@@ -242,24 +242,24 @@ final class Leases {
     private long take(Connection c, ApiKey key, String id, int seq, boolean open, long need, long want,
                       long expiresAt, long now) throws SQLException {
         for (int attempt = 0; attempt < 5; attempt++) {
-            long balance = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), key.walletId()).orElse(0L);
+            long balance = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), key.walletId()).orElse(0L);
             if (balance < need) {
                 return 0;
             }
             long take = attempt < 4 ? Math.min(want, Math.max(need, balance / 2)) : need;
             if (open) {
-                Sql.update(c, "INSERT INTO hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, NULL, ?, 'pending', ?, ?)",
+                Sql.update(c, "INSERT INTO apimodels_hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, NULL, ?, 'pending', ?, ?)",
                         id, key.accountId(), take, now, expiresAt);
-            } else if (Sql.update(c, "UPDATE hold SET amount = amount + ?, expires_at = ? WHERE id = ? AND state = 'pending'",
+            } else if (Sql.update(c, "UPDATE apimodels_hold SET amount = amount + ?, expires_at = ? WHERE id = ? AND state = 'pending'",
                     take, expiresAt, id) != 1) {
                 throw new IllegalStateException("budget lease " + id + " ended while it was growing");
             }
-            if (Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", take, key.walletId(), take) != 1) {
+            if (Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", take, key.walletId(), take) != 1) {
                 c.rollback(); // spent meanwhile by another node or writer: look again
                 continue;
             }
-            Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", take, key.holdId());
-            Sql.update(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'hold', ?, NULL, ?)",
+            Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", take, key.holdId());
+            Sql.update(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'hold', ?, NULL, ?)",
                     "hold:" + id + (seq == 0 ? "" : ":" + seq), key.walletId(), key.holdId(), take, id, now);
             return take;
         }

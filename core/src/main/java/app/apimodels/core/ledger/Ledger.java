@@ -86,7 +86,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     private long systemAccount(String kind) {
-        return sql.one("SELECT id FROM ledger_account WHERE owner_id IS NULL AND kind = ?", rs -> rs.getLong(1), kind)
+        return sql.one("SELECT id FROM apimodels_ledger_account WHERE owner_id IS NULL AND kind = ?", rs -> rs.getLong(1), kind)
                 .orElseThrow(() -> new IllegalStateException("system ledger account missing: " + kind));
     }
 
@@ -175,10 +175,10 @@ public final class Ledger implements AutoCloseable {
 
     private static final String HOLD_SELECT = """
             SELECT h.id, h.account_id, h.key_id, h.amount, h.posted, w.id AS wallet_id, ha.id AS hold_acct, k.spend_limit
-            FROM hold h
-            JOIN ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
-            JOIN ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
-            LEFT JOIN api_key k ON k.id = h.key_id""";
+            FROM apimodels_hold h
+            JOIN apimodels_ledger_account w ON w.owner_id = h.account_id AND w.kind = 'wallet'
+            JOIN apimodels_ledger_account ha ON ha.owner_id = h.account_id AND ha.kind = 'hold'
+            LEFT JOIN apimodels_api_key k ON k.id = h.key_id""";
 
     private static Hold hold(ResultSet rs) throws SQLException {
         return new Hold(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"),
@@ -214,18 +214,18 @@ public final class Ledger implements AutoCloseable {
         try {
             return sql.tx(c -> {
                 long now = clock.millis();
-                Sql.update(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'grant', NULL, ?, ?)",
+                Sql.update(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'grant', NULL, ?, ?)",
                         id, grantsId, account.walletId(), amount, reason, now);
                 // Lower id first, like the writer, so the two cannot deadlock.
-                Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ?", amount, grantsId);
-                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
+                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", amount, grantsId);
+                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
                 return new Transfer(id, grantsId, account.walletId(), amount, "grant", null, reason, now);
             });
         } catch (RuntimeException e) {
             if (!Sql.isUniqueViolation(e)) {
                 throw e;
             }
-            Transfer first = sql.one("SELECT * FROM transfer WHERE id = ?", Ledger::transfer, id).orElseThrow(() -> e);
+            Transfer first = sql.one("SELECT * FROM apimodels_transfer WHERE id = ?", Ledger::transfer, id).orElseThrow(() -> e);
             if (first.amount() != amount) {
                 throw new ApiException(409, "idempotency_conflict",
                         "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key", null);
@@ -260,8 +260,8 @@ public final class Ledger implements AutoCloseable {
     }
 
     private static Balance balance(Connection c, Account account) throws SQLException {
-        long wallet = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), account.walletId()).orElse(0L);
-        long held = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), account.holdId()).orElse(0L);
+        long wallet = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.walletId()).orElse(0L);
+        long held = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.holdId()).orElse(0L);
         return new Balance(wallet, held);
     }
 
@@ -271,7 +271,7 @@ public final class Ledger implements AutoCloseable {
      */
     public List<Transfer> history(Account account, int limit, Long beforeMillis) {
         return sql.list("""
-                SELECT * FROM transfer
+                SELECT * FROM apimodels_transfer
                 WHERE ((credit_id = ? AND kind = 'grant') OR (debit_id = ? AND kind = 'charge') OR (debit_id = ? AND kind = 'post'))
                   AND created_at < ?
                 ORDER BY created_at DESC, id DESC

@@ -328,7 +328,7 @@ final class LedgerWriter implements AutoCloseable {
                 leaseRows.add(new Object[] {amount, lease});
             }
         });
-        int[] postedToLease = Sql.batch(c, "UPDATE hold SET posted = COALESCE(posted, 0) + ? WHERE id = ? AND state = 'pending'", leaseRows);
+        int[] postedToLease = Sql.batch(c, "UPDATE apimodels_hold SET posted = COALESCE(posted, 0) + ? WHERE id = ? AND state = 'pending'", leaseRows);
         Set<String> closedLeases = new HashSet<>();
         for (int i = 0; i < leaseRows.size(); i++) {
             if (postedToLease[i] != 1) {
@@ -337,7 +337,7 @@ final class LedgerWriter implements AutoCloseable {
         }
         for (Op.Shrink s : shrinks) {
             Hold lease = s.lease();
-            if (Sql.update(c, "UPDATE hold SET amount = amount - ? WHERE id = ? AND state = 'pending' AND amount - COALESCE(posted, 0) >= ?",
+            if (Sql.update(c, "UPDATE apimodels_hold SET amount = amount - ? WHERE id = ? AND state = 'pending' AND amount - COALESCE(posted, 0) >= ?",
                     s.amount(), lease.id(), s.amount()) == 1) {
                 holdAccounts.merge(lease.holdAccountId(), -s.amount(), Long::sum);
                 transfers.add(transfer(s.transferId(), lease.holdAccountId(), lease.walletId(), s.amount(), "release", lease.id(), now));
@@ -346,7 +346,7 @@ final class LedgerWriter implements AutoCloseable {
         }
         // Lease ends last: a lease closes with exactly the posts queued before it, also when they
         // share its batch.
-        int[] ended = Sql.batch(c, "UPDATE hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
+        int[] ended = Sql.batch(c, "UPDATE apimodels_hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
                 + " AND amount = ? AND COALESCE(posted, 0) = ?", endRows);
         Map<Op.End, Long> extraAsked = new HashMap<>();
         Set<Op.End> endedHere = new HashSet<>();
@@ -397,7 +397,7 @@ final class LedgerWriter implements AutoCloseable {
                 walletRows.add(new Object[] {delta, entry.getKey(), delta});
             }
         }
-        String fit = "UPDATE ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
+        String fit = "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
         // A batch that only returns money (settlements without charges beyond their holds) cannot
         // fail on a wallet: its wallet updates wait until just before the commit, so the busy
         // wallet's row lock — which that user's next hold needs — is held as briefly as possible.
@@ -415,11 +415,11 @@ final class LedgerWriter implements AutoCloseable {
                 throw new Reorder();
             }
             if (m.credit != 0) {
-                Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
+                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
             }
             for (Op.Reserve r : m.reserves) {
                 long a = r.hold().amount();
-                if (Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
+                if (Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
                     accepted.add(r);
                 }
             }
@@ -428,11 +428,11 @@ final class LedgerWriter implements AutoCloseable {
             long wallet = entry.getKey();
             Movement m = entry.getValue();
             if (m.extra > 0) {
-                long balance = Sql.one(c, "SELECT balance FROM ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
+                long balance = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
                         .orElse(0L);
                 long take = Math.min(balance, m.extra);
                 if (take > 0) {
-                    Sql.update(c, "UPDATE ledger_account SET balance = balance - ? WHERE id = ?", take, wallet);
+                    Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", take, wallet);
                     revenue += take;
                 }
                 extraLeft.put(wallet, take);
@@ -480,13 +480,13 @@ final class LedgerWriter implements AutoCloseable {
             }
         });
         if (!onlyCredits) {
-            Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
+            Sql.batch(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ?", spentRows);
         }
         for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
             for (Op.Reserve r : limited.getOrDefault(k.getKey(), List.of())) {
                 long a = r.hold().amount();
-                if (Sql.update(c, "UPDATE api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
-                    Sql.update(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", a, r.hold().walletId());
+                if (Sql.update(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
+                    Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", a, r.hold().walletId());
                     overLimit.add(r);
                 }
             }
@@ -513,12 +513,12 @@ final class LedgerWriter implements AutoCloseable {
             mirrorRows.add(new Object[] {revenue, revenueId}); // revenue last: the hottest row is held shortest
         }
         if (!onlyCredits) {
-            Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+            Sql.batch(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
         }
-        Sql.batch(c, "INSERT INTO hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
-        Sql.batch(c, "INSERT INTO transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
+        Sql.batch(c, "INSERT INTO apimodels_hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
+        Sql.batch(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
         Sql.batch(c, """
-                INSERT INTO call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
+                INSERT INTO apimodels_call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
                   started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
                   uncollected_micros, hold_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
@@ -529,8 +529,8 @@ final class LedgerWriter implements AutoCloseable {
                     throw new SQLException("a wallet credit changed no row");
                 }
             }
-            Sql.batch(c, "UPDATE api_key SET spent = spent + ? WHERE id = ?", spentRows);
-            Sql.batch(c, "UPDATE ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+            Sql.batch(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ?", spentRows);
+            Sql.batch(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
         }
 
         List<Runnable> completions = new ArrayList<>(batch.size());

@@ -139,7 +139,7 @@ public final class MediaStore {
                 name, taskId, createdAt, retention == null ? null : createdAt + retention.toMillis());
         try {
             sql.update("""
-                    INSERT INTO media_object (id, account_id, kind, storage_key, content_type, size, sha256, file_name,
+                    INSERT INTO apimodels_media_object (id, account_id, kind, storage_key, content_type, size, sha256, file_name,
                                               task_id, created_at, expires_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", m.id(), m.accountId(), m.kind(), m.storageKey(),
                     m.contentType(), m.size(), m.sha256(), m.fileName(), m.taskId(), m.createdAt(), m.expiresAt());
@@ -168,7 +168,7 @@ public final class MediaStore {
 
     /** A file that has not been deleted. */
     public Optional<MediaObject> find(String id) {
-        return sql.one("SELECT * FROM media_object WHERE id = ? AND deleted_at IS NULL", MediaStore::row, id);
+        return sql.one("SELECT * FROM apimodels_media_object WHERE id = ? AND deleted_at IS NULL", MediaStore::row, id);
     }
 
     /** A file of this account (empty for anyone else's: ids leak nothing). */
@@ -177,7 +177,7 @@ public final class MediaStore {
     }
 
     public List<MediaObject> byTask(String taskId) {
-        return sql.list("SELECT * FROM media_object WHERE task_id = ? AND kind = 'output' AND deleted_at IS NULL ORDER BY id",
+        return sql.list("SELECT * FROM apimodels_media_object WHERE task_id = ? AND kind = 'output' AND deleted_at IS NULL ORDER BY id",
                 MediaStore::row, taskId);
     }
 
@@ -193,13 +193,13 @@ public final class MediaStore {
     /** Deletes a file now (its owner asked, or its retention ended). */
     public void delete(MediaObject m) {
         storage.delete(m.storageKey());
-        sql.update("UPDATE media_object SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", clock.millis(), m.id());
+        sql.update("UPDATE apimodels_media_object SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", clock.millis(), m.id());
     }
 
     /** Deletes files past their retention, oldest first; returns how many. */
     public int deleteExpired(int limit) {
         List<MediaObject> due = sql.list("""
-                SELECT * FROM media_object WHERE deleted_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
+                SELECT * FROM apimodels_media_object WHERE deleted_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
                 ORDER BY expires_at LIMIT ?""", MediaStore::row, clock.millis(), limit);
         int deleted = 0;
         for (MediaObject m : due) {

@@ -2,7 +2,7 @@ package app.apimodels.core.relay;
 
 import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.web.ApiException;
-import app.apimodels.core.web.EventStream;
+import app.apimodels.spi.web.EventStream;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Sse;
 import app.apimodels.spi.http.Cancellable;

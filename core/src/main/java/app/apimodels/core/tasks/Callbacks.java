@@ -66,7 +66,7 @@ final class Callbacks {
         }
         int tries = task.callbackTries() + 1;
         if (error == null) {
-            sql.update("UPDATE task SET callback_state = 'delivered', callback_tries = ? WHERE id = ?", tries, taskId);
+            sql.update("UPDATE apimodels_task SET callback_state = 'delivered', callback_tries = ? WHERE id = ?", tries, taskId);
             return null;
         }
         long endedAt = task.completedAt() == null ? clock.millis() : task.completedAt();
@@ -74,10 +74,10 @@ final class Callbacks {
                 : Math.min(300_000, 15_000L << Math.min(tries - QUICK_RETRIES_MS.length - 1, 5)));
         if (next > endedAt + GIVE_UP_AFTER.toMillis()) {
             LOG.log(System.Logger.Level.INFO, "gave up notifying the callback of task {0} after {1} tries: {2}", taskId, tries, error);
-            sql.update("UPDATE task SET callback_state = 'gave_up', callback_tries = ? WHERE id = ?", tries, taskId);
+            sql.update("UPDATE apimodels_task SET callback_state = 'gave_up', callback_tries = ? WHERE id = ?", tries, taskId);
             return null;
         }
-        sql.update("UPDATE task SET callback_tries = ? WHERE id = ?", tries, taskId);
+        sql.update("UPDATE apimodels_task SET callback_tries = ? WHERE id = ?", tries, taskId);
         return Instant.ofEpochMilli(next);
     }
 
@@ -87,7 +87,7 @@ final class Callbacks {
      */
     String secret(long accountId, boolean rotate) {
         if (!rotate) {
-            Optional<String> existing = sql.one("SELECT COALESCE(webhook_secret, '') FROM account WHERE id = ?",
+            Optional<String> existing = sql.one("SELECT COALESCE(webhook_secret, '') FROM apimodels_account WHERE id = ?",
                     rs -> rs.getString(1), accountId);
             if (existing.isPresent() && !existing.get().isEmpty()) {
                 return existing.get();
@@ -95,12 +95,12 @@ final class Callbacks {
         }
         String fresh = "whsec_" + HexFormat.of().formatHex(ApiKeys.randomBytes(24));
         if (rotate) {
-            sql.update("UPDATE account SET webhook_secret = ? WHERE id = ?", fresh, accountId);
+            sql.update("UPDATE apimodels_account SET webhook_secret = ? WHERE id = ?", fresh, accountId);
         } else {
             // Two first uses at once must agree on one secret.
-            sql.update("UPDATE account SET webhook_secret = ? WHERE id = ? AND webhook_secret IS NULL", fresh, accountId);
+            sql.update("UPDATE apimodels_account SET webhook_secret = ? WHERE id = ? AND webhook_secret IS NULL", fresh, accountId);
         }
-        return sql.one("SELECT webhook_secret FROM account WHERE id = ?", rs -> rs.getString(1), accountId).orElseThrow();
+        return sql.one("SELECT webhook_secret FROM apimodels_account WHERE id = ?", rs -> rs.getString(1), accountId).orElseThrow();
     }
 
     static String sign(String secret, long t, byte[] body) {

@@ -3,9 +3,9 @@ package app.apimodels.core.tasks;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.web.ApiException;
-import app.apimodels.core.web.Exchange;
+import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
-import app.apimodels.core.web.Response;
+import app.apimodels.spi.web.Response;
 import app.apimodels.spi.webhook.InboundWebhook;
 import app.apimodels.spi.webhook.WebhookVerificationException;
 

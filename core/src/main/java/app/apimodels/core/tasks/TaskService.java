@@ -183,7 +183,7 @@ public final class TaskService {
         }
         long now = clock.millis();
         sql.update("""
-                INSERT INTO task (id, account_id, key_id, kind, model, state, input, callback_url, base_url, hold_id,
+                INSERT INTO apimodels_task (id, account_id, key_id, kind, model, state, input, callback_url, base_url, hold_id,
                                   hold_amount, created_at, updated_at, deadline_at, callback_state)
                 VALUES (?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 id, key.accountId(), key.id(), model.spec().kind().wireName(), modelName, Json.string(input), callbackUrl,
@@ -214,7 +214,7 @@ public final class TaskService {
                 break;
             }
             int changed = sql.update("""
-                    UPDATE task SET state = 'running', provider = ?, upstream_model = ?, upstream_id = ?, updated_at = ?
+                    UPDATE apimodels_task SET state = 'running', provider = ?, upstream_model = ?, upstream_id = ?, updated_at = ?
                     WHERE id = ? AND state = 'submitting'""", target.provider().id(), target.route().upstreamModel(),
                     update.upstreamId(), clock.millis(), id);
             if (changed == 0) {
@@ -366,7 +366,7 @@ public final class TaskService {
                     apply(task, update);
                     return load(id).filter(t -> !t.terminal()).map(t -> nextRehost(t)).orElse(null);
                 }
-                sql.update("UPDATE task SET polls = polls + 1 WHERE id = ?", id);
+                sql.update("UPDATE apimodels_task SET polls = polls + 1 WHERE id = ?", id);
                 return nextPoll(task, started);
             }
             case Task.REHOSTING -> {
@@ -436,7 +436,7 @@ public final class TaskService {
             }
         }
         int changed = sql.update("""
-                UPDATE task SET state = 'rehosting', outputs = ?, usage_doc = ?, updated_at = ?
+                UPDATE apimodels_task SET state = 'rehosting', outputs = ?, usage_doc = ?, updated_at = ?
                 WHERE id = ? AND state = 'running'""", Json.string(outputs),
                 update.usage() == null ? null : Json.string(update.usage()), now, task.id());
         if (changed == 1) {
@@ -484,7 +484,7 @@ public final class TaskService {
             }
         }
         if (progress) {
-            sql.update("UPDATE task SET outputs = ?, updated_at = ? WHERE id = ? AND state = 'rehosting'",
+            sql.update("UPDATE apimodels_task SET outputs = ?, updated_at = ? WHERE id = ? AND state = 'rehosting'",
                     Json.string(outputs), clock.millis(), task.id());
         }
         if (outputs.stream().allMatch(o -> o.mediaId() != null)) {
@@ -501,7 +501,7 @@ public final class TaskService {
         String resultIds = String.join(",", outputs.stream().map(Output::mediaId).toList());
         long now = clock.millis();
         int changed = sql.update("""
-                UPDATE task SET state = 'completed', cost_micros = ?, result_ids = ?, completed_at = ?, updated_at = ?,
+                UPDATE apimodels_task SET state = 'completed', cost_micros = ?, result_ids = ?, completed_at = ?, updated_at = ?,
                                 callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END
                 WHERE id = ? AND state = 'rehosting'""", cost, resultIds, now, now, task.id());
         if (changed == 1) {
@@ -544,7 +544,7 @@ public final class TaskService {
         long now = clock.millis();
         String msg = message.length() > 500 ? message.substring(0, 500) : message;
         int changed = sql.update("""
-                UPDATE task SET state = 'failed', fail_msg = ?, completed_at = ?, updated_at = ?,
+                UPDATE apimodels_task SET state = 'failed', fail_msg = ?, completed_at = ?, updated_at = ?,
                                 callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END
                 WHERE id = ? AND state NOT IN ('completed', 'failed')""", msg, now, now, task.id());
         if (changed == 1) {
@@ -598,7 +598,7 @@ public final class TaskService {
         if (update.isEmpty() || update.get().upstreamId() == null) {
             return true;
         }
-        Optional<Task> task = sql.one("SELECT * FROM task WHERE provider = ? AND upstream_id = ?", Task::row,
+        Optional<Task> task = sql.one("SELECT * FROM apimodels_task WHERE provider = ? AND upstream_id = ?", Task::row,
                 providerId, update.get().upstreamId());
         if (task.isEmpty() || task.get().terminal()) {
             return true; // not ours yet (the submit answer is still on its way) or already done: polling covers it
@@ -606,7 +606,7 @@ public final class TaskService {
         if (update.get().state().terminal() && Task.RUNNING.equals(task.get().state())) {
             apply(task.get(), update.get());
         }
-        sql.update("UPDATE task SET woken_at = ? WHERE id = ?", clock.millis(), task.get().id());
+        sql.update("UPDATE apimodels_task SET woken_at = ? WHERE id = ?", clock.millis(), task.get().id());
         if (!load(task.get().id()).map(Task::terminal).orElse(true)) {
             jobs.schedule(JOB, task.get().id(), clock.instant());
         }
@@ -616,7 +616,7 @@ public final class TaskService {
     // ---------------------------------------------------------------- reading
 
     Optional<Task> load(String id) {
-        return sql.one("SELECT * FROM task WHERE id = ?", Task::row, id);
+        return sql.one("SELECT * FROM apimodels_task WHERE id = ?", Task::row, id);
     }
 
     /** A task of this account (empty for anyone else's). */

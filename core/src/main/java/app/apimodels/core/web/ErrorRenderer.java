@@ -1,5 +1,6 @@
 package app.apimodels.core.web;
 
+import app.apimodels.spi.web.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package app.apimodels.core.web;
 
+import app.apimodels.spi.web.Response;
+import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.auth.Caller;
 
 import java.util.Map;

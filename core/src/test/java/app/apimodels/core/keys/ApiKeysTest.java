@@ -51,8 +51,8 @@ class ApiKeysTest {
         assertThat(k.secret()).startsWith("sk-am-").hasSizeGreaterThan(40);
         assertThat(k.key().prefix()).isEqualTo(k.secret().substring(0, 10));
         assertThat(k.key().last4()).isEqualTo(k.secret().substring(k.secret().length() - 4));
-        assertThat(sql.one("SELECT COUNT(*) FROM api_key WHERE hash = ?", rs -> rs.getLong(1), k.secret())).contains(0L);
-        assertThat(sql.one("SELECT hash FROM api_key WHERE id = ?", rs -> rs.getString(1), k.key().id()))
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_api_key WHERE hash = ?", rs -> rs.getLong(1), k.secret())).contains(0L);
+        assertThat(sql.one("SELECT hash FROM apimodels_api_key WHERE id = ?", rs -> rs.getString(1), k.key().id()))
                 .contains(keys.hash(k.secret()));
         ApiKey authenticated = keys.authenticate(k.secret());
         assertThat(authenticated.accountId()).isEqualTo(a.id());

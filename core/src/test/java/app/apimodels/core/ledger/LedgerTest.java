@@ -102,7 +102,7 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
         assertThat(revenue()).isEqualTo(300);
         // Settling again is a no-op for the hold: it already ended (but a second charge would be a bug).
-        assertThat(sql.one("SELECT state FROM hold WHERE id = ?", rs -> rs.getString(1), h.id())).contains("posted");
+        assertThat(sql.one("SELECT state FROM apimodels_hold WHERE id = ?", rs -> rs.getString(1), h.id())).contains("posted");
         assertBooksBalance();
     }
 
@@ -131,7 +131,7 @@ class LedgerTest {
         ledger.settle(h, 5_000, false, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
         assertThat(revenue()).isEqualTo(1_000);
-        assertThat(sql.one("SELECT uncollected_micros FROM call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_000L);
+        assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_000L);
         assertBooksBalance();
     }
 
@@ -291,7 +291,7 @@ class LedgerTest {
         Hold h1 = ledger.hold(k, 1_000).join();
         assertThatThrownBy(() -> ledger.hold(k, 1_000).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
         ledger.settle(h1, 200, false, record(a)).join();
-        assertThat(sql.one("SELECT spent FROM api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(200L);
+        assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(200L);
         ledger.hold(k, 1_000).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 200 - 1_000, 1_000));
         assertBooksBalance();
@@ -312,8 +312,8 @@ class LedgerTest {
         Hold h4 = ledger.holdForCall(k, 1_000).join();
         assertThat(h1.leaseId()).isNotNull().isEqualTo(h4.leaseId());
         // One durable row for four calls: half the wallet (100 calls' worth would be more) moved to the lease.
-        assertThat(sql.one("SELECT COUNT(*) FROM hold", rs -> rs.getLong(1))).contains(1L);
-        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(50_000L);
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_hold", rs -> rs.getLong(1))).contains(1L);
+        assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(50_000L);
         ledger.settle(h1, 300, false, record(a)).join();
         ledger.release(h2, record(a)).join();
         ledger.settle(h3, 5_000, true, record(a)).join();   // capped at its hold
@@ -322,8 +322,8 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_700, 0));
         assertThat(revenue()).isEqualTo(3_000);
         assertThat(pendingHolds()).isZero();
-        assertThat(sql.one("SELECT posted FROM hold", rs -> rs.getLong(1))).contains(2_300L);
-        assertThat(sql.one("SELECT COUNT(*) FROM call_log WHERE hold_id IN (?, ?, ?, ?)", rs -> rs.getLong(1),
+        assertThat(sql.one("SELECT posted FROM apimodels_hold", rs -> rs.getLong(1))).contains(2_300L);
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log WHERE hold_id IN (?, ?, ?, ?)", rs -> rs.getLong(1),
                 h1.id(), h2.id(), h3.id(), h4.id())).contains(4L);
         assertBooksBalance();
     }
@@ -374,13 +374,13 @@ class LedgerTest {
         ledger.returnIdleLeases();
         ledger.flush().join();
         assertThat(pendingHolds()).isZero();
-        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(9_900L);
+        assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(9_900L);
 
         ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, false, record(b)); // still queued at shutdown
         ledger.close();
         ledger = null;
         assertThat(pendingHolds()).isZero();
-        assertThat(sql.one("SELECT balance FROM ledger_account WHERE id = ?", rs -> rs.getLong(1), b.walletId())).contains(9_800L);
+        assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), b.walletId())).contains(9_800L);
     }
 
     @ParameterizedTest
@@ -392,7 +392,7 @@ class LedgerTest {
         ledger.grant(a, 100_000, null, "g");
         Hold h = ledger.holdForCall(limited, 1_000).join();
         assertThat(h.leaseId()).isNull();
-        assertThat(sql.one("SELECT amount FROM hold WHERE id = ?", rs -> rs.getLong(1), h.id())).contains(1_000L);
+        assertThat(sql.one("SELECT amount FROM apimodels_hold WHERE id = ?", rs -> rs.getLong(1), h.id())).contains(1_000L);
         Ledger perCall = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 0, Duration.ofSeconds(2));
         try {
             Hold p = perCall.holdForCall(key(a, KeyOptions.named("free")), 1_000).join();
@@ -407,27 +407,27 @@ class LedgerTest {
     }
 
     private long revenueOf(Account a) {
-        return sql.one("SELECT COALESCE(SUM(t.amount), 0) FROM transfer t JOIN ledger_account h ON h.id = t.debit_id"
+        return sql.one("SELECT COALESCE(SUM(t.amount), 0) FROM apimodels_transfer t JOIN apimodels_ledger_account h ON h.id = t.debit_id"
                 + " WHERE t.kind = 'post' AND h.owner_id = ?", rs -> rs.getLong(1), a.id()).orElseThrow();
     }
 
     private long revenue() {
-        return sql.one("SELECT balance FROM ledger_account WHERE kind = 'revenue'", rs -> rs.getLong(1)).orElseThrow();
+        return sql.one("SELECT balance FROM apimodels_ledger_account WHERE kind = 'revenue'", rs -> rs.getLong(1)).orElseThrow();
     }
 
     private long pendingHolds() {
-        return sql.one("SELECT COUNT(*) FROM hold WHERE state = 'pending'", rs -> rs.getLong(1)).orElseThrow();
+        return sql.one("SELECT COUNT(*) FROM apimodels_hold WHERE state = 'pending'", rs -> rs.getLong(1)).orElseThrow();
     }
 
     /** Σ balances = 0, and every balance equals its credits minus its debits; nothing below zero. */
     private void assertBooksBalance() {
         ledger.flush().join();
-        assertThat(sql.one("SELECT COALESCE(SUM(balance), 0) FROM ledger_account", rs -> rs.getLong(1))).contains(0L);
+        assertThat(sql.one("SELECT COALESCE(SUM(balance), 0) FROM apimodels_ledger_account", rs -> rs.getLong(1))).contains(0L);
         assertThat(sql.one("""
-                SELECT COUNT(*) FROM ledger_account la WHERE la.balance <>
-                  COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.credit_id = la.id), 0)
-                - COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.debit_id = la.id), 0)""", rs -> rs.getLong(1))).contains(0L);
-        assertThat(sql.one("SELECT COUNT(*) FROM ledger_account WHERE kind IN ('wallet', 'hold') AND balance < 0",
+                SELECT COUNT(*) FROM apimodels_ledger_account la WHERE la.balance <>
+                  COALESCE((SELECT SUM(amount) FROM apimodels_transfer t WHERE t.credit_id = la.id), 0)
+                - COALESCE((SELECT SUM(amount) FROM apimodels_transfer t WHERE t.debit_id = la.id), 0)""", rs -> rs.getLong(1))).contains(0L);
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_ledger_account WHERE kind IN ('wallet', 'hold') AND balance < 0",
                 rs -> rs.getLong(1))).contains(0L);
     }
 }

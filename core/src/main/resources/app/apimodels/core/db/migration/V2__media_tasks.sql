@@ -4,24 +4,24 @@
 -- constraint against the session that created it, and fails every later check once that session
 -- is closed ("The database has been closed") -- as soon as the pool retires the migration's
 -- connection. So checks are written as CASE expressions, which H2 evaluates in the caller's session.
-ALTER TABLE account DROP CONSTRAINT account_role_ck;
-ALTER TABLE account ADD CONSTRAINT account_role_ck
+ALTER TABLE apimodels_account DROP CONSTRAINT apimodels_account_role_ck;
+ALTER TABLE apimodels_account ADD CONSTRAINT apimodels_account_role_ck
     CHECK (CASE WHEN role = 'user' THEN TRUE WHEN role = 'admin' THEN TRUE ELSE FALSE END);
-ALTER TABLE ledger_account DROP CONSTRAINT ledger_account_nonneg_ck;
-ALTER TABLE ledger_account ADD CONSTRAINT ledger_account_nonneg_ck
+ALTER TABLE apimodels_ledger_account DROP CONSTRAINT apimodels_ledger_account_nonneg_ck;
+ALTER TABLE apimodels_ledger_account ADD CONSTRAINT apimodels_ledger_account_nonneg_ck
     CHECK (CASE WHEN kind = 'wallet' THEN balance >= 0 WHEN kind = 'hold' THEN balance >= 0 ELSE TRUE END);
-ALTER TABLE hold DROP CONSTRAINT hold_state_ck;
-ALTER TABLE hold ADD CONSTRAINT hold_state_ck
+ALTER TABLE apimodels_hold DROP CONSTRAINT apimodels_hold_state_ck;
+ALTER TABLE apimodels_hold ADD CONSTRAINT apimodels_hold_state_ck
     CHECK (CASE WHEN state = 'pending' THEN TRUE WHEN state = 'posted' THEN TRUE WHEN state = 'voided' THEN TRUE ELSE FALSE END);
 
 -- Signs the task notifications sent to the account's callback_url (X-Apimodels-Signature).
-ALTER TABLE account ADD COLUMN webhook_secret VARCHAR(80);
+ALTER TABLE apimodels_account ADD COLUMN webhook_secret VARCHAR(80);
 
 -- A stored file: an upload, a fetched model input, or a generated output. The bytes live in the
 -- configured MediaStorage under storage_key; the row says who owns them and how long they stay.
-CREATE TABLE media_object (
+CREATE TABLE apimodels_media_object (
     id           VARCHAR(40)  PRIMARY KEY,
-    account_id   BIGINT       NOT NULL REFERENCES account (id),
+    account_id   BIGINT       NOT NULL REFERENCES apimodels_account (id),
     kind         VARCHAR(8)   NOT NULL,
     storage_key  VARCHAR(300) NOT NULL,
     content_type VARCHAR(120) NOT NULL,
@@ -32,17 +32,17 @@ CREATE TABLE media_object (
     created_at   BIGINT       NOT NULL,
     expires_at   BIGINT,
     deleted_at   BIGINT,
-    CONSTRAINT media_object_kind_ck CHECK (CASE WHEN kind = 'upload' THEN TRUE WHEN kind = 'input' THEN TRUE
+    CONSTRAINT apimodels_media_object_kind_ck CHECK (CASE WHEN kind = 'upload' THEN TRUE WHEN kind = 'input' THEN TRUE
                                                 WHEN kind = 'output' THEN TRUE ELSE FALSE END)
 );
-CREATE INDEX media_object_account_ix ON media_object (account_id, created_at);
-CREATE INDEX media_object_expiry_ix ON media_object (deleted_at, expires_at);
+CREATE INDEX apimodels_media_object_account_ix ON apimodels_media_object (account_id, created_at);
+CREATE INDEX apimodels_media_object_expiry_ix ON apimodels_media_object (deleted_at, expires_at);
 
 -- An asynchronous generation. state: submitting (hold taken, upstream not yet answered),
 -- running (upstream working), rehosting (upstream done, copying outputs), completed, failed.
-CREATE TABLE task (
+CREATE TABLE apimodels_task (
     id              VARCHAR(40)   PRIMARY KEY,
-    account_id      BIGINT        NOT NULL REFERENCES account (id),
+    account_id      BIGINT        NOT NULL REFERENCES apimodels_account (id),
     key_id          BIGINT,
     kind            VARCHAR(8)    NOT NULL,
     model           VARCHAR(200)  NOT NULL,
@@ -68,13 +68,13 @@ CREATE TABLE task (
     completed_at    BIGINT,
     callback_state  VARCHAR(10),
     callback_tries  INT           NOT NULL DEFAULT 0,
-    CONSTRAINT task_state_ck CHECK (CASE WHEN state = 'submitting' THEN TRUE WHEN state = 'running' THEN TRUE
+    CONSTRAINT apimodels_task_state_ck CHECK (CASE WHEN state = 'submitting' THEN TRUE WHEN state = 'running' THEN TRUE
                                          WHEN state = 'rehosting' THEN TRUE WHEN state = 'completed' THEN TRUE
                                          WHEN state = 'failed' THEN TRUE ELSE FALSE END)
 );
-CREATE INDEX task_account_ix ON task (account_id, created_at);
-CREATE INDEX task_upstream_ix ON task (provider, upstream_id);
-CREATE INDEX task_state_ix ON task (state);
+CREATE INDEX apimodels_task_account_ix ON apimodels_task (account_id, created_at);
+CREATE INDEX apimodels_task_upstream_ix ON apimodels_task (provider, upstream_id);
+CREATE INDEX apimodels_task_state_ix ON apimodels_task (state);
 
 -- db-scheduler's table (cluster-safe job runner on this database).
 CREATE TABLE apimodels_jobs (

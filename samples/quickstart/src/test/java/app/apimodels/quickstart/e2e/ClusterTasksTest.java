@@ -60,9 +60,9 @@ class ClusterTasksTest extends EndToEndTest {
         assertThat(gateway.balance(u)).isEqualTo(10_000_000 - tasks * TasksTest.PER_IMAGE);
         assertThat(second.balance(u)).isEqualTo(10_000_000 - tasks * TasksTest.PER_IMAGE);
         assertThat(gateway.held(u)).isZero();
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM call_log WHERE endpoint = 'image/generations'")).isEqualTo(tasks);
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM transfer WHERE kind = 'post'")).isEqualTo(tasks);
-        assertThat(gateway.queryLong("SELECT COALESCE(SUM(balance), 0) FROM ledger_account")).isZero();
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_call_log WHERE endpoint = 'image/generations'")).isEqualTo(tasks);
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_transfer WHERE kind = 'post'")).isEqualTo(tasks);
+        assertThat(gateway.queryLong("SELECT COALESCE(SUM(balance), 0) FROM apimodels_ledger_account")).isZero();
         // No callback beyond one per task arrived meanwhile.
         assertThat(callbacks.received()).isZero();
     }

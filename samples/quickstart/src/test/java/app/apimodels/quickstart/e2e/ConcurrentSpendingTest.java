@@ -49,8 +49,8 @@ class ConcurrentSpendingTest extends EndToEndTest {
         }
         assertThat(sum).isEqualTo(balance);
         assertBooksBalance();
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM call_log WHERE status = 200")).isEqualTo(50);
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM call_log WHERE status = 402")).isEqualTo(150);
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_call_log WHERE status = 200")).isEqualTo(50);
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_call_log WHERE status = 402")).isEqualTo(150);
         assertThat(upstream.server().getAllServeEvents()).hasSize(50);
     }
 
@@ -115,12 +115,12 @@ class ConcurrentSpendingTest extends EndToEndTest {
 
     /** Σ balances = 0, each balance = its transfers, no hold left open, no wallet or hold account below zero. */
     private void assertBooksBalance() {
-        assertThat(gateway.queryLong("SELECT COALESCE(SUM(balance), 0) FROM ledger_account")).isZero();
+        assertThat(gateway.queryLong("SELECT COALESCE(SUM(balance), 0) FROM apimodels_ledger_account")).isZero();
         assertThat(gateway.queryLong("""
-                SELECT COUNT(*) FROM ledger_account la WHERE la.balance <>
-                  COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.credit_id = la.id), 0)
-                - COALESCE((SELECT SUM(amount) FROM transfer t WHERE t.debit_id = la.id), 0)""")).isZero();
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM hold WHERE state = 'pending'")).isZero();
-        assertThat(gateway.queryLong("SELECT COUNT(*) FROM ledger_account WHERE balance < 0 AND kind IN ('wallet','hold')")).isZero();
+                SELECT COUNT(*) FROM apimodels_ledger_account la WHERE la.balance <>
+                  COALESCE((SELECT SUM(amount) FROM apimodels_transfer t WHERE t.credit_id = la.id), 0)
+                - COALESCE((SELECT SUM(amount) FROM apimodels_transfer t WHERE t.debit_id = la.id), 0)""")).isZero();
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_hold WHERE state = 'pending'")).isZero();
+        assertThat(gateway.queryLong("SELECT COUNT(*) FROM apimodels_ledger_account WHERE balance < 0 AND kind IN ('wallet','hold')")).isZero();
     }
 }

@@ -46,7 +46,7 @@ class FaultsTest extends EndToEndTest {
         assertThat(gateway.balance(u)).isEqualTo(GRANT - Catalogs.MOCK_CALL_COST);
         JsonNode call = gateway.usage(u).get(0);
         assertThat(call.get("status").asInt()).isEqualTo(200);
-        assertThat(gateway.queryLong("SELECT attempts FROM call_log")).isEqualTo(2);
+        assertThat(gateway.queryLong("SELECT attempts FROM apimodels_call_log")).isEqualTo(2);
     }
 
     @Test

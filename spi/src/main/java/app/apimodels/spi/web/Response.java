@@ -1,4 +1,4 @@
-package app.apimodels.core.web;
+package app.apimodels.spi.web;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package app.apimodels.core.web;
+package app.apimodels.spi.web;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -43,8 +43,20 @@ public interface Exchange {
     String remoteAddress();
 
     /**
-     * The request body, read fully by the adapter; empty if none.
-     * Only valid when {@link #bodyTooLarge()} is false.
+     * Reads the request body, then runs {@code next} on whatever thread finished reading. The engine
+     * calls this once, after routing and authentication, so no body byte of a request that is
+     * refused on its headers is ever read, and an adapter can read without holding a thread while
+     * a slow client sends (Servlet non-blocking I/O). If reading fails (the client left, stalled past
+     * the adapter's deadline) the adapter ends the exchange itself and {@code next} never runs.
+     * The default is for adapters (and test doubles) that hold the whole body already.
+     */
+    default void readBody(Runnable next) {
+        next.run();
+    }
+
+    /**
+     * The request body; empty if none. Valid once {@link #readBody} has called back, and only when
+     * {@link #bodyTooLarge()} is false.
      */
     byte[] body();
 

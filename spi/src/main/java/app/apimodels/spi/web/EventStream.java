@@ -1,4 +1,4 @@
-package app.apimodels.core.web;
+package app.apimodels.spi.web;
 
 /**
  * An open server-sent-events response. Writes are flushed at once. Safe to call from one thread
