@@ -96,6 +96,12 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Every object of ours is prefixed {@code apimodels_}, so the engine can share a schema with the
+     * host application. Flyway refuses a non-empty schema without its history table unless told to
+     * baseline; the baseline is version 0, below every migration of ours, so it only records "the
+     * host was here first" and every migration still runs (never skipped over the host's tables).
+     */
     private void migrate() {
         Flyway.configure(Database.class.getClassLoader())
                 .dataSource(dataSource)
