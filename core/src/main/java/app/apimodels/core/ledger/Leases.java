@@ -22,7 +22,7 @@ import java.util.concurrent.Executor;
  * Budget leases: this node reserves part of an account's wallet durably — one hold row, the lease
  * — and carves the holds of that account's calls from it in memory. A call then waits on no
  * database round trip before it is forwarded, and the calls of one busy account no longer queue
- * on its wallet row (PERF-NOTES.md: one commit per call cannot reach thousands of calls per
+ * on its wallet row (docs/performance-ceilings.md: one commit per call cannot reach thousands of calls per
  * second). Each call's charge is posted from the lease by the settlement writer, batched.
  *
  * <p>The invariants hold as for holds with rows: the lease moved real money from the wallet to

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Group commit for the ledger: everything queued (holds, or settlements, voids and call-log rows)
  * is committed in one transaction, so concurrent calls share a commit instead of each paying for
  * its own — the difference between hundreds and thousands of calls per second on one busy wallet
- * (see PERF-NOTES.md). A writer either has its own thread (settlements: off the clients' path,
+ * (docs/performance-ceilings.md). A writer either has its own thread (settlements: off the clients' path,
  * lingering briefly to batch) or none, in which case the callers themselves take turns committing
  * what is queued (holds: flat combining, see {@link #lead}). Batches grow by themselves with load.
  *

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Renders errors in the shape each endpoint family promises (CONTRACT.md "Errors"):
+ * Renders errors in the shape each endpoint family promises (README "API surface"):
  * OpenAI's under {@code /v1}, apimodels.app's {@code {code,msg,data}} under the
  * {@code /api/v1/…/generations} and uploads endpoints, RFC 9457 problem details elsewhere.
  */

@@ -32,7 +32,7 @@ import java.util.concurrent.Executors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The ledger's invariants on both databases (DESIGN.md "Invariants", money). */
+/** The ledger's invariants on both databases (docs/design.md "Invariants", money). */
 class LedgerTest {
 
     private final MutableClock clock = new MutableClock();

@@ -41,7 +41,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@link HttpTransport} on Jetty's {@link HttpClient}: several times the throughput of the JDK
- * client on the same machine (see PERF-NOTES.md). Fully non-blocking: buffered calls complete
+ * client on the same machine (docs/performance-ceilings.md). Fully non-blocking: buffered calls complete
  * from a listener, streams are read with Jetty's demand API, one piece at a time.
  */
 public final class JettyHttpTransport implements HttpTransport {

@@ -16,7 +16,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Upstream faults at the wire, and what each one costs the client (DESIGN.md invariant 2). */
+/** Upstream faults at the wire, and what each one costs the client (docs/design.md, invariant 2). */
 class FaultsTest extends EndToEndTest {
 
     private static final long GRANT = 1_000_000;
