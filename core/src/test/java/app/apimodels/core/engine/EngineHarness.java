@@ -1,0 +1,153 @@
+package app.apimodels.core.engine;
+
+import app.apimodels.core.ApiModels;
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.testkit.web.MockExchange;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The engine as an application embeds it ({@code ApiModels.builder()…build()}), on an H2 database
+ * file in a temporary directory, with a {@link ScriptedProvider} upstream, driven through
+ * {@link MockExchange}s: no container, no sockets on the client side.
+ */
+final class EngineHarness implements AutoCloseable {
+
+    static final String ADMIN_KEY = "test-admin-key-" + UUID.randomUUID();
+    static final Duration WAIT = Duration.ofSeconds(15);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Chat at 10 credits per million input tokens and 30 per million output tokens: 11 in + 5 out = 260 micros. */
+    static final long CHAT_INPUT_MICROS_PER_TOKEN = 10;
+    static final long CHAT_OUTPUT_MICROS_PER_TOKEN = 30;
+    static final long CHAT_COST = 11 * CHAT_INPUT_MICROS_PER_TOKEN + 5 * CHAT_OUTPUT_MICROS_PER_TOKEN;
+    /** 0.04 credits per image. */
+    static final long PER_IMAGE = 40_000;
+
+    static final String CATALOG = """
+            providers:
+              - id: up
+                type: scripted
+                base-url: http://upstream.invalid
+                api-key: sk-upstream-secret-123
+                timeout-seconds: 10
+            models:
+              - id: test-chat
+                kind: chat
+                routes: [ { provider: up, upstream-model: upstream-chat, priority: 1, weight: 1 } ]
+                price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }
+              - id: test-image
+                kind: image
+                routes: [ { provider: up, upstream-model: upstream-image, priority: 1, weight: 1 } ]
+                price: { per-image: 0.04 }
+              - id: test-tts
+                kind: speech
+                routes: [ { provider: up, upstream-model: upstream-tts, priority: 1, weight: 1 } ]
+                price: { per-1k-characters: 0.015 }
+            """;
+
+    final ScriptedProvider upstream = new ScriptedProvider();
+    final ApiModels engine;
+
+    private EngineHarness(Path dir, Map<String, String> extra) throws IOException {
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, CATALOG);
+        Map<String, String> settings = new HashMap<>();
+        // No database URL: the engine's own embedded H2 file under the data directory.
+        settings.put("apimodels.data-dir", dir.resolve("data").toString());
+        settings.put("apimodels.catalog", catalog.toString());
+        settings.put("apimodels.bootstrap.admin-key", ADMIN_KEY);
+        settings.put("apimodels.keys.pepper", "test-pepper-of-at-least-thirty-two-characters");
+        settings.put("apimodels.jobs.poll-interval-ms", "50");
+        settings.put("apimodels.tasks.poll-initial-ms", "50");
+        settings.put("apimodels.tasks.poll-max-ms", "200");
+        settings.put("apimodels.tasks.provider-webhooks", "false");
+        settings.putAll(extra);
+        engine = ApiModels.builder().config(ConfigSource.of(settings)).provider(upstream).build();
+    }
+
+    static EngineHarness start(Path dir) throws IOException {
+        return new EngineHarness(dir, Map.of());
+    }
+
+    static EngineHarness start(Path dir, Map<String, String> extra) throws IOException {
+        return new EngineHarness(dir, extra);
+    }
+
+    /** Hands the exchange to the engine and waits for its complete answer. */
+    MockExchange.Answer call(MockExchange exchange) {
+        engine.handle(exchange);
+        return exchange.awaitAnswer(WAIT);
+    }
+
+    MockExchange.Answer call(MockExchange.Builder request) {
+        return call(request.build());
+    }
+
+    MockExchange.Answer post(String path, String key, String json) {
+        return call(MockExchange.post(path).bearer(key).json(json));
+    }
+
+    MockExchange.Answer get(String path, String key) {
+        return call(MockExchange.get(path).bearer(key));
+    }
+
+    /** A new user with {@code micros} of credit and an API key. */
+    User user(long micros) {
+        JsonNode created = json(expect(post("/admin/users", ADMIN_KEY,
+                "{\"email\":\"u-" + UUID.randomUUID() + "@example.com\"}"), 201));
+        long id = created.get("id").asLong();
+        if (micros > 0) {
+            expect(post("/admin/users/" + id + "/credits", ADMIN_KEY,
+                    "{\"amount_micros\":" + micros + ",\"reason\":\"test\",\"idempotency_key\":\"grant-" + id + "\"}"), 201);
+        }
+        JsonNode key = json(expect(post("/admin/users/" + id + "/keys", ADMIN_KEY, "{\"name\":\"test\"}"), 201));
+        return new User(id, key.get("key").asText());
+    }
+
+    record User(long id, String key) {
+    }
+
+    /** The user's available micros, after the ledger's pending writes are committed. */
+    long balance(User u) {
+        return account(u).get("balance_micros").asLong();
+    }
+
+    /** Micros held for calls still running. */
+    long held(User u) {
+        return account(u).get("held_micros").asLong();
+    }
+
+    private JsonNode account(User u) {
+        return json(expect(get("/api/v1/account", u.key()), 200));
+    }
+
+    static MockExchange.Answer expect(MockExchange.Answer a, int status) {
+        if (a.status() != status) {
+            throw new AssertionError("expected " + status + " but got " + a);
+        }
+        return a;
+    }
+
+    static JsonNode json(MockExchange.Answer a) {
+        try {
+            return JSON.readTree(a.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + a, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}
