@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 
@@ -21,6 +22,9 @@ import java.util.Map;
  * retries with the same key, so a retried call is charged once. Reusing a key for a different
  * request, or while the first is still running, is a 409. Results that invite a retry (5xx, 402,
  * 429) are not kept, nor is a stream that did not end with {@code [DONE]} (cut or failed).
+ * Every other answer ends the key, whatever its shape: a file answer (speech audio) is kept like
+ * any body, and one too large to keep ({@value #MAX_STORED} bytes) makes a retry a 409 rather than
+ * a second, charged, generation. Bodies are stored in base64, so binary answers replay exactly.
  */
 public final class Idempotency {
 
@@ -54,6 +58,7 @@ public final class Idempotency {
                 throw e;
             }
         }
+        // body is null for an answer that was delivered but too large to keep
         record Stored(String hash, String state, Integer status, String contentType, String body) {
         }
         Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?",
@@ -68,7 +73,11 @@ public final class Idempotency {
             throw new ApiException(409, "idempotency_conflict",
                     "a request with this Idempotency-Key is still in progress", "Idempotency-Key", Map.of("Retry-After", "1"));
         }
-        exchange.respond(new Response(s.status(), s.contentType(), s.body().getBytes(StandardCharsets.UTF_8),
+        if (s.body() == null) {
+            throw new ApiException(409, "idempotency_conflict", "the request with this Idempotency-Key was answered, "
+                    + "but its answer is too large to keep for replay; send a new key to run it again", "Idempotency-Key", null);
+        }
+        exchange.respond(new Response(s.status(), s.contentType(), Base64.getDecoder().decode(s.body()),
                 Map.of("Idempotent-Replayed", "true")));
         return null;
     }
@@ -78,14 +87,23 @@ public final class Idempotency {
         return sql.update("DELETE FROM apimodels_idempotency_record WHERE created_at < ?", clock.millis() - retention.toMillis());
     }
 
+    /** Whether an answer with this status ends the key (others invite a retry that must run again). */
+    private static boolean endsTheKey(int status) {
+        return status < 500 && status != 402 && status != 429 && status != 409;
+    }
+
+    /**
+     * Records the answer for replay; {@code body} null (or over the limit) records that the request
+     * was answered without keeping the answer.
+     */
     private void finish(long accountId, String key, int status, String contentType, byte[] body) {
-        boolean keep = status < 500 && status != 402 && status != 429 && status != 409 && body.length <= MAX_STORED;
-        if (keep) {
-            sql.update("UPDATE apimodels_idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
-                    status, contentType, new String(body, StandardCharsets.UTF_8), accountId, key);
-        } else {
+        if (!endsTheKey(status)) {
             forget(accountId, key);
+            return;
         }
+        String kept = body == null || body.length > MAX_STORED ? null : Base64.getEncoder().encodeToString(body);
+        sql.update("UPDATE apimodels_idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
+                status, contentType, kept, accountId, key);
     }
 
     private void forget(long accountId, String key) {
@@ -176,12 +194,44 @@ public final class Idempotency {
             }
         }
 
+        /**
+         * A file answer (speech audio, a generated file): read whole when small enough to keep, so a
+         * retry replays it; a larger one is sent as it streams and only marks the key answered.
+         * Either way a retry never generates (and charges) it again.
+         */
         @Override
         public void respond(int status, String contentType, java.util.Map<String, String> headers,
                             java.io.InputStream body, long length) {
-            // A file is not kept for replay: a retry runs again.
-            forget(accountId, key);
-            inner.respond(status, contentType, headers, body, length);
+            if (!endsTheKey(status) || length > MAX_STORED) {
+                try {
+                    finish(accountId, key, status, contentType, null);
+                } finally {
+                    inner.respond(status, contentType, headers, body, length);
+                }
+                return;
+            }
+            byte[] bytes;
+            try (body) {
+                bytes = body.readNBytes((int) length);
+            } catch (java.io.IOException e) {
+                // Nothing was sent: the caller answers the failure, which forgets the key.
+                throw new java.io.UncheckedIOException("the answer's body could not be read", e);
+            }
+            try {
+                finish(accountId, key, status, contentType, bytes);
+            } finally {
+                inner.respond(status, contentType, headers, new java.io.ByteArrayInputStream(bytes), bytes.length);
+            }
+        }
+
+        @Override
+        public void readBody(Runnable next) {
+            inner.readBody(next);
+        }
+
+        @Override
+        public java.io.InputStream bodyStream() {
+            return inner.bodyStream();
         }
 
         @Override
