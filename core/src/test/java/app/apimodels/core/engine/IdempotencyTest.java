@@ -5,7 +5,8 @@ import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.testkit.MockMedia;
 import app.apimodels.testkit.web.MockExchange;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,17 +28,22 @@ class IdempotencyTest {
     static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     @TempDir
-    java.nio.file.Path dir;
-    EngineHarness gateway;
+    static java.nio.file.Path dir;
+    static EngineHarness gateway;
 
-    @BeforeEach
-    void start() throws Exception {
+    @BeforeAll
+    static void start() throws Exception {
         gateway = EngineHarness.start(dir);
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         gateway.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gateway.upstream.reset();
     }
 
     private MockExchange.Answer keyed(User u, String path, String key, String json) {

@@ -95,6 +95,17 @@ final class ScriptedProvider implements ModelProvider {
         };
     }
 
+    /** Back to the default scripts, forgetting what was received (one engine serves a test class). */
+    void reset() {
+        onCall = r -> CompletableFuture.completedFuture(chat(CHAT_USAGE));
+        onSubmit = r -> CompletableFuture.failedFuture(failure("no submission scripted"));
+        onPoll = id -> CompletableFuture.failedFuture(failure("no poll scripted"));
+        calls.clear();
+        submissions.clear();
+        polls.clear();
+        streams.clear();
+    }
+
     /** The next stream the engine opened, waiting for it until {@code timeout}. */
     OpenStream nextStream(Duration timeout) throws InterruptedException {
         OpenStream s = streams.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

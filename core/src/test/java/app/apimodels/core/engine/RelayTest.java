@@ -1,0 +1,216 @@
+package app.apimodels.core.engine;
+
+import app.apimodels.core.engine.EngineHarness.User;
+import app.apimodels.core.relay.TokenCounter;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.testkit.web.MockExchange;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static app.apimodels.core.engine.EngineHarness.CHAT_COST;
+import static app.apimodels.core.engine.EngineHarness.CHAT_INPUT_MICROS_PER_TOKEN;
+import static app.apimodels.core.engine.EngineHarness.CHAT_OUTPUT_MICROS_PER_TOKEN;
+import static app.apimodels.core.engine.EngineHarness.WAIT;
+import static app.apimodels.core.engine.EngineHarness.expect;
+import static app.apimodels.core.engine.EngineHarness.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The OpenAI-compatible relay through the engine's public surface: what a call is charged (the
+ * price of the reported usage, or of what was used up to a cut, never above the hold), that a
+ * failed upstream costs nothing, and that a stream reaches the client chunk by chunk.
+ */
+class RelayTest {
+
+    static final List<Map<String, String>> MESSAGES = List.of(Map.of("role", "user", "content", "Say hello"));
+    static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    static final String STREAM = "{\"model\":\"test-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+
+    @TempDir
+    static Path dir;
+    static EngineHarness gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // Keep-alive comments would interleave with the events these tests count.
+        gateway = EngineHarness.start(dir, Map.of("apimodels.stream.keep-alive-ms", "0"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gateway.upstream.reset();
+    }
+
+    @Test
+    void aCallIsChargedWhatThePriceSaysForTheReportedUsage() {
+        User u = gateway.user(1_000_000);
+        MockExchange.Answer answer = expect(gateway.post("/v1/chat/completions", u.key(), CHAT), 200);
+
+        JsonNode body = json(answer);
+        assertThat(body.get("model").asText()).as("the public name, not the upstream's").isEqualTo("test-chat");
+        assertThat(body.at("/choices/0/message/content").asText()).isEqualTo(ScriptedProvider.REPLY);
+        assertThat(answer.header("x-request-id")).startsWith("req_");
+        assertThat(gateway.upstream.calls).singleElement().satisfies(r -> {
+            assertThat(r.upstreamModel()).isEqualTo("upstream-chat");
+            assertThat(r.stream()).isFalse();
+            assertThat(r.payload().get("messages")).isEqualTo(MESSAGES);
+        });
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - CHAT_COST);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aFailedUpstreamCostsNothing() {
+        gateway.upstream.onCall = r -> CompletableFuture.failedFuture(ScriptedProvider.failure("upstream exploded"));
+        User u = gateway.user(1_000_000);
+        MockExchange.Answer answer = expect(gateway.post("/v1/chat/completions", u.key(), CHAT), 502);
+
+        assertThat(json(answer).at("/error/code").asText()).isEqualTo("upstream_error");
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void anUnknownModelIsRefusedNamingTheField() {
+        User u = gateway.user(1_000_000);
+        MockExchange.Answer answer = expect(gateway.post("/v1/chat/completions", u.key(), CHAT.replace("test-chat", "nope")), 404);
+
+        assertThat(json(answer).at("/error/param").asText()).isEqualTo("model");
+        assertThat(gateway.upstream.calls).isEmpty();
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void aStreamIsRelayedChunkByChunkAndChargedTheReportedUsage() throws Exception {
+        User u = gateway.user(1_000_000);
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        assertThat(upstream.request.stream()).isTrue();
+
+        upstream.chunk("Hello");
+        // The first event reaches the client before the upstream sends the next one.
+        assertThat(exchange.awaitEvents(WAIT, e -> !e.isEmpty())).singleElement()
+                .satisfies(e -> assertThat(e).startsWith("data: {").contains("\"model\":\"test-chat\"").contains("Hello"));
+        upstream.chunk(" there");
+        String usageChunk = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"upstream-chat\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5,\"total_tokens\":16}}";
+        upstream.sink.onChunk(new StreamChunk(usageChunk.getBytes(StandardCharsets.UTF_8), ""));
+        upstream.sink.onUsage(ScriptedProvider.CHAT_USAGE);
+        upstream.sink.onComplete();
+
+        MockExchange.Answer answer = exchange.awaitAnswer(WAIT);
+        assertThat(answer.kind()).isEqualTo(MockExchange.Kind.EVENTS);
+        assertThat(answer.status()).isEqualTo(200);
+        List<String> events = exchange.events();
+        assertThat(events).hasSize(4);
+        assertThat(events.get(1)).contains(" there");
+        assertThat(events.get(2)).contains("\"usage\":{\"prompt_tokens\":11").contains("\"model\":\"test-chat\"");
+        assertThat(events.get(3)).isEqualTo("data: [DONE]\n\n");
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - CHAT_COST);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aClientLeavingMidStreamIsChargedForWhatWasUsed() throws Exception {
+        User u = gateway.user(1_000_000);
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        upstream.chunk("Hello");
+        upstream.chunk(" there");
+        exchange.awaitEvents(WAIT, e -> e.size() == 2);
+
+        exchange.leave();
+
+        assertThat(upstream.awaitCancelled(WAIT)).as("the upstream call is stopped").isTrue();
+        TokenCounter tokens = new TokenCounter();
+        long used = tokens.countPrompt(MESSAGES) * CHAT_INPUT_MICROS_PER_TOKEN
+                + tokens.count("Hello there") * CHAT_OUTPUT_MICROS_PER_TOKEN;
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - used);
+        assertThat(gateway.held(u)).isZero();
+        // Whatever the upstream still sends is not relayed.
+        upstream.chunk(" late");
+        assertThat(exchange.events()).hasSize(2);
+    }
+
+    @Test
+    void aCutIsNeverChargedMoreThanTheHold() throws Exception {
+        User u = gateway.user(1_000_000);
+        String capped = STREAM.replace("\"stream\":true", "\"stream\":true,\"max_tokens\":1");
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(capped).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        // An upstream that ignores max_tokens: far more text than the hold covers.
+        String text = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen";
+        upstream.chunk(text);
+        exchange.awaitEvents(WAIT, e -> e.size() == 1);
+
+        exchange.leave();
+
+        long hold = TokenCounter.promptUpperBound(MESSAGES) * CHAT_INPUT_MICROS_PER_TOKEN + CHAT_OUTPUT_MICROS_PER_TOKEN;
+        TokenCounter tokens = new TokenCounter();
+        long used = tokens.countPrompt(MESSAGES) * CHAT_INPUT_MICROS_PER_TOKEN + tokens.count(text) * CHAT_OUTPUT_MICROS_PER_TOKEN;
+        assertThat(used).as("the test's premise").isGreaterThan(hold);
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - hold);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aStreamFailingAfterItsFirstChunkEndsWithAnErrorEventAndCostsNothing() throws Exception {
+        User u = gateway.user(1_000_000);
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        upstream.chunk("Hel");
+        upstream.sink.onError(new ProviderException(ProviderException.Kind.NETWORK, "connection reset", null));
+
+        MockExchange.Answer answer = exchange.awaitAnswer(WAIT);
+        assertThat(answer.bodyText()).contains("\"error\"").doesNotContain("[DONE]");
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aStreamWithoutReportedUsageIsChargedTheCountedTokens() throws Exception {
+        User u = gateway.user(1_000_000);
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        upstream.chunk("Hello");
+        upstream.chunk(" there");
+        upstream.sink.onComplete();
+
+        exchange.awaitAnswer(WAIT);
+        TokenCounter tokens = new TokenCounter();
+        long used = tokens.countPrompt(MESSAGES) * CHAT_INPUT_MICROS_PER_TOKEN
+                + tokens.count("Hello there") * CHAT_OUTPUT_MICROS_PER_TOKEN;
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - used);
+    }
+
+    @Test
+    void aCallTheBalanceCannotCoverIsRefusedBeforeItIsForwarded() {
+        User u = gateway.user(100);
+        MockExchange.Answer answer = expect(gateway.post("/v1/chat/completions", u.key(), CHAT), 402);
+
+        assertThat(json(answer).at("/error/code").asText()).isEqualTo("insufficient_credits");
+        assertThat(gateway.upstream.calls).isEmpty();
+        assertThat(gateway.balance(u)).isEqualTo(100);
+    }
+}
