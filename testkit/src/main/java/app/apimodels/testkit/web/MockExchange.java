@@ -432,9 +432,17 @@ public final class MockExchange implements Exchange {
         return eventTexts();
     }
 
-    /** The answer if there is one yet, else null. */
+    /** The complete answer if there is one yet, else null. */
     public synchronized Answer answer() {
         return answer;
+    }
+
+    /**
+     * What the client has received so far: the complete answer, or while an event stream is open
+     * its head and the events sent until now; null before any answer.
+     */
+    public synchronized Answer received() {
+        return answer != null ? answer : streamOpen ? eventAnswer() : null;
     }
 
     /** Whether the engine answered (or began an event stream). */
