@@ -2,12 +2,15 @@ package app.apimodels.servlet;
 
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Response;
+import app.apimodels.testkit.web.ExchangeContract;
+import app.apimodels.testkit.web.HttpClientConnection;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -267,6 +270,43 @@ class ServletExchangeTest {
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("\"status\":500").doesNotContain("Exception");
+    }
+
+    /** The exchange contract every adapter keeps, over real connections to the container. */
+    @Nested
+    class Contract extends ExchangeContract {
+        @Override
+        protected Sent send(ClientRequest request) throws InterruptedException {
+            HttpClientConnection client = HttpClientConnection.send("localhost", tomcat.uri("/").getPort(),
+                    request.method(), "/ctx/mount" + request.pathAndQuery(), request.headers(), request.body());
+            ServletExchange exchange = nextExchange();
+            return new Sent() {
+                @Override
+                public ServletExchange exchange() {
+                    return exchange;
+                }
+
+                @Override
+                public Received awaitResponse(java.time.Duration timeout) {
+                    return client.awaitResponse(timeout);
+                }
+
+                @Override
+                public Received awaitBodyContaining(String text, java.time.Duration timeout) {
+                    return client.awaitBodyContaining(text, timeout);
+                }
+
+                @Override
+                public void leave() {
+                    client.close();
+                }
+            };
+        }
+
+        @Override
+        protected long bodyLimit() {
+            return BODY_LIMIT;
+        }
     }
 
     private static ServletExchange nextExchange() throws InterruptedException {

@@ -76,14 +76,12 @@ public final class HttpClientConnection implements AutoCloseable {
     }
 
     /** A response as the client read it; header names are case-insensitive, a chunked body is decoded. */
-    public record Received(int status, Map<String, String> headers, byte[] body) {
+    public record Received(int status, Map<String, String> headers, byte[] body) implements ExchangeContract.Received {
+        @Override
         public String header(String name) {
             return headers.get(name);
         }
 
-        public String bodyText() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
     }
 
     /** Waits until the server ended the response (closed the connection) and returns it. */
