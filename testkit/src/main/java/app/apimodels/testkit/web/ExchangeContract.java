@@ -34,8 +34,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(60) // a stream that never ends must fail the test, not hang the build
 public abstract class ExchangeContract {
 
-    /** Upper bound for anything the contract waits for; generous because CI machines stall. */
-    protected static final Duration WAIT = Duration.ofSeconds(15);
+    /** Upper bound for anything the contract waits for; generous by default because CI machines stall. */
+    protected Duration timeout() {
+        return Duration.ofSeconds(15);
+    }
 
     /**
      * A request as the client sends it.
@@ -110,13 +112,13 @@ public abstract class ExchangeContract {
             nextRuns.incrementAndGet();
             read.countDown();
         });
-        assertThat(read.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("readBody runs its continuation").isTrue();
+        assertThat(read.await(timeout().toSeconds(), TimeUnit.SECONDS)).as("readBody runs its continuation").isTrue();
         assertThat(nextRuns).hasValue(1);
         assertThat(new String(ex.body(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
         assertThat(ex.bodyStream().readAllBytes()).isEqualTo(ex.body());
 
         ex.respond(new Response(204, null, null));
-        assertThat(sent.awaitResponse(WAIT).status()).isEqualTo(204);
+        assertThat(sent.awaitResponse(timeout()).status()).isEqualTo(204);
     }
 
     @Test
@@ -131,7 +133,7 @@ public abstract class ExchangeContract {
         assertThat(ex.bodyTooLarge()).isFalse();
 
         ex.respond(Response.text(200, "text/plain", "ok"));
-        assertThat(sent.awaitResponse(WAIT).bodyText()).isEqualTo("ok");
+        assertThat(sent.awaitResponse(timeout()).bodyText()).isEqualTo("ok");
     }
 
     @Test
@@ -141,11 +143,11 @@ public abstract class ExchangeContract {
 
         CompletableFuture.runAsync(() -> ex.respond(new Response(201, "application/json",
                 "{\"ok\":true}".getBytes(StandardCharsets.UTF_8), Map.of("X-Answer", "first"))))
-                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                .get(timeout().toSeconds(), TimeUnit.SECONDS);
         assertThatCode(() -> ex.respond(Response.text(500, "text/plain", "second"))).doesNotThrowAnyException();
         assertThatThrownBy(ex::openEventStream).isInstanceOf(IllegalStateException.class);
 
-        Received r = sent.awaitResponse(WAIT);
+        Received r = sent.awaitResponse(timeout());
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.header("content-type")).startsWith("application/json");
         assertThat(r.header("x-answer")).isEqualTo("first");
@@ -161,7 +163,7 @@ public abstract class ExchangeContract {
 
         assertThat(ex.bodyTooLarge()).isTrue();
         ex.respond(new Response(413, null, null));
-        assertThat(sent.awaitResponse(WAIT).status()).isEqualTo(413);
+        assertThat(sent.awaitResponse(timeout()).status()).isEqualTo(413);
     }
 
     @Test
@@ -173,7 +175,7 @@ public abstract class ExchangeContract {
         events.onClientGone(gone::incrementAndGet);
 
         assertThat(events.send("data: one\n\n".getBytes(StandardCharsets.UTF_8))).isTrue();
-        Received head = sent.awaitBodyContaining("data: one", WAIT);
+        Received head = sent.awaitBodyContaining("data: one", timeout());
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.header("content-type")).startsWith("text/event-stream");
         assertThat(events.send(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8))).isTrue();
@@ -181,7 +183,7 @@ public abstract class ExchangeContract {
         events.close();
         assertThatCode(events::close).as("close is idempotent").doesNotThrowAnyException();
 
-        assertThat(sent.awaitResponse(WAIT).bodyText()).isEqualTo("data: one\n\n: keep-alive\n\ndata: two\n\n");
+        assertThat(sent.awaitResponse(timeout()).bodyText()).isEqualTo("data: one\n\n: keep-alive\n\ndata: two\n\n");
         assertThat(events.send("data: late\n\n".getBytes(StandardCharsets.UTF_8))).as("a send after close").isFalse();
         assertThatCode(() -> ex.respond(Response.text(500, "text/plain", "late"))).doesNotThrowAnyException();
         assertThat(gone).as("a normal end is not the client leaving").hasValue(0);
@@ -198,16 +200,16 @@ public abstract class ExchangeContract {
             gone.countDown();
         });
         assertThat(events.send("data: first\n\n".getBytes(StandardCharsets.UTF_8))).isTrue();
-        sent.awaitBodyContaining("data: first", WAIT);
+        sent.awaitBodyContaining("data: first", timeout());
 
         sent.leave();
 
         // Over a network the first writes after a disconnect may still land in socket buffers; a later one fails.
-        Instant deadline = Instant.now().plus(WAIT);
+        Instant deadline = Instant.now().plus(timeout());
         while (events.send(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8))) {
             assertThat(Instant.now()).as("a send noticed that the client left").isBefore(deadline);
         }
-        assertThat(gone.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the client-gone action ran").isTrue();
+        assertThat(gone.await(timeout().toSeconds(), TimeUnit.SECONDS)).as("the client-gone action ran").isTrue();
         assertThat(events.send("data: late\n\n".getBytes(StandardCharsets.UTF_8))).isFalse();
         events.close();
         assertThat(goneCalls).hasValue(1);
@@ -237,7 +239,7 @@ public abstract class ExchangeContract {
 
         sent.exchange().respond(200, "audio/mpeg", headers, stream, file.length);
 
-        Received r = sent.awaitResponse(WAIT);
+        Received r = sent.awaitResponse(timeout());
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("content-type")).isEqualTo("audio/mpeg");
         assertThat(r.header("content-length")).isEqualTo(String.valueOf(file.length));
