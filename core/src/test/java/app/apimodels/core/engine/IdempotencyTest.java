@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 
 import static app.apimodels.core.engine.EngineHarness.CHAT_COST;
 import static app.apimodels.core.engine.EngineHarness.PER_IMAGE;
+import static app.apimodels.core.engine.EngineHarness.WAIT;
 import static app.apimodels.core.engine.EngineHarness.expect;
 import static app.apimodels.core.engine.EngineHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,7 +34,8 @@ class IdempotencyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = EngineHarness.start(dir);
+        // No keep-alive comments: the replayed stream is compared with the events as first sent.
+        gateway = EngineHarness.start(dir, java.util.Map.of("apimodels.stream.keep-alive-ms", "0"));
     }
 
     @AfterAll
@@ -84,6 +86,44 @@ class IdempotencyTest {
         assertThat(theirs.header("Idempotent-Replayed")).isNull();
         assertThat(gateway.upstream.calls).hasSize(2);
         assertThat(gateway.balance(b)).isEqualTo(1_000_000 - CHAT_COST);
+    }
+
+    @Test
+    void aCompletedStreamIsReplayedAndOneTheClientLeftRunsAgain() throws Exception {
+        User u = gateway.user(1_000_000);
+        String stream = CHAT.replace("{", "{\"stream\":true,");
+
+        MockExchange first = keyedExchange(u, "stream-1", stream);
+        gateway.engine.handle(first);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        upstream.chunk("Hello");
+        upstream.sink.onUsage(ScriptedProvider.CHAT_USAGE);
+        upstream.sink.onComplete();
+        String events = first.awaitAnswer(WAIT).bodyText();
+        MockExchange.Answer replay = expect(keyed(u, "/v1/chat/completions", "stream-1", stream), 200);
+        assertThat(replay.bodyText()).isEqualTo(events).endsWith("data: [DONE]\n\n");
+        assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+
+        MockExchange cut = keyedExchange(u, "stream-2", stream);
+        gateway.engine.handle(cut);
+        gateway.upstream.nextStream(WAIT).chunk("Hel");
+        cut.awaitEvents(WAIT, e -> !e.isEmpty());
+        cut.leave();
+        MockExchange retry = keyedExchange(u, "stream-2", stream);
+        gateway.engine.handle(retry);
+        ScriptedProvider.OpenStream again = gateway.upstream.nextStream(WAIT);
+        again.chunk("Hello");
+        again.sink.onUsage(ScriptedProvider.CHAT_USAGE);
+        again.sink.onComplete();
+        MockExchange.Answer rerun = retry.awaitAnswer(WAIT);
+
+        assertThat(rerun.kind()).as("run again, not replayed").isEqualTo(MockExchange.Kind.EVENTS);
+        assertThat(rerun.bodyText()).endsWith("data: [DONE]\n\n");
+        assertThat(gateway.upstream.calls).hasSize(3);
+    }
+
+    private MockExchange keyedExchange(User u, String key, String json) {
+        return MockExchange.post("/v1/chat/completions").bearer(u.key()).header("Idempotency-Key", key).json(json).build();
     }
 
     /**

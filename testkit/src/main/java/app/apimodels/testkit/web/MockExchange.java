@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  * complete once closed); every event sent, as it is sent; and a second answer, which is ignored as
  * the contract says. A test plays a client that leaves with {@link #leave()}: the stream's
  * {@link EventStream#onClientGone} action runs and later sends return false. The body is held
- * whole, so {@link #readBody} runs its continuation at once.
+ * whole, so {@link #readBody} runs its continuation at once (the interface's default).
  */
 public final class MockExchange implements Exchange {
 
@@ -94,7 +94,6 @@ public final class MockExchange implements Exchange {
     private Runnable onClientGone;
     private final List<byte[]> events = new ArrayList<>();
     private final ByteArrayOutputStream streamed = new ByteArrayOutputStream();
-    private int bodyReads;
 
     private MockExchange(Builder b) {
         this.method = b.method.toUpperCase(Locale.ROOT);
@@ -264,14 +263,6 @@ public final class MockExchange implements Exchange {
     }
 
     @Override
-    public void readBody(Runnable next) {
-        synchronized (this) {
-            bodyReads++;
-        }
-        next.run();
-    }
-
-    @Override
     public byte[] body() {
         return bodyTooLarge ? new byte[0] : body.clone();
     }
@@ -340,7 +331,7 @@ public final class MockExchange implements Exchange {
         @Override
         public boolean send(byte[] bytes) {
             synchronized (MockExchange.this) {
-                if (!streamOpen) {
+                if (!streamOpen || clientGone) {
                     return false;
                 }
                 events.add(bytes.clone());
@@ -411,11 +402,6 @@ public final class MockExchange implements Exchange {
         return awaitState(timeout, "an answer to " + this, () -> answer);
     }
 
-    /** Waits until {@code timeout} for an event stream to be opened. */
-    public void awaitEventStream(Duration timeout) {
-        awaitState(timeout, "an event stream on " + this, () -> answered && (streamOpen || answer != null) ? true : null);
-    }
-
     /**
      * Waits until the events sent so far satisfy {@code condition} (e.g. at least one data event)
      * and returns them, each as sent.
@@ -453,11 +439,6 @@ public final class MockExchange implements Exchange {
     /** How many answers came after the first (and were ignored). */
     public synchronized int ignoredAnswers() {
         return ignoredAnswers;
-    }
-
-    /** How many times the engine asked for the body through {@link #readBody}. */
-    public synchronized int bodyReads() {
-        return bodyReads;
     }
 
     private List<String> eventTexts() {
