@@ -202,7 +202,7 @@ public final class Idempotency {
         @Override
         public void respond(int status, String contentType, java.util.Map<String, String> headers,
                             java.io.InputStream body, long length) {
-            if (!endsTheKey(status) || length > MAX_STORED) {
+            if (!endsTheKey(status) || length < 0 || length > MAX_STORED) {
                 try {
                     finish(accountId, key, status, contentType, null);
                 } finally {

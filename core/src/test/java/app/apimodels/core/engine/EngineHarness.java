@@ -30,6 +30,8 @@ final class EngineHarness implements AutoCloseable {
     static final long CHAT_INPUT_MICROS_PER_TOKEN = 10;
     static final long CHAT_OUTPUT_MICROS_PER_TOKEN = 30;
     static final long CHAT_COST = 11 * CHAT_INPUT_MICROS_PER_TOKEN + 5 * CHAT_OUTPUT_MICROS_PER_TOKEN;
+    /** Embeddings at 2 credits per million tokens. */
+    static final long EMBEDDING_MICROS_PER_TOKEN = 2;
     /** 0.04 credits per image. */
     static final long PER_IMAGE = 40_000;
 
@@ -45,6 +47,10 @@ final class EngineHarness implements AutoCloseable {
                 kind: chat
                 routes: [ { provider: up, upstream-model: upstream-chat, priority: 1, weight: 1 } ]
                 price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }
+              - id: test-embedding
+                kind: embedding
+                routes: [ { provider: up, upstream-model: upstream-embed, priority: 1, weight: 1 } ]
+                price: { input-per-1m-tokens: 2 }
               - id: test-image
                 kind: image
                 routes: [ { provider: up, upstream-model: upstream-image, priority: 1, weight: 1 } ]
@@ -125,6 +131,21 @@ final class EngineHarness implements AutoCloseable {
     /** Micros held for calls still running. */
     long held(User u) {
         return account(u).get("held_micros").asLong();
+    }
+
+    /**
+     * What the user's ledger shows as spent (negative micros), newest first: one entry per hold that
+     * was charged. A task holds on its own, so its charge shows once; relay calls share budget
+     * leases, which post when they are returned, so tests of calls look at the balance instead.
+     */
+    java.util.List<Long> charges(User u) {
+        java.util.List<Long> charges = new java.util.ArrayList<>();
+        json(expect(get("/api/v1/account/ledger", u.key()), 200)).get("data").forEach(t -> {
+            if (!"grant".equals(t.get("kind").asText())) {
+                charges.add(t.get("amount_micros").asLong());
+            }
+        });
+        return charges;
     }
 
     private JsonNode account(User u) {

@@ -147,6 +147,7 @@ class IdempotencyTest {
         assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(gateway.upstream.submissions).hasSize(1);
         // 11 characters at 0.015 credits per thousand, once.
+        assertThat(gateway.charges(u)).containsExactly(-165L);
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - 165);
     }
 
@@ -170,6 +171,7 @@ class IdempotencyTest {
         assertThat(json(again).at("/error/param").asText()).isEqualTo("Idempotency-Key");
         assertThat(json(again).at("/error/message").asText()).contains("too large");
         assertThat(gateway.upstream.submissions).hasSize(1);
+        assertThat(gateway.charges(u)).containsExactly(-PER_IMAGE);
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - PER_IMAGE);
     }
 }

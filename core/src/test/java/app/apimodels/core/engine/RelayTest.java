@@ -3,7 +3,9 @@ package app.apimodels.core.engine;
 import app.apimodels.core.engine.EngineHarness.User;
 import app.apimodels.core.relay.TokenCounter;
 import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -73,6 +75,21 @@ class RelayTest {
         });
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - CHAT_COST);
         assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void embeddingsAreChargedTheirInputTokens() {
+        gateway.upstream.onCall = r -> CompletableFuture.completedFuture(new ProviderResult(
+                "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5,-0.25]}],\"model\":\"upstream-embed\",\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}"
+                        .getBytes(StandardCharsets.UTF_8), "application/json", Usage.tokens(7, 0, 0)));
+        User u = gateway.user(1_000_000);
+        MockExchange.Answer answer = expect(gateway.post("/v1/embeddings", u.key(),
+                "{\"model\":\"test-embedding\",\"input\":\"hello world\"}"), 200);
+
+        assertThat(json(answer).get("model").asText()).isEqualTo("test-embedding");
+        assertThat(json(answer).at("/data/0/embedding/1").asDouble()).isEqualTo(-0.25);
+        assertThat(gateway.upstream.calls).singleElement().satisfies(r -> assertThat(r.upstreamModel()).isEqualTo("upstream-embed"));
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - 7 * EngineHarness.EMBEDDING_MICROS_PER_TOKEN);
     }
 
     @Test

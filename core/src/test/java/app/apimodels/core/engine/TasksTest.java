@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import static app.apimodels.core.engine.EngineHarness.PER_IMAGE;
 import static app.apimodels.core.engine.EngineHarness.WAIT;
@@ -71,7 +73,7 @@ class TasksTest {
     }
 
     @Test
-    void aTaskCompletesByPollingItsOutputIsCopiedAndItIsChargedOnce() {
+    void aTaskCompletesByPollingItsOutputIsCopiedAndItIsChargedOnce() throws Exception {
         AtomicInteger polls = new AtomicInteger();
         URI output = URI.create("http://localhost:" + files.port() + "/outputs/cat.png");
         gateway.upstream.onSubmit = r -> CompletableFuture.completedFuture(TaskUpdate.pending("up-1", TaskState.QUEUED));
@@ -101,6 +103,11 @@ class TasksTest {
         assertThat(file.contentType()).isEqualTo("image/png");
         assertThat(file.body()).isEqualTo(MockMedia.sample("image/png"));
         files.verify(1, getRequestedFor(urlEqualTo("/outputs/cat.png")));
+        try (Stream<Path> stored = Files.walk(dir.resolve("data/media"))) {
+            assertThat(stored.filter(Files::isRegularFile)).as("the copy in the engine's local storage")
+                    .anySatisfy(f -> assertThat(Files.readAllBytes(f)).endsWith(MockMedia.sample("image/png")));
+        }
+        assertThat(gateway.charges(u)).containsExactly(-PER_IMAGE);
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - PER_IMAGE);
         assertThat(gateway.held(u)).isZero();
     }
@@ -116,6 +123,7 @@ class TasksTest {
 
         assertThat(done.get("state").asText()).isEqualTo("failed");
         assertThat(done.get("failMsg").asText()).isEqualTo("the prompt was refused");
+        assertThat(gateway.charges(u)).isEmpty();
         assertThat(gateway.balance(u)).isEqualTo(1_000_000);
         assertThat(gateway.held(u)).isZero();
     }
