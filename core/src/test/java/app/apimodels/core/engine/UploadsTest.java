@@ -44,10 +44,10 @@ class UploadsTest {
         User owner = gateway.user(0);
         User other = gateway.user(0);
         byte[] png = MockMedia.sample("image/png");
-        // Content-Type claims text: the stored type comes from the bytes.
-        String path = "/api/v1/uploads";
-        assertThat(gateway.engine.streamsBody("POST", path, "multipart/form-data; boundary=" + BOUNDARY)).isTrue();
+        assertThat(gateway.engine.streamsBody("POST", "/api/v1/uploads", "multipart/form-data; boundary=" + BOUNDARY))
+                .as("the engine reads an upload as a stream").isTrue();
 
+        // The part claims text: the stored type comes from the bytes.
         JsonNode data = json(expect(upload(owner, "cat.png", "text/plain", png), 200)).get("data");
 
         assertThat(data.get("mimeType").asText()).isEqualTo("image/png");
