@@ -57,6 +57,11 @@ final class Webapps implements AutoCloseable {
         tomcat.getConnector();
         tomcat.getHost();
         tomcat.enableNaming(); // as a standalone Tomcat: java:comp/env exists
+        // No background processing (reload checks, session expiry: nothing the tests use). Tomcat's
+        // utility thread runs it with the context's class loader as its own, even for a context that
+        // is stopping, so a leak check that looked then (ours, or Tomcat's own at undeploy) would see a
+        // server thread holding the application's loader: the flaky RedeployTest of a clean clone.
+        tomcat.getEngine().setBackgroundProcessorDelay(-1);
         tomcat.start();
         return new Webapps(tomcat, baseDir);
     }
