@@ -20,7 +20,7 @@ import java.util.Set;
  */
 final class Tree {
 
-    /** Buffers pooled in the factory, not per thread: see {@link app.apimodels.core.web.Json#MAPPER}. */
+    /** Buffers pooled in the factory, not per thread: see {@link app.apimodels.spi.json.JsonMappers}. */
     private static final YAMLFactory YAML = YAMLFactory.builder()
             .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build();
 

@@ -1,11 +1,9 @@
 package app.apimodels.core.web;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import app.apimodels.spi.json.JsonMappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,13 +12,8 @@ import java.util.Map;
 /** The one JSON mapper of the engine, and the checks every JSON body goes through. */
 public final class Json {
 
-    /**
-     * Its buffers are pooled in the mapper, not in a thread-local (Jackson's default): inside a server
-     * the request threads outlive the application, and a buffer left in one of their thread-locals
-     * keeps the application's class loader alive after undeploy.
-     */
-    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build())
+    /** The shared configuration ({@link JsonMappers}: no buffers in server threads), strict about numbers and trailing tokens. */
+    public static final ObjectMapper MAPPER = JsonMappers.builder()
             .enable(DeserializationFeature.USE_LONG_FOR_INTS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();

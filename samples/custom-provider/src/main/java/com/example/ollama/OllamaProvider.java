@@ -1,6 +1,7 @@
 package com.example.ollama;
 
 import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.json.JsonMappers;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
@@ -26,8 +27,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class OllamaProvider implements ModelProvider {
 
-    /** Shared by every client: an ObjectMapper is thread-safe once configured. */
-    private final ObjectMapper mapper = new ObjectMapper();
+    /**
+     * Shared by every client (an ObjectMapper is thread-safe once configured), with apimodels' JSON
+     * configuration: buffers not kept in the server's threads, which would pin the application.
+     */
+    private final ObjectMapper mapper = JsonMappers.create();
 
     @Override
     public String type() {

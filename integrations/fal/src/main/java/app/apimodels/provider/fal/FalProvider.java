@@ -1,6 +1,7 @@
 package app.apimodels.provider.fal;
 
 import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.json.JsonMappers;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
@@ -23,7 +24,7 @@ import java.time.Clock;
  */
 public final class FalProvider implements ModelProvider {
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = JsonMappers.create();
 
     @Override
     public String type() {

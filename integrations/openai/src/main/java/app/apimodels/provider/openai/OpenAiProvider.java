@@ -1,6 +1,7 @@
 package app.apimodels.provider.openai;
 
 import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.json.JsonMappers;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
@@ -18,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class OpenAiProvider implements ModelProvider {
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = JsonMappers.create();
 
     @Override
     public String type() {

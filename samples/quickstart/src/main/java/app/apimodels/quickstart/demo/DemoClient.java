@@ -1,6 +1,7 @@
 package app.apimodels.quickstart.demo;
 
 import app.apimodels.spi.http.Cancellable;
+import app.apimodels.spi.json.JsonMappers;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderException;
@@ -48,7 +49,7 @@ final class DemoClient implements ProviderClient {
     static final int ECHO_LIMIT = 200;
     static final int DIMENSIONS = 8;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.create();
     private static final String JSON_TYPE = "application/json";
 
     /** Streams are produced on their own threads, as a network upstream would deliver them. */

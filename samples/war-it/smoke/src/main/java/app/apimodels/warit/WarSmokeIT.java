@@ -1,5 +1,6 @@
 package app.apimodels.warit;
 
+import app.apimodels.spi.json.JsonMappers;
 import app.apimodels.testkit.MockOpenAiUpstream;
 import app.apimodels.warit.ServerBackends.Backends;
 import app.apimodels.warit.app.CdiOnlyProvider;
@@ -55,7 +56,7 @@ public class WarSmokeIT {
     private static final int REFUSED = -1;
     private static final Duration UNDEPLOY_DEADLINE = Duration.ofSeconds(60);
     private static final String CHAT = "/v1/chat/completions";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.create();
 
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
