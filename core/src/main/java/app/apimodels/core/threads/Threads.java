@@ -21,6 +21,11 @@ public final class Threads {
      * Daemon threads named {@code prefix-N}, remembered so that {@link #awaitEnd()} can wait until
      * each has really ended: a pool reports itself terminated while its last threads are still
      * unwinding.
+     *
+     * <p>They have no context class loader (the engine names its class loader wherever it loads
+     * classes). These threads hand responses back to the server, and a thread the server starts from one
+     * of them inherits its context class loader unless the server resets it (Tomcat does; a plain
+     * {@code new Thread} does not): it would keep the application's loader alive after it stopped.
      */
     public static final class Daemons implements ThreadFactory {
         private final String prefix;
@@ -35,6 +40,7 @@ public final class Threads {
         public Thread newThread(Runnable runnable) {
             Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
             thread.setDaemon(true);
+            thread.setContextClassLoader(null);
             started.add(thread);
             return thread;
         }

@@ -68,14 +68,15 @@ public final class JettyHttpTransport implements HttpTransport {
     private final HttpClient client;
 
     public JettyHttpTransport(TransportOptions options) {
-        QueuedThreadPool threads = new QueuedThreadPool();
+        QueuedThreadPool threads = new WithoutContextLoader();
         threads.setName("apimodels-jetty-http");
         threads.setDaemon(true);
         // HTTP/1.1 (the default connector): no h2c upgrade attempts, which self-hosted
         // upstreams (uvicorn/vLLM, Ollama) handle badly; the same as the JDK transport.
         client = new HttpClient();
         client.setExecutor(threads);
-        client.setScheduler(new ScheduledExecutorScheduler("apimodels-jetty-http-timer", true));
+        // The same for the timer (for Jetty a null loader means the creating thread's: the application's).
+        client.setScheduler(new ScheduledExecutorScheduler("apimodels-jetty-http-timer", true, ClassLoader.getPlatformClassLoader()));
         client.setConnectTimeout(options.connectTimeout().toMillis());
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerHost());
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED_PER_UPSTREAM);
@@ -337,6 +338,21 @@ public final class JettyHttpTransport implements HttpTransport {
                 lastCall.run();
             }
             return true;
+        }
+    }
+
+    /**
+     * Jetty's pool gives its threads the loader of its own classes, here the application's. These
+     * threads hand responses back to the server, and a thread the server starts from one of them inherits
+     * its context class loader unless the server resets it (Tomcat does; a plain {@code new Thread} does
+     * not), keeping the application's loader alive after it stopped; so they have none. The pool joins its threads when the client stops.
+     */
+    private static final class WithoutContextLoader extends QueuedThreadPool {
+        @Override
+        public Thread newThread(Runnable runnable) {
+            Thread thread = super.newThread(runnable);
+            thread.setContextClassLoader(null);
+            return thread;
         }
     }
 }
