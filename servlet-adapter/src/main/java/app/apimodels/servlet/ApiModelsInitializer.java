@@ -1,12 +1,10 @@
 package app.apimodels.servlet;
 
-import app.apimodels.core.config.ConfigException;
 import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.config.Settings;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -30,7 +28,7 @@ public final class ApiModelsInitializer implements ServletContainerInitializer {
     public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
         ConfigSource config = DeploymentConfig.of(ctx);
         Settings settings = new Settings(config);
-        if (!autoMount(settings)) {
+        if (!DeploymentConfig.flag(settings, AUTO_MOUNT, true)) {
             LOG.log(System.Logger.Level.INFO, "apimodels: " + AUTO_MOUNT + "=false, not mounted in {0}", name(ctx));
             return;
         }
@@ -44,15 +42,6 @@ public final class ApiModelsInitializer implements ServletContainerInitializer {
         ApiModelsMount.register(ctx, new ApiModelsServlet(), basePath).setLoadOnStartup(1);
         ctx.addListener(new AutoMount(config));
         LOG.log(System.Logger.Level.INFO, "apimodels: mounted at {0}{1}/", ctx.getContextPath(), basePath);
-    }
-
-    private static boolean autoMount(Settings settings) {
-        String value = settings.string(AUTO_MOUNT, "true").toLowerCase(Locale.ROOT);
-        return switch (value) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException(AUTO_MOUNT + " must be true or false, got '" + value + "'");
-        };
     }
 
     /** {@code ""} and {@code /} mean the context root; {@code api}, {@code /api/} mean {@code /api}. */

@@ -7,7 +7,7 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
-import javax.sql.DataSource;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
@@ -50,10 +50,16 @@ final class AutoMount implements ServletContextListener {
         application = ctx.getClassLoader();
         threads = LingeringThreads.from(application);
         try {
-            ApiModels.Builder builder = ApiModels.builder().config(config).classLoader(ctx.getClassLoader());
-            DataSource dataSource = JndiDataSource.resolve(new Settings(config));
-            if (dataSource != null) {
-                builder.dataSource(dataSource);
+            // The server's data directory unless one is configured: never the server's working directory.
+            ConfigSource configured = config.orElse(ConfigSource.of(Map.of(DataDirectory.KEY,
+                    DataDirectory.serverDefault(ctx.getContextPath()).toString())));
+            Settings settings = new Settings(configured);
+            DeploymentDatabase.Choice database = DeploymentDatabase.choose(settings);
+            LOG.log(System.Logger.Level.INFO, "apimodels: database: {0}; data directory {1}", database.description(),
+                    settings.dataDir().toAbsolutePath().normalize());
+            ApiModels.Builder builder = ApiModels.builder().config(configured).classLoader(ctx.getClassLoader());
+            if (database.dataSource() != null) {
+                builder.dataSource(database.dataSource());
             }
             beans.contribute(builder);
             owned = onOwnThread("apimodels-start", builder::build);

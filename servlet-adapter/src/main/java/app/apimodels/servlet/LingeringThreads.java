@@ -37,7 +37,8 @@ final class LingeringThreads {
 
     /**
      * Waits, boundedly, for the engine's threads started since then with the application's class
-     * loader (which every thread they start inherits), and names those that do not end.
+     * loader (which every thread they start inherits) or none (the engine's own and its transports'
+     * threads, which hand responses back to the server, carry none), and names those that do not end.
      */
     void await() {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -62,7 +63,8 @@ final class LingeringThreads {
     private List<Thread> started() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread != Thread.currentThread() && thread.isAlive())
-                .filter(thread -> !before.contains(thread.getId()) && thread.getContextClassLoader() == application)
+                .filter(thread -> !before.contains(thread.getId()))
+                .filter(thread -> thread.getContextClassLoader() == application || thread.getContextClassLoader() == null)
                 .filter(thread -> ENGINE_THREADS.stream().anyMatch(thread.getName()::startsWith))
                 .toList();
     }

@@ -47,14 +47,15 @@ class ApiModelsInitializerTest {
     void refusesBothAJndiNameAndAJdbcUrl() {
         var settings = new Settings(ConfigSource.of(Map.of(
                 "apimodels.db.jndi", "java:comp/env/jdbc/x", "apimodels.db.url", "jdbc:h2:mem:x")));
-        assertThatThrownBy(() -> JndiDataSource.resolve(settings))
+        assertThatThrownBy(() -> DeploymentDatabase.choose(settings))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("set apimodels.db.jndi or apimodels.db.url, not both");
     }
 
     @Test
     void withoutANamingServiceTheEngineKeepsItsOwnDatabase() {
-        assertThat(JndiDataSource.resolve(new Settings(ConfigSource.of(Map.of())))).isNull();
-        assertThat(JndiDataSource.resolve(new Settings(ConfigSource.of(Map.of("apimodels.db.url", "jdbc:h2:mem:y"))))).isNull();
+        assertThat(DeploymentDatabase.choose(new Settings(ConfigSource.of(Map.of()))).dataSource()).isNull();
+        assertThat(DeploymentDatabase.choose(new Settings(ConfigSource.of(Map.of("apimodels.db.url", "jdbc:h2:mem:y",
+                "apimodels.db.allow-in-memory", "true")))).dataSource()).isNull();
     }
 }

@@ -80,4 +80,36 @@ class AutoMountTest {
             app.undeploy();
         }
     }
+
+    @Test
+    void withNothingConfiguredKeepsADurableDatabaseInTheServersDirectoryAndRefusesOneInMemory() throws Exception {
+        var app = server.deploy(new Webapps.Spec("/defaults").param("apimodels.bootstrap.admin-key", ADMIN_KEY));
+        Path data = Path.of(System.getProperty("catalina.base"), "data", "apimodels", "defaults");
+        try {
+            assertThat(app.started()).isTrue();
+            assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
+            assertThat(data.resolve("apimodels.mv.db")).as("the embedded database in Tomcat's base directory").exists();
+            assertThat(data.resolve("key-pepper")).exists();
+        } finally {
+            app.undeploy();
+        }
+
+        var inMemory = server.deploy(new Webapps.Spec("/in-memory")
+                .param("apimodels.db.url", "jdbc:h2:mem:in-memory")
+                .param("apimodels.data-dir", dir.resolve("in-memory-data").toString()));
+        try {
+            assertThat(inMemory.started()).as("an in-memory database is refused").isFalse();
+        } finally {
+            inMemory.undeploy();
+        }
+        var allowed = server.deploy(new Webapps.Spec("/in-memory-allowed")
+                .param("apimodels.db.url", "jdbc:h2:mem:in-memory-allowed")
+                .param("apimodels.db.allow-in-memory", "true")
+                .param("apimodels.data-dir", dir.resolve("allowed-data").toString()));
+        try {
+            assertThat(allowed.started()).as("unless allowed").isTrue();
+        } finally {
+            allowed.undeploy();
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package app.apimodels.servlet;
 
-import org.apache.tomcat.util.descriptor.web.ContextResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ContainerIntegrationTest {
 
     private static final String ADMIN_KEY = "container-admin-key-12345";
-    private static final String H2_MODE = ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
 
     @TempDir
     static Path dir;
@@ -48,7 +46,7 @@ class ContainerIntegrationTest {
         Path database = dir.resolve("jndi-db");
         Path data = dir.resolve("jndi-data");
         var app = server.deploy(new Webapps.Spec("/jndi")
-                .resource(h2Resource("jdbc/apimodels", database))
+                .resource(Webapps.h2Resource("jdbc/apimodels", database))
                 .param("apimodels.db.jndi", "java:comp/env/jdbc/apimodels")
                 .param("apimodels.data-dir", data.toString()));
         try {
@@ -59,7 +57,7 @@ class ContainerIntegrationTest {
         }
         assertThat(data.resolve("apimodels.mv.db")).as("no embedded database").doesNotExist();
         var h2 = new org.h2.jdbcx.JdbcDataSource(); // not DriverManager: the applications initialised it, with their drivers
-        h2.setURL("jdbc:h2:file:" + database + H2_MODE);
+        h2.setURL("jdbc:h2:file:" + database + Webapps.H2_MODE);
         try (var connection = h2.getConnection("sa", "");
              var tables = connection.getMetaData().getTables(null, null, "apimodels_schema_history", null)) {
             assertThat(tables.next()).as("the engine migrated the JNDI database").isTrue();
@@ -155,21 +153,5 @@ class ContainerIntegrationTest {
         } finally {
             app.undeploy();
         }
-    }
-
-    /** A DataSource made by H2's own JNDI object factory, as a server's resource definition would. */
-    private static ContextResource h2Resource(String name, Path database) {
-        ContextResource resource = new ContextResource();
-        resource.setName(name);
-        resource.setType("org.h2.jdbcx.JdbcDataSource");
-        resource.setAuth("Container");
-        resource.setProperty("factory", "org.h2.jdbcx.JdbcDataSourceFactory");
-        resource.setProperty("url", "jdbc:h2:file:" + database + H2_MODE);
-        // H2's factory reads every one of these.
-        resource.setProperty("user", "sa");
-        resource.setProperty("password", "");
-        resource.setProperty("description", "apimodels test database");
-        resource.setProperty("loginTimeout", "0");
-        return resource;
     }
 }

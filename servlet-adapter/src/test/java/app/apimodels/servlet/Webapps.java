@@ -39,6 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class Webapps implements AutoCloseable {
 
+    /** The settings the engine's own embedded database uses, for an H2 database a test opens itself. */
+    static final String H2_MODE = ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
     private static final Path LISTS = Path.of("target", "webapp-lib");
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -284,6 +286,22 @@ final class Webapps implements AutoCloseable {
         protected java.net.URL findResource(String name) {
             return name.equals("org/apache/catalina/loader/JdbcLeakPrevention.class") ? container.getResource(name) : null;
         }
+    }
+
+    /** A DataSource made by H2's own JNDI object factory, as a server's resource definition would. */
+    static ContextResource h2Resource(String name, Path database) {
+        ContextResource resource = new ContextResource();
+        resource.setName(name);
+        resource.setType("org.h2.jdbcx.JdbcDataSource");
+        resource.setAuth("Container");
+        resource.setProperty("factory", "org.h2.jdbcx.JdbcDataSourceFactory");
+        resource.setProperty("url", "jdbc:h2:file:" + database + H2_MODE);
+        // H2's factory reads every one of these.
+        resource.setProperty("user", "sa");
+        resource.setProperty("password", "");
+        resource.setProperty("description", "apimodels test database");
+        resource.setProperty("loginTimeout", "0");
+        return resource;
     }
 
     @Override

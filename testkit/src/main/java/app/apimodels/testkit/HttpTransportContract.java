@@ -190,6 +190,39 @@ public abstract class HttpTransportContract {
         assertThat(recorder.heads()).isZero();
     }
 
+    /**
+     * Responses are handed back on threads without a context class loader: inside a server, a thread
+     * the server starts from one of them would otherwise inherit the application's loader and keep it
+     * alive after the application stopped. (This transport was made on a thread that has one.)
+     */
+    @Test
+    void handsResponsesBackOnThreadsWithoutAContextClassLoader() throws Exception {
+        server.stubFor(get("/loader").willReturn(aResponse().withBody("x")));
+        CompletableFuture<List<ClassLoader>> seen = new CompletableFuture<>();
+        transport.stream(HttpRequestSpec.get(uri("/loader"), Map.of(), LONG), new HttpBodyHandler() {
+            @Override
+            public void onHead(int status, Map<String, String> headers) {
+                List<ClassLoader> loader = new ArrayList<>();
+                loader.add(Thread.currentThread().getContextClassLoader());
+                seen.complete(loader);
+            }
+
+            @Override
+            public void onData(ByteBuffer data) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                seen.completeExceptionally(error);
+            }
+        });
+        assertThat(await(seen)).containsExactly((ClassLoader) null);
+    }
+
     @Test
     void slowResponseFailsWithTimeout() {
         server.stubFor(get("/slow").willReturn(aResponse().withFixedDelay(SLOW_MILLIS).withBody("late")));

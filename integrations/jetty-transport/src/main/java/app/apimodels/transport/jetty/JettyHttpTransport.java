@@ -75,8 +75,7 @@ public final class JettyHttpTransport implements HttpTransport {
         // upstreams (uvicorn/vLLM, Ollama) handle badly; the same as the JDK transport.
         client = new HttpClient();
         client.setExecutor(threads);
-        // The same for the timer (for Jetty a null loader means the creating thread's: the application's).
-        client.setScheduler(new ScheduledExecutorScheduler("apimodels-jetty-http-timer", true, ClassLoader.getPlatformClassLoader()));
+        client.setScheduler(timerWithoutContextLoader());
         client.setConnectTimeout(options.connectTimeout().toMillis());
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerHost());
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED_PER_UPSTREAM);
@@ -338,6 +337,18 @@ public final class JettyHttpTransport implements HttpTransport {
                 lastCall.run();
             }
             return true;
+        }
+    }
+
+    /** The same for the timer: it takes the creating thread's loader when given none, so it is made on a thread that has none. */
+    private static Scheduler timerWithoutContextLoader() {
+        Thread current = Thread.currentThread();
+        ClassLoader loader = current.getContextClassLoader();
+        current.setContextClassLoader(null);
+        try {
+            return new ScheduledExecutorScheduler("apimodels-jetty-http-timer", true);
+        } finally {
+            current.setContextClassLoader(loader);
         }
     }
 
