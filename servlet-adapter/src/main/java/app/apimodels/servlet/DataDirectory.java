@@ -50,10 +50,13 @@ final class DataDirectory {
         Path temporary = absolute(properties.apply("java.io.tmpdir"));
         for (ServerDirectory server : SERVERS) {
             Path root = absolute(properties.apply(server.property()));
-            boolean throwaway = server.temporaryMeansThrowaway() && temporary != null && root != null && root.startsWith(temporary);
-            if (root != null && !throwaway) {
-                return root.resolve(server.data()).resolve("apimodels").resolve(folder(contextPath));
+            if (root == null) {
+                continue;
             }
+            if (server.temporaryMeansThrowaway() && temporary != null && root.startsWith(temporary)) {
+                break; // the server's own directory is for this run only (Payara also sets catalina.base to it)
+            }
+            return root.resolve(server.data()).resolve("apimodels").resolve(folder(contextPath));
         }
         return Path.of(properties.apply("user.home"), ".apimodels").toAbsolutePath().normalize().resolve(folder(contextPath));
     }

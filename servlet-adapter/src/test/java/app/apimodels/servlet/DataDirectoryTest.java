@@ -34,7 +34,9 @@ class DataDirectoryTest {
 
     @Test
     void payaraMicrosTemporaryRootIsNotUsed() {
-        assertThat(choose("/apimodels", "com.sun.aas.instanceRoot", "/tmp/payaramicro-rt123/"))
+        // Payara sets catalina.base to its instance root too (seen on Payara Micro 6.2025.10).
+        assertThat(choose("/apimodels", "com.sun.aas.instanceRoot", "/tmp/payaramicro-rt123tmp/",
+                "catalina.base", "/tmp/payaramicro-rt123tmp"))
                 .isEqualTo(Path.of("/home/app/.apimodels/apimodels"));
     }
 
