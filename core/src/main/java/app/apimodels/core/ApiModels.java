@@ -1,6 +1,7 @@
 package app.apimodels.core;
 
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.provider.ModelProvider;
@@ -38,6 +39,14 @@ public final class ApiModels implements AutoCloseable {
     /** Largest request body accepted; adapters answer 413 past it (see {@link Exchange#bodyTooLarge()}). */
     public long maxBodyBytes() {
         return engine.maxBodyBytes();
+    }
+
+    /**
+     * How adapters read bodies ({@link Exchange#readBody}): sizes, deadlines and how many at once
+     * ({@code apimodels.max-body-bytes}, {@code apimodels.http.*}).
+     */
+    public BodyLimits bodyLimits() {
+        return engine.bodyLimits();
     }
 
     /**

@@ -37,6 +37,7 @@ import app.apimodels.core.relay.TokenCounter;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
 import app.apimodels.core.web.Handler;
+import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Router;
@@ -82,6 +83,7 @@ final class Engine {
     private final Threads.Daemons timerThreads = new Threads.Daemons("apimodels-timer");
     private final Router router = new Router();
     private final long maxBodyBytes;
+    private final BodyLimits bodyLimits;
     private final SafeFetcher fetcher;
     private final MediaStorage storage;
     private final Jobs jobs;
@@ -131,7 +133,13 @@ final class Engine {
             MediaLinks links = new MediaLinks(derive(pepper, "apimodels media links"), b.clock,
                     settings.seconds("apimodels.media.link-ttl-seconds", 7 * 86_400),
                     settings.string("apimodels.public-url").orElse(null));
-            MediaStore media = new MediaStore(sql, b.clock, storage, MediaLimits.from(settings), fetcher);
+            MediaLimits mediaLimits = MediaLimits.from(settings);
+            MediaStore media = new MediaStore(sql, b.clock, storage, mediaLimits, fetcher);
+            // An upload's multipart envelope (boundaries, part headers, form fields) comes on top of the file.
+            bodyLimits = new BodyLimits(maxBodyBytes, Math.addExact(mediaLimits.maxBytes(), 1L << 20),
+                    settings.seconds("apimodels.http.body-timeout-seconds", 30),
+                    settings.seconds("apimodels.http.upload-timeout-seconds", 600),
+                    (int) settings.number("apimodels.http.max-concurrent-body-reads", 512, 1, 1_000_000));
             Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
             Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
@@ -352,19 +360,22 @@ final class Engine {
         return maxBodyBytes;
     }
 
+    BodyLimits bodyLimits() {
+        return bodyLimits;
+    }
+
     boolean ready() {
         return open;
     }
 
+    /**
+     * Routes and authenticates on the headers alone, then has the adapter read the body: a request
+     * refused on its headers (unknown path, no key) never has a body byte read.
+     */
     void handle(Exchange exchange) {
-        String path = exchange.path();
         try {
-            if (exchange.bodyTooLarge()) {
-                throw new ApiException(413, "body_too_large", "request body exceeds " + maxBodyBytes + " bytes");
-            }
-            Router.Match match = router.match(exchange.method(), path);
+            Router.Match match = router.match(exchange.method(), exchange.path());
             Caller caller = null;
-            Exchange ex = exchange;
             if (match.route().access() != Access.PUBLIC) {
                 if (!open) {
                     throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
@@ -373,13 +384,29 @@ final class Engine {
                 if (match.route().access() == Access.ADMIN && !caller.isAdmin()) {
                     throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
                 }
-                String idemKey = exchange.header("Idempotency-Key");
-                if (idemKey != null && "POST".equals(exchange.method())
-                        && !streamsBody(exchange.method(), path, exchange.header("Content-Type"))) {
-                    ex = idempotency.begin(exchange, caller.accountId(), idemKey);
-                    if (ex == null) {
-                        return; // replayed
-                    }
+            }
+            Caller authenticated = caller;
+            exchange.readBody(() -> dispatch(exchange, match, authenticated));
+        } catch (Exception e) {
+            fail(exchange, e);
+        }
+    }
+
+    /** What depends on the body, on whatever thread the adapter finished reading it. */
+    private void dispatch(Exchange exchange, Router.Match match, Caller caller) {
+        String path = exchange.path();
+        try {
+            boolean streamed = streamsBody(exchange.method(), path, exchange.header("Content-Type"));
+            if (exchange.bodyTooLarge()) {
+                throw new ApiException(413, "body_too_large", "request body exceeds "
+                        + (streamed ? bodyLimits.maxStreamedBytes() : maxBodyBytes) + " bytes");
+            }
+            Exchange ex = exchange;
+            String idemKey = exchange.header("Idempotency-Key");
+            if (caller != null && idemKey != null && "POST".equals(exchange.method()) && !streamed) {
+                ex = idempotency.begin(exchange, caller.accountId(), idemKey);
+                if (ex == null) {
+                    return; // replayed
                 }
             }
             try {
@@ -388,15 +415,22 @@ final class Engine {
                 // A handler waited on the ledger (a flush before a read): judge what went wrong there.
                 throw e.getCause() instanceof RuntimeException cause ? cause : e;
             }
-        } catch (ApiException e) {
+        } catch (Exception e) {
+            fail(exchange, e);
+        }
+    }
+
+    private void fail(Exchange exchange, Exception failure) {
+        String path = exchange.path();
+        if (failure instanceof ApiException e) {
             exchange.respond(ErrorRenderer.render(path, e));
-        } catch (DataException e) {
+        } else if (failure instanceof DataException e) {
             LOG.log(System.Logger.Level.ERROR, "database failure on " + exchange.method() + " " + path, e);
             exchange.respond(ErrorRenderer.render(path, new ApiException(503, "unavailable",
                     "the service cannot reach its database; retry shortly", null, Map.of("Retry-After", "1"))));
-        } catch (Exception e) {
+        } else {
             String ref = UUID.randomUUID().toString();
-            LOG.log(System.Logger.Level.ERROR, "internal error " + ref + " on " + exchange.method() + " " + path, e);
+            LOG.log(System.Logger.Level.ERROR, "internal error " + ref + " on " + exchange.method() + " " + path, failure);
             exchange.respond(ErrorRenderer.render(path, new ApiException(500, "internal_error",
                     "internal error (reference " + ref + ")")));
         }

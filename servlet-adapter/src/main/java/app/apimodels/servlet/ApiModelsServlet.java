@@ -9,7 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 
-import java.io.IOException;
 import java.util.Objects;
 
 /**
@@ -36,6 +35,7 @@ public final class ApiModelsServlet extends HttpServlet {
     private static final System.Logger LOG = System.getLogger(ApiModelsServlet.class.getName());
 
     private transient ApiModels apiModels;
+    private transient volatile BodyReads bodyReads;
 
     /** For containers that instantiate the servlet; the engine is then read from {@link #ENGINE_ATTRIBUTE}. */
     public ApiModelsServlet() {
@@ -66,19 +66,10 @@ public final class ApiModelsServlet extends HttpServlet {
             return;
         }
         String path = pathOf(request);
+        // No body byte is read here: the engine routes and authenticates on the headers, then asks
+        // the exchange to receive the body without blocking (ServletExchange.readBody).
         boolean streamed = apiModels.streamsBody(request.getMethod(), path, request.getContentType());
-        byte[] body = null;
-        try {
-            if (!streamed) {
-                body = readBody(request, apiModels.maxBodyBytes());
-            }
-        } catch (IOException e) {
-            // The client stopped sending (or went away); there is nothing to hand to the engine.
-            LOG.log(System.Logger.Level.DEBUG, "Could not read the request body", e);
-            response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-            return;
-        }
-        ServletExchange exchange = ServletExchange.start(request, response, path, body, streamed);
+        ServletExchange exchange = ServletExchange.start(request, response, path, bodyReads(), streamed);
         try {
             apiModels.handle(exchange);
         } catch (RuntimeException e) {
@@ -88,19 +79,29 @@ public final class ApiModelsServlet extends HttpServlet {
         }
     }
 
-    /**
-     * Reads the whole body, or returns null if it is larger than {@code limit}. A declared
-     * Content-Length above the limit is refused unread; otherwise at most limit + 1 bytes are read,
-     * so a chunked body cannot make us buffer more than the limit.
-     */
-    static byte[] readBody(HttpServletRequest request, long limit) throws IOException {
-        if (request.getContentLengthLong() > limit) {
-            return null;
+    /** Made on first use, on a request thread, so its timer thread belongs to the application. */
+    private BodyReads bodyReads() {
+        BodyReads reads = bodyReads;
+        if (reads == null) {
+            synchronized (this) {
+                if (bodyReads == null) {
+                    bodyReads = new BodyReads(apiModels.bodyLimits());
+                }
+                reads = bodyReads;
+            }
         }
-        // A Java array cannot hold more than about 2 GiB, whatever the configured limit.
-        int atMost = (int) Math.min(limit + 1, Integer.MAX_VALUE - 8);
-        byte[] body = request.getInputStream().readNBytes(atMost);
-        return body.length > limit ? null : body;
+        return reads;
+    }
+
+    /** Stops the body deadline timer; the engine is its owner's to close. */
+    @Override
+    public void destroy() {
+        synchronized (this) {
+            if (bodyReads != null) {
+                bodyReads.close();
+                bodyReads = null;
+            }
+        }
     }
 
     /**

@@ -6,21 +6,38 @@ import app.apimodels.spi.web.Response;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * One request in asynchronous mode, answered by the engine from any thread.
+ *
+ * <p>The body is read only when the engine asks ({@link #readBody}, after routing and
+ * authentication), with Servlet non-blocking I/O: a client that sends slowly holds a connection and
+ * what it has sent, never a thread. Bodies are bounded in size, in time and in how many are
+ * received at once ({@link BodyReads}). Streamed bodies (file uploads) are received the same way
+ * into a temporary file, which the engine then reads as the body stream. A response given while
+ * the body is unread carries {@code Connection: close}, so the container drops the connection
+ * instead of draining the rest of the body with a blocking read.
  *
  * <p>Every use of the response, and the completion of the async context, happens while holding
  * this object's monitor and only while {@code finished} is false: once the async context is
@@ -31,8 +48,17 @@ final class ServletExchange implements Exchange, AsyncListener {
 
     private static final System.Logger LOG = System.getLogger(ServletExchange.class.getName());
     private static final byte[] NO_BODY = new byte[0];
-    private static final Response SERVER_ERROR = Response.text(500, "application/problem+json",
-            "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500}");
+    private static final Response SERVER_ERROR = problem(500, "Internal Server Error", null);
+    private static final Response BODY_TIMEOUT = problem(408, "Request Timeout",
+            "the request body was not received in time");
+    private static final Response BODY_UNREADABLE = problem(400, "Bad Request", "the request body could not be read");
+    private static final Response TOO_MANY_BODIES = new Response(503, "application/problem+json",
+            problem(503, "Service Unavailable", "too many request bodies are being received; retry shortly").body(),
+            Map.of("Retry-After", "5"));
+    private static final int CHUNK = 16 * 1024;
+
+    /** Where the request body is. */
+    private enum BodyState { UNREAD, READING, READ, REFUSED }
 
     private final HttpServletRequest request;
     private final HttpServletResponse response;
@@ -40,40 +66,44 @@ final class ServletExchange implements Exchange, AsyncListener {
     private final String method;
     private final String path;
     private final String remoteAddress;
-    /** Null when the body was over the limit or is streamed. */
-    private final byte[] body;
+    private final BodyReads reads;
     private final boolean streamed;
     private volatile Map<String, String> queryParameters;
 
     // Guarded by this.
+    private BodyState bodyState = BodyState.UNREAD;
+    private byte[] body;
+    private boolean bodyTooLarge;
+    /** Streamed bodies: the temporary file they were received into, deleted when the exchange ends. */
+    private Path spool;
+    private InputStream spoolReader;
     private boolean answered;
     private boolean finished;
     private boolean clientGone;
     private Runnable onClientGone;
 
     private ServletExchange(HttpServletRequest request, HttpServletResponse response, AsyncContext async,
-                            String path, byte[] body, boolean streamed) {
+                            String path, BodyReads reads, boolean streamed) {
         this.request = request;
         this.response = response;
         this.async = async;
         this.method = request.getMethod().toUpperCase(Locale.ROOT);
         this.path = path;
         this.remoteAddress = request.getRemoteAddr();
-        this.body = body;
+        this.reads = reads;
         this.streamed = streamed;
     }
 
     /**
-     * Puts the request into asynchronous mode and wraps it.
+     * Puts the request into asynchronous mode and wraps it; nothing of the body is read yet.
      *
-     * @param body     the request body, or null if it was larger than the engine accepts or is streamed
-     * @param streamed the engine reads the body itself through {@link #bodyStream()}
+     * @param streamed the engine reads the body as a stream ({@link #bodyStream()}), with the larger size limit
      */
-    static ServletExchange start(HttpServletRequest request, HttpServletResponse response, String path, byte[] body,
-                                 boolean streamed) {
+    static ServletExchange start(HttpServletRequest request, HttpServletResponse response, String path,
+                                 BodyReads reads, boolean streamed) {
         AsyncContext async = request.startAsync(request, response);
-        async.setTimeout(0); // the engine enforces its own deadlines
-        ServletExchange exchange = new ServletExchange(request, response, async, path, body, streamed);
+        async.setTimeout(0); // the engine, and the body deadline here, enforce their own deadlines
+        ServletExchange exchange = new ServletExchange(request, response, async, path, reads, streamed);
         async.addListener(exchange);
         return exchange;
     }
@@ -138,14 +168,100 @@ final class ServletExchange implements Exchange, AsyncListener {
         return remoteAddress;
     }
 
+    /**
+     * Receives the body without holding a thread, then runs {@code next} on the container thread
+     * that saw its end. A declared length over the limit is not read at all ({@link #bodyTooLarge()});
+     * a chunked body stops being read at the limit. Past the deadline the client gets 408, over the
+     * cap of bodies received at once 503, and a body that cannot be read 400, each with the
+     * connection closed; {@code next} then never runs.
+     */
     @Override
-    public byte[] body() {
+    public void readBody(Runnable next) {
+        long limit = streamed ? reads.limits().maxStreamedBytes() : reads.limits().maxBytes();
+        long declared = request.getContentLengthLong();
+        synchronized (this) {
+            if (bodyState != BodyState.UNREAD) {
+                throw new IllegalStateException("the body is read once");
+            }
+            if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null) {
+                bodyState = BodyState.READ;
+                body = NO_BODY;
+            } else if (declared > limit) {
+                bodyTooLarge = true; // bodyState stays UNREAD: the answer closes the connection
+            } else if (!reads.tryAcquire()) {
+                bodyState = BodyState.REFUSED;
+            } else {
+                bodyState = BodyState.READING;
+            }
+        }
+        switch (bodyState()) {
+            case REFUSED -> {
+                reads.refused(BodyReads.Refusal.OVER_CAPACITY, remoteAddress);
+                respond(TOO_MANY_BODIES);
+            }
+            case READING -> receive(next, limit, declared);
+            default -> proceed(next);
+        }
+    }
+
+    private synchronized BodyState bodyState() {
+        return bodyState;
+    }
+
+    /** Starts the non-blocking read; the caller holds a concurrent-read slot, released when reading ends. */
+    private void receive(Runnable next, long limit, long declared) {
+        try {
+            OutputStream sink;
+            if (streamed) {
+                Path file = Files.createTempFile(spoolDirectory(), "apimodels-upload-", ".part");
+                synchronized (this) {
+                    spool = file;
+                }
+                sink = Files.newOutputStream(file);
+            } else {
+                // Grows with what arrives: a slow client declaring a large body holds only what it sent.
+                sink = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), CHUNK));
+            }
+            BodyListener listener = new BodyListener(request.getInputStream(), sink, limit, next);
+            listener.deadline = reads.deadline(streamed ? reads.limits().streamedTimeout() : reads.limits().timeout(),
+                    listener::expire);
+            listener.in.setReadListener(listener);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "Could not start reading the body of " + method + " " + path, e);
+            synchronized (this) {
+                if (bodyState == BodyState.READING) {
+                    bodyState = BodyState.REFUSED;
+                    reads.release();
+                }
+            }
+            abort();
+        }
+    }
+
+    private Path spoolDirectory() {
+        ServletContext context = request.getServletContext();
+        Object dir = context == null ? null : context.getAttribute(ServletContext.TEMPDIR);
+        return dir instanceof File file ? file.toPath() : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** Runs what the engine does with the body; a failure there answers 500 rather than the container's page. */
+    private void proceed(Runnable next) {
+        try {
+            next.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "The engine failed on " + method + " " + path, e);
+            abort();
+        }
+    }
+
+    @Override
+    public synchronized byte[] body() {
         return body == null ? NO_BODY : body;
     }
 
     @Override
-    public boolean bodyTooLarge() {
-        return body == null && !streamed;
+    public synchronized boolean bodyTooLarge() {
+        return bodyTooLarge;
     }
 
     @Override
@@ -153,10 +269,17 @@ final class ServletExchange implements Exchange, AsyncListener {
         if (!streamed) {
             return Exchange.super.bodyStream();
         }
-        try {
-            return request.getInputStream();
-        } catch (IOException e) {
-            return InputStream.nullInputStream();
+        synchronized (this) {
+            if (spool == null || spoolReader != null) {
+                return InputStream.nullInputStream();
+            }
+            try {
+                spoolReader = Files.newInputStream(spool);
+                return spoolReader;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not reopen the received body of {0} {1}: {2}", method, path, e);
+                return InputStream.nullInputStream();
+            }
         }
     }
 
@@ -174,6 +297,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         try {
             response.setStatus(answer.status());
             answer.headers().forEach(response::setHeader);
+            closeIfBodyUnread();
             if (answer.contentType() != null) {
                 response.setContentType(answer.contentType());
             }
@@ -203,6 +327,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 try {
                     response.setStatus(status);
                     headers.forEach(response::setHeader);
+                    closeIfBodyUnread();
                     response.setContentType(contentType);
                     response.setContentLengthLong(length);
                     data.transferTo(response.getOutputStream());
@@ -229,6 +354,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             response.setContentType("text/event-stream; charset=utf-8");
             response.setHeader("Cache-Control", "no-cache");
             response.setHeader("X-Accel-Buffering", "no"); // tells nginx-style proxies not to hold events back
+            closeIfBodyUnread();
             try {
                 response.flushBuffer(); // commits the headers so the client sees the stream has begun
             } catch (IOException e) {
@@ -272,12 +398,23 @@ final class ServletExchange implements Exchange, AsyncListener {
         // The exchange starts async mode once and never re-registers.
     }
 
+    /**
+     * Caller holds the monitor. A body not read in full would be drained by the container after the
+     * answer, with a blocking read a slow client can stretch without end: close the connection instead.
+     */
+    private void closeIfBodyUnread() {
+        if (bodyState != BodyState.READ) {
+            response.setHeader("Connection", "close");
+        }
+    }
+
     /** Caller holds the monitor. */
     private void finish() {
         if (finished) {
             return;
         }
         finished = true;
+        deleteSpool();
         try {
             async.complete();
         } catch (IllegalStateException e) {
@@ -300,6 +437,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             onClientGone = null;
             if (containerEnded) {
                 finished = true;
+                deleteSpool();
             } else {
                 finish();
             }
@@ -315,6 +453,143 @@ final class ServletExchange implements Exchange, AsyncListener {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "A client-gone action failed for " + method + " " + path, e);
         }
+    }
+
+    /** Caller holds the monitor. */
+    private void deleteSpool() {
+        if (spool == null) {
+            return;
+        }
+        try {
+            if (spoolReader != null) {
+                spoolReader.close();
+            }
+            Files.deleteIfExists(spool);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not delete the received upload {0}: {1}", spool, e);
+        }
+        spool = null;
+    }
+
+    /**
+     * Receives the body as the container reports bytes available. Every step holds the exchange's
+     * monitor and acts only while the body is still {@code READING}, so the deadline (on the timer
+     * thread), the container's callbacks and an answer can never both end the read.
+     */
+    private final class BodyListener implements ReadListener {
+
+        private final ServletInputStream in;
+        private final OutputStream sink;
+        private final long limit;
+        private final Runnable next;
+        private final byte[] chunk = new byte[CHUNK];
+        private long received;
+        private ScheduledFuture<?> deadline;
+
+        BodyListener(ServletInputStream in, OutputStream sink, long limit, Runnable next) {
+            this.in = in;
+            this.sink = sink;
+            this.limit = limit;
+            this.next = next;
+        }
+
+        @Override
+        public void onDataAvailable() throws IOException {
+            boolean overLimit = false;
+            boolean sinkFailed = false;
+            synchronized (ServletExchange.this) {
+                if (bodyState != BodyState.READING) {
+                    return;
+                }
+                // A read failure (a bad chunk, a reset) propagates: the container then calls onError.
+                while (in.isReady() && !in.isFinished()) {
+                    int n = in.read(chunk);
+                    if (n < 0) {
+                        break; // onAllDataRead follows
+                    }
+                    if (received + n > limit) {
+                        end(BodyState.UNREAD); // stays unread: the answer closes the connection
+                        bodyTooLarge = true;
+                        overLimit = true;
+                        break;
+                    }
+                    try {
+                        sink.write(chunk, 0, n);
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.ERROR, "Could not keep the body of " + method + " " + path, e);
+                        end(BodyState.REFUSED);
+                        sinkFailed = true;
+                        break;
+                    }
+                    received += n;
+                }
+            }
+            if (overLimit) {
+                proceed(next); // the engine answers 413
+            } else if (sinkFailed) {
+                abort();
+            }
+        }
+
+        @Override
+        public void onAllDataRead() throws IOException {
+            synchronized (ServletExchange.this) {
+                if (bodyState != BodyState.READING) {
+                    return;
+                }
+                end(BodyState.READ);
+                if (sink instanceof ByteArrayOutputStream bytes) {
+                    body = bytes.toByteArray();
+                }
+            }
+            proceed(next);
+        }
+
+        /** The client left or sent something the container could not decode (a bad chunk). */
+        @Override
+        public void onError(Throwable failure) {
+            synchronized (ServletExchange.this) {
+                if (bodyState != BodyState.READING) {
+                    return;
+                }
+                end(BodyState.REFUSED);
+            }
+            LOG.log(System.Logger.Level.DEBUG, "Could not read the body of {0} {1} from {2}: {3}",
+                    method, path, remoteAddress, failure.toString());
+            respond(BODY_UNREADABLE);
+        }
+
+        /** On the timer thread: the whole body did not arrive in time. */
+        void expire() {
+            synchronized (ServletExchange.this) {
+                if (bodyState != BodyState.READING) {
+                    return;
+                }
+                end(BodyState.REFUSED);
+            }
+            reads.refused(BodyReads.Refusal.TIMED_OUT, remoteAddress);
+            respond(BODY_TIMEOUT);
+        }
+
+        /** Caller holds the monitor: the read is over, one way or another. */
+        private void end(BodyState state) {
+            bodyState = state;
+            reads.release();
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            try {
+                sink.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not finish writing the received body of {0} {1}: {2}",
+                        method, path, e);
+            }
+        }
+    }
+
+    private static Response problem(int status, String title, String detail) {
+        return Response.text(status, "application/problem+json", "{\"type\":\"about:blank\",\"title\":\"" + title
+                + "\",\"status\":" + status + (detail == null ? "" : ",\"detail\":\"" + detail + "\"") + "}");
     }
 
     private static Map<String, String> parseQuery(String queryString) {

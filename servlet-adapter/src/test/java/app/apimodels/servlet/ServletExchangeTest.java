@@ -1,5 +1,6 @@
 package app.apimodels.servlet;
 
+import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Response;
 import app.apimodels.testkit.web.ExchangeContract;
@@ -22,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,17 +57,29 @@ class ServletExchangeTest {
     private static EmbeddedTomcat tomcat;
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** Does what {@link ApiModelsServlet} does before it calls the engine, then hands the exchange to the test. */
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(2);
+    private static final int CONCURRENT_READS = 2;
+    private static final BodyReads READS = new BodyReads(
+            new BodyLimits(BODY_LIMIT, BODY_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT, CONCURRENT_READS));
+
+    /**
+     * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
+     * body is read once the request is accepted, unless the test asks for an answer on the headers.
+     */
     static final class HandOverServlet extends HttpServlet {
         @Override
-        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            byte[] body = ApiModelsServlet.readBody(request, BODY_LIMIT);
-            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), body, false);
+        protected void service(HttpServletRequest request, HttpServletResponse response) {
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, false);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
                 request.getAsyncContext().setTimeout(Long.parseLong(timeout));
             }
-            EXCHANGES.add(exchange);
+            String refuse = request.getHeader("X-Refuse-On-Headers");
+            if (refuse != null) {
+                exchange.respond(new Response(Integer.parseInt(refuse), null, null));
+                return;
+            }
+            exchange.readBody(() -> EXCHANGES.add(exchange));
         }
     }
 
@@ -80,6 +94,7 @@ class ServletExchangeTest {
 
     @AfterAll
     static void stopContainer() throws Exception {
+        READS.close();
         tomcat.close();
     }
 
@@ -306,6 +321,98 @@ class ServletExchangeTest {
         @Override
         protected long bodyLimit() {
             return BODY_LIMIT;
+        }
+    }
+
+    @Test
+    void aBodyNotReceivedInTimeAnswers408AndClosesTheConnection() throws Exception {
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5")) {
+            socket.getOutputStream().write('{');
+            socket.getOutputStream().flush();
+
+            String answer = readToEnd(socket); // ends: the connection is closed, not kept alive
+            assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("Connection: close")
+                    .contains("application/problem+json").contains("\"status\":408");
+        }
+        assertThat(EXCHANGES.poll()).as("the engine never saw the request").isNull();
+        awaitActiveReads(0);
+    }
+
+    @Test
+    void bodiesOverTheConcurrentReadCapAnswer503AtOnce() throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < CONCURRENT_READS; i++) {
+                slow.add(tomcat.sendHead("POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5"));
+            }
+            awaitActiveReads(CONCURRENT_READS);
+            try (Socket refused = tomcat.sendHead("POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5")) {
+                String answer = readToEnd(refused);
+                assertThat(answer).startsWith("HTTP/1.1 503").contains("Retry-After: 5")
+                        .containsIgnoringCase("Connection: close");
+            }
+            for (Socket socket : slow) {
+                assertThat(readToEnd(socket)).startsWith("HTTP/1.1 408");
+            }
+            awaitActiveReads(0);
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        assertThat(EXCHANGES.poll()).isNull();
+    }
+
+    @Test
+    void anAnswerOnTheHeadersLeavesTheBodyUnreadAndClosesTheConnection() throws Exception {
+        // Keep-alive would make the container drain the body with a blocking read after the answer,
+        // holding a thread for as long as a slow client takes: the connection is closed instead.
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Length: 8\r\nX-Refuse-On-Headers: 401")) {
+            String answer = readToEnd(socket);
+            assertThat(answer).startsWith("HTTP/1.1 401").containsIgnoringCase("Connection: close");
+        }
+        assertThat(READS.active()).isZero();
+    }
+
+    @Test
+    void aBodyWithABrokenChunkAnswers400() throws Exception {
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\n"
+                + "Transfer-Encoding: chunked")) {
+            socket.getOutputStream().write("zz\r\nabc\r\n".getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            String answer = readToEnd(socket);
+            assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("Exception").doesNotContain("<html");
+        }
+        assertThat(EXCHANGES.poll()).isNull();
+        awaitActiveReads(0);
+    }
+
+    @Test
+    void aBodySentInPiecesIsHandedOverWhole() throws Exception {
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9")) {
+            for (String piece : List.of("abc", "def", "ghi")) {
+                socket.getOutputStream().write(piece.getBytes(UTF_8));
+                socket.getOutputStream().flush();
+            }
+            ServletExchange exchange = nextExchange();
+            assertThat(new String(exchange.body(), UTF_8)).isEqualTo("abcdefghi");
+            exchange.respond(new Response(204, null, null));
+            String status = EmbeddedTomcat.readStatusLine(socket);
+            assertThat(status).startsWith("HTTP/1.1 204");
+        }
+    }
+
+    /** Everything the server sends until it closes the connection (the socket's timeout fails the test otherwise). */
+    private static String readToEnd(Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), UTF_8);
+    }
+
+    private static void awaitActiveReads(int expected) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (READS.active() != expected) {
+            assertThat(Instant.now()).as("%d bodies being received (now %d)", expected, READS.active()).isBefore(deadline);
+            Thread.sleep(10);
         }
     }
 

@@ -1,0 +1,97 @@
+package app.apimodels.servlet;
+
+import app.apimodels.spi.web.BodyLimits;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the request bodies being received by one servlet share: the limits, the cap on how many
+ * are received at once, the timer that enforces their deadlines, and a log of refused slow clients
+ * that says how many without writing a line per client.
+ */
+final class BodyReads implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(BodyReads.class.getName());
+    private static final long LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+
+    /** Why a body was refused while (or before) it was received. */
+    enum Refusal { TIMED_OUT, OVER_CAPACITY }
+
+    private final BodyLimits limits;
+    private final Semaphore slots;
+    private final ScheduledThreadPoolExecutor timer;
+    private final AtomicLong timedOut = new AtomicLong();
+    private final AtomicLong overCapacity = new AtomicLong();
+    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+
+    BodyReads(BodyLimits limits) {
+        this.limits = limits;
+        this.slots = new Semaphore(limits.maxConcurrentReads());
+        this.timer = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(1, runnable -> {
+            Thread thread = new Thread(runnable, "apimodels-body-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true); // most deadlines are cancelled: do not keep them queued
+    }
+
+    BodyLimits limits() {
+        return limits;
+    }
+
+    /** Takes one of the concurrent-read slots, or returns false when all are taken. */
+    boolean tryAcquire() {
+        return slots.tryAcquire();
+    }
+
+    void release() {
+        slots.release();
+    }
+
+    /** Reads being received right now. */
+    int active() {
+        return limits.maxConcurrentReads() - slots.availablePermits();
+    }
+
+    ScheduledFuture<?> deadline(Duration after, Runnable action) {
+        return timer.schedule(action, after.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Counts a refusal; logs at most once a minute, with the counts since the last line, so a flood
+     * of slow clients gives an operator one line a minute rather than one per connection.
+     */
+    void refused(Refusal why, String remoteAddress) {
+        (why == Refusal.TIMED_OUT ? timedOut : overCapacity).incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastLog.get();
+        if (now - last < LOG_EVERY_NANOS || !lastLog.compareAndSet(last, now)) {
+            return;
+        }
+        long slow = timedOut.getAndSet(0);
+        long busy = overCapacity.getAndSet(0);
+        LOG.log(System.Logger.Level.WARNING, "Refused slow request bodies since the last report: {0} not received "
+                        + "within {1} s (answered 408), {2} over the cap of {3} bodies received at once (answered 503); "
+                        + "latest from {4}", slow, limits.timeout().toSeconds(), busy, limits.maxConcurrentReads(),
+                remoteAddress);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "The body deadline timer did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
