@@ -6,6 +6,7 @@ import app.apimodels.servlet.ApiModelsMount;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
 
@@ -121,6 +122,8 @@ public final class Quickstart implements AutoCloseable {
         tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
         tomcat.setPort(port);
         tomcat.getConnector(); // creates the HTTP connector
+        // What Tomcat answers by itself (unparsable requests) must not show its HTML page, a stack trace or its version.
+        ((StandardHost) tomcat.getHost()).setErrorReportValveClass(ProblemErrorValve.class.getName());
         // No docBase: no static files, JSP or default servlet, only the API.
         StandardContext context = (StandardContext) tomcat.addContext("", null);
         // Leak detection is for redeployable web apps; here it only prints warnings on every stop.
