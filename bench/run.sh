@@ -454,11 +454,14 @@ main() {
   table=$(report)
   echo "$table"
   if ! $direct_only; then
+    local slow_section=""  # written by bench/slow-clients.sh, kept here
+    [[ ! -f $ROOT/bench/RESULTS.md ]] || slow_section=$(sed -n '/^<!-- slow-clients -->$/,/^<!-- \/slow-clients -->$/p' "$ROOT/bench/RESULTS.md")
     { echo "# apimodels benchmark"
       echo
       machine
       echo
       echo "$table"
+      [[ -z $slow_section ]] || printf '\n%s\n' "$slow_section"
     } >"$ROOT/bench/RESULTS.md"
     log "wrote bench/RESULTS.md"
   fi

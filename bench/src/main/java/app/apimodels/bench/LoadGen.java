@@ -77,14 +77,15 @@ public final class LoadGen {
 
     public static void main(String[] args) throws Exception {
         Options o = new Options(args,
-                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body"), Set.of("stream"));
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body"), Set.of("stream", "get"));
         URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
         int concurrency = o.integer("concurrency", 1);
         int duration = o.integer("duration-seconds", 10);
         int warmup = o.integer("warmup-seconds", 3);
         boolean stream = o.flag("stream");
         String body = readBody(o.string("body", DEFAULT_BODY));
-        byte[] payload = (stream ? withStream(body) : body).getBytes(StandardCharsets.UTF_8);
+        // --get: a GET without a body (health checks, reads) instead of a POST of the body.
+        byte[] payload = o.flag("get") ? null : (stream ? withStream(body) : body).getBytes(StandardCharsets.UTF_8);
 
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
         threads.setName("loadgen");
@@ -167,15 +168,17 @@ public final class LoadGen {
         }
         HttpField authorization = authorizations.isEmpty() ? null
                 : authorizations.get((int) (requestCount.getAndIncrement() % authorizations.size()));
-        client.newRequest(url)
-                .method(HttpMethod.POST)
+        var request = client.newRequest(url)
+                .method(body == null ? HttpMethod.GET : HttpMethod.POST)
                 .headers(h -> {
                     if (authorization != null) {
                         h.put(authorization);
                     }
-                })
-                .body(new BytesRequestContent("application/json", body))
-                .send(new Exchange(System.nanoTime()));
+                });
+        if (body != null) {
+            request.body(new BytesRequestContent("application/json", body));
+        }
+        request.send(new Exchange(System.nanoTime()));
     }
 
     /** Times one request and checks its outcome; buffers the body only when it is an error. */
