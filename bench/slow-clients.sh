@@ -106,7 +106,7 @@ slow_main() {
   write_section "## Slow clients
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); command: \`bench/slow-clients.sh\` (SLOW_CONNECTIONS=$SLOW_CONNECTIONS, ${DURATION} s per run, $TRANSPORT transport, PostgreSQL)
-- machine: $(nproc) cores, shared by the slow clients, the load generators, the mock, the gateway and PostgreSQL
+- machine: $(nproc) cores, shared by the slow clients, the load generators, the mock, the gateway and PostgreSQL; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running on the machine shows in the \"alone\" rows too: compare the rows, not only the target)
 - slow clients: headers with \`Content-Length: 1034\`, then one body byte every 2 s; a third with a key to the chat route (each answered 408 after the 30 s body deadline, then reopened), a third without a key (401 at once, reopened), a third to an unknown path (404 at once, reopened). The gateway logged $refusals rate-limited \"Refused slow request bodies\" line(s).
 
 $table"

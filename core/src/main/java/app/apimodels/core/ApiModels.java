@@ -52,7 +52,8 @@ public final class ApiModels implements AutoCloseable {
     /**
      * Whether the engine reads this request's body itself, as a stream ({@link Exchange#bodyStream()}):
      * file uploads, which may be far larger than {@link #maxBodyBytes()}. Adapters must then not
-     * read the body.
+     * buffer the body in memory: they stream it, or receive it into a temporary file (the servlet
+     * adapter does, so a slow upload holds no thread), bounded by {@link BodyLimits#maxStreamedBytes()}.
      */
     public boolean streamsBody(String method, String path, String contentType) {
         return engine.streamsBody(method, path, contentType);

@@ -65,8 +65,9 @@ public interface Exchange {
 
     /**
      * The body as a stream. For requests the engine asked to stream ({@code ApiModels#streamsBody})
-     * this reads from the client as it sends, unbuffered and unlimited (the engine enforces its own
-     * limits); otherwise it reads {@link #body()}. Read it before answering.
+     * this is the whole body, never buffered in memory: read from the client as it sends, or from a
+     * temporary file the adapter received it into (the engine enforces its own limits on what it
+     * keeps); otherwise it reads {@link #body()}. Read it before answering.
      */
     default InputStream bodyStream() {
         return new ByteArrayInputStream(body());
