@@ -77,6 +77,8 @@ final class ServletExchange implements Exchange, AsyncListener {
     /** Streamed bodies: the temporary file they were received into, deleted when the exchange ends. */
     private Path spool;
     private InputStream spoolReader;
+    /** The body being received, while {@code bodyState} is {@code READING}. */
+    private BodyListener receiving;
     private boolean answered;
     private boolean finished;
     private boolean clientGone;
@@ -183,7 +185,9 @@ final class ServletExchange implements Exchange, AsyncListener {
             if (bodyState != BodyState.UNREAD) {
                 throw new IllegalStateException("the body is read once");
             }
-            if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null) {
+            // HTTP/1 without a length or chunked encoding has no body; HTTP/2 may send one without a length.
+            boolean http1 = request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.");
+            if (declared == 0 || declared < 0 && http1 && request.getHeader("Transfer-Encoding") == null) {
                 bodyState = BodyState.READ;
                 body = NO_BODY;
             } else if (declared > limit) {
@@ -210,8 +214,8 @@ final class ServletExchange implements Exchange, AsyncListener {
 
     /** Starts the non-blocking read; the caller holds a concurrent-read slot, released when reading ends. */
     private void receive(Runnable next, long limit, long declared) {
+        OutputStream sink = null;
         try {
-            OutputStream sink;
             if (streamed) {
                 Path file = Files.createTempFile(spoolDirectory(), "apimodels-upload-", ".part");
                 synchronized (this) {
@@ -225,6 +229,9 @@ final class ServletExchange implements Exchange, AsyncListener {
             BodyListener listener = new BodyListener(request.getInputStream(), sink, limit, next);
             listener.deadline = reads.deadline(streamed ? reads.limits().streamedTimeout() : reads.limits().timeout(),
                     listener::expire);
+            synchronized (this) {
+                receiving = listener;
+            }
             listener.in.setReadListener(listener);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "Could not start reading the body of " + method + " " + path, e);
@@ -232,6 +239,13 @@ final class ServletExchange implements Exchange, AsyncListener {
                 if (bodyState == BodyState.READING) {
                     bodyState = BodyState.REFUSED;
                     reads.release();
+                }
+            }
+            if (sink != null) {
+                try {
+                    sink.close();
+                } catch (IOException ignored) {
+                    // the file is deleted with the exchange
                 }
             }
             abort();
@@ -414,6 +428,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             return;
         }
         finished = true;
+        stopReceiving();
         deleteSpool();
         try {
             async.complete();
@@ -437,6 +452,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             onClientGone = null;
             if (containerEnded) {
                 finished = true;
+                stopReceiving();
                 deleteSpool();
             } else {
                 finish();
@@ -452,6 +468,13 @@ final class ServletExchange implements Exchange, AsyncListener {
             action.run();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "A client-gone action failed for " + method + " " + path, e);
+        }
+    }
+
+    /** Caller holds the monitor: the exchange ended (the client left) while its body was arriving. */
+    private void stopReceiving() {
+        if (bodyState == BodyState.READING && receiving != null) {
+            receiving.end(BodyState.REFUSED);
         }
     }
 
@@ -484,7 +507,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private final Runnable next;
         private final byte[] chunk = new byte[CHUNK];
         private long received;
-        private ScheduledFuture<?> deadline;
+        private volatile ScheduledFuture<?> deadline;
 
         BodyListener(ServletInputStream in, OutputStream sink, long limit, Runnable next) {
             this.in = in;
@@ -574,6 +597,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         /** Caller holds the monitor: the read is over, one way or another. */
         private void end(BodyState state) {
             bodyState = state;
+            receiving = null;
             reads.release();
             if (deadline != null) {
                 deadline.cancel(false);

@@ -27,11 +27,12 @@ class ContainerErrorsTest {
     private static Gateway gateway;
     private static Gateway.User user;
     private static int port;
+    private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
         upstream = new MockOpenAiUpstream();
-        Path dir = Files.createTempDirectory("container-errors");
+        dir = Files.createTempDirectory("container-errors");
         gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, Map.of());
         user = gateway.user(100_000);
         port = gateway.uri("/").getPort();
@@ -108,5 +109,35 @@ class ContainerErrorsTest {
         String answer = RawHttp.exchange(port, head, unterminated.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertThat(clean(answer)).isEqualTo(400);
         assertThat(answer.substring(answer.indexOf("\r\n\r\n"))).contains("file");
+
+        awaitSpooled(0);
+    }
+
+    @Test
+    void anUploadArrivesInATemporaryFileDeletedWhenTheClientLeaves() throws Exception {
+        String part = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n";
+        try (java.net.Socket socket = RawHttp.open(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + user.key() + "\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+                + "Content-Length: 100000")) {
+            socket.getOutputStream().write(part.getBytes(US_ASCII));
+            socket.getOutputStream().flush();
+            awaitSpooled(1); // in the application's temporary directory, under the quickstart's data directory
+        }
+        awaitSpooled(0);
+    }
+
+    /** Waits until exactly {@code count} upload files are being received. */
+    private static void awaitSpooled(int count) throws Exception {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (spooled().size() != count) {
+            assertThat(java.time.Instant.now()).as("expected %d upload files, found %s", count, spooled()).isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static java.util.List<Path> spooled() throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("apimodels-upload-")).toList();
+        }
     }
 }
