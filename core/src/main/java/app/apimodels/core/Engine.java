@@ -139,7 +139,8 @@ final class Engine {
             bodyLimits = new BodyLimits(maxBodyBytes, Math.addExact(mediaLimits.maxBytes(), 1L << 20),
                     settings.seconds("apimodels.http.body-timeout-seconds", 30),
                     settings.seconds("apimodels.http.upload-timeout-seconds", 600),
-                    (int) settings.number("apimodels.http.max-concurrent-body-reads", 512, 1, 1_000_000));
+                    (int) settings.number("apimodels.http.max-concurrent-body-reads", 512, 1, 1_000_000),
+                    (int) settings.number("apimodels.http.max-concurrent-uploads", 32, 1, 1_000_000));
             Duration uploadRetention = settings.seconds("apimodels.uploads.retention-seconds", 72 * 3600);
             Duration fetchTimeout = settings.seconds("apimodels.fetch.timeout-seconds", 120);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,

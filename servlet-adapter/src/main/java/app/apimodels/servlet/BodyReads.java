@@ -26,6 +26,7 @@ final class BodyReads implements AutoCloseable {
 
     private final BodyLimits limits;
     private final Semaphore slots;
+    private final Semaphore streamedSlots;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong overCapacity = new AtomicLong();
@@ -34,6 +35,7 @@ final class BodyReads implements AutoCloseable {
     BodyReads(BodyLimits limits) {
         this.limits = limits;
         this.slots = new Semaphore(limits.maxConcurrentReads());
+        this.streamedSlots = new Semaphore(limits.maxConcurrentStreamedReads());
         this.timer = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(1, runnable -> {
             Thread thread = new Thread(runnable, "apimodels-body-deadlines");
             thread.setDaemon(true);
@@ -46,13 +48,28 @@ final class BodyReads implements AutoCloseable {
         return limits;
     }
 
-    /** Takes one of the concurrent-read slots, or returns false when all are taken. */
-    boolean tryAcquire() {
-        return slots.tryAcquire();
+    /**
+     * Takes one of the concurrent-read slots (for a streamed body also one of the fewer streamed
+     * slots: each may fill a large file), or returns false when all are taken.
+     */
+    boolean tryAcquire(boolean streamed) {
+        if (streamed && !streamedSlots.tryAcquire()) {
+            return false;
+        }
+        if (slots.tryAcquire()) {
+            return true;
+        }
+        if (streamed) {
+            streamedSlots.release();
+        }
+        return false;
     }
 
-    void release() {
+    void release(boolean streamed) {
         slots.release();
+        if (streamed) {
+            streamedSlots.release();
+        }
     }
 
     /** Reads being received right now. */
@@ -78,9 +95,9 @@ final class BodyReads implements AutoCloseable {
         long slow = timedOut.getAndSet(0);
         long busy = overCapacity.getAndSet(0);
         LOG.log(System.Logger.Level.WARNING, "Refused slow request bodies since the last report: {0} not received "
-                        + "within {1} s (answered 408), {2} over the cap of {3} bodies received at once (answered 503); "
-                        + "latest from {4}", slow, limits.timeout().toSeconds(), busy, limits.maxConcurrentReads(),
-                remoteAddress);
+                        + "within {1} s (answered 408), {2} over the cap of {3} bodies ({4} uploads) received at once "
+                        + "(answered 503); latest from {5}", slow, limits.timeout().toSeconds(), busy,
+                limits.maxConcurrentReads(), limits.maxConcurrentStreamedReads(), remoteAddress);
     }
 
     @Override

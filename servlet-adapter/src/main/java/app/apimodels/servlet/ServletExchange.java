@@ -192,7 +192,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 body = NO_BODY;
             } else if (declared > limit) {
                 bodyTooLarge = true; // bodyState stays UNREAD: the answer closes the connection
-            } else if (!reads.tryAcquire()) {
+            } else if (!reads.tryAcquire(streamed)) {
                 bodyState = BodyState.REFUSED;
             } else {
                 bodyState = BodyState.READING;
@@ -238,7 +238,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             synchronized (this) {
                 if (bodyState == BodyState.READING) {
                     bodyState = BodyState.REFUSED;
-                    reads.release();
+                    reads.release(streamed);
                 }
             }
             if (sink != null) {
@@ -598,7 +598,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private void end(BodyState state) {
             bodyState = state;
             receiving = null;
-            reads.release();
+            reads.release(streamed);
             if (deadline != null) {
                 deadline.cancel(false);
             }

@@ -55,12 +55,14 @@ class ServletExchangeTest {
     private static final BlockingQueue<ServletExchange> EXCHANGES = new LinkedBlockingQueue<>();
 
     private static EmbeddedTomcat tomcat;
+    private static Path containerDir;
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(2);
     private static final int CONCURRENT_READS = 2;
+    private static final long STREAMED_LIMIT = 100;
     private static final BodyReads READS = new BodyReads(
-            new BodyLimits(BODY_LIMIT, BODY_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT, CONCURRENT_READS));
+            new BodyLimits(BODY_LIMIT, STREAMED_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT, CONCURRENT_READS, 1));
 
     /**
      * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
@@ -69,7 +71,8 @@ class ServletExchangeTest {
     static final class HandOverServlet extends HttpServlet {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) {
-            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, false);
+            boolean streamed = request.getHeader("X-Streamed") != null;
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, streamed);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
                 request.getAsyncContext().setTimeout(Long.parseLong(timeout));
@@ -85,6 +88,7 @@ class ServletExchangeTest {
 
     @BeforeAll
     static void startContainer(@TempDir Path baseDir) throws Exception {
+        containerDir = baseDir;
         tomcat = EmbeddedTomcat.start(baseDir, "/ctx", (classes, ctx) -> {
             var registration = ctx.addServlet("hand-over", new HandOverServlet());
             registration.setAsyncSupported(true);
@@ -400,6 +404,56 @@ class ServletExchangeTest {
             exchange.respond(new Response(204, null, null));
             String status = EmbeddedTomcat.readStatusLine(socket);
             assertThat(status).startsWith("HTTP/1.1 204");
+        }
+    }
+
+    @Test
+    void aStreamedBodyArrivesInATemporaryFileAndIsReadAsTheBodyStream() throws Exception {
+        awaitNoSpooledFiles(); // an earlier test's upload may be ending
+        String fifty = "0123456789".repeat(5); // over the buffered limit, within the streamed one
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/upload")).header("X-Streamed", "yes")
+                .POST(HttpRequest.BodyPublishers.ofString(fifty)).build(), HttpResponse.BodyHandlers.discarding());
+        ServletExchange exchange = nextExchange();
+        assertThat(exchange.bodyTooLarge()).isFalse();
+        assertThat(spooled()).hasSize(1);
+        try (var in = exchange.bodyStream()) {
+            assertThat(new String(in.readAllBytes(), UTF_8)).isEqualTo(fifty);
+        }
+        exchange.respond(new Response(204, null, null));
+        assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+        awaitNoSpooledFiles();
+    }
+
+    private static void awaitNoSpooledFiles() throws Exception {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (!spooled().isEmpty()) {
+            assertThat(Instant.now()).as("the temporary files are deleted").isBefore(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void streamedBodiesHaveTheirOwnSmallerCap() throws Exception {
+        try (Socket slowUpload = tomcat.sendHead("POST /ctx/mount/upload HTTP/1.1\r\nHost: localhost\r\n"
+                + "X-Streamed: yes\r\nContent-Length: 50")) {
+            awaitActiveReads(1);
+            try (Socket second = tomcat.sendHead("POST /ctx/mount/upload HTTP/1.1\r\nHost: localhost\r\n"
+                    + "X-Streamed: yes\r\nContent-Length: 50")) {
+                assertThat(readToEnd(second)).startsWith("HTTP/1.1 503");
+            }
+            // A buffered body still has a slot.
+            var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/echo"))
+                    .POST(HttpRequest.BodyPublishers.ofString("small")).build(), HttpResponse.BodyHandlers.discarding());
+            nextExchange().respond(new Response(204, null, null));
+            assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+            assertThat(readToEnd(slowUpload)).startsWith("HTTP/1.1 408");
+        }
+        awaitActiveReads(0);
+    }
+
+    private static List<Path> spooled() throws IOException {
+        try (var files = java.nio.file.Files.walk(containerDir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("apimodels-upload-")).toList();
         }
     }
 
