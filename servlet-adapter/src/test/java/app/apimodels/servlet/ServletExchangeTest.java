@@ -86,6 +86,14 @@ class ServletExchangeTest {
         }
     }
 
+    /** Hands the exchange over as the engine receives it, its body not yet read: for the contract. */
+    static final class HandOverUnreadServlet extends HttpServlet {
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) {
+            EXCHANGES.add(ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, false));
+        }
+    }
+
     @BeforeAll
     static void startContainer(@TempDir Path baseDir) throws Exception {
         containerDir = baseDir;
@@ -93,6 +101,9 @@ class ServletExchangeTest {
             var registration = ctx.addServlet("hand-over", new HandOverServlet());
             registration.setAsyncSupported(true);
             registration.addMapping("/mount/*");
+            var unread = ctx.addServlet("hand-over-unread", new HandOverUnreadServlet());
+            unread.setAsyncSupported(true);
+            unread.addMapping("/unread/*");
         });
     }
 
@@ -297,7 +308,7 @@ class ServletExchangeTest {
         @Override
         protected Sent send(ClientRequest request) throws InterruptedException {
             HttpClientConnection client = HttpClientConnection.send("localhost", tomcat.uri("/").getPort(),
-                    request.method(), "/ctx/mount" + request.pathAndQuery(), request.headers(), request.body());
+                    request.method(), "/ctx/unread" + request.pathAndQuery(), request.headers(), request.body());
             ServletExchange exchange = nextExchange();
             return new Sent() {
                 @Override

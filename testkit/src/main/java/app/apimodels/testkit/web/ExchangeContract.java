@@ -160,7 +160,10 @@ public abstract class ExchangeContract {
         Arrays.fill(body, (byte) 'x');
         Sent sent = send(new ClientRequest("POST", "/v1/upload", Map.of("Content-Type", "application/json"), body));
         Exchange ex = sent.exchange();
+        CountDownLatch read = new CountDownLatch(1);
+        ex.readBody(read::countDown); // body() and bodyTooLarge() are valid once readBody has called back
 
+        assertThat(read.await(timeout().toSeconds(), TimeUnit.SECONDS)).as("readBody runs its continuation").isTrue();
         assertThat(ex.bodyTooLarge()).isTrue();
         ex.respond(new Response(413, null, null));
         assertThat(sent.awaitResponse(timeout()).status()).isEqualTo(413);
