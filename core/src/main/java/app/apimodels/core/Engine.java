@@ -41,6 +41,7 @@ import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Router;
+import app.apimodels.core.web.Text;
 import app.apimodels.core.web.Router.Access;
 import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.spi.storage.MediaStorage;
@@ -122,7 +123,8 @@ final class Engine {
                     settings.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000),
                     settings.millis("apimodels.stream.keep-alive-ms", 15_000));
             AccountApi account = new AccountApi(accounts, keys, ledger, callLog);
-            AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog);
+            AdminApi admin = new AdminApi(accounts, keys, ledger, catalog, callLog,
+                    settings.number("apimodels.admin.max-grant-micros", AdminApi.DEFAULT_MAX_GRANT_MICROS, 1, AdminApi.MAX_GRANT_MICROS));
             ModelsApi models = new ModelsApi(catalog::catalog);
 
             fetcher = new SafeFetcher(new FetchPolicy(
@@ -375,6 +377,7 @@ final class Engine {
      */
     void handle(Exchange exchange) {
         try {
+            Text.checkRequestLine(exchange);
             Router.Match match = router.match(exchange.method(), exchange.path());
             Caller caller = null;
             if (match.route().access() != Access.PUBLIC) {

@@ -7,6 +7,7 @@ import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.keys.KeyOptions;
 import app.apimodels.core.keys.NewKey;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Request;
 import app.apimodels.spi.web.Response;
 
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code /api/v1/account…}: the caller's own account, usage, ledger and keys. */
 public final class AccountApi {
@@ -82,9 +84,13 @@ public final class AccountApi {
     }
 
     static KeyOptions options(Map<String, Object> body) {
-        String name = Params.string(body, "name", false);
-        return new KeyOptions(name == null ? "default" : name, Params.whole(body, "expires_at", false),
-                Params.strings(body, "allowed_models"), Params.whole(body, "spend_limit_micros", false));
+        String name = Params.string(body, "name", false, 200);
+        Set<String> models = Params.strings(body, "allowed_models", 100, 200);
+        if (String.join(",", models).length() > 4000) {
+            throw ApiException.badRequest("allowed_models", "allowed_models must list at most 4000 characters of model ids");
+        }
+        return new KeyOptions(name == null ? "default" : name, Params.whole(body, "expires_at", false, 0, Limits.MAX_EPOCH_MILLIS),
+                models, Params.whole(body, "spend_limit_micros", false, 0, Limits.MAX_MICROS));
     }
 
     static Map<String, Object> created(NewKey k) {

@@ -12,6 +12,7 @@ import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Request;
+import app.apimodels.core.web.Text;
 import app.apimodels.spi.web.Response;
 
 import java.util.LinkedHashMap;
@@ -20,13 +21,21 @@ import java.util.Map;
 /** {@code /admin…}: users, credits, keys, the catalog and the call log. Admin keys only. */
 public final class AdminApi {
 
+    /** The default largest single grant: 10^12 µ, a million credits. */
+    public static final long DEFAULT_MAX_GRANT_MICROS = 1_000_000_000_000L;
+    /** What {@code apimodels.admin.max-grant-micros} may be raised to: sums of grants stay far from overflowing a long. */
+    public static final long MAX_GRANT_MICROS = Limits.MAX_MICROS;
+
     private final Accounts accounts;
     private final ApiKeys keys;
     private final Ledger ledger;
     private final CatalogService catalog;
     private final CallLog callLog;
+    private final long maxGrantMicros;
 
-    public AdminApi(Accounts accounts, ApiKeys keys, Ledger ledger, CatalogService catalog, CallLog callLog) {
+    /** @param maxGrantMicros the largest single grant ({@code apimodels.admin.max-grant-micros}) */
+    public AdminApi(Accounts accounts, ApiKeys keys, Ledger ledger, CatalogService catalog, CallLog callLog, long maxGrantMicros) {
+        this.maxGrantMicros = maxGrantMicros;
         this.accounts = accounts;
         this.keys = keys;
         this.ledger = ledger;
@@ -36,14 +45,15 @@ public final class AdminApi {
 
     public void createUser(Request r) {
         Map<String, Object> body = r.jsonBody();
-        String roleName = Params.string(body, "role", false);
+        String roleName = Params.string(body, "role", false, 16);
         Role role;
         try {
             role = roleName == null ? Role.USER : Role.valueOf(roleName.toUpperCase());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("role", "role must be user or admin");
         }
-        Account a = accounts.create(Params.string(body, "email", true), Params.string(body, "password", false), role);
+        // A password is only hashed, but hashing a megabyte of it is work an admin key should not be able to ask for.
+        Account a = accounts.create(Params.string(body, "email", true, 320), Params.string(body, "password", false, 1024), role);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", a.id());
         out.put("email", a.email());
@@ -59,8 +69,9 @@ public final class AdminApi {
     public void grant(Request r) {
         Account a = accounts.get(r.id("id"));
         Map<String, Object> body = r.jsonBody();
-        Long amount = Params.whole(body, "amount_micros", true);
-        Transfer t = ledger.grant(a, amount, Params.string(body, "reason", false), Params.string(body, "idempotency_key", true));
+        long amount = Params.whole(body, "amount_micros", true, 1, maxGrantMicros);
+        Transfer t = ledger.grant(a, amount, Params.string(body, "reason", false, 500),
+                Params.string(body, "idempotency_key", true, 80));
         Map<String, Object> out = Views.transfer(t, a.walletId());
         out.put("user_id", a.id());
         out.put("balance_micros", ledger.balance(a).available());
@@ -95,7 +106,7 @@ public final class AdminApi {
     }
 
     public void putProvider(Request r) {
-        ProviderSpec spec = catalog.putProvider(r.param("id"), r.jsonBody());
+        ProviderSpec spec = catalog.putProvider(Text.checked("id", r.param("id"), 100), r.jsonBody());
         r.json(200, providerView(spec));
     }
 
@@ -105,7 +116,7 @@ public final class AdminApi {
     }
 
     public void putModel(Request r) {
-        ModelSpec spec = catalog.putModel(r.param("id"), r.jsonBody());
+        ModelSpec spec = catalog.putModel(Text.checked("id", r.param("id"), 200), r.jsonBody());
         r.json(200, CatalogService.doc(spec));
     }
 

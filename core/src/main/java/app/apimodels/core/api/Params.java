@@ -1,6 +1,7 @@
 package app.apimodels.core.api;
 
 import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.Text;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -28,6 +29,20 @@ final class Params {
         return s;
     }
 
+    /** A string field that is stored: at most {@code maxLength} characters (NULs are refused by the parser). */
+    static String string(Map<String, Object> body, String field, boolean required, int maxLength) {
+        return Text.checked(field, string(body, field, required), maxLength);
+    }
+
+    /** A whole number from {@code min} to {@code max}, checked before any arithmetic uses it. */
+    static Long whole(Map<String, Object> body, String field, boolean required, long min, long max) {
+        Long v = whole(body, field, required);
+        if (v != null && (v < min || v > max)) {
+            throw ApiException.badRequest(field, field + " must be between " + min + " and " + max);
+        }
+        return v;
+    }
+
     static Long whole(Map<String, Object> body, String field, boolean required) {
         Object v = body.get(field);
         if (v == null) {
@@ -36,18 +51,26 @@ final class Params {
             }
             return null;
         }
+        if (v instanceof java.math.BigInteger) {
+            throw ApiException.badRequest(field, field + " is out of range");
+        }
         if (!(v instanceof Long l)) {
             throw ApiException.badRequest(field, field + " must be a whole number");
         }
         return l;
     }
 
-    static Set<String> strings(Map<String, Object> body, String field) {
+    /** An array of non-blank strings, each at most {@code maxLength} characters and at most {@code maxItems} of them. */
+    static Set<String> strings(Map<String, Object> body, String field, int maxItems, int maxLength) {
         Object v = body.get(field);
         if (v == null) {
             return Set.of();
         }
+        if (v instanceof List<?> l && l.size() > maxItems) {
+            throw ApiException.badRequest(field, field + " must have at most " + maxItems + " entries");
+        }
         if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String s && !s.isBlank())) {
+            l.forEach(x -> Text.checked(field, (String) x, maxLength));
             List<String> out = new ArrayList<>();
             l.forEach(x -> out.add((String) x));
             return new LinkedHashSet<>(out);
@@ -58,6 +81,9 @@ final class Params {
     static Long queryLong(String raw, String name) {
         if (raw == null || raw.isBlank()) {
             return null;
+        }
+        if (raw.length() > 30) {
+            throw ApiException.badRequest(name, name + " must be a whole number");
         }
         try {
             return Long.parseLong(raw.trim());

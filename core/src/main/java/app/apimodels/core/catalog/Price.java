@@ -19,6 +19,12 @@ import java.util.Set;
 public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, long perRequest, long perImage,
                     long perSecond, long per1kCharacters) {
 
+    /**
+     * The most one call or task may hold (10^15 µ, a billion credits): a request whose worst case
+     * costs more is refused before any hold, so sums of holds never come near overflowing a long.
+     */
+    public static final long MAX_HOLD_MICROS = 1_000_000_000_000_000L;
+
     static final Set<String> FIELDS = Set.of("input-per-1m-tokens", "output-per-1m-tokens",
             "cached-input-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
     private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);

@@ -20,9 +20,13 @@ import java.util.Set;
  */
 final class Tree {
 
-    /** Buffers pooled in the factory, not per thread: see {@link app.apimodels.spi.json.JsonMappers}. */
+    /**
+     * Buffers pooled in the factory, not per thread (see {@link app.apimodels.spi.json.JsonMappers}),
+     * and the same parse limits as every JSON body ({@link app.apimodels.core.web.Json#LIMITS}).
+     */
     private static final YAMLFactory YAML = YAMLFactory.builder()
-            .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build();
+            .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
+            .streamReadConstraints(app.apimodels.core.web.Json.LIMITS).build();
 
     private final Object value;
     private final String source;

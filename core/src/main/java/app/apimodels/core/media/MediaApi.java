@@ -75,7 +75,8 @@ public final class MediaApi {
         } catch (MediaException e) {
             throw toApi(e, "file");
         } catch (IOException e) {
-            throw ApiException.badRequest("file", "the multipart body could not be read: " + e.getMessage());
+            // The parser's own words name its classes; ours name the field.
+            throw ApiException.badRequest("file", "the multipart body could not be read (malformed or cut short)");
         }
     }
 

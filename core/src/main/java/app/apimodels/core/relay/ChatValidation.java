@@ -8,6 +8,9 @@ import java.util.Map;
 /** Checks the fields the gateway itself relies on; everything else is the upstream's to judge. */
 final class ChatValidation {
 
+    /** Above any model's output, and small enough that {@code n × max_tokens × price} stays exact. */
+    static final long MAX_TOKENS = 100_000_000;
+
     private ChatValidation() {
     }
 
@@ -59,16 +62,13 @@ final class ChatValidation {
 
     /** {@code max_completion_tokens} or {@code max_tokens}, or null if neither is given. */
     static Long maxTokens(Map<String, Object> p) {
-        Long a = positive(p, "max_completion_tokens");
-        Long b = positive(p, "max_tokens");
+        Long a = positive(p, "max_completion_tokens", MAX_TOKENS);
+        Long b = positive(p, "max_tokens", MAX_TOKENS);
         return a != null ? a : b;
     }
 
     static long choices(Map<String, Object> p) {
-        Long n = positive(p, "n");
-        if (n != null && n > 128) {
-            throw ApiException.badRequest("n", "n must be at most 128");
-        }
+        Long n = positive(p, "n", 128);
         return n == null ? 1 : n;
     }
 
@@ -83,13 +83,16 @@ final class ChatValidation {
         throw ApiException.badRequest("input", "input must be a string or a non-empty array");
     }
 
-    private static Long positive(Map<String, Object> p, String field) {
+    private static Long positive(Map<String, Object> p, String field, long max) {
         Object v = p.get(field);
         if (v == null) {
             return null;
         }
-        if (v instanceof Long l && l >= 1) {
+        if (v instanceof Long l && l >= 1 && l <= max) {
             return l;
+        }
+        if (v instanceof Long || v instanceof java.math.BigInteger) {
+            throw ApiException.badRequest(field, field + " must be between 1 and " + max);
         }
         throw ApiException.badRequest(field, field + " must be a positive integer");
     }

@@ -3,6 +3,7 @@ package app.apimodels.core.relay;
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.catalog.ModelKind;
+import app.apimodels.core.catalog.Price;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.InsufficientCreditsException;
@@ -178,6 +179,11 @@ public final class Relay {
         }
         Call call = new Call(exchange, key, endpoint, payload, model, stream);
         long holdAmount = call.cost(Usage.tokens(worstInput, 0, worstOutput));
+        if (holdAmount > Price.MAX_HOLD_MICROS) {
+            throw ApiException.badRequest(payload.containsKey("max_completion_tokens") ? "max_completion_tokens"
+                    : payload.containsKey("max_tokens") ? "max_tokens" : null,
+                    "this request could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits; ask for fewer tokens");
+        }
         Runnable cut = call::cut;
         Runnable done = () -> inFlight.exit(cut);
         if (!inFlight.enter(cut)) {

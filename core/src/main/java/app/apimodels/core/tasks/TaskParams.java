@@ -25,6 +25,8 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
 
     /** Fields of the request that are not model parameters. */
     static final Set<String> RESERVED = Set.of("model", "callback_url", "callBackUrl");
+    /** No model parameter is larger; bounds every quantity charged for before it is multiplied by a price. */
+    private static final BigDecimal LARGEST = BigDecimal.valueOf(1_000_000_000_000L);
 
     static TaskParams validate(ModelSpec model, Map<String, Object> body, Set<String> ignored) {
         Map<String, ParameterSpec> specs = model.parameters();
@@ -135,6 +137,9 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
             d = new BigDecimal(n.toString());
         } else {
             throw ApiException.badRequest(name, name + " must be a number");
+        }
+        if (d.abs().compareTo(LARGEST) > 0) {
+            throw ApiException.badRequest(name, name + " is out of range");
         }
         if (spec.type() == ParameterSpec.Type.INTEGER && d.stripTrailingZeros().scale() > 0) {
             throw ApiException.badRequest(name, name + " must be a whole number");

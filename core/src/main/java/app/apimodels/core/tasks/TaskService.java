@@ -2,6 +2,7 @@ package app.apimodels.core.tasks;
 
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.catalog.Price;
 import app.apimodels.core.catalog.ModelKind;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.fetch.FetchException;
@@ -153,6 +154,9 @@ public final class TaskService {
         String callbackUrl = callbackUrl(body);
         TaskParams params = TaskParams.validate(model.spec(), body, ignored);
         long holdAmount = model.spec().price().cost(params.quantity(), model.markupBasisPoints());
+        if (holdAmount > Price.MAX_HOLD_MICROS) {
+            throw ApiException.badRequest(null, "this task could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits");
+        }
         Duration timeout = model.spec().timeoutSeconds() != null ? Duration.ofSeconds(model.spec().timeoutSeconds()) : config.defaultTimeout;
 
         String id = "task_" + UUID.randomUUID().toString().replace("-", "");
@@ -254,8 +258,10 @@ public final class TaskService {
         }
         try {
             fetcher.check(URI.create(s.trim()));
-        } catch (FetchException | IllegalArgumentException e) {
+        } catch (FetchException e) {
             throw ApiException.badRequest(field, field + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(field, field + " must be an http(s) URL of at most 2000 characters");
         }
         return s.trim();
     }

@@ -1,0 +1,56 @@
+package app.apimodels.core.web;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonTest {
+
+    private static ApiException refused(String body) {
+        ApiException e = assertThrows(ApiException.class, () -> Json.object(body.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(400, e.status());
+        assertFalse(e.getMessage().matches("(?s).*(com\\.fasterxml|Jackson|DeserializationFeature|StreamReadConstraints|Exception).*"),
+                e.getMessage());
+        return e;
+    }
+
+    @Test
+    void deepNestingIsA400NamingTheLimit() {
+        assertTrue(refused("[".repeat(5000)).getMessage().contains("nested deeper than 128 levels"));
+        assertTrue(refused("{\"a\":" + "[".repeat(200) + "]".repeat(200) + "}").getMessage().contains("nested deeper"));
+        String ok = "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}";
+        assertTrue(Json.object(ok.getBytes(StandardCharsets.UTF_8)).containsKey("a"));
+    }
+
+    @Test
+    void hugeNumbersAreRefused() {
+        ApiException inf = refused("{\"price\":{\"x\":1e400}}");
+        assertEquals("price.x", inf.param());
+        assertTrue(inf.getMessage().contains("price.x is out of range"));
+        assertTrue(refused("{\"n\":" + "9".repeat(500) + "}").getMessage().contains("a number is longer than 100"));
+        assertEquals("a[1]", refused("{\"a\":[1,-1e999]}").param());
+    }
+
+    @Test
+    void nulInAStringOrNameIsRefusedNamingTheField() {
+        ApiException e = refused("{\"messages\":[{\"content\":\"a\\u0000b\"}]}");
+        assertEquals("messages[0].content", e.param());
+        assertTrue(e.getMessage().contains("NUL"));
+        assertEquals("x?", refused("{\"x\\u0000\":1}").param());
+    }
+
+    @Test
+    void malformedAndTrailingContentUseOurWords() {
+        assertTrue(refused("{\"a\":1} {\"b\":2}").getMessage().contains("unexpected content after the JSON value"));
+        assertTrue(refused("{\"a\":").getMessage().contains("request body is not valid JSON"));
+        assertTrue(refused("{'a':1}").getMessage().contains("malformed JSON (line 1, column"));
+        assertTrue(refused("[1]").getMessage().contains("must be a JSON object"));
+        assertEquals(Map.of("a", 1L), Json.object("{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
+    }
+}
