@@ -379,6 +379,19 @@ final class ServletExchange implements Exchange, AsyncListener {
         return new Stream();
     }
 
+    @Override
+    public void onClientGone(Runnable action) {
+        synchronized (this) {
+            if (!clientGone) {
+                if (!finished) {
+                    onClientGone = action;
+                }
+                return;
+            }
+        }
+        run(action);
+    }
+
     /** Answers 500 if the engine has not answered, or ends an open stream. */
     synchronized void abort() {
         if (answered) {
@@ -666,15 +679,7 @@ final class ServletExchange implements Exchange, AsyncListener {
 
         @Override
         public void onClientGone(Runnable action) {
-            synchronized (ServletExchange.this) {
-                if (!clientGone) {
-                    if (!finished) {
-                        onClientGone = action;
-                    }
-                    return;
-                }
-            }
-            run(action);
+            ServletExchange.this.onClientGone(action);
         }
     }
 }

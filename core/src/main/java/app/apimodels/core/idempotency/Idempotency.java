@@ -156,6 +156,11 @@ public final class Idempotency {
         }
 
         @Override
+        public void onClientGone(Runnable action) {
+            inner.onClientGone(action);
+        }
+
+        @Override
         public String header(String name) {
             return inner.header(name);
         }

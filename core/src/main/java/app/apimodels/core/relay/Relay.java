@@ -41,6 +41,8 @@ import java.util.function.Supplier;
 public final class Relay {
 
     private static final System.Logger LOG = System.getLogger(Relay.class.getName());
+    /** The status logged for a call whose client left before its answer (nginx's "client closed request"). */
+    static final int CLIENT_CLOSED = 499;
 
     /** What an endpoint is: its log name, operation and the kind of model it serves. */
     enum Endpoint {
@@ -105,6 +107,19 @@ public final class Relay {
         int attempts;
         /** Set once a streamed call is under way, so a shutdown can cut it. */
         volatile StreamRelay streamRelay;
+        /** The upstream attempt a non-streamed call waits on, cancelled if the client leaves. */
+        volatile java.util.concurrent.CompletableFuture<ProviderResult> upstream;
+        /** The client of a non-streamed call left before its answer. */
+        volatile boolean abandoned;
+
+        /** The client left: stop the upstream (both sides read the other's field after writing their own). */
+        void abandon() {
+            abandoned = true;
+            var f = upstream;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
 
         void cut() {
             StreamRelay s = streamRelay;
@@ -208,6 +223,7 @@ public final class Relay {
                     call.streamRelay = new StreamRelay(this, call, order, done);
                     call.streamRelay.start();
                 } else {
+                    exchange.onClientGone(call::abandon);
                     unary(call, order, 0, done);
                 }
             } catch (RuntimeException e) {
@@ -232,7 +248,17 @@ public final class Relay {
         } catch (RuntimeException e) {
             future = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
+        call.upstream = future;
+        if (call.abandoned) {
+            future.cancel(true);
+        }
         future.whenComplete((result, err) -> {
+            if (err != null && call.abandoned) {
+                // The client closed the request (nginx's 499): the cancelled upstream reported nothing to charge.
+                release(call, call.record(CLIENT_CLOSED, "the client closed the request", Usage.NONE, false, 0));
+                done.run();
+                return;
+            }
             if (err != null) {
                 ProviderException pe = providerFailure(err);
                 if (pe.kind().retryable() && index + 1 < order.size()) {
@@ -250,7 +276,10 @@ public final class Relay {
             }
             long cost = call.cost(usage);
             // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
-            settle(call, cost, false, call.record(200, null, usage, estimated, cost));
+            // An answer that came as the client left is still charged: the upstream did the work.
+            settle(call, cost, false, call.abandoned
+                    ? call.record(CLIENT_CLOSED, "the client closed the request", usage, estimated, cost)
+                    : call.record(200, null, usage, estimated, cost));
             call.exchange.respond(new Response(200, result.contentType(),
                     ModelName.rewrite(result.body(), target.route().upstreamModel(), call.model.id()), Map.of("x-request-id", call.id)));
             done.run();

@@ -178,7 +178,7 @@ final class StreamRelay {
             boolean estimated = usage == null;
             Usage used = estimated ? call.estimate(text.toString()) : usage;
             long cost = call.cost(used);
-            relay.settle(call, cost, true, call.record(499, "client closed the stream", used, estimated, cost));
+            relay.settle(call, cost, true, call.record(Relay.CLIENT_CLOSED, "client closed the stream", used, estimated, cost));
         }
         if (running != null) {
             running.cancel();

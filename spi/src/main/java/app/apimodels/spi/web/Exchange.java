@@ -85,6 +85,15 @@ public interface Exchange {
     void respond(int status, String contentType, Map<String, String> headers, InputStream body, long length);
 
     /**
+     * Registers what to do if the client disconnects before the exchange is answered (a call
+     * abandoned while the engine waits on an upstream); runs at most once, possibly on a container
+     * thread, and at once if the client is already gone. A later registration replaces an earlier
+     * one. The default, for adapters that cannot tell, never runs it.
+     */
+    default void onClientGone(Runnable action) {
+    }
+
+    /**
      * Starts a {@code text/event-stream} response with status 200. Headers are committed at once
      * (so the client sees the stream has begun), with buffering disabled along the way.
      */
