@@ -40,7 +40,7 @@ class AbandonedCallTest {
             InProcessEngine.User u = e.user(GRANT);
             e.provider.hang = true;
             MemoryExchange call = e.start("POST", "/v1/chat/completions", u.key(), CHAT.getBytes(StandardCharsets.UTF_8), Map.of());
-            CompletableFuture<ProviderResult> upstream = e.provider.pending.poll(10, TimeUnit.SECONDS);
+            CompletableFuture<ProviderResult> upstream = e.provider.pending.poll(30, TimeUnit.SECONDS);
             assertNotNull(upstream, "the call reached the upstream");
             assertTrue(e.money(u)[1] > 0, "the call holds its worst case while it waits");
 
@@ -61,7 +61,7 @@ class AbandonedCallTest {
             InProcessEngine.User u = e.user(GRANT);
             e.provider.hang = true;
             MemoryExchange call = e.start("POST", "/v1/chat/completions", u.key(), CHAT.getBytes(StandardCharsets.UTF_8), Map.of());
-            CompletableFuture<ProviderResult> upstream = e.provider.pending.poll(10, TimeUnit.SECONDS);
+            CompletableFuture<ProviderResult> upstream = e.provider.pending.poll(30, TimeUnit.SECONDS);
             assertNotNull(upstream);
             // The upstream finished just before the cancel reached it: what it reports is charged.
             upstream.complete(new ProviderResult("{\"choices\":[]}".getBytes(StandardCharsets.UTF_8), "application/json", TestProvider.USAGE));
@@ -75,7 +75,7 @@ class AbandonedCallTest {
     }
 
     private static Map<String, Object> awaitCall(InProcessEngine e, InProcessEngine.User u) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             List<?> rows = (List<?>) InProcessEngine.json(InProcessEngine.expect(e.send("GET", "/api/v1/account/usage", u.key(), null), 200)).get("data");
             if (!rows.isEmpty()) {

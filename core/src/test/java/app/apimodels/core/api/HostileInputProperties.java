@@ -1,0 +1,297 @@
+package app.apimodels.core.api;
+
+import app.apimodels.core.testing.InProcessEngine;
+import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.core.web.Json;
+import app.apimodels.spi.web.Response;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile variants of every request body, path parameter and query of every route listed in
+ * {@code /openapi.json}, sent to the engine in process on PostgreSQL (the stricter store: no NUL,
+ * column lengths enforced). Whatever is sent: never a 5xx (but an upstream's 502/504 on routes
+ * that reach one), never a stack trace, HTML or a library's words, always the error shape of the
+ * path, a 400 names what is wrong, and a refused request moves no money.
+ */
+class HostileInputProperties {
+
+    /** Sample bodies (field → JSON text) of the routes that take one; each is mutated per try. */
+    private static final Map<String, Map<String, String>> BODIES = new LinkedHashMap<>();
+
+    static {
+        body("POST /v1/chat/completions", "model", "\"test-chat\"", "messages", "[{\"role\":\"user\",\"content\":\"hi\"}]",
+                "max_tokens", "20", "n", "1", "stream", "false", "temperature", "0.5");
+        body("POST /v1/embeddings", "model", "\"test-embedding\"", "input", "\"hi\"");
+        body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");
+        body("POST /v1/audio/speech", "model", "\"test-image\"", "input", "\"hello\"", "voice", "\"alloy\"");
+        body("POST /api/v1/{kind}/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1",
+                "callback_url", "\"https://example.com/cb\"");
+        body("POST /api/v1/uploads", "file", "\"x\"");
+        body("POST /webhooks/providers/{id}", "id", "\"x\"", "status", "\"succeeded\"");
+        body("POST /api/v1/account/webhook-secret", "rotate", "true");
+        body("POST /api/v1/account/keys", "name", "\"k\"", "expires_at", "4102444800000", "allowed_models", "[\"test-chat\"]",
+                "spend_limit_micros", "1000");
+        body("POST /admin/users", "email", "\"fuzz@example.com\"", "role", "\"user\"");
+        body("POST /admin/users/{id}/credits", "amount_micros", "1", "reason", "\"fuzz\"", "idempotency_key", "\"fuzz-1\"");
+        body("POST /admin/users/{id}/keys", "name", "\"k\"", "spend_limit_micros", "1000");
+        body("POST /admin/jobs/{name}/run", "x", "1");
+        body("PUT /admin/catalog/providers/{id}", "type", "\"test\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
+        body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
+                "price", "{\"input-per-1m-tokens\":1}", "max-output-tokens", "100", "markup", "10");
+    }
+
+    /** Query parameters each GET route reads. */
+    private static final Map<String, List<String>> QUERIES = Map.of(
+            "GET /api/v1/account/usage", List.of("from", "to", "model", "key", "limit", "format"),
+            "GET /api/v1/account/ledger", List.of("limit", "before"),
+            "GET /admin/calls", List.of("user", "from", "to", "model", "key", "limit"),
+            "GET /api/v1/{kind}/generations", List.of("task_id"));
+
+    /** Routes whose answer may be an upstream's failure (the test provider cannot make media). */
+    private static final Set<String> UPSTREAM = Set.of("POST /v1/chat/completions", "POST /v1/embeddings",
+            "POST /v1/images/generations", "POST /v1/audio/speech", "POST /api/v1/{kind}/generations");
+
+    private static final Pattern LEAK = Pattern.compile(
+            "(?i)exception|\\tat |\\bat [a-z]+\\.[a-z]|com\\.fasterxml|jackson|DeserializationFeature|StreamReadConstraints"
+                    + "|java\\.[a-z]|org\\.[a-z]+\\.|<html|<!doctype|psql|postgres|sqlstate|jdbc|h2 database");
+
+    private static Path dir;
+    private static InProcessEngine engine;
+    private static InProcessEngine.User user;
+    private static List<String> routes;
+
+    private static void body(String route, String... fieldsAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            m.put(fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        BODIES.put(route, m);
+    }
+
+    @BeforeContainer
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("hostile");
+        engine = new InProcessEngine(TestDatabases.POSTGRESQL, dir, Map.of("apimodels.max-body-bytes", "1048576"));
+        user = engine.user(1_000_000);
+        routes = listedRoutes();
+        // Every route with a body must have a sample to mutate: a route added later is fuzzed or this fails.
+        for (String r : routes) {
+            if (r.startsWith("POST ") || r.startsWith("PUT ")) {
+                assertThat(BODIES).as("sample body for %s", r).containsKey(r);
+            }
+        }
+    }
+
+    @AfterContainer
+    static void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /** Every method and path template the engine lists in its OpenAPI document. */
+    @SuppressWarnings("unchecked")
+    private static List<String> listedRoutes() {
+        Map<String, Object> doc = InProcessEngine.json(InProcessEngine.expect(engine.send("GET", "/openapi.json", null, null), 200));
+        Set<String> out = new TreeSet<>();
+        ((Map<String, Object>) doc.get("paths")).forEach((path, item) ->
+                ((Map<String, Object>) item).keySet().forEach(method -> out.add(method.toUpperCase() + " " + path)));
+        assertThat(out).hasSizeGreaterThan(20);
+        return List.copyOf(out);
+    }
+
+    // ---------------------------------------------------------------- properties
+
+    @Property(tries = 350, shrinking = ShrinkingMode.OFF)
+    void hostileBodies(@ForAll("bodyRoutes") String route, @ForAll("mutations") Mutation mutation, @ForAll("pathValues") String pathValue) {
+        Mutation.Applied applied = mutation.apply(BODIES.get(route));
+        // With a hostile path the fault may be the path's: only a sound path makes the field the one to name.
+        send(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
+    }
+
+    @Property(tries = 150, shrinking = ShrinkingMode.OFF)
+    void hostileQueriesAndPaths(@ForAll("queryRoutes") String route, @ForAll("pathValues") String pathValue,
+                                @ForAll("queryValues") String value, @ForAll("indexes") int which) {
+        List<String> names = QUERIES.getOrDefault(route, List.of("limit"));
+        String name = names.get(which % names.size());
+        send(route, pathValue, "?" + name + "=" + value, null, null);
+    }
+
+    @Provide
+    Arbitrary<String> bodyRoutes() {
+        return Arbitraries.of(routes.stream().filter(BODIES::containsKey).toList());
+    }
+
+    @Provide
+    Arbitrary<String> queryRoutes() {
+        return Arbitraries.of(routes.stream().filter(r -> r.startsWith("GET ") || r.startsWith("DELETE ")).toList());
+    }
+
+    @Provide
+    Arbitrary<Integer> indexes() {
+        return Arbitraries.integers().between(0, 99);
+    }
+
+    /** Path parameter values: the fuzz user's own id (so admin routes reach real work) and hostile ones. */
+    @Provide
+    Arbitrary<String> pathValues() {
+        return Arbitraries.oneOf(
+                Arbitraries.just("SELF"),
+                Arbitraries.of("images", "video", "audio", "speech", "0", "-1", "99999999999999999999", "1e400",
+                        "a%00b", "%00", "x".repeat(300), "%F0%9F%92%A5", "..", "a%2Fb", "fuzz-model", "fuzz-provider"),
+                Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(40));
+    }
+
+    /** Query values, URL-encoded as sent. */
+    @Provide
+    Arbitrary<String> queryValues() {
+        return Arbitraries.oneOf(
+                Arbitraries.of("", "%00", "1%00", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                        "1e400", "-1", "0", "1001", "abc", "%F0%9F%92%A5", "csv", "%ZZ", "x".repeat(5000), "1".repeat(500)),
+                Arbitraries.longs().map(String::valueOf),
+                Arbitraries.strings().ofMaxLength(30).map(s -> java.net.URLEncoder.encode(s, StandardCharsets.UTF_8)));
+    }
+
+    /** A JSON value meant to hurt: huge or odd numbers, NULs, long or strange strings, deep or wrong structures. */
+    private static Arbitrary<String> hostileValues() {
+        return Arbitraries.oneOf(
+                Arbitraries.of("9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
+                        "1e400", "-1e400", "1e-400", "4.2e18", "0", "-1", "0.5", "1" + "0".repeat(200), "-0", "1E+2"),
+                Arbitraries.longs().map(String::valueOf),
+                Arbitraries.doubles().map(String::valueOf),
+                Arbitraries.of("\"a\\u0000b\"", "\"\\u0000\"", "\"" + "x".repeat(100_000) + "\"", "\"" + "y".repeat(600) + "\"",
+                        "\"💥\\u202e\\ufeffñ\"", "\"\\ud800\"", "\"\"", "\"   \"", "\"<script>alert(1)</script>\"",
+                        "\"${jndi:ldap://x/a}\"", "\"../../etc/passwd\"", "\"%00\"", "\"\\r\\nX-Injected: 1\""),
+                Arbitraries.strings().ofMaxLength(50).map(Json::string),
+                Arbitraries.of("true", "false", "null", "[]", "{}", "[null]", "[1,\"a\",{}]", "{\"a\":{\"b\":[1e400]}}",
+                        "[" + "[".repeat(200) + "]".repeat(200) + "]", "{\"a\":".repeat(150) + "1" + "}".repeat(150),
+                        "[" + "1,".repeat(20_000) + "1]", "[\"a\\u0000\"]", "{\"role\":\"user\",\"content\":\"\\u0000\"}"));
+    }
+
+    @Provide
+    Arbitrary<Mutation> mutations() {
+        Arbitrary<Mutation> replace = Combinators.combine(Arbitraries.integers().between(0, 20), hostileValues())
+                .as((i, v) -> new Mutation(Mutation.Kind.REPLACE, i, v));
+        Arbitrary<Mutation> remove = Arbitraries.integers().between(0, 20).map(i -> new Mutation(Mutation.Kind.REMOVE, i, null));
+        Arbitrary<Mutation> add = Combinators.combine(Arbitraries.of("\"x\\u0000\"", "\"" + "n".repeat(2000) + "\"", "\"\"",
+                        "\"__proto__\"", "\"💥\""), hostileValues())
+                .as((name, v) -> new Mutation(Mutation.Kind.ADD, 0, name + ":" + v));
+        Arbitrary<Mutation> whole = Arbitraries.of("", "[".repeat(5000), "{".repeat(3000), "{\"a\":1} {\"b\":2}", "[1]", "\"s\"", "null",
+                        "{\"a\":", "{'a':1}", "\u00c3(", "{\"a\":1,}", "{\"a\" 1}", "\ufeff{}", "{\"a\":\"\u0000\"}", "1e400", "{}")
+                .map(b -> new Mutation(Mutation.Kind.WHOLE, 0, b));
+        return Arbitraries.oneOf(replace, replace, remove, add, whole);
+    }
+
+    /** One change to a sample body. */
+    record Mutation(Kind kind, int index, String value) {
+        enum Kind { REPLACE, REMOVE, ADD, WHOLE }
+
+        /** The body to send, and the field made hostile if one was. */
+        record Applied(byte[] body, String field) {
+        }
+
+        Applied apply(Map<String, String> sample) {
+            Map<String, String> fields = new LinkedHashMap<>(sample);
+            List<String> names = new ArrayList<>(fields.keySet());
+            String field = null;
+            switch (kind) {
+                case REPLACE -> {
+                    field = names.get(index % names.size());
+                    fields.put(field, value);
+                }
+                case REMOVE -> fields.remove(names.get(index % names.size()));
+                case ADD -> fields.put(null, value);
+                case WHOLE -> {
+                    byte[] raw = value.equals("\u00c3(") ? new byte[] {(byte) 0xc3, (byte) 0x28} : value.getBytes(StandardCharsets.UTF_8);
+                    return new Applied(raw, null);
+                }
+            }
+            StringBuilder b = new StringBuilder("{");
+            // An added member is written as given (its name may itself be hostile).
+            fields.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(k == null ? v : Json.string(k) + ":" + v));
+            return new Applied(b.append('}').toString().getBytes(StandardCharsets.UTF_8), field);
+        }
+    }
+
+    // ---------------------------------------------------------------- one request and its checks
+
+    private static void send(String route, String pathValue, String query, byte[] body, String field) {
+        String method = route.substring(0, route.indexOf(' '));
+        String template = route.substring(route.indexOf(' ') + 1);
+        String value = "SELF".equals(pathValue) ? (template.startsWith("/admin/users/") ? String.valueOf(user.id()) : "images") : pathValue;
+        String path = template.replaceAll("\\{[^}]+}", java.util.regex.Matcher.quoteReplacement(value));
+        String key = template.startsWith("/admin") ? InProcessEngine.ADMIN_KEY : user.key();
+        long before = sum(engine.money(user));
+        Response r = InProcessEngine.await(engine.start(method, path + query, key, body, Map.of()));
+        String text = new String(r.body(), StandardCharsets.UTF_8);
+        String what = method + " " + path + query + " " + (body == null ? "" : abbreviate(new String(body, StandardCharsets.UTF_8)))
+                + " → " + r.status() + " " + abbreviate(text);
+
+        Statistics.label("status").collect(r.status() / 100 + "xx");
+        boolean upstreamFailure = UPSTREAM.contains(route) && (r.status() == 502 || r.status() == 504);
+        assertThat(r.status() < 500 || upstreamFailure).as("no server error: %s", what).isTrue();
+        if (r.status() >= 400) {
+            assertThat(LEAK.matcher(text).find()).as("no internals in %s", what).isFalse();
+            assertThat(r.contentType()).as(what).startsWith("application/");
+            Map<String, Object> json = InProcessEngine.json(r);
+            String message = errorShape(path, json, r.status(), what);
+            assertThat(message).as("an error says what is wrong: %s", what).isNotBlank();
+            if (r.status() == 400 && field != null) {
+                Object param = json.get("error") instanceof Map<?, ?> e ? e.get("param") : json.get("param");
+                assertThat(param != null || message.contains(field) || message.startsWith("request body"))
+                        .as("a 400 for a hostile %s names the field at fault: %s", field, what).isTrue();
+            }
+            assertThat(sum(engine.money(user))).as("a refused request moves no money: %s", what).isEqualTo(before);
+        }
+    }
+
+    /** Checks the error shape the path promises and returns its message. */
+    @SuppressWarnings("unchecked")
+    private static String errorShape(String path, Map<String, Object> json, int status, String what) {
+        if (path.startsWith("/v1/")) {
+            assertThat(json).as(what).containsOnlyKeys("error");
+            Map<String, Object> e = (Map<String, Object>) json.get("error");
+            assertThat(e).as(what).containsKeys("message", "type", "code", "param");
+            return (String) e.get("message");
+        }
+        if (path.startsWith("/api/v1/") && (path.contains("/generations") || path.startsWith("/api/v1/uploads"))) {
+            assertThat(json).as(what).containsOnlyKeys("code", "msg", "data");
+            assertThat(((Number) json.get("code")).intValue()).as(what).isEqualTo(status);
+            return (String) json.get("msg");
+        }
+        assertThat(json).as(what).containsKeys("type", "title", "status", "detail");
+        assertThat(((Number) json.get("status")).intValue()).as(what).isEqualTo(status);
+        return (String) json.get("detail");
+    }
+
+    private static long sum(long[] money) {
+        return money[0] + money[1];
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) + "…(" + s.length() + " chars)" : s;
+    }
+}
