@@ -131,7 +131,8 @@ public final class MediaStore {
             storage.delete(key);
             throw new MediaException("too_large", family + " files may be at most " + cap + " bytes", null);
         }
-        String name = fileName == null ? null : fileName.replaceAll("[\\r\\n\"\\\\/]", "_");
+        // Control characters (NUL included, which PostgreSQL refuses) and what would break a header or a path go.
+        String name = fileName == null ? null : fileName.replaceAll("[\\p{Cntrl}\"\\\\/]", "_");
         if (name != null && name.length() > 255) {
             name = name.substring(name.length() - 255);
         }

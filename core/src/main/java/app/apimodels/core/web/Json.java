@@ -5,9 +5,11 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +45,13 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build());
 
+    /**
+     * Request bodies: integers come as Integer, Long or BigInteger by size (not as the mapper's
+     * Long, which fails the whole parse on a number past a long), so an out-of-range number is
+     * refused naming its field; {@link #check} makes the small ones Long.
+     */
+    private static final ObjectReader BODY = MAPPER.readerFor(Object.class).without(DeserializationFeature.USE_LONG_FOR_INTS);
+
     private Json() {
     }
 
@@ -62,7 +71,7 @@ public final class Json {
         }
         Object value;
         try {
-            value = MAPPER.readValue(body, Object.class);
+            value = BODY.readValue(body);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "request body is not valid JSON: " + problem(e));
         } catch (IOException e) {
@@ -93,6 +102,8 @@ public final class Json {
             } else {
                 what = "a value is too long";
             }
+        } else if (e instanceof InputCoercionException) {
+            what = "a number is out of range";
         } else if (e instanceof JsonParseException) {
             what = "malformed JSON";
         } else if (String.valueOf(e.getOriginalMessage()).contains("Trailing token")) {
@@ -104,28 +115,36 @@ public final class Json {
         return at == null || at.getLineNr() < 1 ? what : what + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
-    /** Walks a parsed body (its depth is bounded by the parser) for NULs and infinite numbers. */
-    private static void check(Object value, String path) {
+    /**
+     * Walks a parsed body (its depth is bounded by the parser) for NULs and infinite numbers, and
+     * makes every integer that fits one a Long; returns the value to keep.
+     */
+    @SuppressWarnings("unchecked")
+    private static Object check(Object value, String path) {
         if (value instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                String name = (String) e.getKey();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+                String name = e.getKey();
                 String field = path.isEmpty() ? name : path + "." + name;
                 if (name.indexOf('\0') >= 0) {
                     throw ApiException.badRequest(Text.printable(field), "a field name contains a NUL character");
                 }
-                check(e.getValue(), field);
+                e.setValue(check(e.getValue(), field));
             }
         } else if (value instanceof List<?> l) {
-            for (int i = 0; i < l.size(); i++) {
-                check(l.get(i), path + "[" + i + "]");
+            List<Object> list = (List<Object>) l;
+            for (int i = 0; i < list.size(); i++) {
+                list.set(i, check(list.get(i), path + "[" + i + "]"));
             }
         } else if (value instanceof String s) {
             if (s.indexOf('\0') >= 0) {
                 throw ApiException.badRequest(path, path + " must not contain NUL characters");
             }
+        } else if (value instanceof Integer i) {
+            return i.longValue();
         } else if (value instanceof Double d && !Double.isFinite(d)) {
             throw ApiException.badRequest(path, path + " is out of range");
         }
+        return value;
     }
 
     public static byte[] bytes(Object value) {

@@ -35,6 +35,9 @@ class JsonTest {
         assertTrue(inf.getMessage().contains("price.x is out of range"));
         assertTrue(refused("{\"n\":" + "9".repeat(500) + "}").getMessage().contains("a number is longer than 100"));
         assertEquals("a[1]", refused("{\"a\":[1,-1e999]}").param());
+        assertEquals(java.math.BigInteger.ONE.shiftLeft(63), Json.object("{\"n\":9223372036854775808}".getBytes(StandardCharsets.UTF_8)).get("n"));
+        assertEquals(Map.of("a", java.util.List.of(1L, Long.MAX_VALUE)),
+                Json.object("{\"a\":[1,9223372036854775807]}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -4,16 +4,9 @@ import app.apimodels.core.testing.InProcessEngine;
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.core.web.Json;
 import app.apimodels.spi.web.Response;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -36,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that reach one), never a stack trace, HTML or a library's words, always the error shape of the
  * path, a 400 names what is wrong, and a refused request moves no money.
  */
-class HostileInputProperties {
+class HostileInputFuzzTest {
 
     /** Sample bodies (field → JSON text) of the routes that take one; each is mutated per try. */
     private static final Map<String, Map<String, String>> BODIES = new LinkedHashMap<>();
@@ -48,7 +44,7 @@ class HostileInputProperties {
         body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");
         body("POST /v1/audio/speech", "model", "\"test-image\"", "input", "\"hello\"", "voice", "\"alloy\"");
         body("POST /api/v1/{kind}/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1",
-                "callback_url", "\"https://example.com/cb\"");
+                "callback_url", "\"http://127.0.0.1:9/cb\"");
         body("POST /api/v1/uploads", "file", "\"x\"");
         body("POST /webhooks/providers/{id}", "id", "\"x\"", "status", "\"succeeded\"");
         body("POST /api/v1/account/webhook-secret", "rotate", "true");
@@ -91,10 +87,12 @@ class HostileInputProperties {
         BODIES.put(route, m);
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("hostile");
-        engine = new InProcessEngine(TestDatabases.POSTGRESQL, dir, Map.of("apimodels.max-body-bytes", "1048576"));
+        engine = new InProcessEngine(TestDatabases.POSTGRESQL, dir, Map.of("apimodels.max-body-bytes", "1048576",
+                // The sample callback_url is this address: valid, so a 400 is the hostile field's.
+                "apimodels.fetch.allowed-private-hosts", "127.0.0.1:9"));
         user = engine.user(1_000_000);
         routes = listedRoutes();
         // Every route with a body must have a sample to mutate: a route added later is fuzzed or this fails.
@@ -105,8 +103,9 @@ class HostileInputProperties {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() {
+        System.out.println("HostileInputFuzzTest seed " + SEED + ", answers by status class: " + STATUSES);
         if (engine != null) {
             engine.close();
         }
@@ -125,84 +124,107 @@ class HostileInputProperties {
 
     // ---------------------------------------------------------------- properties
 
-    @Property(tries = 350, shrinking = ShrinkingMode.OFF)
-    void hostileBodies(@ForAll("bodyRoutes") String route, @ForAll("mutations") Mutation mutation, @ForAll("pathValues") String pathValue) {
-        Mutation.Applied applied = mutation.apply(BODIES.get(route));
-        // With a hostile path the fault may be the path's: only a sound path makes the field the one to name.
-        send(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
+    @Test
+    void hostileBodies() {
+        Random random = new Random(SEED);
+        List<String> bodyRoutes = routes.stream().filter(BODIES::containsKey).toList();
+        for (int i = 0; i < TRIES; i++) {
+            String route = pick(random, bodyRoutes);
+            String pathValue = pathValue(random);
+            Mutation.Applied applied = mutation(random).apply(BODIES.get(route));
+            // With a hostile path the fault may be the path's: only a sound path makes the field the one to name.
+            send(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
+        }
     }
 
-    @Property(tries = 150, shrinking = ShrinkingMode.OFF)
-    void hostileQueriesAndPaths(@ForAll("queryRoutes") String route, @ForAll("pathValues") String pathValue,
-                                @ForAll("queryValues") String value, @ForAll("indexes") int which) {
-        List<String> names = QUERIES.getOrDefault(route, List.of("limit"));
-        String name = names.get(which % names.size());
-        send(route, pathValue, "?" + name + "=" + value, null, null);
+    @Test
+    void hostileQueriesAndPaths() {
+        Random random = new Random(SEED + 1);
+        List<String> queryRoutes = routes.stream().filter(r -> r.startsWith("GET ") || r.startsWith("DELETE ")).toList();
+        for (int i = 0; i < TRIES / 2; i++) {
+            String route = pick(random, queryRoutes);
+            String name = pick(random, QUERIES.getOrDefault(route, List.of("limit")));
+            send(route, pathValue(random), "?" + name + "=" + queryValue(random), null, null);
+        }
     }
 
-    @Provide
-    Arbitrary<String> bodyRoutes() {
-        return Arbitraries.of(routes.stream().filter(BODIES::containsKey).toList());
+    // ---------------------------------------------------------------- generators
+
+    /** The same seed gives the same requests: {@code -Dfuzz.seed=N} replays a reported run, another explores. */
+    private static final long SEED = Long.getLong("fuzz.seed", 20_261_204L);
+    private static final int TRIES = Integer.getInteger("fuzz.tries", 400);
+    private static final Map<String, Integer> STATUSES = new TreeMap<>();
+
+    private static <T> T pick(Random random, List<T> values) {
+        return values.get(random.nextInt(values.size()));
     }
 
-    @Provide
-    Arbitrary<String> queryRoutes() {
-        return Arbitraries.of(routes.stream().filter(r -> r.startsWith("GET ") || r.startsWith("DELETE ")).toList());
+    @SafeVarargs
+    private static String oneOf(Random random, Function<Random, String>... generators) {
+        return generators[random.nextInt(generators.length)].apply(random);
     }
 
-    @Provide
-    Arbitrary<Integer> indexes() {
-        return Arbitraries.integers().between(0, 99);
+    private static String randomString(Random random, int maxLength, boolean alphanumericOnly) {
+        StringBuilder b = new StringBuilder();
+        int length = random.nextInt(maxLength + 1);
+        for (int i = 0; i < length; i++) {
+            if (alphanumericOnly) {
+                b.append("abcdefghijklmnopqrstuvwxyz0123456789".charAt(random.nextInt(36)));
+            } else {
+                // Any code point: controls, surrogates' partners, emoji, right-to-left marks.
+                int cp = random.nextInt(4) == 0 ? random.nextInt(0x20) : random.nextInt(0x1F700);
+                if (Character.isValidCodePoint(cp) && !(cp >= 0xD800 && cp <= 0xDFFF)) {
+                    b.appendCodePoint(cp);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Path parameter values: the fuzz user's own id (so admin routes reach real work) and hostile ones. */
-    @Provide
-    Arbitrary<String> pathValues() {
-        return Arbitraries.oneOf(
-                Arbitraries.just("SELF"),
-                Arbitraries.of("images", "video", "audio", "speech", "0", "-1", "99999999999999999999", "1e400",
-                        "a%00b", "%00", "x".repeat(300), "%F0%9F%92%A5", "..", "a%2Fb", "fuzz-model", "fuzz-provider"),
-                Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(40));
+    private static String pathValue(Random random) {
+        return oneOf(random,
+                r -> "SELF",
+                r -> pick(r, List.of("images", "video", "audio", "speech", "0", "-1", "99999999999999999999", "1e400",
+                        "a%00b", "%00", "x".repeat(300), "%F0%9F%92%A5", "..", "a%2Fb", "fuzz-model", "fuzz-provider")),
+                r -> randomString(r, 40, true) + "x");
     }
 
     /** Query values, URL-encoded as sent. */
-    @Provide
-    Arbitrary<String> queryValues() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("", "%00", "1%00", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-                        "1e400", "-1", "0", "1001", "abc", "%F0%9F%92%A5", "csv", "%ZZ", "x".repeat(5000), "1".repeat(500)),
-                Arbitraries.longs().map(String::valueOf),
-                Arbitraries.strings().ofMaxLength(30).map(s -> java.net.URLEncoder.encode(s, StandardCharsets.UTF_8)));
+    private static String queryValue(Random random) {
+        return oneOf(random,
+                r -> pick(r, List.of("", "%00", "1%00", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                        "1e400", "-1", "0", "1001", "abc", "%F0%9F%92%A5", "csv", "%ZZ", "x".repeat(5000), "1".repeat(500))),
+                r -> String.valueOf(r.nextLong()),
+                r -> java.net.URLEncoder.encode(randomString(r, 30, false), StandardCharsets.UTF_8));
     }
 
     /** A JSON value meant to hurt: huge or odd numbers, NULs, long or strange strings, deep or wrong structures. */
-    private static Arbitrary<String> hostileValues() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
-                        "1e400", "-1e400", "1e-400", "4.2e18", "0", "-1", "0.5", "1" + "0".repeat(200), "-0", "1E+2"),
-                Arbitraries.longs().map(String::valueOf),
-                Arbitraries.doubles().map(String::valueOf),
-                Arbitraries.of("\"a\\u0000b\"", "\"\\u0000\"", "\"" + "x".repeat(100_000) + "\"", "\"" + "y".repeat(600) + "\"",
+    private static String hostileValue(Random random) {
+        return oneOf(random,
+                r -> pick(r, List.of("9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
+                        "1e400", "-1e400", "1e-400", "4.2e18", "0", "-1", "0.5", "1" + "0".repeat(200), "-0", "1E+2")),
+                r -> String.valueOf(r.nextLong()),
+                r -> String.valueOf(r.nextDouble() * Math.pow(10, r.nextInt(600) - 300)),
+                r -> pick(r, List.of("\"a\\u0000b\"", "\"\\u0000\"", "\"" + "x".repeat(100_000) + "\"", "\"" + "y".repeat(600) + "\"",
                         "\"💥\\u202e\\ufeffñ\"", "\"\\ud800\"", "\"\"", "\"   \"", "\"<script>alert(1)</script>\"",
-                        "\"${jndi:ldap://x/a}\"", "\"../../etc/passwd\"", "\"%00\"", "\"\\r\\nX-Injected: 1\""),
-                Arbitraries.strings().ofMaxLength(50).map(Json::string),
-                Arbitraries.of("true", "false", "null", "[]", "{}", "[null]", "[1,\"a\",{}]", "{\"a\":{\"b\":[1e400]}}",
+                        "\"${jndi:ldap://x/a}\"", "\"../../etc/passwd\"", "\"%00\"", "\"\\r\\nX-Injected: 1\"")),
+                r -> Json.string(randomString(r, 50, false)),
+                r -> pick(r, List.of("true", "false", "null", "[]", "{}", "[null]", "[1,\"a\",{}]", "{\"a\":{\"b\":[1e400]}}",
                         "[" + "[".repeat(200) + "]".repeat(200) + "]", "{\"a\":".repeat(150) + "1" + "}".repeat(150),
-                        "[" + "1,".repeat(20_000) + "1]", "[\"a\\u0000\"]", "{\"role\":\"user\",\"content\":\"\\u0000\"}"));
+                        "[" + "1,".repeat(20_000) + "1]", "[\"a\\u0000\"]", "{\"role\":\"user\",\"content\":\"\\u0000\"}")));
     }
 
-    @Provide
-    Arbitrary<Mutation> mutations() {
-        Arbitrary<Mutation> replace = Combinators.combine(Arbitraries.integers().between(0, 20), hostileValues())
-                .as((i, v) -> new Mutation(Mutation.Kind.REPLACE, i, v));
-        Arbitrary<Mutation> remove = Arbitraries.integers().between(0, 20).map(i -> new Mutation(Mutation.Kind.REMOVE, i, null));
-        Arbitrary<Mutation> add = Combinators.combine(Arbitraries.of("\"x\\u0000\"", "\"" + "n".repeat(2000) + "\"", "\"\"",
-                        "\"__proto__\"", "\"💥\""), hostileValues())
-                .as((name, v) -> new Mutation(Mutation.Kind.ADD, 0, name + ":" + v));
-        Arbitrary<Mutation> whole = Arbitraries.of("", "[".repeat(5000), "{".repeat(3000), "{\"a\":1} {\"b\":2}", "[1]", "\"s\"", "null",
-                        "{\"a\":", "{'a':1}", "\u00c3(", "{\"a\":1,}", "{\"a\" 1}", "\ufeff{}", "{\"a\":\"\u0000\"}", "1e400", "{}")
-                .map(b -> new Mutation(Mutation.Kind.WHOLE, 0, b));
-        return Arbitraries.oneOf(replace, replace, remove, add, whole);
+    private static Mutation mutation(Random random) {
+        return switch (random.nextInt(5)) {
+            case 0, 1 -> new Mutation(Mutation.Kind.REPLACE, random.nextInt(20), hostileValue(random));
+            case 2 -> new Mutation(Mutation.Kind.REMOVE, random.nextInt(20), null);
+            case 3 -> new Mutation(Mutation.Kind.ADD, 0, pick(random, List.of("\"x\\u0000\"", "\"" + "n".repeat(2000) + "\"", "\"\"",
+                    "\"__proto__\"", "\"💥\"")) + ":" + hostileValue(random));
+            default -> new Mutation(Mutation.Kind.WHOLE, 0, pick(random, List.of("", "[".repeat(5000), "{".repeat(3000),
+                    "{\"a\":1} {\"b\":2}", "[1]", "\"s\"", "null", "{\"a\":", "{'a':1}", "\u00c3(", "{\"a\":1,}", "{\"a\" 1}",
+                    "\ufeff{}", "{\"a\":\"\u0000\"}", "1e400", "{}")));
+        };
     }
 
     /** One change to a sample body. */
@@ -247,10 +269,10 @@ class HostileInputProperties {
         long before = sum(engine.money(user));
         Response r = InProcessEngine.await(engine.start(method, path + query, key, body, Map.of()));
         String text = new String(r.body(), StandardCharsets.UTF_8);
-        String what = method + " " + path + query + " " + (body == null ? "" : abbreviate(new String(body, StandardCharsets.UTF_8)))
+        String what = "[seed " + SEED + "] " + method + " " + path + query + " " + (body == null ? "" : abbreviate(new String(body, StandardCharsets.UTF_8)))
                 + " → " + r.status() + " " + abbreviate(text);
 
-        Statistics.label("status").collect(r.status() / 100 + "xx");
+        STATUSES.merge(r.status() / 100 + "xx", 1, Integer::sum);
         boolean upstreamFailure = UPSTREAM.contains(route) && (r.status() == 502 || r.status() == 504);
         assertThat(r.status() < 500 || upstreamFailure).as("no server error: %s", what).isTrue();
         if (r.status() >= 400) {
