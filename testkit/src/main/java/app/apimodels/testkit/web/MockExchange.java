@@ -365,6 +365,20 @@ public final class MockExchange implements Exchange {
         }
     }
 
+    /** Registers the action for a client that leaves before any answer (a call waiting on its upstream). */
+    @Override
+    public void onClientGone(Runnable action) {
+        synchronized (this) {
+            if (!clientGone) {
+                if (answer == null) {
+                    onClientGone = action;
+                }
+                return;
+            }
+        }
+        action.run();
+    }
+
     /** Caller holds the monitor. */
     private Answer eventAnswer() {
         return new Answer(Kind.EVENTS, 200, "text/event-stream; charset=utf-8",
@@ -375,8 +389,8 @@ public final class MockExchange implements Exchange {
 
     /**
      * Plays a client that disconnects: an open event stream ends (what was sent so far becomes the
-     * answer), its {@link EventStream#onClientGone} action runs once, here, and later sends return
-     * false. Does nothing after a normal end.
+     * answer), the registered {@code onClientGone} action (the stream's or the exchange's) runs once,
+     * here, and later sends return false. Does nothing after a normal end.
      */
     public void leave() {
         Runnable action;

@@ -1,8 +1,8 @@
-package app.apimodels.core.api;
+package app.apimodels.core.engine;
 
-import app.apimodels.core.testing.InProcessEngine;
 import app.apimodels.core.testing.TestDatabases;
-import app.apimodels.spi.web.Response;
+import app.apimodels.core.web.Json;
+import app.apimodels.testkit.web.MockExchange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,12 +23,12 @@ class HostileInputTest {
     private static final long GRANT = 1_000_000;
     private static final String MESSAGES = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
 
-    private static InProcessEngine engine;
-    private static InProcessEngine.User user;
+    private static EngineHarness engine;
+    private static EngineHarness.User user;
 
     @BeforeAll
     static void start() throws IOException {
-        engine = new InProcessEngine(TestDatabases.POSTGRESQL, Files.createTempDirectory("hostile-input"), Map.of());
+        engine = EngineHarness.start(Files.createTempDirectory("hostile-input"), onPostgres(Map.of()));
         user = engine.user(GRANT);
     }
 
@@ -40,11 +40,11 @@ class HostileInputTest {
     /** The 400's field (OpenAI's {@code error.param} or the problem's {@code param}) and message. */
     @SuppressWarnings("unchecked")
     private static String[] refused(String method, String path, String key, String body) {
-        Response r = engine.send(method, path, key, body);
+        MockExchange.Answer r = send(method, path, key, body);
         String text = new String(r.body(), StandardCharsets.UTF_8);
         assertThat(r.status()).as(text).isEqualTo(400);
         assertThat(text).doesNotContainIgnoringCase("exception").doesNotContain("com.fasterxml").doesNotContain("Feature");
-        Map<String, Object> json = InProcessEngine.json(r);
+        Map<String, Object> json = Json.object(r.body());
         if (json.get("error") instanceof Map<?, ?> e) {
             return new String[] {(String) e.get("param"), (String) e.get("message")};
         }
@@ -56,8 +56,8 @@ class HostileInputTest {
         String deep = "[".repeat(5000);
         assertThat(refused("POST", "/v1/chat/completions", user.key(), deep)[1]).contains("nested deeper than 128 levels");
         assertThat(refused("POST", "/api/v1/images/generations", user.key(), deep)[1]).contains("nested deeper");
-        assertThat(refused("POST", "/admin/users", InProcessEngine.ADMIN_KEY, deep)[1]).contains("nested deeper");
-        assertThat(refused("POST", "/admin/users", InProcessEngine.ADMIN_KEY, "{\"a\":1} {\"b\":2}")[1])
+        assertThat(refused("POST", "/admin/users", EngineHarness.ADMIN_KEY, deep)[1]).contains("nested deeper");
+        assertThat(refused("POST", "/admin/users", EngineHarness.ADMIN_KEY, "{\"a\":1} {\"b\":2}")[1])
                 .contains("unexpected content after the JSON value");
     }
 
@@ -73,7 +73,7 @@ class HostileInputTest {
 
     @Test
     void infiniteNumbersInCatalogAndGenerationBodiesAreA400() {
-        assertThat(refused("PUT", "/admin/catalog/models/m1", InProcessEngine.ADMIN_KEY,
+        assertThat(refused("PUT", "/admin/catalog/models/m1", EngineHarness.ADMIN_KEY,
                 "{\"kind\":\"chat\",\"routes\":[{\"provider\":\"up\",\"upstream-model\":\"m\"}],\"price\":{\"input-per-1m-tokens\":1e400}}")[0])
                 .isEqualTo("price.input-per-1m-tokens");
         assertThat(refused("POST", "/api/v1/images/generations", user.key(),
@@ -85,48 +85,76 @@ class HostileInputTest {
     @Test
     void grantsOutOfRangeOrOverTheCapAreA400() {
         String credits = "/admin/users/" + user.id() + "/credits";
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":9223372036854775807,\"idempotency_key\":\"g1\"}")[0]).isEqualTo("amount_micros");
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":1000000000001,\"idempotency_key\":\"g2\"}")[1]).contains("between 1 and 1000000000000");
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":99999999999999999999999,\"idempotency_key\":\"g3\"}")[0]).isEqualTo("amount_micros");
-        InProcessEngine.expect(engine.send("POST", credits, InProcessEngine.ADMIN_KEY,
+        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":1000000000000,\"idempotency_key\":\"g4\"}"), 201);
-        assertThat(engine.money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
-        InProcessEngine.expect(engine.send("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
+        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":-1000000000000,\"idempotency_key\":\"g5\"}"), 400);
-        InProcessEngine.expect(engine.send("POST", credits, InProcessEngine.ADMIN_KEY,
+        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":1000000000000,\"idempotency_key\":\"g4\"}"), 201); // replayed, not granted again
-        assertThat(engine.money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
+        assertThat(money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
     }
 
     @Test
     void longTextAndNulsBeforeTheDatabaseAreA400NamingTheField() {
         String credits = "/admin/users/" + user.id() + "/credits";
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":5,\"reason\":\"" + "r".repeat(100_000) + "\",\"idempotency_key\":\"t1\"}")[0]).isEqualTo("reason");
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":5,\"reason\":\"a\\u0000b\",\"idempotency_key\":\"t2\"}")[0]).isEqualTo("reason");
-        assertThat(refused("POST", credits, InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":5,\"idempotency_key\":\"t\\u00003\"}")[0]).isEqualTo("idempotency_key");
         assertThat(refused("POST", "/api/v1/account/keys", user.key(), "{\"name\":\"k\\u0000\"}")[0]).isEqualTo("name");
         assertThat(refused("POST", "/api/v1/account/keys", user.key(), "{\"name\":\"" + "k".repeat(201) + "\"}")[0]).isEqualTo("name");
-        assertThat(refused("POST", "/admin/users", InProcessEngine.ADMIN_KEY, "{\"email\":\"a\\u0000@example.com\"}")[0]).isEqualTo("email");
-        assertThat(refused("PUT", "/admin/catalog/models/" + "m".repeat(201), InProcessEngine.ADMIN_KEY,
+        assertThat(refused("POST", "/admin/users", EngineHarness.ADMIN_KEY, "{\"email\":\"a\\u0000@example.com\"}")[0]).isEqualTo("email");
+        assertThat(refused("PUT", "/admin/catalog/models/" + "m".repeat(201), EngineHarness.ADMIN_KEY,
                 "{\"kind\":\"chat\",\"routes\":[{\"provider\":\"up\",\"upstream-model\":\"m\"}],\"price\":{\"input-per-1m-tokens\":1}}")[0])
                 .isEqualTo("id");
         assertThat(refused("POST", "/api/v1/images/generations", user.key(),
                 "{\"model\":\"test-image\",\"prompt\":\"a\\u0000cat\"}")[1]).contains("prompt");
         assertThat(refused("GET", "/api/v1/account/usage?model=a%00b", user.key(), null)[0]).isEqualTo("model");
-        assertThat(engine.money(user)[0] + engine.money(user)[1]).isGreaterThanOrEqualTo(GRANT);
+        assertThat(money(user)[0] + money(user)[1]).isGreaterThanOrEqualTo(GRANT);
     }
 
     @Test
     void aNulInAHeaderIsA400() {
-        Response r = InProcessEngine.await(engine.start("POST", "/api/v1/account/keys", user.key(),
-                "{}".getBytes(StandardCharsets.UTF_8), Map.of("Idempotency-Key", "a\u0000b")));
+        MockExchange.Answer r = send("POST", "/api/v1/account/keys", user.key(),
+                "{}".getBytes(StandardCharsets.UTF_8), Map.of("Idempotency-Key", "a\u0000b"));
         assertThat(r.status()).isEqualTo(400);
-        assertThat(InProcessEngine.json(r).get("param")).isEqualTo("Idempotency-Key");
+        assertThat(Json.object(r.body()).get("param")).isEqualTo("Idempotency-Key");
+    }
+
+    /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
+    private static Map<String, String> onPostgres(Map<String, String> extra) {
+        Map<String, String> m = new java.util.HashMap<>(TestDatabases.POSTGRESQL.settings());
+        m.putAll(extra);
+        return m;
+    }
+
+    private static MockExchange.Answer send(String method, String target, String key, String body) {
+        return send(method, target, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    private static MockExchange.Answer send(String method, String target, String key, byte[] body, Map<String, String> headers) {
+        MockExchange.Builder b = MockExchange.builder(method, target).maxBodyBytes(engine.engine.maxBodyBytes());
+        if (key != null) {
+            b.bearer(key);
+        }
+        if (body != null) {
+            b.body("application/json", body);
+        }
+        headers.forEach(b::header);
+        return engine.call(b.build());
+    }
+
+    /** The account's balance and held micros. */
+    private static long[] money(EngineHarness.User u) {
+        return new long[] {engine.balance(u), engine.held(u)};
     }
 }

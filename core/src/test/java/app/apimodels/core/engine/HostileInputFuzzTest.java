@@ -1,9 +1,8 @@
-package app.apimodels.core.api;
+package app.apimodels.core.engine;
 
-import app.apimodels.core.testing.InProcessEngine;
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.core.web.Json;
-import app.apimodels.spi.web.Response;
+import app.apimodels.testkit.web.MockExchange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class HostileInputFuzzTest {
                 "max_tokens", "20", "n", "1", "stream", "false", "temperature", "0.5");
         body("POST /v1/embeddings", "model", "\"test-embedding\"", "input", "\"hi\"");
         body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");
-        body("POST /v1/audio/speech", "model", "\"test-image\"", "input", "\"hello\"", "voice", "\"alloy\"");
+        body("POST /v1/audio/speech", "model", "\"test-tts\"", "input", "\"hello\"", "voice", "\"alloy\"");
         body("POST /api/v1/{kind}/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1",
                 "callback_url", "\"http://127.0.0.1:9/cb\"");
         body("POST /api/v1/uploads", "file", "\"x\"");
@@ -54,7 +53,7 @@ class HostileInputFuzzTest {
         body("POST /admin/users/{id}/credits", "amount_micros", "1", "reason", "\"fuzz\"", "idempotency_key", "\"fuzz-1\"");
         body("POST /admin/users/{id}/keys", "name", "\"k\"", "spend_limit_micros", "1000");
         body("POST /admin/jobs/{name}/run", "x", "1");
-        body("PUT /admin/catalog/providers/{id}", "type", "\"test\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
+        body("PUT /admin/catalog/providers/{id}", "type", "\"scripted\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
         body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
                 "price", "{\"input-per-1m-tokens\":1}", "max-output-tokens", "100", "markup", "10");
     }
@@ -75,8 +74,8 @@ class HostileInputFuzzTest {
                     + "|java\\.[a-z]|org\\.[a-z]+\\.|<html|<!doctype|psql|postgres|sqlstate|jdbc|h2 database");
 
     private static Path dir;
-    private static InProcessEngine engine;
-    private static InProcessEngine.User user;
+    private static EngineHarness engine;
+    private static EngineHarness.User user;
     private static List<String> routes;
 
     private static void body(String route, String... fieldsAndValues) {
@@ -90,9 +89,9 @@ class HostileInputFuzzTest {
     @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("hostile");
-        engine = new InProcessEngine(TestDatabases.POSTGRESQL, dir, Map.of("apimodels.max-body-bytes", "1048576",
+        engine = EngineHarness.start(dir, onPostgres(Map.of("apimodels.max-body-bytes", "1048576",
                 // The sample callback_url is this address: valid, so a 400 is the hostile field's.
-                "apimodels.fetch.allowed-private-hosts", "127.0.0.1:9"));
+                "apimodels.fetch.allowed-private-hosts", "127.0.0.1:9")));
         user = engine.user(1_000_000);
         routes = listedRoutes();
         // Every route with a body must have a sample to mutate: a route added later is fuzzed or this fails.
@@ -114,7 +113,7 @@ class HostileInputFuzzTest {
     /** Every method and path template the engine lists in its OpenAPI document. */
     @SuppressWarnings("unchecked")
     private static List<String> listedRoutes() {
-        Map<String, Object> doc = InProcessEngine.json(InProcessEngine.expect(engine.send("GET", "/openapi.json", null, null), 200));
+        Map<String, Object> doc = Json.object(EngineHarness.expect(send("GET", "/openapi.json", null, null), 200).body());
         Set<String> out = new TreeSet<>();
         ((Map<String, Object>) doc.get("paths")).forEach((path, item) ->
                 ((Map<String, Object>) item).keySet().forEach(method -> out.add(method.toUpperCase() + " " + path)));
@@ -133,7 +132,7 @@ class HostileInputFuzzTest {
             String pathValue = pathValue(random);
             Mutation.Applied applied = mutation(random).apply(BODIES.get(route));
             // With a hostile path the fault may be the path's: only a sound path makes the field the one to name.
-            send(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
+            fuzz(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
         }
     }
 
@@ -144,7 +143,7 @@ class HostileInputFuzzTest {
         for (int i = 0; i < TRIES / 2; i++) {
             String route = pick(random, queryRoutes);
             String name = pick(random, QUERIES.getOrDefault(route, List.of("limit")));
-            send(route, pathValue(random), "?" + name + "=" + queryValue(random), null, null);
+            fuzz(route, pathValue(random), "?" + name + "=" + queryValue(random), null, null);
         }
     }
 
@@ -260,14 +259,14 @@ class HostileInputFuzzTest {
 
     // ---------------------------------------------------------------- one request and its checks
 
-    private static void send(String route, String pathValue, String query, byte[] body, String field) {
+    private static void fuzz(String route, String pathValue, String query, byte[] body, String field) {
         String method = route.substring(0, route.indexOf(' '));
         String template = route.substring(route.indexOf(' ') + 1);
         String value = "SELF".equals(pathValue) ? (template.startsWith("/admin/users/") ? String.valueOf(user.id()) : "images") : pathValue;
         String path = template.replaceAll("\\{[^}]+}", java.util.regex.Matcher.quoteReplacement(value));
-        String key = template.startsWith("/admin") ? InProcessEngine.ADMIN_KEY : user.key();
-        long before = sum(engine.money(user));
-        Response r = InProcessEngine.await(engine.start(method, path + query, key, body, Map.of()));
+        String key = template.startsWith("/admin") ? EngineHarness.ADMIN_KEY : user.key();
+        long before = sum(money(user));
+        MockExchange.Answer r = send(method, path + query, key, body, Map.of());
         String text = new String(r.body(), StandardCharsets.UTF_8);
         String what = "[seed " + SEED + "] " + method + " " + path + query + " " + (body == null ? "" : abbreviate(new String(body, StandardCharsets.UTF_8)))
                 + " → " + r.status() + " " + abbreviate(text);
@@ -278,7 +277,7 @@ class HostileInputFuzzTest {
         if (r.status() >= 400) {
             assertThat(LEAK.matcher(text).find()).as("no internals in %s", what).isFalse();
             assertThat(r.contentType()).as(what).startsWith("application/");
-            Map<String, Object> json = InProcessEngine.json(r);
+            Map<String, Object> json = Json.object(r.body());
             String message = errorShape(path, json, r.status(), what);
             assertThat(message).as("an error says what is wrong: %s", what).isNotBlank();
             if (r.status() == 400 && field != null) {
@@ -286,7 +285,7 @@ class HostileInputFuzzTest {
                 assertThat(param != null || message.contains(field) || message.startsWith("request body"))
                         .as("a 400 for a hostile %s names the field at fault: %s", field, what).isTrue();
             }
-            assertThat(sum(engine.money(user))).as("a refused request moves no money: %s", what).isEqualTo(before);
+            assertThat(sum(money(user))).as("a refused request moves no money: %s", what).isEqualTo(before);
         }
     }
 
@@ -315,5 +314,33 @@ class HostileInputFuzzTest {
 
     private static String abbreviate(String s) {
         return s.length() > 300 ? s.substring(0, 300) + "…(" + s.length() + " chars)" : s;
+    }
+
+    /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
+    private static Map<String, String> onPostgres(Map<String, String> extra) {
+        Map<String, String> m = new java.util.HashMap<>(TestDatabases.POSTGRESQL.settings());
+        m.putAll(extra);
+        return m;
+    }
+
+    private static MockExchange.Answer send(String method, String target, String key, String body) {
+        return send(method, target, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    private static MockExchange.Answer send(String method, String target, String key, byte[] body, Map<String, String> headers) {
+        MockExchange.Builder b = MockExchange.builder(method, target).maxBodyBytes(engine.engine.maxBodyBytes());
+        if (key != null) {
+            b.bearer(key);
+        }
+        if (body != null) {
+            b.body("application/json", body);
+        }
+        headers.forEach(b::header);
+        return engine.call(b.build());
+    }
+
+    /** The account's balance and held micros. */
+    private static long[] money(EngineHarness.User u) {
+        return new long[] {engine.balance(u), engine.held(u)};
     }
 }
