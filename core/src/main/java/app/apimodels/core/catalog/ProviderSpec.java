@@ -43,7 +43,9 @@ public record ProviderSpec(String id, String type, URI baseUrl, String apiKey, S
         doc.put("id", id);
         doc.put("type", type);
         doc.put("base-url", baseUrl.toString());
-        doc.put("api-key", apiKey);
+        if (!apiKey.isEmpty()) { // a provider without a key (a local server) is stored without one, so it reads back
+            doc.put("api-key", apiKey);
+        }
         doc.put("transport", transport);
         doc.put("timeout-seconds", timeoutSeconds);
         if (!options.isEmpty()) {

@@ -73,4 +73,13 @@ class CatalogDocumentTest {
         // 1 request + 2 images + 3.5 s + 1,200 characters
         assertThat(perUnit.cost(new Usage(0, 0, 0, 2, 3.5, 1_200), 0)).isEqualTo(10_000 + 80_000 + 5_250 + 18_000);
     }
+
+    @Test
+    void aProviderWithoutAnApiKeyReadsBackAsStored() {
+        ProviderSpec p = ProviderSpec.parse(Tree.of(java.util.Map.of("id", "local", "type", "openai", "base-url", "http://localhost:11434/v1"),
+                "admin API", ""));
+        ProviderSpec again = ProviderSpec.parse(Tree.of(p.toDoc(), "stored provider", ""));
+        assertThat(again.apiKey()).isEmpty();
+        assertThat(again.toDoc()).isEqualTo(p.toDoc()).doesNotContainKey("api-key");
+    }
 }
