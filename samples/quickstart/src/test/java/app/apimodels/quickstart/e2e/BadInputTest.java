@@ -62,6 +62,18 @@ class BadInputTest {
     }
 
     @Test
+    void hostileJsonIsA400InOpenAisShape() {
+        assertThat(error("[".repeat(5000), 400).get("message").asText()).contains("nested deeper than 128 levels");
+        assertThat(error("{\"a\":1} {\"b\":2}", 400).get("message").asText())
+                .contains("unexpected content after the JSON value").doesNotContain("DeserializationFeature");
+        String chat = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        assertThat(error(chat + ",\"max_tokens\":9223372036854775807}", 400).get("param").asText()).isEqualTo("max_tokens");
+        assertThat(error(chat + ",\"temperature\":1e400}", 400).get("param").asText()).isEqualTo("temperature");
+        assertThat(error("{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"a\\u0000b\"}]}", 400)
+                .get("param").asText()).isEqualTo("messages[0].content");
+    }
+
+    @Test
     void missingOrUnknownModel() {
         assertThat(error("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 400).get("param").asText()).isEqualTo("model");
         JsonNode unknown = error("{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 404);
