@@ -126,26 +126,27 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Ends a hold with the call's actual cost and logs the call. With {@code capAtHold} the charge
-     * never exceeds the hold (a stream cut by the client); otherwise any excess is taken from the
-     * wallet as far as it goes and the rest is logged as uncollected.
+     * Ends a hold with the call's actual cost and logs the call. The charge never exceeds the hold
+     * (so a key's spend limit and the wallet stay exact even when an upstream ignores
+     * {@code max_tokens}); what the cost goes beyond it is logged as uncollected. A hold ends once:
+     * settling it again moves nothing.
      */
-    public CompletableFuture<Void> settle(Hold hold, long cost, boolean capAtHold, CallRecord record) {
+    public CompletableFuture<Void> settle(Hold hold, long cost, CallRecord record) {
         if (hold.isCarved()) {
-            return leases.end(hold, cost, capAtHold, false, record);
+            return leases.end(hold, cost, Op.How.SETTLE, record);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(hold, cost, capAtHold, false, record, f));
+        settlements.submit(new Op.End(hold, cost, Op.How.SETTLE, record, f));
         return f;
     }
 
     /** Ends a hold without charging (the call failed) and logs the call. */
     public CompletableFuture<Void> release(Hold hold, CallRecord record) {
         if (hold.isCarved()) {
-            return leases.end(hold, 0, true, true, record);
+            return leases.end(hold, 0, Op.How.VOID, record);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(hold, 0, true, true, record, f));
+        settlements.submit(new Op.End(hold, 0, Op.How.VOID, record, f));
         return f;
     }
 
@@ -194,7 +195,7 @@ public final class Ledger implements AutoCloseable {
                 rs -> new Expired(hold(rs), rs.getLong("posted")), clock.millis(), limit);
         for (Expired e : expired) {
             // A budget lease may have posted calls already: only the rest goes back.
-            settlements.submit(new Op.End(e.hold(), 0, true, true, null, e.posted(), new CompletableFuture<>()));
+            settlements.submit(new Op.End(e.hold(), 0, Op.How.EXPIRE, null, e.posted(), new CompletableFuture<>()));
         }
         return expired.size();
     }
@@ -259,10 +260,17 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Both balances in one statement, so one snapshot: read apart, a hold or a lease growth
+     * committed between the two reads would count the same money in both.
+     */
     private static Balance balance(Connection c, Account account) throws SQLException {
-        long wallet = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.walletId()).orElse(0L);
-        long held = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.holdId()).orElse(0L);
-        return new Balance(wallet, held);
+        long[] walletAndHeld = new long[2];
+        Sql.list(c, "SELECT id, balance FROM apimodels_ledger_account WHERE id IN (?, ?)", rs -> {
+            walletAndHeld[rs.getLong(1) == account.walletId() ? 0 : 1] = rs.getLong(2);
+            return null;
+        }, account.walletId(), account.holdId());
+        return new Balance(walletAndHeld[0], walletAndHeld[1]);
     }
 
     /**

@@ -244,7 +244,7 @@ public final class Relay {
             }
             long cost = call.cost(usage);
             // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
-            settle(call, cost, false, call.record(200, null, usage, estimated, cost));
+            settle(call, cost, call.record(200, null, usage, estimated, cost));
             call.exchange.respond(new Response(200, result.contentType(),
                     ModelName.rewrite(result.body(), target.route().upstreamModel(), call.model.id()), Map.of("x-request-id", call.id)));
             done.run();
@@ -258,9 +258,9 @@ public final class Relay {
         call.fail(e);
     }
 
-    void settle(Call call, long cost, boolean capAtHold, CallRecord record) {
+    void settle(Call call, long cost, CallRecord record) {
         metrics.call(record);
-        ledger.settle(call.hold, cost, capAtHold, record);
+        ledger.settle(call.hold, cost, record);
     }
 
     void release(Call call, CallRecord record) {

@@ -98,11 +98,38 @@ class LedgerTest {
         ledger.grant(a, 10_000, null, "g");
         Hold h = ledger.hold(k, 1_000).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_000, 1_000));
-        ledger.settle(h, 300, false, record(a)).join();
+        ledger.settle(h, 300, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
         assertThat(revenue()).isEqualTo(300);
         // Settling again is a no-op for the hold: it already ended (but a second charge would be a bug).
         assertThat(sql.one("SELECT state FROM apimodels_hold WHERE id = ?", rs -> rs.getString(1), h.id())).contains("posted");
+        assertBooksBalance();
+    }
+
+    /** Whatever ends a hold a second time (a retry, a duplicate runner) moves no money. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aSecondSettleOfAHoldWithItsOwnRowIsANoOp(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 1_000).join();
+        ledger.settle(h, 300, record(a)).join();
+        ledger.settle(h, 300, record(a)).join();
+        ledger.settle(h, 2_000, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
+        assertThat(revenue()).isEqualTo(300);
+
+        // Swept, then settled late (charged from the wallet once), then settled again: still once.
+        Hold late = ledger.hold(k, 1_000).join();
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(ledger.sweepExpired(100)).isEqualTo(1);
+        ledger.flush().join();
+        ledger.settle(late, 400, record(a)).join();
+        ledger.settle(late, 400, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_300, 0));
+        assertThat(revenue()).isEqualTo(700);
         assertBooksBalance();
     }
 
@@ -122,29 +149,16 @@ class LedgerTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
-    void excessBeyondTheHoldIsTakenOnlyAsFarAsTheWalletGoes(TestDatabases kind) {
-        open(kind);
-        Account a = user();
-        ApiKey k = key(a, KeyOptions.named("k"));
-        ledger.grant(a, 1_000, null, "g");
-        Hold h = ledger.hold(k, 800).join();
-        ledger.settle(h, 5_000, false, record(a)).join();
-        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
-        assertThat(revenue()).isEqualTo(1_000);
-        assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_000L);
-        assertBooksBalance();
-    }
-
-    @ParameterizedTest
-    @EnumSource(TestDatabases.class)
-    void aCappedSettlementNeverExceedsTheHold(TestDatabases kind) {
+    void aCostBeyondTheHoldIsChargedUpToTheHoldAndLoggedAsUncollected(TestDatabases kind) {
         open(kind);
         Account a = user();
         ApiKey k = key(a, KeyOptions.named("k"));
         ledger.grant(a, 10_000, null, "g");
         Hold h = ledger.hold(k, 800).join();
-        ledger.settle(h, 5_000, true, record(a)).join();
+        ledger.settle(h, 5_000, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_200, 0));
+        assertThat(revenue()).isEqualTo(800);
+        assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_200L);
         assertBooksBalance();
     }
 
@@ -164,7 +178,7 @@ class LedgerTest {
         List<Hold> granted = holdConcurrently(k, 200, carved);
         assertThat(granted).hasSize(50);
         assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 50_000));
-        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, false, record(a))).toArray(CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, record(a))).toArray(CompletableFuture[]::new)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
         assertThat(revenue()).isEqualTo(50_000);
         assertThat(pendingHolds()).isZero();
@@ -236,7 +250,7 @@ class LedgerTest {
                             granted.incrementAndGet();
                             // a carved hold ends on its node; one with a row anywhere (here: by its id)
                             Ledger settler = carved ? node : h.id().hashCode() % 2 == 0 ? ledger : other;
-                            return settler.settle(h, 600, false, record(a));
+                            return settler.settle(h, 600, record(a));
                         })
                         .exceptionally(e -> {
                             assertThat(e).hasRootCauseInstanceOf(InsufficientCreditsException.class);
@@ -276,7 +290,7 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000, 0));
         assertThat(pendingHolds()).isZero();
         // The call finished after all: it is charged from the wallet, capped at the hold.
-        ledger.settle(h, 3_000, true, record(a)).join();
+        ledger.settle(h, 3_000, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(8_000, 0));
         assertBooksBalance();
     }
@@ -290,10 +304,38 @@ class LedgerTest {
         ledger.grant(a, 100_000, null, "g");
         Hold h1 = ledger.hold(k, 1_000).join();
         assertThatThrownBy(() -> ledger.hold(k, 1_000).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
-        ledger.settle(h1, 200, false, record(a)).join();
+        ledger.settle(h1, 200, record(a)).join();
         assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(200L);
         ledger.hold(k, 1_000).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 200 - 1_000, 1_000));
+        assertBooksBalance();
+    }
+
+    /**
+     * An upstream that ignores {@code max_tokens} reports more than the hold covers: the charge
+     * stops at the hold, so a key's spend limit (and the wallet) is never exceeded; the rest is
+     * logged as uncollected.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aChargeNeverExceedsItsHoldSoASpendLimitHolds(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, new KeyOptions("limited", null, Set.of(), 50L));
+        ledger.grant(a, 1_000, null, "g");
+        List<Hold> holds = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Hold h = ledger.holdForCall(k, 22).join();
+            ledger.settle(h, 30, record(a)).join();
+            holds.add(h);
+        }
+        assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(44L);
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(1_000 - 44, 0));
+        for (Hold h : holds) {
+            assertThat(sql.one("SELECT cost_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(22L);
+            assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(8L);
+        }
+        assertThatThrownBy(() -> ledger.holdForCall(k, 22).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
         assertBooksBalance();
     }
 
@@ -314,13 +356,13 @@ class LedgerTest {
         // One durable row for four calls: half the wallet (100 calls' worth would be more) moved to the lease.
         assertThat(sql.one("SELECT COUNT(*) FROM apimodels_hold", rs -> rs.getLong(1))).contains(1L);
         assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(50_000L);
-        ledger.settle(h1, 300, false, record(a)).join();
+        ledger.settle(h1, 300, record(a)).join();
         ledger.release(h2, record(a)).join();
-        ledger.settle(h3, 5_000, true, record(a)).join();   // capped at its hold
-        ledger.settle(h4, 1_700, false, record(a)).join();  // 1,000 from the lease, 700 more from the wallet
-        ledger.settle(h1, 900, false, record(a)).join();    // ended already: no second charge
-        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_700, 0));
-        assertThat(revenue()).isEqualTo(3_000);
+        ledger.settle(h3, 5_000, record(a)).join();  // capped at its hold
+        ledger.settle(h4, 1_000, record(a)).join();
+        ledger.settle(h1, 900, record(a)).join();    // ended already: no second charge
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_000, 0));
+        assertThat(revenue()).isEqualTo(2_300);
         assertThat(pendingHolds()).isZero();
         assertThat(sql.one("SELECT posted FROM apimodels_hold", rs -> rs.getLong(1))).contains(2_300L);
         assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log WHERE hold_id IN (?, ?, ?, ?)", rs -> rs.getLong(1),
@@ -338,7 +380,7 @@ class LedgerTest {
         Ledger crashed = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
         Hold done = crashed.holdForCall(k, 1_000).join();
         Hold running = crashed.holdForCall(k, 1_000).join();
-        crashed.settle(done, 300, false, record(a)).join();
+        crashed.settle(done, 300, record(a)).join();
         crashed.flush().join();
         // The node is gone (never closed): its lease lives twice the hold TTL, then the sweeper ends it.
         clock.advance(Duration.ofMinutes(29));
@@ -349,7 +391,7 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300, 0));
         assertThat(pendingHolds()).isZero();
         // A call that finished after all is charged from the wallet, capped at its hold.
-        crashed.settle(running, 4_000, true, record(a)).join();
+        crashed.settle(running, 4_000, record(a)).join();
         crashed.close(); // its lease ended already: nothing moves twice
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000, 0));
         assertThat(revenue()).isEqualTo(1_300);
@@ -366,7 +408,7 @@ class LedgerTest {
         ApiKey kb = key(b, KeyOptions.named("b"));
         ledger.grant(a, 10_000, null, "g");
         ledger.grant(b, 10_000, null, "g");
-        ledger.settle(ledger.holdForCall(ka, 1_000).join(), 100, false, record(a)).join();
+        ledger.settle(ledger.holdForCall(ka, 1_000).join(), 100, record(a)).join();
         ledger.returnIdleLeases();
         ledger.flush().join();
         assertThat(pendingHolds()).isEqualTo(1); // used just now
@@ -376,7 +418,7 @@ class LedgerTest {
         assertThat(pendingHolds()).isZero();
         assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(9_900L);
 
-        ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, false, record(b)); // still queued at shutdown
+        ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, record(b)); // still queued at shutdown
         ledger.close();
         ledger = null;
         assertThat(pendingHolds()).isZero();
@@ -397,11 +439,11 @@ class LedgerTest {
         try {
             Hold p = perCall.holdForCall(key(a, KeyOptions.named("free")), 1_000).join();
             assertThat(p.leaseId()).isNull();
-            perCall.settle(p, 10, false, record(a)).join();
+            perCall.settle(p, 10, record(a)).join();
         } finally {
             perCall.close();
         }
-        ledger.settle(h, 20, false, record(a)).join();
+        ledger.settle(h, 20, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 30, 0));
         assertBooksBalance();
     }
