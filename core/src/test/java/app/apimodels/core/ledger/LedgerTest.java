@@ -448,6 +448,129 @@ class LedgerTest {
         assertBooksBalance();
     }
 
+    /**
+     * Balance reads while calls spend (carved and with rows): every read is one snapshot, so what
+     * it shows plus what the account was charged is what it was granted — never money counted both
+     * in the wallet and in held. Charges only grow, so the read lies between the charges seen
+     * just before and just after it.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void balanceReadsDuringSpendingAreOneConsistentSnapshot(TestDatabases kind) throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        long granted = 2_000_000;
+        ledger.grant(a, granted, null, "g");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        java.util.concurrent.atomic.AtomicBoolean spending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<java.util.concurrent.Future<?>> spenders = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            boolean carved = t % 2 == 0;
+            spenders.add(pool.submit(() -> {
+                for (int i = 0; i < 60; i++) {
+                    Hold h = (carved ? ledger.holdForCall(k, 1_000) : ledger.hold(k, 1_000)).join();
+                    ledger.settle(h, 600, record(a)).join();
+                }
+                return null;
+            }));
+        }
+        List<java.util.concurrent.Future<Integer>> readers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            readers.add(pool.submit(() -> {
+                int reads = 0;
+                while (spending.get()) {
+                    long before = charged(a);
+                    Balance b = ledger.balance(a);
+                    long after = charged(a);
+                    assertThat(b.available() + b.held())
+                            .as("balance %s read between charges of %d and %d", b, before, after)
+                            .isBetween(granted - after, granted - before);
+                    reads++;
+                }
+                return reads;
+            }));
+        }
+        try {
+            for (java.util.concurrent.Future<?> f : spenders) {
+                f.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            spending.set(false);
+        }
+        for (java.util.concurrent.Future<Integer> f : readers) {
+            assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+        }
+        pool.shutdown();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(granted - 8 * 60 * 600, 0));
+        assertThat(charged(a)).isEqualTo(8 * 60 * 600);
+        assertBooksBalance();
+    }
+
+    /** An upstream error with a NUL and more text than the column holds: the call is logged, its money moves. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aCallLogRowWithANulOrTooLongTextIsStoredCleaned(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 1_000).join();
+        String error = "upstream said \u0000 no\u0001 " + "x".repeat(600);
+        ledger.release(h, record(a, UUID.randomUUID().toString(), error)).join();
+        Hold carved = ledger.holdForCall(k, 1_000).join();
+        ledger.settle(carved, 100, record(a, UUID.randomUUID().toString(), "bad\u0000" + "\uD83D\uDE00".repeat(300))).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000 - 100, 0));
+        String stored = sql.one("SELECT error FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getString(1), h.id()).orElseThrow();
+        assertThat(stored).startsWith("upstream said  no ").hasSize(500).doesNotContain("\u0000");
+        String emoji = sql.one("SELECT error FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getString(1), carved.id()).orElseThrow();
+        assertThat(emoji).startsWith("bad\uD83D\uDE00").hasSize(499); // a pair is never cut in half
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    /**
+     * One end whose call-log row cannot be stored at all (here: a call id logged before) shares a
+     * batch with others: they are all written, and its money still moves, without its row.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void oneUnstorableRowNeverDropsALedgerWrite(TestDatabases kind) {
+        open(kind);
+        ledger.close();
+        // Settlements linger, so the ends below share a batch.
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ofMillis(300), 0, Duration.ofSeconds(2));
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 100_000, null, "g");
+        String taken = UUID.randomUUID().toString();
+        ledger.log(record(a, taken, null)).join();
+        List<Hold> holds = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            holds.add(ledger.hold(k, 1_000).join());
+        }
+        List<CompletableFuture<Void>> ends = new ArrayList<>();
+        for (int i = 0; i < holds.size(); i++) {
+            ends.add(ledger.settle(holds.get(i), 100, record(a, i == 2 ? taken : UUID.randomUUID().toString(), null)));
+        }
+        CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 600, 0));
+        assertThat(pendingHolds()).isZero();
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log WHERE hold_id IS NOT NULL", rs -> rs.getLong(1))).contains(5L);
+        assertBooksBalance();
+    }
+
+    private CallRecord record(Account a, String id, String error) {
+        return new CallRecord(id, a.id(), null, "chat.completions", "m", "p", "u", false, error == null ? 200 : 502,
+                error, clock.millis(), 1, 1, Usage.tokens(1, 0, 1), false, 0);
+    }
+
+    /** What the account was charged, as committed: posts from its holds and charges from its wallet. */
+    private long charged(Account a) {
+        return sql.one("SELECT COALESCE(SUM(amount), 0) FROM apimodels_transfer WHERE (kind = 'post' AND debit_id = ?) OR (kind = 'charge' AND debit_id = ?)",
+                rs -> rs.getLong(1), a.holdId(), a.walletId()).orElseThrow();
+    }
+
     private long revenueOf(Account a) {
         return sql.one("SELECT COALESCE(SUM(t.amount), 0) FROM apimodels_transfer t JOIN apimodels_ledger_account h ON h.id = t.debit_id"
                 + " WHERE t.kind = 'post' AND h.owner_id = ?", rs -> rs.getLong(1), a.id()).orElseThrow();
