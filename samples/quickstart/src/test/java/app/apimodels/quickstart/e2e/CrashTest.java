@@ -112,6 +112,8 @@ class CrashTest extends EndToEndTest {
         running.set(false);
         CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         clients.shutdown();
+        // The dead node left money in flight: its budget leases (and per-call holds) are still pending.
+        assertThat(queryLong(settings, "SELECT COUNT(*) FROM apimodels_hold WHERE state = 'pending'")).isPositive();
 
         // Restarted on the same database, the sweeper ends every hold and lease the dead node left.
         Gateway second = Gateway.attach(fork(settings, "second"));
@@ -142,6 +144,9 @@ class CrashTest extends EndToEndTest {
                 + " WHERE t.kind IN ('post', 'charge') AND la.owner_id = " + limited.id());
         assertThat(keySpent).isEqualTo(keyCharged).isLessThanOrEqualTo(400_000);
         assertThat(queryLong(settings, "SELECT COALESCE(SUM(cost_micros), 0) FROM apimodels_call_log")).isEqualTo(charged);
+        // Not asserted (docs/ledger.md, "Crashes"): settlements queued at the kill are lost.
+        System.out.printf("CrashTest: %d calls answered 200, %d logged 200%n", answered.get(),
+                queryLong(settings, "SELECT COUNT(*) FROM apimodels_call_log WHERE status = 200"));
     }
 
     /** A user whose only key has a spend limit: its calls hold per call, with rows. */
