@@ -31,6 +31,7 @@ public final class Ledger implements AutoCloseable {
     private final LedgerWriter holds;
     private final LedgerWriter settlements;
     private final Leases leases;
+    private final Journal journal;
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
@@ -53,6 +54,16 @@ public final class Ledger implements AutoCloseable {
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
                   String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle) {
+        this(sql, clock, holdTtl, maxBatch, callbacks, asyncCommits, settleLinger, leaseCalls, leaseIdle, null);
+    }
+
+    /**
+     * @param journal where settlements are written down before the answer leaves (one directory
+     *                per node), so that a call answered just before a crash is still charged: the
+     *                journals of dead processes found there are replayed now. Null: none.
+     */
+    public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
+                  String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle, java.nio.file.Path journal) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
@@ -83,6 +94,46 @@ public final class Ledger implements AutoCloseable {
         this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false, Duration.ZERO);
         this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true, settleLinger);
         this.leases = leaseCalls > 0 ? new Leases(sql, clock, settlements, callbacks, holdTtl, leaseCalls, leaseIdle) : null;
+        if (journal == null) {
+            this.journal = null;
+        } else {
+            try {
+                Journal.Left left = Journal.leftBehind(journal);
+                this.journal = new Journal(journal);
+                recover(left);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot open the settlement journal in " + journal, e);
+            }
+        }
+    }
+
+    /**
+     * Ends the calls a dead process answered but had not committed, from its journal. Each is
+     * ended straight by the writer (this process has no lease of the dead one): a hold still
+     * pending is settled as usual; one the sweeper expired is claimed and charged from the wallet
+     * once (a carved call whose lease is still pending posts to it, which the sweeper then counts).
+     * A call already logged, or whose hold this database does not have, is skipped. The dead
+     * process's files are deleted once all of it is committed.
+     */
+    private void recover(Journal.Left left) {
+        List<CompletableFuture<Void>> ends = new java.util.ArrayList<>();
+        for (Journal.Entry e : left.entries()) {
+            Hold h = e.hold();
+            String row = h.isCarved() ? h.leaseId() : h.id();
+            boolean ours = sql.one("SELECT 1 FROM apimodels_hold WHERE id = ? AND account_id = ?", rs -> 1, row, h.accountId()).isPresent();
+            boolean logged = sql.one("SELECT 1 FROM apimodels_call_log WHERE id = ?", rs -> 1, e.record().id()).isPresent()
+                    || sql.one("SELECT 1 FROM apimodels_transfer WHERE id IN (?, ?)", rs -> 1, "post:" + h.id(), "charge:" + h.id()).isPresent();
+            if (ours && !logged) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                settlements.submit(new Op.End(h, e.cost(), Op.How.SETTLE, e.record(), f));
+                ends.add(f);
+            }
+        }
+        if (!ends.isEmpty()) {
+            System.getLogger(Ledger.class.getName()).log(System.Logger.Level.WARNING,
+                    ends.size() + " settlement(s) answered before a crash are being charged from the journal");
+        }
+        CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenRun(left::delete);
     }
 
     private long systemAccount(String kind) {
@@ -132,11 +183,18 @@ public final class Ledger implements AutoCloseable {
      * settling it again moves nothing.
      */
     public CompletableFuture<Void> settle(Hold hold, long cost, CallRecord record) {
+        // Written down first: the caller answers the client once this returns.
+        Runnable written = journal == null || hold.isFree() ? null : journal.append(hold, cost, record);
+        CompletableFuture<Void> f;
         if (hold.isCarved()) {
-            return leases.end(hold, cost, Op.How.SETTLE, record);
+            f = leases.end(hold, cost, Op.How.SETTLE, record);
+        } else {
+            f = new CompletableFuture<>();
+            settlements.submit(new Op.End(hold, cost, Op.How.SETTLE, record, f));
         }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(hold, cost, Op.How.SETTLE, record, f));
+        if (written != null) {
+            f.thenRun(written);
+        }
         return f;
     }
 
@@ -300,5 +358,8 @@ public final class Ledger implements AutoCloseable {
         }
         holds.close();
         settlements.close();
+        if (journal != null) {
+            journal.close();
+        }
     }
 }

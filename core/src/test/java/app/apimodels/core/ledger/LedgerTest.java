@@ -560,6 +560,72 @@ class LedgerTest {
         assertBooksBalance();
     }
 
+    /**
+     * A process answered calls and died before their settlements were committed: the next ledger
+     * on that journal directory charges them — a hold still pending, a carved call whose lease the
+     * dead node left open, a hold the sweeper expired meanwhile — and skips a call already logged.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void settlementsAnsweredBeforeACrashAreChargedFromTheJournal(TestDatabases kind, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ApiKey limited = key(a, new KeyOptions("limited", null, Set.of(), 10_000L));
+        ledger.grant(a, 100_000, null, "g");
+        Ledger dead = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        Hold expiring = dead.hold(k, 1_000).join();
+        Hold limitedHold = dead.holdForCall(limited, 1_000).join();
+        Hold carved = dead.holdForCall(k, 1_000).join();
+        clock.advance(Duration.ofMinutes(16));
+        ledger.sweepExpired(100); // the per-call holds expire; the dead node's lease lives on
+        ledger.flush().join();
+        Hold pending = dead.hold(k, 1_000).join();
+        Hold settled = dead.hold(k, 1_000).join();
+        CallRecord settledRecord = record(a);
+        dead.settle(settled, 500, settledRecord).join();
+
+        // What the dead process had written down before answering, and not committed.
+        Journal journal = new Journal(dir.resolve("dead"));
+        journal.append(pending, 300, record(a));
+        journal.append(expiring, 400, record(a));
+        journal.append(carved, 200, record(a));
+        journal.append(limitedHold, 100, record(a));
+        journal.append(settled, 500, settledRecord);
+        java.nio.file.Path node = dir.resolve("node");
+        java.nio.file.Files.createDirectories(node);
+        List<java.nio.file.Path> copies = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(dir.resolve("dead"))) {
+            for (java.nio.file.Path p : files.toList()) {
+                copies.add(java.nio.file.Files.copy(p, node.resolve(p.getFileName()))); // a copy no live process locks
+            }
+        }
+
+        Ledger restarted = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 100,
+                Duration.ofSeconds(2), node);
+        try {
+            restarted.flush().join();
+            clock.advance(Duration.ofMinutes(15));
+            restarted.sweepExpired(100); // now the dead node's lease: what it did not post goes back
+            restarted.flush().join();
+            assertThat(restarted.balance(a)).isEqualTo(new Balance(100_000 - 300 - 400 - 200 - 100 - 500, 0));
+            assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), limited.id())).contains(100L);
+            assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log", rs -> rs.getLong(1))).contains(5L);
+            assertThat(pendingHolds()).isZero();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (copies.stream().anyMatch(java.nio.file.Files::exists)) {
+                assertThat(System.nanoTime()).as("the dead process's journal is deleted once charged").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+        } finally {
+            restarted.close();
+            journal.close();
+            dead.close();
+        }
+        assertBooksBalance();
+    }
+
     private CallRecord record(Account a, String id, String error) {
         return new CallRecord(id, a.id(), null, "chat.completions", "m", "p", "u", false, error == null ? 200 : 502,
                 error, clock.millis(), 1, 1, Usage.tokens(1, 0, 1), false, 0);

@@ -39,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * kill -9 of a quickstart server (its own JVM) on PostgreSQL while calls — streamed and not, from
  * leases and from per-call holds of a spend-limited key — are in flight; then a restart on the
- * same database. Once the sweeper has ended what the dead node left, the books are checked in SQL:
+ * same database and data directory. Every call answered before the kill is charged (the
+ * settlement journal). Once the sweeper has ended what the dead node left, the books are checked in SQL:
  * postings sum to zero, every balance is its credits minus its debits, no wallet or hold account is
  * below zero, no hold is pending, and each user's wallet is exactly what was granted minus what was
  * charged.
@@ -85,7 +86,8 @@ class CrashTest extends EndToEndTest {
         List<CompletableFuture<Void>> loops = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
             Gateway.User u = t % 4 == 3 ? limited : users.get(t % 3);
-            String body = t % 2 == 0 ? CHAT : STREAM;
+            boolean stream = t % 2 == 1;
+            String body = stream ? STREAM : CHAT;
             loops.add(CompletableFuture.runAsync(() -> {
                 while (running.get()) {
                     try {
@@ -93,7 +95,7 @@ class CrashTest extends EndToEndTest {
                                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + u.key())
                                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                                 HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 200) {
+                        if (r.statusCode() == 200 && (!stream || r.body().contains("[DONE]"))) {
                             answered.incrementAndGet();
                         }
                     } catch (IOException e) {
@@ -144,9 +146,10 @@ class CrashTest extends EndToEndTest {
                 + " WHERE t.kind IN ('post', 'charge') AND la.owner_id = " + limited.id());
         assertThat(keySpent).isEqualTo(keyCharged).isLessThanOrEqualTo(400_000);
         assertThat(queryLong(settings, "SELECT COALESCE(SUM(cost_micros), 0) FROM apimodels_call_log")).isEqualTo(charged);
-        // Not asserted (docs/ledger.md, "Crashes"): settlements queued at the kill are lost.
-        System.out.printf("CrashTest: %d calls answered 200, %d logged 200%n", answered.get(),
-                queryLong(settings, "SELECT COUNT(*) FROM apimodels_call_log WHERE status = 200"));
+        // What was answered is charged: settlements queued at the kill come back from the journal.
+        // (At least: a call settled just before the kill may have lost its answer instead.)
+        assertThat(queryLong(settings, "SELECT COUNT(*) FROM apimodels_call_log WHERE status = 200 AND cost_micros > 0"))
+                .isGreaterThanOrEqualTo(answered.get());
     }
 
     /** A user whose only key has a spend limit: its calls hold per call, with rows. */
