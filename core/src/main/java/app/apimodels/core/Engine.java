@@ -106,7 +106,8 @@ final class Engine {
                     settings.string("apimodels.ledger.async-commits", "settlements"),
                     settings.millis("apimodels.ledger.settle-linger-ms", 5),
                     settings.number("apimodels.ledger.lease-calls", Ledger.DEFAULT_LEASE_CALLS, 0, 1_000_000),
-                    settings.millis("apimodels.ledger.lease-idle-ms", Ledger.DEFAULT_LEASE_IDLE.toMillis()));
+                    settings.millis("apimodels.ledger.lease-idle-ms", Ledger.DEFAULT_LEASE_IDLE.toMillis()),
+                    settings.dataDir().resolve("ledger-journal"));
             Accounts accounts = new Accounts(sql, b.clock);
             byte[] pepper = pepper();
             keys = new ApiKeys(sql, b.clock, pepper, settings.millis("apimodels.keys.cache-ttl-ms", 5_000));

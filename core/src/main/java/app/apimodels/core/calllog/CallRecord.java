@@ -16,8 +16,6 @@ public record CallRecord(String id, long accountId, Long keyId, String endpoint,
 
     public CallRecord {
         usage = usage == null ? Usage.NONE : usage;
-        if (error != null && error.length() > 500) {
-            error = error.substring(0, 500);
-        }
+        // Text is cut to its column (and cleaned of what a database refuses) where it is stored.
     }
 }

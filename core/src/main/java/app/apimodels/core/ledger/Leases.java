@@ -30,7 +30,7 @@ import java.util.concurrent.Executor;
  * hold is never larger than what is left of its lease; a lease ends exactly once — here when it is
  * idle, rotated, given back for a balance read or on shutdown (returning what was not posted), or
  * by the sweeper after a crash (same arithmetic, from the row). A settlement that finds its lease
- * already swept charges the wallet as far as it goes, capped at the hold, like any late settlement.
+ * already swept charges the wallet as far as it goes, capped at the hold, once, like any late settlement.
  *
  * <p>Sizing: a lease grows by what {@code leaseCalls} calls like the one asking may cost, but by at
  * most half of what is left in the wallet (at least what the call needs), so a nearly spent wallet
@@ -267,24 +267,24 @@ final class Leases {
     }
 
     /**
-     * Ends a carved hold: the call's cost is posted from the lease (beyond the hold, unless capped,
-     * from the wallet as far as it goes) and the rest returns to the lease for the next calls.
+     * Ends a carved hold: the call's cost (at most the hold) is posted from the lease and the rest
+     * returns to the lease for the next calls.
      */
-    CompletableFuture<Void> end(Hold h, long cost, boolean capAtHold, boolean voided, CallRecord record) {
+    CompletableFuture<Void> end(Hold h, long cost, Op.How how, CallRecord record) {
         Lease l = byId.get(h.leaseId());
-        CompletableFuture<Void> f = new CompletableFuture<>();
         if (l == null) {
-            settlements.submit(new Op.End(h, cost, capAtHold, voided, record, f)); // its lease ended: the writer sees that
-            return f;
+            // A lease is forgotten only once no call uses it: this call ended before. It ends once.
+            return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> f = new CompletableFuture<>();
         synchronized (l.budget) {
             if (!l.calls.remove(h.id())) {
                 return CompletableFuture.completedFuture(null); // ended before: it ends once
             }
             l.carved -= h.amount();
-            l.spent += voided ? 0 : Math.min(cost, h.amount());
+            l.spent += how == Op.How.SETTLE ? Math.min(cost, h.amount()) : 0;
             // Queued under the lock, so the lease's close (which counts this post) is queued after it.
-            settlements.submit(new Op.End(h, cost, capAtHold, voided, record, f));
+            settlements.submit(new Op.End(h, cost, how, record, f));
             closeIfDone(l);
         }
         return f;
@@ -378,7 +378,7 @@ final class Leases {
         b.retired.remove(l);
         byId.remove(l.id);
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(l.row(), 0, true, true, null, l.spent, f));
+        settlements.submit(new Op.End(l.row(), 0, Op.How.CLOSE, null, l.spent, f));
         return f;
     }
 

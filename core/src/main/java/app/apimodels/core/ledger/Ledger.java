@@ -31,6 +31,7 @@ public final class Ledger implements AutoCloseable {
     private final LedgerWriter holds;
     private final LedgerWriter settlements;
     private final Leases leases;
+    private final Journal journal;
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
@@ -53,6 +54,16 @@ public final class Ledger implements AutoCloseable {
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
                   String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle) {
+        this(sql, clock, holdTtl, maxBatch, callbacks, asyncCommits, settleLinger, leaseCalls, leaseIdle, null);
+    }
+
+    /**
+     * @param journal where settlements are written down before the answer leaves (one directory
+     *                per node), so that a call answered just before a crash is still charged: the
+     *                journals of dead processes found there are replayed now. Null: none.
+     */
+    public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
+                  String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle, java.nio.file.Path journal) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
@@ -83,6 +94,46 @@ public final class Ledger implements AutoCloseable {
         this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false, Duration.ZERO);
         this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true, settleLinger);
         this.leases = leaseCalls > 0 ? new Leases(sql, clock, settlements, callbacks, holdTtl, leaseCalls, leaseIdle) : null;
+        if (journal == null) {
+            this.journal = null;
+        } else {
+            try {
+                Journal.Left left = Journal.leftBehind(journal);
+                this.journal = new Journal(journal);
+                recover(left);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot open the settlement journal in " + journal, e);
+            }
+        }
+    }
+
+    /**
+     * Ends the calls a dead process answered but had not committed, from its journal. Each is
+     * ended straight by the writer (this process has no lease of the dead one): a hold still
+     * pending is settled as usual; one the sweeper expired is claimed and charged from the wallet
+     * once (a carved call whose lease is still pending posts to it, which the sweeper then counts).
+     * A call already logged, or whose hold this database does not have, is skipped. The dead
+     * process's files are deleted once all of it is committed.
+     */
+    private void recover(Journal.Left left) {
+        List<CompletableFuture<Void>> ends = new java.util.ArrayList<>();
+        for (Journal.Entry e : left.entries()) {
+            Hold h = e.hold();
+            String row = h.isCarved() ? h.leaseId() : h.id();
+            boolean ours = sql.one("SELECT 1 FROM apimodels_hold WHERE id = ? AND account_id = ?", rs -> 1, row, h.accountId()).isPresent();
+            boolean logged = sql.one("SELECT 1 FROM apimodels_call_log WHERE id = ?", rs -> 1, e.record().id()).isPresent()
+                    || sql.one("SELECT 1 FROM apimodels_transfer WHERE id IN (?, ?)", rs -> 1, "post:" + h.id(), "charge:" + h.id()).isPresent();
+            if (ours && !logged) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                settlements.submit(new Op.End(h, e.cost(), Op.How.SETTLE, e.record(), f));
+                ends.add(f);
+            }
+        }
+        if (!ends.isEmpty()) {
+            System.getLogger(Ledger.class.getName()).log(System.Logger.Level.WARNING,
+                    ends.size() + " settlement(s) answered before a crash are being charged from the journal");
+        }
+        CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenRun(left::delete);
     }
 
     private long systemAccount(String kind) {
@@ -126,26 +177,34 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Ends a hold with the call's actual cost and logs the call. With {@code capAtHold} the charge
-     * never exceeds the hold (a stream cut by the client); otherwise any excess is taken from the
-     * wallet as far as it goes and the rest is logged as uncollected.
+     * Ends a hold with the call's actual cost and logs the call. The charge never exceeds the hold
+     * (so a key's spend limit and the wallet stay exact even when an upstream ignores
+     * {@code max_tokens}); what the cost goes beyond it is logged as uncollected. A hold ends once:
+     * settling it again moves nothing.
      */
-    public CompletableFuture<Void> settle(Hold hold, long cost, boolean capAtHold, CallRecord record) {
+    public CompletableFuture<Void> settle(Hold hold, long cost, CallRecord record) {
+        // Written down first: the caller answers the client once this returns.
+        Runnable written = journal == null || hold.isFree() ? null : journal.append(hold, cost, record);
+        CompletableFuture<Void> f;
         if (hold.isCarved()) {
-            return leases.end(hold, cost, capAtHold, false, record);
+            f = leases.end(hold, cost, Op.How.SETTLE, record);
+        } else {
+            f = new CompletableFuture<>();
+            settlements.submit(new Op.End(hold, cost, Op.How.SETTLE, record, f));
         }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(hold, cost, capAtHold, false, record, f));
+        if (written != null) {
+            f.thenRun(written);
+        }
         return f;
     }
 
     /** Ends a hold without charging (the call failed) and logs the call. */
     public CompletableFuture<Void> release(Hold hold, CallRecord record) {
         if (hold.isCarved()) {
-            return leases.end(hold, 0, true, true, record);
+            return leases.end(hold, 0, Op.How.VOID, record);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        settlements.submit(new Op.End(hold, 0, true, true, record, f));
+        settlements.submit(new Op.End(hold, 0, Op.How.VOID, record, f));
         return f;
     }
 
@@ -194,7 +253,7 @@ public final class Ledger implements AutoCloseable {
                 rs -> new Expired(hold(rs), rs.getLong("posted")), clock.millis(), limit);
         for (Expired e : expired) {
             // A budget lease may have posted calls already: only the rest goes back.
-            settlements.submit(new Op.End(e.hold(), 0, true, true, null, e.posted(), new CompletableFuture<>()));
+            settlements.submit(new Op.End(e.hold(), 0, Op.How.EXPIRE, null, e.posted(), new CompletableFuture<>()));
         }
         return expired.size();
     }
@@ -259,10 +318,17 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * Both balances in one statement, so one snapshot: read apart, a hold or a lease growth
+     * committed between the two reads would count the same money in both.
+     */
     private static Balance balance(Connection c, Account account) throws SQLException {
-        long wallet = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.walletId()).orElse(0L);
-        long held = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), account.holdId()).orElse(0L);
-        return new Balance(wallet, held);
+        long[] walletAndHeld = new long[2];
+        Sql.list(c, "SELECT id, balance FROM apimodels_ledger_account WHERE id IN (?, ?)", rs -> {
+            walletAndHeld[rs.getLong(1) == account.walletId() ? 0 : 1] = rs.getLong(2);
+            return null;
+        }, account.walletId(), account.holdId());
+        return new Balance(walletAndHeld[0], walletAndHeld[1]);
     }
 
     /**
@@ -292,5 +358,8 @@ public final class Ledger implements AutoCloseable {
         }
         holds.close();
         settlements.close();
+        if (journal != null) {
+            journal.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package app.apimodels.core.ledger;
 
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.db.Sql;
+import app.apimodels.core.db.Storable;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,7 +56,7 @@ final class LedgerWriter implements AutoCloseable {
      * @param asyncCommit PostgreSQL: commit without waiting for the WAL flush. A database crash may
      *                    then lose the last ~200 ms of this writer's batches, each as a whole and in
      *                    order: a lost hold makes its settlement charge the wallet directly (as far
-     *                    as it goes); a lost settlement leaves its hold pending until the sweeper
+     *                    as it goes, at most the hold); a lost settlement leaves its hold pending until the sweeper
      *                    voids it. Revenue can be lost; nobody is overcharged; every ledger
      *                    invariant holds.
      */
@@ -180,12 +181,7 @@ final class LedgerWriter implements AutoCloseable {
             }
         } catch (SQLException whole) {
             for (Op op : batch) {
-                Runnable done;
-                try {
-                    done = batch.size() == 1 ? fail(op, whole) : commit(List.of(op)).get(0);
-                } catch (SQLException single) {
-                    done = fail(op, single);
-                }
+                Runnable done = batch.size() == 1 ? retry(op, whole) : alone(op);
                 if (done == null) {
                     continue;
                 }
@@ -197,6 +193,32 @@ final class LedgerWriter implements AutoCloseable {
             }
         }
         return mineDone;
+    }
+
+    /** Commits one op of a failed batch by itself. */
+    private Runnable alone(Op op) {
+        try {
+            return commit(List.of(op)).get(0);
+        } catch (SQLException e) {
+            return retry(op, e);
+        }
+    }
+
+    /**
+     * An op that failed by itself: if it ends a hold, its money must still move — the call-log row
+     * is the only part made of outside values, so the end is committed once more without it.
+     */
+    private Runnable retry(Op op, SQLException e) {
+        if (op instanceof Op.End end && end.record() != null && !transientFailure(e)) {
+            LOG.log(System.Logger.Level.ERROR, "call-log row " + end.record().id() + " could not be stored;"
+                    + " its hold is ended without it", e);
+            try {
+                return commit(List.of(end.withoutRecord())).get(0);
+            } catch (SQLException again) {
+                return fail(op, again);
+            }
+        }
+        return fail(op, e);
     }
 
     /**
@@ -216,10 +238,10 @@ final class LedgerWriter implements AutoCloseable {
         try {
             List<Runnable> completions;
             try {
-                completions = apply(connection, batch, false);
+                completions = new Batch(connection, batch, false).apply();
             } catch (Reorder r) {
                 connection.rollback();
-                completions = apply(connection, batch, true);
+                completions = new Batch(connection, batch, true).apply();
             }
             connection.commit();
             return completions;
@@ -273,10 +295,10 @@ final class LedgerWriter implements AutoCloseable {
         java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
 
-    /** Per wallet: what this batch credits unconditionally, the holds it asks for, charges beyond holds. */
+    /** Per wallet: what this batch credits unconditionally, the holds it asks for, late charges. */
     private static final class Movement {
         long credit;
-        long extra; // charges beyond a hold, taken as far as the wallet goes
+        long late; // charges of holds that ended before their call did, taken as far as the wallet goes
         final List<Op.Reserve> reserves = new ArrayList<>();
     }
 
@@ -287,266 +309,396 @@ final class LedgerWriter implements AutoCloseable {
         }
     }
 
+    private static final String FIT = "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
+    private static final String ADD = "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?";
+    private static final String ADD_SPENT = "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ?";
+
     /**
-     * @param ordered false: all wallets in one JDBC batch (the common case, one round trip);
-     *                true: wallet by wallet, so a wallet whose holds must be tried one by one is
-     *                still locked in id order
+     * One batch in one transaction, phase by phase. Each phase decides the money of one kind of
+     * row, and the rows are locked in one order everywhere — holds, wallets, keys, hold accounts,
+     * revenue, each by ascending id — so writers on several nodes cannot deadlock:
+     * <ol>
+     * <li>{@link #postToLeases}: charges of calls carved from budget leases, posted from the leases;</li>
+     * <li>{@link #shrinkLeases}: parts of open leases given back;</li>
+     * <li>{@link #endHolds}: each hold ends exactly once (a conditional UPDATE of its row); what
+     *     finds its hold already ended moves nothing, unless the sweeper ended it (a late end);</li>
+     * <li>{@link #moveWallets}: releases and new holds as one conditional UPDATE per wallet, then
+     *     late charges as far as each wallet goes;</li>
+     * <li>{@link #logCalls}: what each call collected, its call-log row, its key's spend;</li>
+     * <li>{@link #spendKeys}: key spend, and the spend limit of new holds;</li>
+     * <li>{@link #write}: hold accounts and revenue mirror the above; new rows are inserted.</li>
+     * </ol>
      */
-    private List<Runnable> apply(Connection c, List<Op> batch, boolean ordered) throws SQLException {
-        long now = clock.millis();
-        List<Object[]> transfers = new ArrayList<>();
-        TreeMap<Long, Movement> wallets = new TreeMap<>();
-        TreeMap<Long, Long> holdAccounts = new TreeMap<>();
-        long revenue = 0;
+    private final class Batch {
+        private final Connection c;
+        private final List<Op> ops;
+        /**
+         * false: all wallets in one JDBC batch (the common case, one round trip); true: wallet by
+         * wallet, so a wallet whose holds must be tried one by one is still locked in id order
+         */
+        private final boolean ordered;
+        private final long now = clock.millis();
+        private final List<Object[]> transfers = new ArrayList<>();
+        private final TreeMap<Long, Movement> wallets = new TreeMap<>();
+        private final TreeMap<Long, Long> holdAccounts = new TreeMap<>();
+        private long revenue;
+        private final List<Op.End> ends = new ArrayList<>();
+        private final List<Op.Shrink> shrinks = new ArrayList<>();
+        /** Ends that ended their hold (or posted from their open lease) in this batch. */
+        private final Set<Op.End> endedHere = new HashSet<>();
+        /** Ends that came after the sweeper ended their hold (or lease): charged from the wallet. */
+        private final Set<Op.End> late = new HashSet<>();
+        private final Map<Op.End, Long> lateCollected = new HashMap<>();
+        private final Set<Op.Reserve> accepted = new HashSet<>();
+        private final Set<Op.Reserve> overLimit = new HashSet<>();
+        private final List<Object[]> walletRows = new ArrayList<>();
+        private final TreeMap<Long, Long> keySpent = new TreeMap<>();
+        private final List<Object[]> spentRows = new ArrayList<>();
+        private final List<Object[]> logs = new ArrayList<>();
+        /**
+         * A batch that only returns money (settlements without late charges) cannot fail on a
+         * wallet: its wallet updates wait until just before the commit, so the busy wallet's row
+         * lock — which that user's next hold needs — is held as briefly as possible.
+         */
+        private boolean onlyCredits;
 
-        // 1. Hold rows first. A hold ends exactly once: only the UPDATE that finds it
-        //    pending (with the amount and posts it is expected to have) may move its money. Holds
-        //    carved from a budget lease post from that lease, which must still be open.
-        //    Posts to leases first, then shrinks, then ends.
-        List<Op.End> ends = new ArrayList<>();
-        List<Object[]> endRows = new ArrayList<>();
-        TreeMap<String, Long> leasePosts = new TreeMap<>();
-        List<Op.Shrink> shrinks = new ArrayList<>();
-        for (Op op : batch) {
-            if (op instanceof Op.End e && !e.hold().isFree()) {
-                ends.add(e);
+        Batch(Connection c, List<Op> ops, boolean ordered) {
+            this.c = c;
+            this.ops = ops;
+            this.ordered = ordered;
+            for (Op op : ops) {
+                if (op instanceof Op.End e && !e.hold().isFree()) {
+                    ends.add(e);
+                } else if (op instanceof Op.Reserve r) {
+                    wallet(r.hold().walletId()).reserves.add(r);
+                } else if (op instanceof Op.Shrink s) {
+                    shrinks.add(s);
+                }
+            }
+        }
+
+        List<Runnable> apply() throws SQLException {
+            Set<String> sweptLeases = postToLeases();
+            shrinkLeases();
+            endHolds(sweptLeases);
+            moveWallets();
+            logCalls();
+            spendKeys();
+            write();
+            return completions();
+        }
+
+        private Movement wallet(long id) {
+            return wallets.computeIfAbsent(id, k -> new Movement());
+        }
+
+        /**
+         * Posts the charges of carved holds to their leases, which must still be open. Returns the
+         * leases found ended: only the sweeper ends a lease that still has calls.
+         */
+        private Set<String> postToLeases() throws SQLException {
+            TreeMap<String, Long> posts = new TreeMap<>();
+            for (Op.End e : ends) {
                 if (e.hold().isCarved()) {
-                    leasePosts.merge(e.hold().leaseId(), posted(e), Long::sum);
-                } else {
-                    endRows.add(new Object[] {e.voided() && e.alreadyPosted() == 0 ? "voided" : "posted",
-                            e.alreadyPosted() + posted(e), now, e.hold().id(), e.hold().amount(), e.alreadyPosted()});
+                    posts.merge(e.hold().leaseId(), posted(e), Long::sum);
                 }
-            } else if (op instanceof Op.Reserve r) {
-                wallets.computeIfAbsent(r.hold().walletId(), k -> new Movement()).reserves.add(r);
-            } else if (op instanceof Op.Shrink s) {
-                shrinks.add(s);
             }
-        }
-        List<Object[]> leaseRows = new ArrayList<>();
-        leasePosts.forEach((lease, amount) -> {
-            if (amount > 0) {
-                leaseRows.add(new Object[] {amount, lease});
-            }
-        });
-        int[] postedToLease = Sql.batch(c, "UPDATE apimodels_hold SET posted = COALESCE(posted, 0) + ? WHERE id = ? AND state = 'pending'", leaseRows);
-        Set<String> closedLeases = new HashSet<>();
-        for (int i = 0; i < leaseRows.size(); i++) {
-            if (postedToLease[i] != 1) {
-                closedLeases.add((String) leaseRows.get(i)[1]);
-            }
-        }
-        for (Op.Shrink s : shrinks) {
-            Hold lease = s.lease();
-            if (Sql.update(c, "UPDATE apimodels_hold SET amount = amount - ? WHERE id = ? AND state = 'pending' AND amount - COALESCE(posted, 0) >= ?",
-                    s.amount(), lease.id(), s.amount()) == 1) {
-                holdAccounts.merge(lease.holdAccountId(), -s.amount(), Long::sum);
-                transfers.add(transfer(s.transferId(), lease.holdAccountId(), lease.walletId(), s.amount(), "release", lease.id(), now));
-                wallets.computeIfAbsent(lease.walletId(), k -> new Movement()).credit += s.amount();
-            }
-        }
-        // Lease ends last: a lease closes with exactly the posts queued before it, also when they
-        // share its batch.
-        int[] ended = Sql.batch(c, "UPDATE apimodels_hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
-                + " AND amount = ? AND COALESCE(posted, 0) = ?", endRows);
-        Map<Op.End, Long> extraAsked = new HashMap<>();
-        Set<Op.End> endedHere = new HashSet<>();
-        int row = 0;
-        for (Op.End e : ends) {
-            Hold h = e.hold();
-            boolean here = h.isCarved() ? !closedLeases.contains(h.leaseId()) : ended[row++] == 1;
-            if (here) {
-                endedHere.add(e);
-                long posted = posted(e);
-                // A carved hold's remainder stays in its lease; a hold with its own row returns it.
-                long released = h.isCarved() ? 0 : h.amount() - e.alreadyPosted() - posted;
-                holdAccounts.merge(h.holdAccountId(), -(posted + released), Long::sum);
-                revenue += posted;
-                if (posted > 0) {
-                    transfers.add(transfer("post:" + h.id(), h.holdAccountId(), revenueId, posted, "post", h.id(), now));
+            List<Object[]> rows = new ArrayList<>();
+            posts.forEach((lease, amount) -> {
+                if (amount > 0) {
+                    rows.add(new Object[] {amount, lease});
                 }
-                if (released > 0) {
-                    String kind = e.voided() ? "void" : "release";
-                    transfers.add(transfer(kind + ":" + h.id(), h.holdAccountId(), h.walletId(), released, kind, h.id(), now));
-                    wallets.computeIfAbsent(h.walletId(), k -> new Movement()).credit += released;
+            });
+            int[] posted = Sql.batch(c, "UPDATE apimodels_hold SET posted = COALESCE(posted, 0) + ? WHERE id = ? AND state = 'pending'", rows);
+            Set<String> swept = new HashSet<>();
+            for (int i = 0; i < rows.size(); i++) {
+                if (posted[i] != 1) {
+                    swept.add((String) rows.get(i)[1]);
                 }
-                if (!e.voided() && !e.capAtHold() && e.cost() > posted) {
-                    extraAsked.put(e, e.cost() - posted);
-                }
-            } else if (!e.voided() && e.cost() > 0) {
-                // The hold (or its lease) ended already — expired and swept: charge from the wallet
-                // as far as it goes.
-                extraAsked.put(e, e.capAtHold() ? Math.min(e.cost(), h.amount()) : e.cost());
             }
+            return swept;
         }
-        extraAsked.forEach((e, amount) -> wallets.computeIfAbsent(e.hold().walletId(), k -> new Movement()).extra += amount);
 
-        // 2. Wallets in id order, one batch: releases and holds as one conditional statement per
-        //    wallet; a wallet whose sum does not fit gets its holds tried one by one; then any
-        //    charge beyond a hold.
-        Map<Long, Long> extraLeft = new HashMap<>();
-        Set<Op.Reserve> accepted = new HashSet<>();
-        List<Long> walletIds = new ArrayList<>();
-        List<Object[]> walletRows = new ArrayList<>();
-        for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
-            Movement m = entry.getValue();
-            long delta = m.credit - m.reserves.stream().mapToLong(r -> r.hold().amount()).sum();
-            if (delta == 0) {
-                accepted.addAll(m.reserves);
-            } else {
-                walletIds.add(entry.getKey());
-                walletRows.add(new Object[] {delta, entry.getKey(), delta});
-            }
-        }
-        String fit = "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ? AND balance + ? >= 0";
-        // A batch that only returns money (settlements without charges beyond their holds) cannot
-        // fail on a wallet: its wallet updates wait until just before the commit, so the busy
-        // wallet's row lock — which that user's next hold needs — is held as briefly as possible.
-        boolean onlyCredits = !ordered && wallets.values().stream().allMatch(m -> m.reserves.isEmpty() && m.extra == 0);
-        int[] fitted = ordered ? null : onlyCredits ? ones(walletRows.size()) : Sql.batch(c, fit, walletRows);
-        for (int i = 0; i < walletIds.size(); i++) {
-            long wallet = walletIds.get(i);
-            Movement m = wallets.get(wallet);
-            if (ordered ? Sql.update(c, fit, walletRows.get(i)) == 1 : fitted[i] == 1) {
-                accepted.addAll(m.reserves);
-                continue;
-            }
-            if (!ordered) {
-                // Handling this wallet now would lock it after higher ids: redo the batch wallet by wallet.
-                throw new Reorder();
-            }
-            if (m.credit != 0) {
-                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", m.credit, wallet);
-            }
-            for (Op.Reserve r : m.reserves) {
-                long a = r.hold().amount();
-                if (Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
-                    accepted.add(r);
+        /** Gives parts of open leases back to their wallets (never below what they posted). */
+        private void shrinkLeases() throws SQLException {
+            for (Op.Shrink s : shrinks) {
+                Hold lease = s.lease();
+                if (Sql.update(c, "UPDATE apimodels_hold SET amount = amount - ? WHERE id = ? AND state = 'pending' AND amount - COALESCE(posted, 0) >= ?",
+                        s.amount(), lease.id(), s.amount()) == 1) {
+                    holdAccounts.merge(lease.holdAccountId(), -s.amount(), Long::sum);
+                    transfers.add(transfer(s.transferId(), lease.holdAccountId(), lease.walletId(), s.amount(), "release", lease.id(), now));
+                    wallet(lease.walletId()).credit += s.amount();
                 }
-            }
-        }
-        for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
-            long wallet = entry.getKey();
-            Movement m = entry.getValue();
-            if (m.extra > 0) {
-                long balance = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
-                        .orElse(0L);
-                long take = Math.min(balance, m.extra);
-                if (take > 0) {
-                    Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", take, wallet);
-                    revenue += take;
-                }
-                extraLeft.put(wallet, take);
             }
         }
 
-        // 3. What each ended call collected; call-log rows; key spend follows the real charge.
-        List<Object[]> logs = new ArrayList<>();
-        TreeMap<Long, Long> keySpent = new TreeMap<>();
-        for (Op op : batch) {
-            if (op instanceof Op.End e) {
+        /**
+         * Ends holds with rows — lease ends last, so a lease closes with exactly the posts queued
+         * before it, also when they share its batch — and decides what each end posts and releases.
+         * An end that finds its hold already ended is a duplicate and moves nothing, unless the
+         * sweeper ended it ({@code expired}): then the call finished late and {@link #claimLate}
+         * lets it charge the wallet once.
+         */
+        private void endHolds(Set<String> sweptLeases) throws SQLException {
+            List<Op.End> withRows = new ArrayList<>();
+            List<Object[]> rows = new ArrayList<>();
+            for (Op.End e : ends) {
+                if (!e.hold().isCarved()) {
+                    withRows.add(e);
+                    rows.add(new Object[] {endState(e), e.alreadyPosted() + posted(e), now, e.hold().id(), e.hold().amount(), e.alreadyPosted()});
+                }
+            }
+            int[] ended = Sql.batch(c, "UPDATE apimodels_hold SET state = ?, posted = ?, ended_at = ? WHERE id = ? AND state = 'pending'"
+                    + " AND amount = ? AND COALESCE(posted, 0) = ?", rows);
+            Set<Op.End> endedRows = new HashSet<>();
+            for (int i = 0; i < withRows.size(); i++) {
+                if (ended[i] == 1) {
+                    endedRows.add(withRows.get(i));
+                }
+            }
+            for (Op.End e : ends) {
                 Hold h = e.hold();
-                long got = Math.min(extraAsked.getOrDefault(e, 0L), extraLeft.getOrDefault(h.walletId(), 0L));
-                if (got > 0) {
-                    extraLeft.merge(h.walletId(), -got, Long::sum);
-                    transfers.add(transfer("charge:" + h.id(), h.walletId(), revenueId, got, "charge", h.id(), now));
+                boolean here = h.isCarved() ? !sweptLeases.contains(h.leaseId()) : endedRows.contains(e);
+                if (here) {
+                    endedHere.add(e);
+                    long posted = posted(e);
+                    // A carved hold's remainder stays in its lease; a hold with its own row returns it.
+                    long released = h.isCarved() ? 0 : h.amount() - e.alreadyPosted() - posted;
+                    holdAccounts.merge(h.holdAccountId(), -(posted + released), Long::sum);
+                    revenue += posted;
+                    if (posted > 0) {
+                        transfers.add(transfer("post:" + h.id(), h.holdAccountId(), revenueId, posted, "post", h.id(), now));
+                    }
+                    if (released > 0) {
+                        String kind = e.how() == Op.How.SETTLE ? "release" : "void";
+                        transfers.add(transfer(kind + ":" + h.id(), h.holdAccountId(), h.walletId(), released, kind, h.id(), now));
+                        wallet(h.walletId()).credit += released;
+                    }
+                } else if ((e.how() == Op.How.SETTLE || e.how() == Op.How.VOID) && claimLate(e)) {
+                    late.add(e);
+                    if (e.charges() && e.cost() > 0) {
+                        wallet(h.walletId()).late += Math.min(e.cost(), h.amount());
+                    }
                 }
-                long collected = (endedHere.contains(e) ? posted(e) : 0) + got;
-                if (h.keyLimited() && !h.isFree()) {
-                    // The reserve counted the whole hold against the key; count what was collected instead.
-                    long change = endedHere.contains(e) ? collected - h.amount() : collected;
-                    keySpent.merge(h.keyId(), change, Long::sum);
-                }
-                if (e.record() != null) {
-                    logs.add(logRow(e.record(), h.id(), collected, e.voided() ? 0 : e.cost() - collected));
-                }
-            } else if (op instanceof Op.Log l) {
-                logs.add(logRow(l.record(), null, 0, 0));
             }
         }
 
-        // 4. Keys in id order: settled spend, then the spend limit of new holds (undone if over).
-        TreeMap<Long, List<Op.Reserve>> limited = new TreeMap<>();
-        for (Op.Reserve r : accepted) {
-            if (r.hold().keyLimited()) {
-                limited.computeIfAbsent(r.hold().keyId(), k -> new ArrayList<>()).add(r);
-                keySpent.putIfAbsent(r.hold().keyId(), 0L);
-            }
-        }
-        Set<Op.Reserve> overLimit = new HashSet<>();
-        List<Object[]> spentRows = new ArrayList<>();
-        keySpent.forEach((key, change) -> {
-            if (change != 0) {
-                spentRows.add(new Object[] {change, key});
-            }
-        });
-        if (!onlyCredits) {
-            Sql.batch(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ?", spentRows);
-        }
-        for (Map.Entry<Long, Long> k : keySpent.entrySet()) {
-            for (Op.Reserve r : limited.getOrDefault(k.getKey(), List.of())) {
-                long a = r.hold().amount();
-                if (Sql.update(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
-                    Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", a, r.hold().walletId());
-                    overLimit.add(r);
-                }
-            }
-        }
-        accepted.removeAll(overLimit);
-
-        // 5. Hold accounts, then revenue: they mirror the movements decided above.
-        List<Object[]> newHolds = new ArrayList<>();
-        for (Op op : batch) {
-            if (op instanceof Op.Reserve r && accepted.contains(r)) {
-                Hold h = r.hold();
-                holdAccounts.merge(h.holdAccountId(), h.amount(), Long::sum);
-                transfers.add(transfer("hold:" + h.id(), h.walletId(), h.holdAccountId(), h.amount(), "hold", h.id(), now));
-                newHolds.add(new Object[] {h.id(), h.accountId(), h.keyId(), h.amount(), now, r.expiresAt()});
-            }
-        }
-        List<Object[]> mirrorRows = new ArrayList<>();
-        holdAccounts.forEach((account, delta) -> {
-            if (delta != 0) {
-                mirrorRows.add(new Object[] {delta, account});
-            }
-        });
-        if (revenue != 0) {
-            mirrorRows.add(new Object[] {revenue, revenueId}); // revenue last: the hottest row is held shortest
-        }
-        if (!onlyCredits) {
-            Sql.batch(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
-        }
-        Sql.batch(c, "INSERT INTO apimodels_hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
-        Sql.batch(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
-        Sql.batch(c, """
-                INSERT INTO apimodels_call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
-                  started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
-                  uncollected_micros, hold_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
-        if (onlyCredits) {
-            // Same lock order as every batch: wallets, keys, hold accounts, revenue.
-            for (int n : Sql.batch(c, fit, walletRows)) {
-                if (n != 1) {
-                    throw new SQLException("a wallet credit changed no row");
-                }
-            }
-            Sql.batch(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ?", spentRows);
-            Sql.batch(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", mirrorRows);
+        private static String endState(Op.End e) {
+            return switch (e.how()) {
+                case SETTLE -> "posted";
+                case VOID -> "voided";
+                case CLOSE -> e.alreadyPosted() == 0 ? "voided" : "posted";
+                case EXPIRE -> "expired";
+            };
         }
 
-        List<Runnable> completions = new ArrayList<>(batch.size());
-        for (Op op : batch) {
-            if (op instanceof Op.Reserve r) {
-                if (accepted.contains(r)) {
-                    completions.add(() -> r.future().complete(r.hold()));
+        /**
+         * Whether a call's end that found its hold ended may still charge: only once, and only if
+         * the sweeper ended the hold. A carved hold ends once in memory ({@link Leases}), so its
+         * lease found swept is enough; a hold with its own row is claimed by turning it from
+         * {@code expired} to its final state — a second end finds it ended and moves nothing.
+         * A row that is missing was never committed (asynchronous commits lost it in a database
+         * crash): it is written now, ended, so that too happens once.
+         */
+        private boolean claimLate(Op.End e) throws SQLException {
+            Hold h = e.hold();
+            if (h.isCarved()) {
+                return true;
+            }
+            String state = e.charges() ? "posted" : "voided";
+            if (Sql.update(c, "UPDATE apimodels_hold SET state = ?, ended_at = ? WHERE id = ? AND state = 'expired'", state, now, h.id()) == 1) {
+                return true;
+            }
+            if (Sql.one(c, "SELECT 1 FROM apimodels_hold WHERE id = ?", rs -> 1, h.id()).isPresent()) {
+                return false;
+            }
+            Sql.update(c, "INSERT INTO apimodels_hold (id, account_id, key_id, amount, state, posted, created_at, expires_at, ended_at)"
+                    + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)", h.id(), h.accountId(), h.keyId(), h.amount(), state, now, now, now);
+            return true;
+        }
+
+        /**
+         * Wallets in id order, one JDBC batch: releases and holds as one conditional statement
+         * per wallet; a wallet whose sum does not fit gets its holds tried one by one (in a batch
+         * redone wallet by wallet); then late charges, as far as each wallet goes.
+         */
+        private void moveWallets() throws SQLException {
+            List<Long> walletIds = new ArrayList<>();
+            for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
+                Movement m = entry.getValue();
+                long delta = m.credit - m.reserves.stream().mapToLong(r -> r.hold().amount()).sum();
+                if (delta == 0) {
+                    accepted.addAll(m.reserves);
                 } else {
-                    boolean limit = overLimit.contains(r);
-                    completions.add(() -> r.future().completeExceptionally(new InsufficientCreditsException(limit)));
+                    walletIds.add(entry.getKey());
+                    walletRows.add(new Object[] {delta, entry.getKey(), delta});
                 }
-            } else {
-                completions.add(() -> op.future().complete(null));
+            }
+            onlyCredits = !ordered && wallets.values().stream().allMatch(m -> m.reserves.isEmpty() && m.late == 0);
+            int[] fitted = ordered ? null : onlyCredits ? ones(walletRows.size()) : Sql.batch(c, FIT, walletRows);
+            for (int i = 0; i < walletIds.size(); i++) {
+                long wallet = walletIds.get(i);
+                Movement m = wallets.get(wallet);
+                if (ordered ? Sql.update(c, FIT, walletRows.get(i)) == 1 : fitted[i] == 1) {
+                    accepted.addAll(m.reserves);
+                    continue;
+                }
+                if (!ordered) {
+                    // Handling this wallet now would lock it after higher ids: redo the batch wallet by wallet.
+                    throw new Reorder();
+                }
+                if (m.credit != 0) {
+                    Sql.update(c, ADD, m.credit, wallet);
+                }
+                for (Op.Reserve r : m.reserves) {
+                    long a = r.hold().amount();
+                    if (Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ? AND balance >= ?", a, wallet, a) == 1) {
+                        accepted.add(r);
+                    }
+                }
+            }
+            Map<Long, Long> taken = new HashMap<>();
+            for (Map.Entry<Long, Movement> entry : wallets.entrySet()) {
+                long wallet = entry.getKey();
+                Movement m = entry.getValue();
+                if (m.late > 0) {
+                    long balance = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), wallet)
+                            .orElse(0L);
+                    long take = Math.min(balance, m.late);
+                    if (take > 0) {
+                        Sql.update(c, ADD, -take, wallet);
+                        revenue += take;
+                    }
+                    taken.put(wallet, take);
+                }
+            }
+            // What the wallet gave goes to the late ends in arrival order.
+            for (Op.End e : ends) {
+                if (late.contains(e) && e.charges()) {
+                    Hold h = e.hold();
+                    long got = Math.min(Math.min(e.cost(), h.amount()), taken.getOrDefault(h.walletId(), 0L));
+                    if (got > 0) {
+                        taken.merge(h.walletId(), -got, Long::sum);
+                        transfers.add(transfer("charge:" + h.id(), h.walletId(), revenueId, got, "charge", h.id(), now));
+                    }
+                    lateCollected.put(e, got);
+                }
             }
         }
-        return completions;
+
+        /**
+         * What each call collected, its call-log row (with what its cost went beyond that as
+         * uncollected) and its key's spend. A duplicate end writes nothing.
+         */
+        private void logCalls() {
+            for (Op op : ops) {
+                if (op instanceof Op.End e) {
+                    boolean here = endedHere.contains(e);
+                    if (!here && !late.contains(e)) {
+                        continue;
+                    }
+                    Hold h = e.hold();
+                    long collected = here ? posted(e) : lateCollected.getOrDefault(e, 0L);
+                    if (h.keyLimited() && !h.isFree()) {
+                        // The reserve counted the whole hold against the key; count what was collected instead.
+                        keySpent.merge(h.keyId(), here ? collected - h.amount() : collected, Long::sum);
+                    }
+                    if (e.record() != null) {
+                        logs.add(logRow(e.record(), h.id(), collected, e.charges() ? e.cost() - collected : 0));
+                    }
+                } else if (op instanceof Op.Log l) {
+                    logs.add(logRow(l.record(), null, 0, 0));
+                }
+            }
+        }
+
+        /** Keys in id order: settled spend, then the spend limit of new holds (undone if over). */
+        private void spendKeys() throws SQLException {
+            TreeMap<Long, List<Op.Reserve>> limited = new TreeMap<>();
+            for (Op.Reserve r : accepted) {
+                if (r.hold().keyLimited()) {
+                    limited.computeIfAbsent(r.hold().keyId(), k -> new ArrayList<>()).add(r);
+                    keySpent.putIfAbsent(r.hold().keyId(), 0L);
+                }
+            }
+            keySpent.forEach((key, change) -> {
+                if (change != 0) {
+                    spentRows.add(new Object[] {change, key});
+                }
+            });
+            if (!onlyCredits) {
+                Sql.batch(c, ADD_SPENT, spentRows);
+            }
+            for (Map.Entry<Long, List<Op.Reserve>> k : limited.entrySet()) {
+                for (Op.Reserve r : k.getValue()) {
+                    long a = r.hold().amount();
+                    if (Sql.update(c, "UPDATE apimodels_api_key SET spent = spent + ? WHERE id = ? AND spent + ? <= spend_limit", a, k.getKey(), a) == 0) {
+                        Sql.update(c, ADD, a, r.hold().walletId());
+                        overLimit.add(r);
+                    }
+                }
+            }
+            accepted.removeAll(overLimit);
+        }
+
+        /** Hold accounts, then revenue, mirror the movements decided above; then the new rows. */
+        private void write() throws SQLException {
+            List<Object[]> newHolds = new ArrayList<>();
+            for (Op op : ops) {
+                if (op instanceof Op.Reserve r && accepted.contains(r)) {
+                    Hold h = r.hold();
+                    holdAccounts.merge(h.holdAccountId(), h.amount(), Long::sum);
+                    transfers.add(transfer("hold:" + h.id(), h.walletId(), h.holdAccountId(), h.amount(), "hold", h.id(), now));
+                    newHolds.add(new Object[] {h.id(), h.accountId(), h.keyId(), h.amount(), now, r.expiresAt()});
+                }
+            }
+            List<Object[]> mirrorRows = new ArrayList<>();
+            holdAccounts.forEach((account, delta) -> {
+                if (delta != 0) {
+                    mirrorRows.add(new Object[] {delta, account});
+                }
+            });
+            if (revenue != 0) {
+                mirrorRows.add(new Object[] {revenue, revenueId}); // revenue last: the hottest row is held shortest
+            }
+            if (!onlyCredits) {
+                Sql.batch(c, ADD, mirrorRows);
+            }
+            Sql.batch(c, "INSERT INTO apimodels_hold (id, account_id, key_id, amount, state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", newHolds);
+            Sql.batch(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
+            Sql.batch(c, """
+                    INSERT INTO apimodels_call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
+                      started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
+                      uncollected_micros, hold_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
+            if (onlyCredits) {
+                // Same lock order as every batch: wallets, keys, hold accounts, revenue.
+                for (int n : Sql.batch(c, FIT, walletRows)) {
+                    if (n != 1) {
+                        throw new SQLException("a wallet credit changed no row");
+                    }
+                }
+                Sql.batch(c, ADD_SPENT, spentRows);
+                Sql.batch(c, ADD, mirrorRows);
+            }
+        }
+
+        private List<Runnable> completions() {
+            List<Runnable> completions = new ArrayList<>(ops.size());
+            for (Op op : ops) {
+                if (op instanceof Op.Reserve r) {
+                    if (accepted.contains(r)) {
+                        completions.add(() -> r.future().complete(r.hold()));
+                    } else {
+                        boolean limit = overLimit.contains(r);
+                        completions.add(() -> r.future().completeExceptionally(new InsufficientCreditsException(limit)));
+                    }
+                } else {
+                    completions.add(() -> op.future().complete(null));
+                }
+            }
+            return completions;
+        }
     }
 
     private static int[] ones(int n) {
@@ -555,18 +707,22 @@ final class LedgerWriter implements AutoCloseable {
         return a;
     }
 
+    /** What an end posts from its hold: its cost, never more than what is left of the hold. */
     private static long posted(Op.End e) {
-        return e.voided() ? 0 : Math.min(e.cost(), e.hold().amount() - e.alreadyPosted());
+        return e.charges() ? Math.min(e.cost(), e.hold().amount() - e.alreadyPosted()) : 0;
     }
 
     private static Object[] transfer(String id, long debit, long credit, long amount, String kind, String holdId, long now) {
         return new Object[] {id, debit, credit, amount, kind, holdId, null, now};
     }
 
+    /** A call-log row; text from outside (an upstream's error, model names) made storable first. */
     private static Object[] logRow(CallRecord r, String holdId, long collected, long uncollected) {
-        return new Object[] {r.id(), r.accountId(), r.keyId(), r.endpoint(), r.model(), r.provider(), r.upstreamModel(),
-                r.stream(), r.status(), r.error(), r.startedAt(), r.latencyMs(), r.attempts(), r.usage().inputTokens(),
-                r.usage().cachedInputTokens(), r.usage().outputTokens(), r.estimated(), collected, Math.max(0, uncollected), holdId};
+        return new Object[] {Storable.text(r.id(), 40), r.accountId(), r.keyId(), Storable.text(r.endpoint(), 40),
+                Storable.text(r.model(), 200), Storable.text(r.provider(), 100), Storable.text(r.upstreamModel(), 200),
+                r.stream(), r.status(), Storable.text(r.error(), 500), r.startedAt(), r.latencyMs(), r.attempts(),
+                r.usage().inputTokens(), r.usage().cachedInputTokens(), r.usage().outputTokens(), r.estimated(),
+                collected, Math.max(0, uncollected), holdId};
     }
 
     /** Stops taking work, commits everything queued, then ends the thread. */

@@ -277,7 +277,7 @@ public final class Relay {
             long cost = call.cost(usage);
             // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
             // An answer that came as the client left is still charged: the upstream did the work.
-            settle(call, cost, false, call.abandoned
+            settle(call, cost, call.abandoned
                     ? call.record(CLIENT_CLOSED, "the client closed the request", usage, estimated, cost)
                     : call.record(200, null, usage, estimated, cost));
             call.exchange.respond(new Response(200, result.contentType(),
@@ -293,9 +293,9 @@ public final class Relay {
         call.fail(e);
     }
 
-    void settle(Call call, long cost, boolean capAtHold, CallRecord record) {
+    void settle(Call call, long cost, CallRecord record) {
         metrics.call(record);
-        ledger.settle(call.hold, cost, capAtHold, record);
+        ledger.settle(call.hold, cost, record);
     }
 
     void release(Call call, CallRecord record) {

@@ -127,7 +127,7 @@ final class StreamRelay {
         long cost = call.cost(used);
         end();
         // Queued before [DONE] leaves, so a client's next read (after a ledger flush) sees it.
-        relay.settle(call, cost, false, call.record(200, null, used, estimated, cost));
+        relay.settle(call, cost, call.record(200, null, used, estimated, cost));
         open();
         events.send(Sse.DONE);
         events.close();
@@ -178,7 +178,7 @@ final class StreamRelay {
             boolean estimated = usage == null;
             Usage used = estimated ? call.estimate(text.toString()) : usage;
             long cost = call.cost(used);
-            relay.settle(call, cost, true, call.record(Relay.CLIENT_CLOSED, "client closed the stream", used, estimated, cost));
+            relay.settle(call, cost, call.record(Relay.CLIENT_CLOSED, "client closed the stream", used, estimated, cost));
         }
         if (running != null) {
             running.cancel();

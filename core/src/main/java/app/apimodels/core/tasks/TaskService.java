@@ -513,7 +513,7 @@ public final class TaskService {
         if (changed == 1) {
             CallRecord record = record(task, 200, null, usage, cost);
             metrics.call(record);
-            ledger.find(task.holdId()).ifPresent(hold -> ledger.settle(hold, cost, true, record));
+            ledger.find(task.holdId()).ifPresent(hold -> ledger.settle(hold, cost, record));
             finished(task.id());
         }
     }

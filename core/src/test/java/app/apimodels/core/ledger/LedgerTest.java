@@ -98,11 +98,38 @@ class LedgerTest {
         ledger.grant(a, 10_000, null, "g");
         Hold h = ledger.hold(k, 1_000).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_000, 1_000));
-        ledger.settle(h, 300, false, record(a)).join();
+        ledger.settle(h, 300, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
         assertThat(revenue()).isEqualTo(300);
         // Settling again is a no-op for the hold: it already ended (but a second charge would be a bug).
         assertThat(sql.one("SELECT state FROM apimodels_hold WHERE id = ?", rs -> rs.getString(1), h.id())).contains("posted");
+        assertBooksBalance();
+    }
+
+    /** Whatever ends a hold a second time (a retry, a duplicate runner) moves no money. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aSecondSettleOfAHoldWithItsOwnRowIsANoOp(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 1_000).join();
+        ledger.settle(h, 300, record(a)).join();
+        ledger.settle(h, 300, record(a)).join();
+        ledger.settle(h, 2_000, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_700, 0));
+        assertThat(revenue()).isEqualTo(300);
+
+        // Swept, then settled late (charged from the wallet once), then settled again: still once.
+        Hold late = ledger.hold(k, 1_000).join();
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(ledger.sweepExpired(100)).isEqualTo(1);
+        ledger.flush().join();
+        ledger.settle(late, 400, record(a)).join();
+        ledger.settle(late, 400, record(a)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(9_300, 0));
+        assertThat(revenue()).isEqualTo(700);
         assertBooksBalance();
     }
 
@@ -122,29 +149,16 @@ class LedgerTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
-    void excessBeyondTheHoldIsTakenOnlyAsFarAsTheWalletGoes(TestDatabases kind) {
-        open(kind);
-        Account a = user();
-        ApiKey k = key(a, KeyOptions.named("k"));
-        ledger.grant(a, 1_000, null, "g");
-        Hold h = ledger.hold(k, 800).join();
-        ledger.settle(h, 5_000, false, record(a)).join();
-        assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
-        assertThat(revenue()).isEqualTo(1_000);
-        assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_000L);
-        assertBooksBalance();
-    }
-
-    @ParameterizedTest
-    @EnumSource(TestDatabases.class)
-    void aCappedSettlementNeverExceedsTheHold(TestDatabases kind) {
+    void aCostBeyondTheHoldIsChargedUpToTheHoldAndLoggedAsUncollected(TestDatabases kind) {
         open(kind);
         Account a = user();
         ApiKey k = key(a, KeyOptions.named("k"));
         ledger.grant(a, 10_000, null, "g");
         Hold h = ledger.hold(k, 800).join();
-        ledger.settle(h, 5_000, true, record(a)).join();
+        ledger.settle(h, 5_000, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(9_200, 0));
+        assertThat(revenue()).isEqualTo(800);
+        assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(4_200L);
         assertBooksBalance();
     }
 
@@ -164,7 +178,7 @@ class LedgerTest {
         List<Hold> granted = holdConcurrently(k, 200, carved);
         assertThat(granted).hasSize(50);
         assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 50_000));
-        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, false, record(a))).toArray(CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(granted.stream().map(h -> ledger.settle(h, 1_000, record(a))).toArray(CompletableFuture[]::new)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(0, 0));
         assertThat(revenue()).isEqualTo(50_000);
         assertThat(pendingHolds()).isZero();
@@ -236,7 +250,7 @@ class LedgerTest {
                             granted.incrementAndGet();
                             // a carved hold ends on its node; one with a row anywhere (here: by its id)
                             Ledger settler = carved ? node : h.id().hashCode() % 2 == 0 ? ledger : other;
-                            return settler.settle(h, 600, false, record(a));
+                            return settler.settle(h, 600, record(a));
                         })
                         .exceptionally(e -> {
                             assertThat(e).hasRootCauseInstanceOf(InsufficientCreditsException.class);
@@ -276,7 +290,7 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000, 0));
         assertThat(pendingHolds()).isZero();
         // The call finished after all: it is charged from the wallet, capped at the hold.
-        ledger.settle(h, 3_000, true, record(a)).join();
+        ledger.settle(h, 3_000, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(8_000, 0));
         assertBooksBalance();
     }
@@ -290,10 +304,38 @@ class LedgerTest {
         ledger.grant(a, 100_000, null, "g");
         Hold h1 = ledger.hold(k, 1_000).join();
         assertThatThrownBy(() -> ledger.hold(k, 1_000).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
-        ledger.settle(h1, 200, false, record(a)).join();
+        ledger.settle(h1, 200, record(a)).join();
         assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(200L);
         ledger.hold(k, 1_000).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 200 - 1_000, 1_000));
+        assertBooksBalance();
+    }
+
+    /**
+     * An upstream that ignores {@code max_tokens} reports more than the hold covers: the charge
+     * stops at the hold, so a key's spend limit (and the wallet) is never exceeded; the rest is
+     * logged as uncollected.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aChargeNeverExceedsItsHoldSoASpendLimitHolds(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, new KeyOptions("limited", null, Set.of(), 50L));
+        ledger.grant(a, 1_000, null, "g");
+        List<Hold> holds = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Hold h = ledger.holdForCall(k, 22).join();
+            ledger.settle(h, 30, record(a)).join();
+            holds.add(h);
+        }
+        assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), k.id())).contains(44L);
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(1_000 - 44, 0));
+        for (Hold h : holds) {
+            assertThat(sql.one("SELECT cost_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(22L);
+            assertThat(sql.one("SELECT uncollected_micros FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getLong(1), h.id())).contains(8L);
+        }
+        assertThatThrownBy(() -> ledger.holdForCall(k, 22).join()).hasCauseInstanceOf(InsufficientCreditsException.class);
         assertBooksBalance();
     }
 
@@ -314,13 +356,13 @@ class LedgerTest {
         // One durable row for four calls: half the wallet (100 calls' worth would be more) moved to the lease.
         assertThat(sql.one("SELECT COUNT(*) FROM apimodels_hold", rs -> rs.getLong(1))).contains(1L);
         assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(50_000L);
-        ledger.settle(h1, 300, false, record(a)).join();
+        ledger.settle(h1, 300, record(a)).join();
         ledger.release(h2, record(a)).join();
-        ledger.settle(h3, 5_000, true, record(a)).join();   // capped at its hold
-        ledger.settle(h4, 1_700, false, record(a)).join();  // 1,000 from the lease, 700 more from the wallet
-        ledger.settle(h1, 900, false, record(a)).join();    // ended already: no second charge
-        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_700, 0));
-        assertThat(revenue()).isEqualTo(3_000);
+        ledger.settle(h3, 5_000, record(a)).join();  // capped at its hold
+        ledger.settle(h4, 1_000, record(a)).join();
+        ledger.settle(h1, 900, record(a)).join();    // ended already: no second charge
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000 - 1_000, 0));
+        assertThat(revenue()).isEqualTo(2_300);
         assertThat(pendingHolds()).isZero();
         assertThat(sql.one("SELECT posted FROM apimodels_hold", rs -> rs.getLong(1))).contains(2_300L);
         assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log WHERE hold_id IN (?, ?, ?, ?)", rs -> rs.getLong(1),
@@ -338,7 +380,7 @@ class LedgerTest {
         Ledger crashed = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
         Hold done = crashed.holdForCall(k, 1_000).join();
         Hold running = crashed.holdForCall(k, 1_000).join();
-        crashed.settle(done, 300, false, record(a)).join();
+        crashed.settle(done, 300, record(a)).join();
         crashed.flush().join();
         // The node is gone (never closed): its lease lives twice the hold TTL, then the sweeper ends it.
         clock.advance(Duration.ofMinutes(29));
@@ -349,7 +391,7 @@ class LedgerTest {
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300, 0));
         assertThat(pendingHolds()).isZero();
         // A call that finished after all is charged from the wallet, capped at its hold.
-        crashed.settle(running, 4_000, true, record(a)).join();
+        crashed.settle(running, 4_000, record(a)).join();
         crashed.close(); // its lease ended already: nothing moves twice
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 300 - 1_000, 0));
         assertThat(revenue()).isEqualTo(1_300);
@@ -366,7 +408,7 @@ class LedgerTest {
         ApiKey kb = key(b, KeyOptions.named("b"));
         ledger.grant(a, 10_000, null, "g");
         ledger.grant(b, 10_000, null, "g");
-        ledger.settle(ledger.holdForCall(ka, 1_000).join(), 100, false, record(a)).join();
+        ledger.settle(ledger.holdForCall(ka, 1_000).join(), 100, record(a)).join();
         ledger.returnIdleLeases();
         ledger.flush().join();
         assertThat(pendingHolds()).isEqualTo(1); // used just now
@@ -376,7 +418,7 @@ class LedgerTest {
         assertThat(pendingHolds()).isZero();
         assertThat(sql.one("SELECT balance FROM apimodels_ledger_account WHERE id = ?", rs -> rs.getLong(1), a.walletId())).contains(9_900L);
 
-        ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, false, record(b)); // still queued at shutdown
+        ledger.settle(ledger.holdForCall(kb, 1_000).join(), 200, record(b)); // still queued at shutdown
         ledger.close();
         ledger = null;
         assertThat(pendingHolds()).isZero();
@@ -397,13 +439,202 @@ class LedgerTest {
         try {
             Hold p = perCall.holdForCall(key(a, KeyOptions.named("free")), 1_000).join();
             assertThat(p.leaseId()).isNull();
-            perCall.settle(p, 10, false, record(a)).join();
+            perCall.settle(p, 10, record(a)).join();
         } finally {
             perCall.close();
         }
-        ledger.settle(h, 20, false, record(a)).join();
+        ledger.settle(h, 20, record(a)).join();
         assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 30, 0));
         assertBooksBalance();
+    }
+
+    /**
+     * Balance reads while calls spend (carved and with rows): every read is one snapshot, so what
+     * it shows plus what the account was charged is what it was granted — never money counted both
+     * in the wallet and in held. Charges only grow, so the read lies between the charges seen
+     * just before and just after it.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void balanceReadsDuringSpendingAreOneConsistentSnapshot(TestDatabases kind) throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        long granted = 2_000_000;
+        ledger.grant(a, granted, null, "g");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        java.util.concurrent.atomic.AtomicBoolean spending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<java.util.concurrent.Future<?>> spenders = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            boolean carved = t % 2 == 0;
+            spenders.add(pool.submit(() -> {
+                for (int i = 0; i < 60; i++) {
+                    Hold h = (carved ? ledger.holdForCall(k, 1_000) : ledger.hold(k, 1_000)).join();
+                    ledger.settle(h, 600, record(a)).join();
+                }
+                return null;
+            }));
+        }
+        List<java.util.concurrent.Future<Integer>> readers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            readers.add(pool.submit(() -> {
+                int reads = 0;
+                while (spending.get()) {
+                    long before = charged(a);
+                    Balance b = ledger.balance(a);
+                    long after = charged(a);
+                    assertThat(b.available() + b.held())
+                            .as("balance %s read between charges of %d and %d", b, before, after)
+                            .isBetween(granted - after, granted - before);
+                    reads++;
+                }
+                return reads;
+            }));
+        }
+        try {
+            for (java.util.concurrent.Future<?> f : spenders) {
+                f.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            spending.set(false);
+        }
+        for (java.util.concurrent.Future<Integer> f : readers) {
+            assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+        }
+        pool.shutdown();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(granted - 8 * 60 * 600, 0));
+        assertThat(charged(a)).isEqualTo(8 * 60 * 600);
+        assertBooksBalance();
+    }
+
+    /** An upstream error with a NUL and more text than the column holds: the call is logged, its money moves. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aCallLogRowWithANulOrTooLongTextIsStoredCleaned(TestDatabases kind) {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 10_000, null, "g");
+        Hold h = ledger.hold(k, 1_000).join();
+        String error = "upstream said \u0000 no\u0001 " + "x".repeat(600);
+        ledger.release(h, record(a, UUID.randomUUID().toString(), error)).join();
+        Hold carved = ledger.holdForCall(k, 1_000).join();
+        ledger.settle(carved, 100, record(a, UUID.randomUUID().toString(), "bad\u0000" + "\uD83D\uDE00".repeat(300))).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(10_000 - 100, 0));
+        String stored = sql.one("SELECT error FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getString(1), h.id()).orElseThrow();
+        assertThat(stored).startsWith("upstream said  no ").hasSize(500).doesNotContain("\u0000");
+        String emoji = sql.one("SELECT error FROM apimodels_call_log WHERE hold_id = ?", rs -> rs.getString(1), carved.id()).orElseThrow();
+        assertThat(emoji).startsWith("bad\uD83D\uDE00").hasSize(499); // a pair is never cut in half
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    /**
+     * One end whose call-log row cannot be stored at all (here: a call id logged before) shares a
+     * batch with others: they are all written, and its money still moves, without its row.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void oneUnstorableRowNeverDropsALedgerWrite(TestDatabases kind) {
+        open(kind);
+        ledger.close();
+        // Settlements linger, so the ends below share a batch.
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ofMillis(300), 0, Duration.ofSeconds(2));
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 100_000, null, "g");
+        String taken = UUID.randomUUID().toString();
+        ledger.log(record(a, taken, null)).join();
+        List<Hold> holds = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            holds.add(ledger.hold(k, 1_000).join());
+        }
+        List<CompletableFuture<Void>> ends = new ArrayList<>();
+        for (int i = 0; i < holds.size(); i++) {
+            ends.add(ledger.settle(holds.get(i), 100, record(a, i == 2 ? taken : UUID.randomUUID().toString(), null)));
+        }
+        CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).join();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(100_000 - 600, 0));
+        assertThat(pendingHolds()).isZero();
+        assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log WHERE hold_id IS NOT NULL", rs -> rs.getLong(1))).contains(5L);
+        assertBooksBalance();
+    }
+
+    /**
+     * A process answered calls and died before their settlements were committed: the next ledger
+     * on that journal directory charges them — a hold still pending, a carved call whose lease the
+     * dead node left open, a hold the sweeper expired meanwhile — and skips a call already logged.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void settlementsAnsweredBeforeACrashAreChargedFromTheJournal(TestDatabases kind, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        open(kind);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ApiKey limited = key(a, new KeyOptions("limited", null, Set.of(), 10_000L));
+        ledger.grant(a, 100_000, null, "g");
+        Ledger dead = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        Hold expiring = dead.hold(k, 1_000).join();
+        Hold limitedHold = dead.holdForCall(limited, 1_000).join();
+        Hold carved = dead.holdForCall(k, 1_000).join();
+        clock.advance(Duration.ofMinutes(16));
+        ledger.sweepExpired(100); // the per-call holds expire; the dead node's lease lives on
+        ledger.flush().join();
+        Hold pending = dead.hold(k, 1_000).join();
+        Hold settled = dead.hold(k, 1_000).join();
+        CallRecord settledRecord = record(a);
+        dead.settle(settled, 500, settledRecord).join();
+
+        // What the dead process had written down before answering, and not committed.
+        Journal journal = new Journal(dir.resolve("dead"));
+        journal.append(pending, 300, record(a));
+        journal.append(expiring, 400, record(a));
+        journal.append(carved, 200, record(a));
+        journal.append(limitedHold, 100, record(a));
+        journal.append(settled, 500, settledRecord);
+        java.nio.file.Path node = dir.resolve("node");
+        java.nio.file.Files.createDirectories(node);
+        List<java.nio.file.Path> copies = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(dir.resolve("dead"))) {
+            for (java.nio.file.Path p : files.toList()) {
+                copies.add(java.nio.file.Files.copy(p, node.resolve(p.getFileName()))); // a copy no live process locks
+            }
+        }
+
+        Ledger restarted = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 100,
+                Duration.ofSeconds(2), node);
+        try {
+            restarted.flush().join();
+            clock.advance(Duration.ofMinutes(15));
+            restarted.sweepExpired(100); // now the dead node's lease: what it did not post goes back
+            restarted.flush().join();
+            assertThat(restarted.balance(a)).isEqualTo(new Balance(100_000 - 300 - 400 - 200 - 100 - 500, 0));
+            assertThat(sql.one("SELECT spent FROM apimodels_api_key WHERE id = ?", rs -> rs.getLong(1), limited.id())).contains(100L);
+            assertThat(sql.one("SELECT COUNT(*) FROM apimodels_call_log", rs -> rs.getLong(1))).contains(5L);
+            assertThat(pendingHolds()).isZero();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (copies.stream().anyMatch(java.nio.file.Files::exists)) {
+                assertThat(System.nanoTime()).as("the dead process's journal is deleted once charged").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+        } finally {
+            restarted.close();
+            journal.close();
+            dead.close();
+        }
+        assertBooksBalance();
+    }
+
+    private CallRecord record(Account a, String id, String error) {
+        return new CallRecord(id, a.id(), null, "chat.completions", "m", "p", "u", false, error == null ? 200 : 502,
+                error, clock.millis(), 1, 1, Usage.tokens(1, 0, 1), false, 0);
+    }
+
+    /** What the account was charged, as committed: posts from its holds and charges from its wallet. */
+    private long charged(Account a) {
+        return sql.one("SELECT COALESCE(SUM(amount), 0) FROM apimodels_transfer WHERE (kind = 'post' AND debit_id = ?) OR (kind = 'charge' AND debit_id = ?)",
+                rs -> rs.getLong(1), a.holdId(), a.walletId()).orElseThrow();
     }
 
     private long revenueOf(Account a) {

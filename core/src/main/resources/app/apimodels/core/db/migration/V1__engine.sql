@@ -42,7 +42,8 @@ CREATE TABLE apimodels_transfer (
 CREATE INDEX apimodels_transfer_debit_ix ON apimodels_transfer (debit_id, created_at);
 CREATE INDEX apimodels_transfer_credit_ix ON apimodels_transfer (credit_id, created_at);
 
--- Two-phase holds: pending until posted (for the actual cost) or voided, exactly once.
+-- Two-phase holds: pending until posted (for the actual cost) or voided, exactly once; expired when
+-- the sweeper voided it, until the call's late end (if it comes) claims it, once.
 CREATE TABLE apimodels_hold (
     id         VARCHAR(40) PRIMARY KEY,
     account_id BIGINT      NOT NULL REFERENCES apimodels_account (id),
@@ -53,7 +54,7 @@ CREATE TABLE apimodels_hold (
     created_at BIGINT      NOT NULL,
     expires_at BIGINT      NOT NULL,
     ended_at   BIGINT,
-    CONSTRAINT apimodels_hold_state_ck CHECK (state IN ('pending', 'posted', 'voided'))
+    CONSTRAINT apimodels_hold_state_ck CHECK (state IN ('pending', 'posted', 'voided', 'expired'))
 );
 CREATE INDEX apimodels_hold_state_ix ON apimodels_hold (state, expires_at);
 

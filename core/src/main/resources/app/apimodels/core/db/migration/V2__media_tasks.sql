@@ -12,7 +12,8 @@ ALTER TABLE apimodels_ledger_account ADD CONSTRAINT apimodels_ledger_account_non
     CHECK (CASE WHEN kind = 'wallet' THEN balance >= 0 WHEN kind = 'hold' THEN balance >= 0 ELSE TRUE END);
 ALTER TABLE apimodels_hold DROP CONSTRAINT apimodels_hold_state_ck;
 ALTER TABLE apimodels_hold ADD CONSTRAINT apimodels_hold_state_ck
-    CHECK (CASE WHEN state = 'pending' THEN TRUE WHEN state = 'posted' THEN TRUE WHEN state = 'voided' THEN TRUE ELSE FALSE END);
+    CHECK (CASE WHEN state = 'pending' THEN TRUE WHEN state = 'posted' THEN TRUE WHEN state = 'voided' THEN TRUE
+               WHEN state = 'expired' THEN TRUE ELSE FALSE END);
 
 -- Signs the task notifications sent to the account's callback_url (X-Apimodels-Signature).
 ALTER TABLE apimodels_account ADD COLUMN webhook_secret VARCHAR(80);
