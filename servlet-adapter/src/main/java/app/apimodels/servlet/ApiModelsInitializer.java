@@ -1,5 +1,6 @@
 package app.apimodels.servlet;
 
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.config.Settings;
 import jakarta.servlet.ServletContainerInitializer;
@@ -19,24 +20,21 @@ import java.util.Set;
  */
 public final class ApiModelsInitializer implements ServletContainerInitializer {
 
-    static final String AUTO_MOUNT = "apimodels.auto-mount";
-    static final String BASE_PATH = "apimodels.base-path";
-
     private static final System.Logger LOG = System.getLogger(ApiModelsInitializer.class.getName());
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
         ConfigSource config = DeploymentConfig.of(ctx);
         Settings settings = new Settings(config);
-        if (!DeploymentConfig.flag(settings, AUTO_MOUNT, true)) {
-            LOG.log(System.Logger.Level.INFO, "apimodels: " + AUTO_MOUNT + "=false, not mounted in {0}", name(ctx));
+        if (!settings.get(Keys.AUTO_MOUNT)) {
+            LOG.log(System.Logger.Level.INFO, "apimodels: " + Keys.AUTO_MOUNT.key() + "=false, not mounted in {0}", name(ctx));
             return;
         }
         if (ctx.getAttribute(ApiModelsServlet.ENGINE_ATTRIBUTE) != null) {
             LOG.log(System.Logger.Level.INFO, "apimodels: {0} registered its own engine, not auto-mounting", name(ctx));
             return;
         }
-        String basePath = basePath(settings.string(BASE_PATH, ""));
+        String basePath = basePath(settings.get(Keys.BASE_PATH));
         // The engine does not exist yet: it is built by the listener, once every initializer has run
         // (CDI, for one, may start after us), and the servlet reads it from the context attribute.
         ApiModelsMount.register(ctx, new ApiModelsServlet(), basePath).setLoadOnStartup(1);

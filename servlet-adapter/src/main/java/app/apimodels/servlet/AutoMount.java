@@ -2,6 +2,7 @@ package app.apimodels.servlet;
 
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -56,7 +57,7 @@ final class AutoMount implements ServletContextListener {
             Settings settings = new Settings(configured);
             DeploymentDatabase.Choice database = DeploymentDatabase.choose(settings);
             LOG.log(System.Logger.Level.INFO, "apimodels: database: {0}; data directory {1}", database.description(),
-                    settings.dataDir().toAbsolutePath().normalize());
+                    settings.get(Keys.DATA_DIR).toAbsolutePath().normalize());
             ApiModels.Builder builder = ApiModels.builder().config(configured).classLoader(ctx.getClassLoader());
             if (database.dataSource() != null) {
                 builder.dataSource(database.dataSource());

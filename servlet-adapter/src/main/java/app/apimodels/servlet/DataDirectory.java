@@ -1,5 +1,7 @@
 package app.apimodels.servlet;
 
+import app.apimodels.core.config.Keys;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -23,7 +25,7 @@ import java.util.function.UnaryOperator;
  */
 final class DataDirectory {
 
-    static final String KEY = "apimodels.data-dir";
+    static final String KEY = Keys.DATA_DIR.key();
 
     /**
      * A server's property naming a directory, the folder under it that holds application data, and

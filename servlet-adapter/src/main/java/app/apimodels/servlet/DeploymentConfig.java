@@ -1,13 +1,10 @@
 package app.apimodels.servlet;
 
-import app.apimodels.core.config.ConfigException;
 import app.apimodels.core.config.ConfigSource;
-import app.apimodels.core.config.Settings;
 import jakarta.servlet.ServletContext;
 
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,16 +21,6 @@ final class DeploymentConfig {
 
     static ConfigSource of(ServletContext ctx) {
         return primary(ctx.getClassLoader()).orElse(ConfigSource.of(contextParameters(ctx)));
-    }
-
-    /** A switch: {@code true} or {@code false} (any case), anything else stops the deployment naming the key. */
-    static boolean flag(Settings settings, String key, boolean fallback) {
-        String value = settings.string(key, String.valueOf(fallback)).toLowerCase(Locale.ROOT);
-        return switch (value) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException(key + " must be true or false, got '" + value + "'");
-        };
     }
 
     private static ConfigSource primary(ClassLoader application) {

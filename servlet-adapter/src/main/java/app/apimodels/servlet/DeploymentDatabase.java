@@ -1,6 +1,7 @@
 package app.apimodels.servlet;
 
 import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 
 import javax.naming.InitialContext;
@@ -25,9 +26,9 @@ import java.util.regex.Pattern;
  */
 final class DeploymentDatabase {
 
-    static final String JNDI = "apimodels.db.jndi";
-    static final String URL = "apimodels.db.url";
-    static final String ALLOW_IN_MEMORY = "apimodels.db.allow-in-memory";
+    static final String JNDI = Keys.DB_JNDI.key();
+    static final String URL = Keys.DB_URL.key();
+    static final String ALLOW_IN_MEMORY = Keys.DB_ALLOW_IN_MEMORY.key();
 
     /** {@code jdbc:h2:mem:…}, and a server's in-memory database {@code jdbc:h2:tcp://host/mem:…}. */
     private static final Pattern IN_MEMORY = Pattern.compile("jdbc:h2:(mem:|(tcp|ssl)://[^/]*/mem:).*");
@@ -52,9 +53,9 @@ final class DeploymentDatabase {
     }
 
     static Choice choose(Settings settings, Naming naming) {
-        boolean allowInMemory = DeploymentConfig.flag(settings, ALLOW_IN_MEMORY, false);
-        var name = settings.string(JNDI);
-        var url = settings.string(URL);
+        boolean allowInMemory = settings.get(Keys.DB_ALLOW_IN_MEMORY);
+        var name = settings.find(Keys.DB_JNDI);
+        var url = settings.find(Keys.DB_URL);
         if (name.isPresent()) {
             if (url.isPresent()) {
                 throw new ConfigException("set " + JNDI + " or " + URL + ", not both");
@@ -67,7 +68,7 @@ final class DeploymentDatabase {
             refuseInMemory(url.get(), allowInMemory, URL);
             return new Choice(null, "a pool of its own on " + URL);
         }
-        return new Choice(null, "the embedded H2 database in " + settings.dataDir().toAbsolutePath().normalize()
+        return new Choice(null, "the embedded H2 database in " + settings.get(Keys.DATA_DIR).toAbsolutePath().normalize()
                 + " (neither " + JNDI + " nor " + URL + " is set)");
     }
 

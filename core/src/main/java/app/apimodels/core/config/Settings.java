@@ -1,12 +1,12 @@
 package app.apimodels.core.config;
 
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Typed access to the engine's configuration. Every key is documented in the README; a bad
- * value stops start-up with a {@link ConfigException} naming the key.
+ * The engine's configuration, read through the typed keys of {@link Keys}; a bad value stops
+ * start-up with a {@link ConfigException} naming the key. Plug-in families whose names the engine
+ * cannot know ({@code apimodels.storage.*} and the like) are handed over as maps.
  */
 public final class Settings {
 
@@ -16,44 +16,30 @@ public final class Settings {
         this.source = source;
     }
 
-    public Optional<String> string(String key) {
-        return source.get(key).map(String::trim).filter(s -> !s.isEmpty());
-    }
-
-    public String string(String key, String fallback) {
-        return string(key).orElse(fallback);
-    }
-
-    public long number(String key, long fallback, long min, long max) {
-        Optional<String> raw = string(key);
-        if (raw.isEmpty()) {
-            return fallback;
+    /** The setting's value, or its default. */
+    public <T> T get(Setting<T> setting) {
+        if (!setting.hasDefault()) {
+            throw new IllegalStateException(setting.key() + " has no default: read it with find");
         }
-        try {
-            long v = Long.parseLong(raw.get());
-            if (v < min || v > max) {
-                throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + v);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be a whole number, got '" + raw.get() + "'");
-        }
+        return find(setting).orElseGet(setting::fallback);
     }
 
-    public Duration seconds(String key, long fallbackSeconds) {
-        return Duration.ofSeconds(number(key, fallbackSeconds, 0, 365L * 24 * 3600));
+    /** The setting's value when one is set (blank counts as not set). */
+    public <T> Optional<T> find(Setting<T> setting) {
+        return source.get(setting.key()).map(String::trim).filter(s -> !s.isEmpty()).map(setting::parse);
     }
 
-    public Duration millis(String key, long fallbackMillis) {
-        return Duration.ofMillis(number(key, fallbackMillis, 0, 3_600_000));
+    /**
+     * Reads every key of {@link Keys} that is set, so a bad value stops start-up before anything is
+     * opened, whichever part reads it and however late.
+     */
+    public Settings checked() {
+        Keys.all().forEach(this::find);
+        return this;
     }
 
     /** Every setting whose name starts with {@code prefix}, keyed by the rest (see {@link ConfigSource#startingWith}). */
-    public java.util.Map<String, String> startingWith(String prefix) {
+    public Map<String, String> startingWith(String prefix) {
         return source.startingWith(prefix);
-    }
-
-    public Path dataDir() {
-        return Path.of(string("apimodels.data-dir", "./apimodels-data"));
     }
 }

@@ -1,6 +1,7 @@
 package app.apimodels.core.db;
 
 import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -36,8 +37,8 @@ public final class Database implements AutoCloseable {
         if (given != null) {
             db = new Database(given, null);
         } else {
-            String url = settings.string("apimodels.db.url").orElseGet(() ->
-                    "jdbc:h2:file:" + settings.dataDir().toAbsolutePath().normalize().resolve("apimodels")
+            String url = settings.find(Keys.DB_URL).orElseGet(() ->
+                    "jdbc:h2:file:" + settings.get(Keys.DATA_DIR).toAbsolutePath().normalize().resolve("apimodels")
                             + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(url);
@@ -45,9 +46,9 @@ public final class Database implements AutoCloseable {
             if (driver != null) {
                 hc.setDriverClassName(driver);
             }
-            settings.string("apimodels.db.user").ifPresent(hc::setUsername);
-            settings.string("apimodels.db.password").ifPresent(hc::setPassword);
-            hc.setMaximumPoolSize((int) settings.number("apimodels.db.pool-size", 16, 1, 1000));
+            settings.find(Keys.DB_USER).ifPresent(hc::setUsername);
+            settings.find(Keys.DB_PASSWORD).ifPresent(hc::setPassword);
+            hc.setMaximumPoolSize(settings.get(Keys.DB_POOL_SIZE));
             hc.setPoolName("apimodels");
             if (url.startsWith("jdbc:postgresql:")) {
                 // One round trip for a batch of inserts: the ledger writer relies on it.

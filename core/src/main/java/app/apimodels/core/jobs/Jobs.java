@@ -1,5 +1,6 @@
 package app.apimodels.core.jobs;
 
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerName;
@@ -53,7 +54,7 @@ public final class Jobs implements AutoCloseable {
         this.dataSource = dataSource;
         this.settings = settings;
         this.clock = clock;
-        this.retryAfterFailure = settings.seconds("apimodels.jobs.retry-after-failure-seconds", 30);
+        this.retryAfterFailure = settings.get(Keys.JOBS_RETRY_AFTER_FAILURE);
     }
 
     /** Registers a step job type; a run that throws is retried after a delay. */
@@ -92,11 +93,11 @@ public final class Jobs implements AutoCloseable {
                 .startTasks(recurring)
                 .tableName("apimodels_jobs")
                 .schedulerName(new SchedulerName.Fixed(nodeName()))
-                .threads((int) settings.number("apimodels.jobs.threads", 8, 1, 256))
-                .pollingInterval(settings.millis("apimodels.jobs.poll-interval-ms", 1000))
-                .heartbeatInterval(settings.seconds("apimodels.jobs.heartbeat-seconds", 30))
+                .threads(settings.get(Keys.JOBS_THREADS))
+                .pollingInterval(settings.get(Keys.JOBS_POLL_INTERVAL))
+                .heartbeatInterval(settings.get(Keys.JOBS_HEARTBEAT))
                 .missedHeartbeatsLimit(4)
-                .shutdownMaxWait(settings.seconds("apimodels.jobs.shutdown-wait-seconds", 10))
+                .shutdownMaxWait(settings.get(Keys.JOBS_SHUTDOWN_WAIT))
                 .alwaysPersistTimestampInUTC()
                 .clock(clock::instant)
                 .enableImmediateExecution()

@@ -1,5 +1,6 @@
 package app.apimodels.core.media;
 
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 
 import java.util.Locale;
@@ -16,9 +17,9 @@ public record MediaLimits(long maxImageBytes, long maxVideoBytes, long maxAudioB
 
     public static MediaLimits from(Settings settings) {
         return new MediaLimits(
-                settings.number("apimodels.uploads.max-image-bytes", 20L << 20, 1, Long.MAX_VALUE),
-                settings.number("apimodels.uploads.max-video-bytes", 200L << 20, 1, Long.MAX_VALUE),
-                settings.number("apimodels.uploads.max-audio-bytes", 50L << 20, 1, Long.MAX_VALUE));
+                settings.get(Keys.UPLOADS_MAX_IMAGE_BYTES),
+                settings.get(Keys.UPLOADS_MAX_VIDEO_BYTES),
+                settings.get(Keys.UPLOADS_MAX_AUDIO_BYTES));
     }
 
     /** The largest file of any family: the cap before the type is known. */

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 
 /**
  * Maps method and path templates ({@code /admin/users/{id}/credits}) to handlers. Small and
- * explicit on purpose: the routes of the engine are listed in one place ({@code Engine}).
+ * explicit on purpose: the routes of the engine are listed in one place ({@code Routes}).
  */
 public final class Router {
 

@@ -2,6 +2,8 @@ package app.apimodels.quickstart;
 
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.config.Keys;
+import app.apimodels.core.config.Settings;
 import app.apimodels.servlet.ApiModelsMount;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
@@ -60,17 +62,18 @@ public final class Quickstart implements AutoCloseable {
 
     /** As {@link #start(ConfigSource)}, with the engine reading time from {@code clock} (tests move it). */
     public static Quickstart start(ConfigSource settings, java.time.Clock clock) throws IOException, LifecycleException {
-        int port = settings.get("apimodels.port").map(Integer::parseInt).orElse(8080);
-        Path dataDir = Path.of(settings.get("apimodels.data-dir").orElse("./apimodels-data")).toAbsolutePath().normalize();
+        Settings typed = new Settings(settings);
+        int port = typed.get(Keys.PORT);
+        Path dataDir = typed.get(Keys.DATA_DIR).toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
 
         // The engine keeps its embedded database under the data directory, so it must see the default too.
-        Map<String, String> overlay = new HashMap<>(Map.of("apimodels.data-dir", dataDir.toString()));
-        if (settings.get("apimodels.catalog").isEmpty()) {
+        Map<String, String> overlay = new HashMap<>(Map.of(Keys.DATA_DIR.key(), dataDir.toString()));
+        if (typed.find(Keys.CATALOG).isEmpty()) {
             Path demoCatalog = writeDemoCatalog(dataDir);
             LOG.log(System.Logger.Level.WARNING, "No apimodels.catalog set: using the DEMO catalog {0}, whose "
                     + "models only echo your messages. Set APIMODELS_CATALOG to call real upstreams.", demoCatalog);
-            overlay.put("apimodels.catalog", demoCatalog.toString());
+            overlay.put(Keys.CATALOG.key(), demoCatalog.toString());
         }
         ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).clock(clock).build();
         try {

@@ -1,0 +1,69 @@
+package app.apimodels.core;
+
+import app.apimodels.core.api.AccountApi;
+import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.api.ModelsApi;
+import app.apimodels.core.api.OpsApi;
+import app.apimodels.core.jobs.Jobs;
+import app.apimodels.core.media.MediaApi;
+import app.apimodels.core.plugins.Plugins;
+import app.apimodels.core.relay.Relay;
+import app.apimodels.core.tasks.TaskApi;
+import app.apimodels.core.web.ApiException;
+import app.apimodels.core.web.Router;
+import app.apimodels.core.web.Router.Access;
+
+import java.util.Map;
+
+/** The route table: every endpoint of the engine, who may call it, and what answers it. */
+final class Routes {
+
+    private Routes() {
+    }
+
+    static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
+                    AdminApi admin, OpsApi ops, Jobs jobs, Plugins plugins) {
+        router.add("GET", "/v1/models", Access.KEY, models::list)
+                .add("GET", "/v1/models/{id}", Access.KEY, models::get)
+                .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
+                .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
+                .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
+                .add("POST", "/v1/audio/speech", Access.KEY, taskApi::openAiSpeech)
+                .add("POST", "/api/v1/{kind}/generations", Access.KEY, taskApi::submit)
+                .add("GET", "/api/v1/{kind}/generations", Access.KEY, taskApi::get)
+                .add("POST", "/api/v1/uploads", Access.KEY, mediaApi::upload)
+                .add("GET", "/api/v1/uploads/{id}", Access.KEY, mediaApi::getUpload)
+                .add("DELETE", "/api/v1/uploads/{id}", Access.KEY, mediaApi::deleteUpload)
+                .add("GET", "/media/{id}", Access.PUBLIC, mediaApi::serve)
+                .add("POST", "/webhooks/providers/{id}", Access.PUBLIC, taskApi::providerWebhook)
+                .add("GET", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
+                .add("POST", "/api/v1/account/webhook-secret", Access.KEY, taskApi::webhookSecret)
+                .add("GET", "/api/v1/account", Access.KEY, account::account)
+                .add("GET", "/api/v1/account/usage", Access.KEY, account::usage)
+                .add("GET", "/api/v1/account/ledger", Access.KEY, account::ledger)
+                .add("GET", "/api/v1/account/keys", Access.KEY, account::listKeys)
+                .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
+                .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
+                .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
+                .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
+                .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
+                .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
+                .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
+                .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, r -> {
+                    if (!jobs.runNow(r.param("name"))) {
+                        throw new ApiException(404, "not_found", "no job '" + r.param("name") + "' (jobs: " + jobs.sweepNames() + ")");
+                    }
+                    r.json(200, Map.of("job", r.param("name"), "ran", true));
+                })
+                .add("GET", "/admin/plugins", Access.ADMIN, r -> r.json(200, plugins.report()))
+                .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
+                .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
+                .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
+                .add("PUT", "/admin/catalog/models/{id}", Access.ADMIN, admin::putModel)
+                .add("DELETE", "/admin/catalog/models/{id}", Access.ADMIN, admin::deleteModel)
+                .add("GET", "/health/live", Access.PUBLIC, ops::live)
+                .add("GET", "/health/ready", Access.PUBLIC, ops::ready)
+                .add("GET", "/metrics", Access.PUBLIC, ops::metrics)
+                .add("GET", "/openapi.json", Access.PUBLIC, ops::openApi);
+    }
+}

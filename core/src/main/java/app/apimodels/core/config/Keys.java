@@ -1,0 +1,176 @@
+package app.apimodels.core.config;
+
+import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.fetch.FetchPolicy;
+
+import java.lang.reflect.Modifier;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every configuration key, defined once: name, type, default and meaning. The README's
+ * configuration table lists the same keys with the same defaults (a test checks both ways), so a
+ * new key is one constant here and one row there. Plug-in families ({@code apimodels.storage.*},
+ * {@code apimodels.payment.<type>.*}, {@code apimodels.mail.*}) are handed to the plug-ins as maps.
+ */
+public final class Keys {
+
+    private Keys() {
+    }
+
+    // ---- where things are -----------------------------------------------------------------------
+    public static final Setting<Integer> PORT = Setting.integer("apimodels.port", 8080, 0, 65_535,
+            "quickstart only: the HTTP port (0 picks a free one)");
+    public static final Setting<Path> DATA_DIR = Setting.path("apimodels.data-dir", "./apimodels-data",
+            "embedded database, generated key pepper, quickstart files");
+    public static final Setting<Path> CATALOG = Setting.path("apimodels.catalog",
+            "the YAML catalog file, applied at every start").documentedDefault("demo catalog (quickstart)");
+    public static final Setting<URI> PUBLIC_URL = Setting.url("apimodels.public-url",
+            "where clients and upstreams reach the mount").documentedDefault("the address each request came to");
+
+    // ---- database -------------------------------------------------------------------------------
+    public static final Setting<String> DB_URL = Setting.text("apimodels.db.url",
+            "JDBC URL (PostgreSQL or H2); a pool is made for it").documentedDefault("H2 file in the data dir");
+    public static final Setting<String> DB_USER = Setting.text("apimodels.db.user", "user for apimodels.db.url");
+    public static final Setting<String> DB_PASSWORD = Setting.text("apimodels.db.password", "password for apimodels.db.url");
+    public static final Setting<Integer> DB_POOL_SIZE = Setting.integer("apimodels.db.pool-size", 16, 1, 1000,
+            "pool size when apimodels makes the pool");
+    public static final Setting<String> DB_JNDI = Setting.text("apimodels.db.jndi",
+            "servlet adapter: the container's DataSource under this JNDI name");
+    public static final Setting<Boolean> DB_ALLOW_IN_MEMORY = Setting.flag("apimodels.db.allow-in-memory", false,
+            "servlet adapter: true accepts a database in memory, lost at every restart");
+
+    // ---- servlet adapter ------------------------------------------------------------------------
+    public static final Setting<String> BASE_PATH = Setting.text("apimodels.base-path", "",
+            "servlet adapter: where the auto-mounted API lives inside the web application");
+    public static final Setting<Boolean> AUTO_MOUNT = Setting.flag("apimodels.auto-mount", true,
+            "servlet adapter: false leaves the web application alone");
+
+    // ---- keys and requests ----------------------------------------------------------------------
+    public static final Setting<String> BOOTSTRAP_ADMIN_KEY = Setting.text("apimodels.bootstrap.admin-key",
+            "this exact secret (at least 16 characters) is made an admin key at start");
+    public static final Setting<String> KEYS_PEPPER = Setting.text("apimodels.keys.pepper",
+            "HMAC pepper for stored keys (at least 32 characters); the same on every node")
+            .documentedDefault("generated into `<data-dir>/key-pepper`");
+    public static final Setting<Duration> KEYS_CACHE_TTL = Setting.millis("apimodels.keys.cache-ttl-ms", 5_000, 0,
+            "how long other nodes may keep honouring a revoked key");
+    public static final Setting<Long> MAX_BODY_BYTES = Setting.number("apimodels.max-body-bytes", 10L * 1024 * 1024, 1024, Integer.MAX_VALUE,
+            "larger request bodies get 413");
+    public static final Setting<Long> RELAY_DEFAULT_MAX_TOKENS = Setting.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000,
+            "output cap held for when neither the request nor the model sets one");
+    public static final Setting<Duration> STREAM_KEEP_ALIVE = Setting.millis("apimodels.stream.keep-alive-ms", 15_000, 1,
+            "SSE keep-alive comment interval while a stream waits for its first token");
+
+    // ---- ledger ---------------------------------------------------------------------------------
+    public static final Setting<Duration> LEDGER_HOLD_TTL = Setting.seconds("apimodels.ledger.hold-ttl-seconds", 900, 1,
+            "a hold not ended by then is voided by the sweeper");
+    public static final Setting<Duration> LEDGER_SWEEP = Setting.seconds("apimodels.ledger.sweep-seconds", 30, 1,
+            "how often expired holds are looked for");
+    public static final Setting<Integer> LEDGER_MAX_BATCH = Setting.integer("apimodels.ledger.max-batch", 512, 1, 10_000,
+            "most ledger operations committed together");
+    public static final Setting<Duration> LEDGER_SETTLE_LINGER = Setting.millis("apimodels.ledger.settle-linger-ms", 5, 0,
+            "how long the settlement writer waits to gather more settlements into one commit");
+    public static final Setting<Long> LEDGER_LEASE_CALLS = Setting.number("apimodels.ledger.lease-calls", 100, 0, 1_000_000,
+            "a budget lease grows by the worst case of this many calls; 0 turns leases off");
+    public static final Setting<Duration> LEDGER_LEASE_IDLE = Setting.millis("apimodels.ledger.lease-idle-ms", 2_000, 1,
+            "a lease without calls for this long goes back to the wallet");
+    public static final Setting<String> LEDGER_ASYNC_COMMITS = Setting.choice("apimodels.ledger.async-commits", "settlements",
+            List.of("never", "settlements", "always"), "PostgreSQL only: which ledger batches commit without waiting for the WAL flush");
+
+    // ---- engine ---------------------------------------------------------------------------------
+    public static final Setting<Duration> CATALOG_REFRESH = Setting.seconds("apimodels.catalog.refresh-seconds", 30, 1,
+            "how often a node reloads catalog changes made on other nodes");
+    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.seconds("apimodels.shutdown.grace-seconds", 30, 0,
+            "how long a shutdown waits for calls in flight");
+    public static final Setting<Integer> WORKER_THREADS = Setting.integer("apimodels.worker-threads", 8, 1, 1024,
+            "threads that continue calls after their hold commits")
+            .computed(() -> Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), "`max(8, 4 × cores)`");
+    public static final Setting<Duration> HTTP_CONNECT_TIMEOUT = Setting.seconds("apimodels.http.connect-timeout-seconds", 10, 1,
+            "upstream connect timeout");
+    public static final Setting<Duration> HTTP_BODY_TIMEOUT = Setting.seconds("apimodels.http.body-timeout-seconds", 30, 1,
+            "servlet adapter: a request body not received in full by then gets 408");
+    public static final Setting<Duration> HTTP_UPLOAD_TIMEOUT = Setting.seconds("apimodels.http.upload-timeout-seconds", 600, 1,
+            "the same deadline for multipart uploads");
+    public static final Setting<Integer> HTTP_MAX_CONCURRENT_BODY_READS = Setting.integer("apimodels.http.max-concurrent-body-reads",
+            512, 1, 1_000_000, "servlet adapter: bodies received at once; more get 503");
+    public static final Setting<Integer> HTTP_MAX_CONCURRENT_UPLOADS = Setting.integer("apimodels.http.max-concurrent-uploads",
+            32, 1, 1_000_000, "of those, multipart uploads; more get 503");
+    public static final Setting<Long> ADMIN_MAX_GRANT_MICROS = Setting.number("apimodels.admin.max-grant-micros",
+            AdminApi.DEFAULT_MAX_GRANT_MICROS, 1, AdminApi.MAX_GRANT_MICROS, "largest single grant in micros");
+    public static final Setting<Integer> HTTP_MAX_CONNECTIONS_PER_HOST = Setting.integer("apimodels.http.max-connections-per-host",
+            512, 1, 100_000, "upstream connection pool per host");
+
+    // ---- media ----------------------------------------------------------------------------------
+    public static final Setting<String> STORAGE_TYPE = Setting.text("apimodels.storage.type", "local",
+            "the media storage plug-in; every apimodels.storage.* key is handed to it");
+    public static final Setting<Duration> MEDIA_LINK_TTL = Setting.seconds("apimodels.media.link-ttl-seconds", 7 * 86_400, 1,
+            "validity of signed /media/{id} links");
+    public static final Setting<Boolean> MEDIA_REDIRECT = Setting.flag("apimodels.media.redirect", true,
+            "a signed /media/{id} redirects to the storage's own link when it has one");
+    public static final Setting<Duration> MEDIA_OUTPUT_RETENTION = Setting.seconds("apimodels.media.output-retention-seconds",
+            30L * 86_400, 0, Long.MAX_VALUE / 1000, "generated outputs are deleted after this; 0 keeps them");
+    public static final Setting<Duration> MEDIA_RETENTION_SWEEP = Setting.seconds("apimodels.media.retention-sweep-seconds", 60, 1,
+            "how often expired files are deleted");
+    public static final Setting<Duration> UPLOADS_RETENTION = Setting.seconds("apimodels.uploads.retention-seconds", 72 * 3600, 1,
+            "uploads and fetched model inputs are deleted after this");
+    public static final Setting<Long> UPLOADS_MAX_IMAGE_BYTES = Setting.number("apimodels.uploads.max-image-bytes", 20L << 20, 1,
+            Long.MAX_VALUE, "largest image accepted");
+    public static final Setting<Long> UPLOADS_MAX_VIDEO_BYTES = Setting.number("apimodels.uploads.max-video-bytes", 200L << 20, 1,
+            Long.MAX_VALUE, "largest video accepted");
+    public static final Setting<Long> UPLOADS_MAX_AUDIO_BYTES = Setting.number("apimodels.uploads.max-audio-bytes", 50L << 20, 1,
+            Long.MAX_VALUE, "largest audio file accepted");
+
+    // ---- outbound fetcher -----------------------------------------------------------------------
+    public static final Setting<Set<String>> FETCH_ALLOWED_PRIVATE_HOSTS = Setting.parsed(FetchPolicy.ALLOWED_PRIVATE_HOSTS_KEY,
+            FetchPolicy::parseHosts, "host:port entries the fetcher may reach although private")
+            .documentedDefault("none");
+    public static final Setting<Duration> FETCH_TIMEOUT = Setting.seconds("apimodels.fetch.timeout-seconds", 120, 1,
+            "whole-download limit of the outbound fetcher");
+    public static final Setting<Duration> FETCH_CONNECT_TIMEOUT = Setting.seconds("apimodels.fetch.connect-timeout-seconds", 10, 1,
+            "connect limit of the outbound fetcher");
+
+    // ---- tasks ----------------------------------------------------------------------------------
+    public static final Setting<Duration> TASKS_TIMEOUT = Setting.seconds("apimodels.tasks.timeout-seconds", 1800, 1,
+            "a task not finished by then fails, uncharged");
+    public static final Setting<Duration> TASKS_POLL_INITIAL = Setting.millis("apimodels.tasks.poll-initial-ms", 2_000, 1,
+            "first provider polling delay");
+    public static final Setting<Duration> TASKS_POLL_MAX = Setting.millis("apimodels.tasks.poll-max-ms", 30_000, 1,
+            "longest provider polling delay");
+    public static final Setting<Duration> TASKS_REHOST_DEFAULT_VALIDITY = Setting.seconds("apimodels.tasks.rehost-default-validity-seconds",
+            3600, 1, "how long an upstream result link is assumed valid");
+    public static final Setting<Boolean> TASKS_PROVIDER_WEBHOOKS = Setting.flag("apimodels.tasks.provider-webhooks", true,
+            "give providers a webhook URL so tasks finish without waiting for a poll");
+    public static final Setting<Duration> TASKS_SYNC_WAIT = Setting.seconds("apimodels.tasks.sync-wait-seconds", 300, 1,
+            "how long POST /v1/images/generations waits for an asynchronous model");
+
+    // ---- job runner -----------------------------------------------------------------------------
+    public static final Setting<Integer> JOBS_THREADS = Setting.integer("apimodels.jobs.threads", 8, 1, 256,
+            "threads of the job runner");
+    public static final Setting<Duration> JOBS_POLL_INTERVAL = Setting.millis("apimodels.jobs.poll-interval-ms", 1_000, 1,
+            "how often the job runner looks for due jobs");
+    public static final Setting<Duration> JOBS_HEARTBEAT = Setting.seconds("apimodels.jobs.heartbeat-seconds", 30, 1,
+            "job runner heartbeat; a node silent for 4 has its jobs taken over");
+    public static final Setting<Duration> JOBS_RETRY_AFTER_FAILURE = Setting.seconds("apimodels.jobs.retry-after-failure-seconds", 30, 1,
+            "a job step that failed is retried after this");
+    public static final Setting<Duration> JOBS_SHUTDOWN_WAIT = Setting.seconds("apimodels.jobs.shutdown-wait-seconds", 10, 0,
+            "how long a stop waits for running jobs");
+
+    /** Every key above. */
+    public static List<Setting<?>> all() {
+        List<Setting<?>> all = new ArrayList<>();
+        for (var field : Keys.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == Setting.class) {
+                try {
+                    all.add((Setting<?>) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return List.copyOf(all);
+    }
+}

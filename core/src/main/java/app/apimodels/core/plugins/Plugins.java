@@ -1,0 +1,140 @@
+package app.apimodels.core.plugins;
+
+import app.apimodels.core.config.ConfigException;
+import app.apimodels.core.config.Keys;
+import app.apimodels.core.config.Settings;
+import app.apimodels.core.plugins.Plugin.Origin;
+import app.apimodels.spi.http.HttpTransportFactory;
+import app.apimodels.spi.mail.Mailer;
+import app.apimodels.spi.mail.MailerFactory;
+import app.apimodels.spi.payment.PaymentGateway;
+import app.apimodels.spi.payment.PaymentGatewayFactory;
+import app.apimodels.spi.provider.ModelProvider;
+import app.apimodels.spi.storage.MediaStorage;
+import app.apimodels.spi.storage.MediaStorageFactory;
+import app.apimodels.spi.storage.StorageConfig;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Every plug-in of the engine, found in one place: {@link ServiceLoader} on the engine's class
+ * loader, then what was handed to the builder (the application's objects, or CDI beans through the
+ * servlet adapter), which wins on a name clash. Providers, transports, storage, payment gateways
+ * and mailers are all looked up here, and {@link #report()} says what was found and what is used.
+ */
+public final class Plugins {
+
+    /** What the builder handed over beside ServiceLoader's plug-ins; {@code storage} may be null. */
+    public record Extras(List<ModelProvider> providers, List<HttpTransportFactory> transports,
+                         List<MediaStorageFactory> storageFactories, MediaStorage storage,
+                         List<PaymentGateway> paymentGateways, List<Mailer> mailers) {
+    }
+
+    private final Map<String, Plugin<ModelProvider>> providers;
+    private final Map<String, Plugin<HttpTransportFactory>> transports;
+    private final Map<String, Plugin<MediaStorageFactory>> storageTypes;
+    /** Factories (ServiceLoader) and ready gateways (builder): nothing creates gateways yet, they are listed. */
+    private final Map<String, Plugin<?>> paymentGateways;
+    private final Map<String, Plugin<?>> mailers;
+    private final MediaStorage givenStorage;
+    private volatile Plugin<MediaStorage> storage;
+
+    public Plugins(ClassLoader loader, Extras extras) {
+        providers = find(loader, ModelProvider.class, ModelProvider::type, extras.providers());
+        transports = find(loader, HttpTransportFactory.class, HttpTransportFactory::name, extras.transports());
+        storageTypes = find(loader, MediaStorageFactory.class, MediaStorageFactory::type, extras.storageFactories());
+        paymentGateways = find(loader, PaymentGatewayFactory.class, PaymentGatewayFactory::type,
+                extras.paymentGateways(), PaymentGateway::type);
+        mailers = find(loader, MailerFactory.class, MailerFactory::type, extras.mailers(), Mailer::type);
+        givenStorage = extras.storage();
+    }
+
+    public Map<String, Plugin<ModelProvider>> providers() {
+        return providers;
+    }
+
+    public Map<String, Plugin<HttpTransportFactory>> transports() {
+        return transports;
+    }
+
+    /**
+     * The media storage: the builder's, ready to use, or the one {@code apimodels.storage.type} names
+     * (default {@code local}, under the data directory) made from the {@code apimodels.storage.*} settings.
+     */
+    public MediaStorage openStorage(Settings settings) {
+        if (givenStorage != null) {
+            storage = new Plugin<>(givenStorage.getClass().getName(), givenStorage, Origin.BUILDER);
+            return givenStorage;
+        }
+        String type = settings.get(Keys.STORAGE_TYPE);
+        Plugin<MediaStorageFactory> factory = storageTypes.get(type);
+        if (factory == null) {
+            throw new ConfigException(Keys.STORAGE_TYPE.key() + ": no storage of type '" + type + "' (available: "
+                    + storageTypes.keySet() + ")");
+        }
+        Map<String, String> options = new HashMap<>(settings.startingWith("apimodels.storage."));
+        options.remove("type");
+        if ("local".equals(type)) {
+            options.putIfAbsent("dir", settings.get(Keys.DATA_DIR).resolve("media").toString());
+        }
+        try {
+            MediaStorage opened = factory.instance().create(new StorageConfig(type, options));
+            storage = new Plugin<>(type, opened, factory.origin());
+            return opened;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code GET /admin/plugins}: the names found of each kind (sorted), the storage in use, and
+     * under {@code origins} where each came from — so an operator can see that a jar or bean was
+     * picked up, and which one won.
+     */
+    public Map<String, Object> report() {
+        Plugin<MediaStorage> used = storage;
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("providers", List.copyOf(providers.keySet()));
+        view.put("transports", List.copyOf(transports.keySet()));
+        view.put("storage", used == null ? null : used.name());
+        view.put("payment_gateways", List.copyOf(paymentGateways.keySet()));
+        view.put("mailers", List.copyOf(mailers.keySet()));
+        Map<String, Object> origins = new LinkedHashMap<>();
+        origins.put("providers", origins(providers));
+        origins.put("transports", origins(transports));
+        origins.put("storage", used == null ? Map.of() : Map.of(used.name(), used.origin().label()));
+        origins.put("payment_gateways", origins(paymentGateways));
+        origins.put("mailers", origins(mailers));
+        view.put("origins", origins);
+        return view;
+    }
+
+    private static Map<String, String> origins(Map<String, ? extends Plugin<?>> found) {
+        Map<String, String> out = new LinkedHashMap<>();
+        found.forEach((name, plugin) -> out.put(name, plugin.origin().label()));
+        return out;
+    }
+
+    /** ServiceLoader's, then the builder's (which win on a name clash); sorted by name. */
+    private static <T> Map<String, Plugin<T>> find(ClassLoader loader, Class<T> type, Function<T, String> name, List<? extends T> extras) {
+        Map<String, Plugin<T>> found = new TreeMap<>();
+        ServiceLoader.load(type, loader).forEach(p -> found.put(name.apply(p), new Plugin<>(name.apply(p), p, Origin.SERVICE_LOADER)));
+        extras.forEach(p -> found.put(name.apply(p), new Plugin<>(name.apply(p), p, Origin.BUILDER)));
+        return Collections.unmodifiableMap(found);
+    }
+
+    /** A kind whose ServiceLoader plug-ins are factories and whose builder plug-ins are ready instances. */
+    private static <F, I> Map<String, Plugin<?>> find(ClassLoader loader, Class<F> factory, Function<F, String> type,
+                                                      List<I> instances, Function<I, String> name) {
+        Map<String, Plugin<?>> found = new TreeMap<>(find(loader, factory, type, List.of()));
+        instances.forEach(i -> found.put(name.apply(i), new Plugin<>(name.apply(i), i, Origin.BUILDER)));
+        return Collections.unmodifiableMap(found);
+    }
+}
