@@ -150,6 +150,9 @@ class ContainerIntegrationTest {
             var plugins = app.get("/admin/plugins", "Authorization", "Bearer " + ADMIN_KEY);
             assertThat(plugins.statusCode()).isEqualTo(200);
             assertThat(plugins.body()).contains("\"mailers\":[\"probe-mail\"]").contains("probe-cdi").contains("probe-loader");
+            // And says where each came from: beans through the builder, jars through ServiceLoader.
+            assertThat(plugins.body()).contains("\"probe-cdi\":\"builder\"").contains("\"probe-loader\":\"service-loader\"")
+                    .contains("\"storage\":{\"local\":\"service-loader\"}");
         } finally {
             app.undeploy();
         }
