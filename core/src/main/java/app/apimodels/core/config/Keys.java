@@ -28,13 +28,13 @@ public final class Keys {
     public static final Setting<Path> DATA_DIR = Setting.path("apimodels.data-dir", "./apimodels-data",
             "embedded database, generated key pepper, quickstart files");
     public static final Setting<Path> CATALOG = Setting.path("apimodels.catalog",
-            "the YAML catalog file, applied at every start").documentedDefault("demo catalog (quickstart)");
+            "the YAML catalog file, applied at every start").documentedAs("demo catalog (quickstart)");
     public static final Setting<URI> PUBLIC_URL = Setting.url("apimodels.public-url",
-            "where clients and upstreams reach the mount").documentedDefault("the address each request came to");
+            "where clients and upstreams reach the mount").documentedAs("the address each request came to");
 
     // ---- database -------------------------------------------------------------------------------
     public static final Setting<String> DB_URL = Setting.text("apimodels.db.url",
-            "JDBC URL (PostgreSQL or H2); a pool is made for it").documentedDefault("H2 file in the data dir");
+            "JDBC URL (PostgreSQL or H2); a pool is made for it").documentedAs("H2 file in the data dir");
     public static final Setting<String> DB_USER = Setting.text("apimodels.db.user", "user for apimodels.db.url");
     public static final Setting<String> DB_PASSWORD = Setting.text("apimodels.db.password", "password for apimodels.db.url");
     public static final Setting<Integer> DB_POOL_SIZE = Setting.integer("apimodels.db.pool-size", 16, 1, 1000,
@@ -55,7 +55,7 @@ public final class Keys {
             "this exact secret (at least 16 characters) is made an admin key at start");
     public static final Setting<String> KEYS_PEPPER = Setting.text("apimodels.keys.pepper",
             "HMAC pepper for stored keys (at least 32 characters); the same on every node")
-            .documentedDefault("generated into `<data-dir>/key-pepper`");
+            .documentedAs("generated into `<data-dir>/key-pepper`");
     public static final Setting<Duration> KEYS_CACHE_TTL = Setting.millis("apimodels.keys.cache-ttl-ms", 5_000, 0,
             "how long other nodes may keep honouring a revoked key");
     public static final Setting<Long> MAX_BODY_BYTES = Setting.number("apimodels.max-body-bytes", 10L * 1024 * 1024, 1024, Integer.MAX_VALUE,
@@ -127,7 +127,7 @@ public final class Keys {
     // ---- outbound fetcher -----------------------------------------------------------------------
     public static final Setting<Set<String>> FETCH_ALLOWED_PRIVATE_HOSTS = Setting.parsed(FetchPolicy.ALLOWED_PRIVATE_HOSTS_KEY,
             FetchPolicy::parseHosts, "host:port entries the fetcher may reach although private")
-            .documentedDefault("none");
+            .documentedAs("none");
     public static final Setting<Duration> FETCH_TIMEOUT = Setting.seconds("apimodels.fetch.timeout-seconds", 120, 1,
             "whole-download limit of the outbound fetcher");
     public static final Setting<Duration> FETCH_CONNECT_TIMEOUT = Setting.seconds("apimodels.fetch.connect-timeout-seconds", 10, 1,

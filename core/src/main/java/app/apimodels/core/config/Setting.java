@@ -131,7 +131,7 @@ public final class Setting<T> {
      * The same setting with its default (or the behaviour without a value) documented as {@code text}
      * in the README's default column instead of the literal value.
      */
-    public Setting<T> documentedDefault(String text) {
+    public Setting<T> documentedAs(String text) {
         return new Setting<>(key, parser, fallback, text, meaning);
     }
 
