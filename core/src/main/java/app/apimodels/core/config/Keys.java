@@ -62,8 +62,8 @@ public final class Keys {
             "larger request bodies get 413");
     public static final Setting<Long> RELAY_DEFAULT_MAX_TOKENS = Setting.number("apimodels.relay.default-max-tokens", 4096, 1, 10_000_000,
             "output cap held for when neither the request nor the model sets one");
-    public static final Setting<Duration> STREAM_KEEP_ALIVE = Setting.millis("apimodels.stream.keep-alive-ms", 15_000, 1,
-            "SSE keep-alive comment interval while a stream waits for its first token");
+    public static final Setting<Duration> STREAM_KEEP_ALIVE = Setting.millis("apimodels.stream.keep-alive-ms", 15_000, 0,
+            "SSE keep-alive comment interval while a stream waits for its first token; 0: none");
 
     // ---- ledger ---------------------------------------------------------------------------------
     public static final Setting<Duration> LEDGER_HOLD_TTL = Setting.seconds("apimodels.ledger.hold-ttl-seconds", 900, 1,

@@ -70,8 +70,8 @@ class SettingsTest {
                 .isInstanceOf(ConfigException.class).hasMessage("apimodels.fetch.timeout-seconds must be from 1 to 31536000, got '0'");
         assertThatThrownBy(() -> of("apimodels.ledger.sweep-seconds", "0").get(Keys.LEDGER_SWEEP))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("apimodels.ledger.sweep-seconds must be from 1");
-        assertThatThrownBy(() -> of("apimodels.stream.keep-alive-ms", "-5").get(Keys.STREAM_KEEP_ALIVE))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith("apimodels.stream.keep-alive-ms must be from 1");
+        assertThatThrownBy(() -> of("apimodels.tasks.poll-initial-ms", "-5").get(Keys.TASKS_POLL_INITIAL))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("apimodels.tasks.poll-initial-ms must be from 1");
         assertThatThrownBy(() -> of("apimodels.shutdown.grace-seconds", "-1").get(Keys.SHUTDOWN_GRACE))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("apimodels.shutdown.grace-seconds must be from 0");
     }
