@@ -35,6 +35,7 @@ import app.apimodels.core.startup.Pepper;
 import app.apimodels.core.tasks.TaskApi;
 import app.apimodels.core.tasks.TaskService;
 import app.apimodels.core.threads.Threads;
+import app.apimodels.core.failure.Failure;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
 import app.apimodels.spi.web.BodyLimits;
@@ -239,6 +240,8 @@ final class Engine {
     private void fail(Exchange exchange, Exception failure) {
         String path = exchange.path();
         if (failure instanceof ApiException e) {
+            exchange.respond(ErrorRenderer.render(path, e));
+        } else if (failure instanceof Failure e) {
             exchange.respond(ErrorRenderer.render(path, e));
         } else if (failure instanceof DataException e) {
             LOG.log(System.Logger.Level.ERROR, "database failure on " + exchange.method() + " " + path, e);

@@ -1,7 +1,7 @@
 package app.apimodels.core.accounts;
 
 import app.apimodels.core.db.Sql;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 import com.password4j.Password;
 
 import java.sql.Connection;
@@ -35,14 +35,14 @@ public final class Accounts {
     public Account create(String email, String password, Role role) {
         String normalized = normalizeEmail(email);
         if (password != null && password.length() < 10) {
-            throw ApiException.badRequest("password", "password must have at least 10 characters");
+            throw Failure.invalid("password", "password must have at least 10 characters");
         }
         String hash = password == null ? null : Password.hash(password).addRandomSalt().withArgon2().getResult();
         try {
             return sql.tx(c -> create(c, normalized, hash, role));
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
-                throw new ApiException(409, "email_taken", "an account with this email already exists", "email", null);
+                throw new Failure(Failure.Reason.EMAIL_TAKEN, "an account with this email already exists", "email");
             }
             throw e;
         }
@@ -62,7 +62,7 @@ public final class Accounts {
     }
 
     public Account get(long id) {
-        return find(id).orElseThrow(() -> ApiException.notFound("user"));
+        return find(id).orElseThrow(() -> Failure.notFound("user"));
     }
 
     public Optional<Account> firstAdmin() {
@@ -79,7 +79,7 @@ public final class Accounts {
 
     static String normalizeEmail(String email) {
         if (email == null || !EMAIL.matcher(email.trim()).matches()) {
-            throw ApiException.badRequest("email", "email must be an e-mail address");
+            throw Failure.invalid("email", "email must be an e-mail address");
         }
         return email.trim().toLowerCase(Locale.ROOT);
     }

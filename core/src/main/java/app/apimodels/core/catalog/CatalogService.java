@@ -4,7 +4,7 @@ import app.apimodels.core.config.ConfigException;
 import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.providers.ProviderRegistry;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 import app.apimodels.core.web.Json;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
@@ -106,11 +106,21 @@ public final class CatalogService implements AutoCloseable {
 
     private synchronized void load(Stored stored) {
         List<ProviderSpec> providers = stored.providers().stream()
-                .map(doc -> CatalogDocument.provider(Json.object(doc.getBytes(StandardCharsets.UTF_8)), "stored provider")).toList();
+                .map(doc -> CatalogDocument.provider(storedDoc(doc, "stored provider"), "stored provider")).toList();
         List<ModelSpec> models = stored.models().stream()
-                .map(doc -> CatalogDocument.model(Json.object(doc.getBytes(StandardCharsets.UTF_8)), "stored model")).toList();
+                .map(doc -> CatalogDocument.model(storedDoc(doc, "stored model"), "stored model")).toList();
         current.set(build(providers, models, "database"));
         lastLoaded = stored.fingerprint();
+    }
+
+    /** A document this class stored; unreadable only if someone edited the table by hand. */
+    private static Map<String, Object> storedDoc(String doc, String what) {
+        try {
+            return Json.MAPPER.readValue(doc, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
+            });
+        } catch (java.io.IOException e) {
+            throw new CatalogException(what + ": not a JSON object");
+        }
     }
 
     private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source) {
@@ -181,7 +191,7 @@ public final class CatalogService implements AutoCloseable {
         withId.putIfAbsent("id", id);
         ProviderSpec spec = parse(() -> CatalogDocument.provider(withId, "provider"));
         if (!spec.id().equals(id)) {
-            throw ApiException.badRequest("id", "id in the body must match the path");
+            throw Failure.invalid("id", "id in the body must match the path");
         }
         Catalog now = catalog();
         List<ProviderSpec> providers = new java.util.ArrayList<>(now.providers().stream().filter(p -> !p.id().equals(id)).toList());
@@ -193,12 +203,12 @@ public final class CatalogService implements AutoCloseable {
     public void deleteProvider(String id) {
         Catalog now = catalog();
         if (now.providers().stream().noneMatch(p -> p.id().equals(id))) {
-            throw ApiException.notFound("provider");
+            throw Failure.notFound("provider");
         }
         List<String> users = now.models().stream().filter(m -> m.spec().routes().stream().anyMatch(r -> r.provider().equals(id)))
                 .map(Catalog.Model::id).toList();
         if (!users.isEmpty()) {
-            throw new ApiException(409, "provider_in_use", "provider '" + id + "' is used by models " + users);
+            throw new Failure(Failure.Reason.PROVIDER_IN_USE, "provider '" + id + "' is used by models " + users);
         }
         apply(now.providers().stream().filter(p -> !p.id().equals(id)).toList(),
                 now.models().stream().map(Catalog.Model::spec).toList(),
@@ -210,12 +220,12 @@ public final class CatalogService implements AutoCloseable {
         withId.putIfAbsent("id", id);
         ModelSpec spec = parse(() -> CatalogDocument.model(withId, "model"));
         if (!spec.id().equals(id)) {
-            throw ApiException.badRequest("id", "id in the body must match the path");
+            throw Failure.invalid("id", "id in the body must match the path");
         }
         Catalog now = catalog();
         for (RouteSpec r : spec.routes()) {
             if (now.providers().stream().noneMatch(p -> p.id().equals(r.provider()))) {
-                throw ApiException.badRequest("routes", "no provider with id '" + r.provider() + "'");
+                throw Failure.invalid("routes", "no provider with id '" + r.provider() + "'");
             }
         }
         List<ModelSpec> models = new java.util.ArrayList<>(now.models().stream().map(Catalog.Model::spec)
@@ -228,7 +238,7 @@ public final class CatalogService implements AutoCloseable {
     public void deleteModel(String id) {
         Catalog now = catalog();
         if (now.model(id).isEmpty()) {
-            throw ApiException.notFound("model");
+            throw Failure.notFound("model");
         }
         apply(now.providers(), now.models().stream().map(Catalog.Model::spec).filter(m -> !m.id().equals(id)).toList(),
                 c -> Sql.update(c, "DELETE FROM apimodels_catalog_model WHERE id = ?", id));
@@ -243,7 +253,7 @@ public final class CatalogService implements AutoCloseable {
         try {
             candidate = build(providers, models, "admin API");
         } catch (ConfigException e) {
-            throw ApiException.badRequest(null, e.getMessage());
+            throw Failure.invalid(null, e.getMessage());
         }
         sql.tx(c -> {
             change.run(c);
@@ -257,7 +267,7 @@ public final class CatalogService implements AutoCloseable {
         try {
             return parser.get();
         } catch (CatalogException e) {
-            throw ApiException.badRequest(null, e.getMessage());
+            throw Failure.invalid(null, e.getMessage());
         }
     }
 

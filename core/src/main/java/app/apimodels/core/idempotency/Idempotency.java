@@ -1,7 +1,7 @@
 package app.apimodels.core.idempotency;
 
 import app.apimodels.core.db.Sql;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.web.Response;
@@ -46,7 +46,7 @@ public final class Idempotency {
      */
     public Exchange begin(Exchange exchange, long accountId, String key) {
         if (key.isBlank() || key.length() > 255) {
-            throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+            throw Failure.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
         }
         String hash = hash(exchange);
         try {
@@ -63,15 +63,15 @@ public final class Idempotency {
         }
         Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?",
                 rs -> new Stored(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4), rs.getString(5)),
-                accountId, key).orElseThrow(() -> new ApiException(409, "idempotency_conflict",
-                "a request with this Idempotency-Key just finished; retry", "Idempotency-Key", null));
+                accountId, key).orElseThrow(() -> new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
+                "a request with this Idempotency-Key just finished; retry", "Idempotency-Key"));
         if (!s.hash().equals(hash)) {
-            throw new ApiException(409, "idempotency_conflict",
-                    "this Idempotency-Key was used for a different request", "Idempotency-Key", null);
+            throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
+                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
         }
         if (!"done".equals(s.state())) {
-            throw new ApiException(409, "idempotency_conflict",
-                    "a request with this Idempotency-Key is still in progress", "Idempotency-Key", Map.of("Retry-After", "1"));
+            throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
+                    "a request with this Idempotency-Key is still in progress", "Idempotency-Key", Duration.ofSeconds(1));
         }
         if (s.body() == null) {
             throw new ApiException(409, "idempotency_conflict", "the request with this Idempotency-Key was answered, "

@@ -2,7 +2,7 @@ package app.apimodels.core.keys;
 
 import app.apimodels.core.accounts.Role;
 import app.apimodels.core.db.Sql;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
@@ -81,13 +81,13 @@ public final class ApiKeys {
 
     private void validate(KeyOptions o) {
         if (o.name() == null || o.name().isBlank() || o.name().length() > 200) {
-            throw ApiException.badRequest("name", "name must be 1 to 200 characters");
+            throw Failure.invalid("name", "name must be 1 to 200 characters");
         }
         if (o.expiresAt() != null && o.expiresAt() <= clock.millis()) {
-            throw ApiException.badRequest("expires_at", "expires_at must be in the future");
+            throw Failure.invalid("expires_at", "expires_at must be in the future");
         }
         if (o.spendLimit() != null && o.spendLimit() < 0) {
-            throw ApiException.badRequest("spend_limit_micros", "spend_limit_micros must not be negative");
+            throw Failure.invalid("spend_limit_micros", "spend_limit_micros must not be negative");
         }
     }
 
@@ -136,7 +136,7 @@ public final class ApiKeys {
         int n = sql.update("UPDATE apimodels_api_key SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
                 clock.millis(), keyId, accountId);
         if (n == 0 && find(accountId, keyId).isEmpty()) {
-            throw ApiException.notFound("key");
+            throw Failure.notFound("key");
         }
         invalidateAll();
     }
@@ -177,8 +177,8 @@ public final class ApiKeys {
         return b;
     }
 
-    private static ApiException unauthorized(String message) {
-        return new ApiException(401, "invalid_api_key", message, null, Map.of("WWW-Authenticate", "Bearer"));
+    private static Failure unauthorized(String message) {
+        return new Failure(Failure.Reason.UNAUTHENTICATED, message);
     }
 
     private static ApiKey map(ResultSet rs) throws SQLException {

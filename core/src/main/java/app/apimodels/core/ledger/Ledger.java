@@ -4,7 +4,7 @@ import app.apimodels.core.accounts.Account;
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.keys.ApiKey;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -264,10 +264,10 @@ public final class Ledger implements AutoCloseable {
      */
     public Transfer grant(Account account, long amount, String reason, String idempotencyKey) {
         if (amount <= 0) {
-            throw ApiException.badRequest("amount_micros", "amount_micros must be a positive whole number");
+            throw Failure.invalid("amount_micros", "amount_micros must be a positive whole number");
         }
         if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 80) {
-            throw ApiException.badRequest("idempotency_key", "idempotency_key is required (1 to 80 characters)");
+            throw Failure.invalid("idempotency_key", "idempotency_key is required (1 to 80 characters)");
         }
         String id = "grant:" + account.id() + ":" + idempotencyKey;
         try {
@@ -286,8 +286,8 @@ public final class Ledger implements AutoCloseable {
             }
             Transfer first = sql.one("SELECT * FROM apimodels_transfer WHERE id = ?", Ledger::transfer, id).orElseThrow(() -> e);
             if (first.amount() != amount) {
-                throw new ApiException(409, "idempotency_conflict",
-                        "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key", null);
+                throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
+                        "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key");
             }
             return first;
         }

@@ -73,7 +73,7 @@ public final class MediaApi {
             }
             return store.store(owner, "upload", file.stream(), file.fileName(), store.limits().maxBytes(), uploadRetention, null);
         } catch (MediaException e) {
-            throw toApi(e, "file");
+            throw e.at("file");
         } catch (IOException e) {
             // The parser's own words name its classes; ours name the field.
             throw ApiException.badRequest("file", "the multipart body could not be read (malformed or cut short)");
@@ -104,19 +104,8 @@ public final class MediaApi {
         } catch (FetchException e) {
             throw ApiException.badRequest(field, field + ": " + e.getMessage());
         } catch (MediaException e) {
-            throw toApi(e, field);
+            throw e.at(field);
         }
-    }
-
-    /** A file that could not be stored, as the client's error naming {@code field}. */
-    public static ApiException toApi(MediaException e, String field) {
-        return switch (e.reason()) {
-            case "too_large" -> new ApiException(413, "file_too_large", e.getMessage(), field, null);
-            case "unsupported_media_type" -> new ApiException(415, "unsupported_media_type", e.getMessage(), field, null);
-            case "storage_unavailable" -> new ApiException(503, "storage_unavailable", e.getMessage(), null,
-                    Map.of("Retry-After", "5"));
-            default -> ApiException.badRequest(field, field + ": " + e.getMessage());
-        };
     }
 
     public void getUpload(Request r) {

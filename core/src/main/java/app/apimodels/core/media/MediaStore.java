@@ -101,11 +101,11 @@ public final class MediaStore {
                 in.reset();
             }
         } catch (IOException e) {
-            throw new MediaException("unreadable", "the file could not be read: " + e.getMessage(), e);
+            throw new MediaException(MediaException.Reason.UNREADABLE, "the file could not be read: " + e.getMessage(), e);
         }
         String family = MediaLimits.family(type);
         if (family == null) {
-            throw new MediaException("unsupported_media_type",
+            throw new MediaException(MediaException.Reason.UNSUPPORTED_MEDIA_TYPE,
                     "the file is " + type + "; accepted are images (not SVG), video and audio", null);
         }
         long cap = Math.min(maxBytes, limits.maxBytes(family));
@@ -119,17 +119,17 @@ public final class MediaStore {
             var download = FetchException.find(e);
             if (download.isPresent()) {
                 // The source failed (a download too large, too slow, cut), not the storage.
-                throw new MediaException("download_failed", download.get().getMessage(), download.get());
+                throw new MediaException(MediaException.Reason.DOWNLOAD_FAILED, download.get().getMessage(), download.get());
             }
             if (capped.exceeded) {
-                throw new MediaException("too_large", family + " files may be at most " + cap + " bytes", null);
+                throw new MediaException(MediaException.Reason.TOO_LARGE, family + " files may be at most " + cap + " bytes", null);
             }
-            throw new MediaException("storage_unavailable", "the file could not be stored; retry shortly", e);
+            throw new MediaException(MediaException.Reason.STORAGE_UNAVAILABLE, "the file could not be stored; retry shortly", e);
         }
         if (capped.exceeded) {
             // Some storages finish a put even when the stream failed; never keep a truncated file.
             storage.delete(key);
-            throw new MediaException("too_large", family + " files may be at most " + cap + " bytes", null);
+            throw new MediaException(MediaException.Reason.TOO_LARGE, family + " files may be at most " + cap + " bytes", null);
         }
         // Control characters (NUL included, which PostgreSQL refuses) and what would break a header or a path go.
         String name = fileName == null ? null : fileName.replaceAll("[\\p{Cntrl}\"\\\\/]", "_");

@@ -1,6 +1,6 @@
 package app.apimodels.core.relay;
 
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 
 import java.util.List;
 import java.util.Map;
@@ -17,10 +17,10 @@ final class ChatValidation {
     static String model(Map<String, Object> p) {
         Object model = p.get("model");
         if (model == null) {
-            throw ApiException.badRequest("model", "you must provide a model parameter");
+            throw Failure.invalid("model", "you must provide a model parameter");
         }
         if (!(model instanceof String s) || s.isBlank()) {
-            throw ApiException.badRequest("model", "model must be a non-empty string");
+            throw Failure.invalid("model", "model must be a non-empty string");
         }
         return s;
     }
@@ -33,27 +33,27 @@ final class ChatValidation {
         if (v instanceof Boolean b) {
             return b;
         }
-        throw ApiException.badRequest("stream", "stream must be a boolean");
+        throw Failure.invalid("stream", "stream must be a boolean");
     }
 
     static List<?> messages(Map<String, Object> p) {
         Object v = p.get("messages");
         if (v == null) {
-            throw ApiException.badRequest("messages", "messages is required");
+            throw Failure.invalid("messages", "messages is required");
         }
         if (!(v instanceof List<?> list) || list.isEmpty()) {
-            throw ApiException.badRequest("messages", "messages must be a non-empty array");
+            throw Failure.invalid("messages", "messages must be a non-empty array");
         }
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map<?, ?> m)) {
-                throw ApiException.badRequest("messages[" + i + "]", "messages[" + i + "] must be an object");
+                throw Failure.invalid("messages[" + i + "]", "messages[" + i + "] must be an object");
             }
             if (!(m.get("role") instanceof String)) {
-                throw ApiException.badRequest("messages[" + i + "].role", "messages[" + i + "].role must be a string");
+                throw Failure.invalid("messages[" + i + "].role", "messages[" + i + "].role must be a string");
             }
             Object content = m.get("content");
             if (content != null && !(content instanceof String) && !(content instanceof List)) {
-                throw ApiException.badRequest("messages[" + i + "].content",
+                throw Failure.invalid("messages[" + i + "].content",
                         "messages[" + i + "].content must be a string or an array of content parts");
             }
         }
@@ -75,12 +75,12 @@ final class ChatValidation {
     static Object embeddingInput(Map<String, Object> p) {
         Object v = p.get("input");
         if (v == null) {
-            throw ApiException.badRequest("input", "input is required");
+            throw Failure.invalid("input", "input is required");
         }
         if (v instanceof String || (v instanceof List<?> l && !l.isEmpty())) {
             return v;
         }
-        throw ApiException.badRequest("input", "input must be a string or a non-empty array");
+        throw Failure.invalid("input", "input must be a string or a non-empty array");
     }
 
     private static Long positive(Map<String, Object> p, String field, long max) {
@@ -92,8 +92,8 @@ final class ChatValidation {
             return l;
         }
         if (v instanceof Long || v instanceof java.math.BigInteger) {
-            throw ApiException.badRequest(field, field + " must be between 1 and " + max);
+            throw Failure.invalid(field, field + " must be between 1 and " + max);
         }
-        throw ApiException.badRequest(field, field + " must be a positive integer");
+        throw Failure.invalid(field, field + " must be a positive integer");
     }
 }

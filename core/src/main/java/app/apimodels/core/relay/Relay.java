@@ -2,15 +2,17 @@ package app.apimodels.core.relay;
 
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.catalog.ModelKind;
 import app.apimodels.core.catalog.Price;
+import app.apimodels.core.failure.Failure;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.Hold;
-import app.apimodels.core.ledger.InsufficientCreditsException;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
+import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Request;
@@ -27,8 +29,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -60,7 +62,7 @@ public final class Relay {
         }
     }
 
-    private final Supplier<Catalog> catalog;
+    private final ModelAccess access;
     private final Metrics metrics;
     private final Ledger ledger;
     private final TokenCounter tokens;
@@ -73,7 +75,7 @@ public final class Relay {
     public Relay(Supplier<Catalog> catalog, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
                  InFlight inFlight, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
         this.metrics = metrics;
-        this.catalog = catalog;
+        this.access = new ModelAccess(catalog);
         this.ledger = ledger;
         this.tokens = tokens;
         this.timer = timer;
@@ -158,8 +160,8 @@ public final class Relay {
                     usage, estimated, cost);
         }
 
-        void fail(ApiException e) {
-            exchange.respond(ErrorRenderer.render(exchange.path(), e).withHeader("x-request-id", id));
+        void fail(Failure f) {
+            exchange.respond(ErrorRenderer.render(exchange.path(), f).withHeader("x-request-id", id));
         }
     }
 
@@ -179,15 +181,7 @@ public final class Relay {
             worstInput = TokenCounter.promptUpperBound(ChatValidation.embeddingInput(payload));
             worstOutput = 0;
         }
-        Catalog.Model model = catalog.get().model(modelName).orElseThrow(() -> new ApiException(404, "model_not_found",
-                "The model '" + modelName + "' does not exist", "model", null));
-        if (model.spec().kind() != endpoint.kind) {
-            throw ApiException.badRequest("model", "'" + modelName + "' is a " + model.spec().kind().wireName()
-                    + " model and cannot be used with /v1/" + endpoint.logName.replace('.', '/'));
-        }
-        if (!key.allows(modelName)) {
-            throw new ApiException(403, "model_not_allowed", "this API key may not use the model '" + modelName + "'", "model", null);
-        }
+        Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), "/v1/" + endpoint.logName.replace('.', '/'));
         if (endpoint == Endpoint.CHAT && worstOutput == 0) {
             long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
             worstOutput = ChatValidation.choices(payload) * cap;
@@ -195,25 +189,21 @@ public final class Relay {
         Call call = new Call(exchange, key, endpoint, payload, model, stream);
         long holdAmount = call.cost(Usage.tokens(worstInput, 0, worstOutput));
         if (holdAmount > Price.MAX_HOLD_MICROS) {
-            throw ApiException.badRequest(payload.containsKey("max_completion_tokens") ? "max_completion_tokens"
+            throw Failure.invalid(payload.containsKey("max_completion_tokens") ? "max_completion_tokens"
                     : payload.containsKey("max_tokens") ? "max_tokens" : null,
                     "this request could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits; ask for fewer tokens");
         }
         Runnable cut = call::cut;
         Runnable done = () -> inFlight.exit(cut);
         if (!inFlight.enter(cut)) {
-            throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
+            throw new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
         }
         ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
             try {
                 if (err != null) {
-                    Throwable cause = err instanceof CompletionException ? err.getCause() : err;
-                    ApiException e = cause instanceof InsufficientCreditsException ice
-                            ? new ApiException(402, "insufficient_credits", ice.getMessage()
-                            + (ice.keyLimit() ? "" : "; this request may cost up to " + holdAmount + " micro-credits"), null, null)
-                            : new ApiException(503, "unavailable", "the ledger is unavailable; retry shortly", null, Map.of("Retry-After", "1"));
-                    log(call.record(e.status(), e.getMessage(), Usage.NONE, false, 0));
-                    call.fail(e);
+                    Failure f = ModelAccess.holdRefused(err, holdAmount, "request");
+                    log(call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
+                    call.fail(f);
                     done.run();
                     return;
                 }
@@ -232,7 +222,7 @@ public final class Relay {
                 if (hold != null) {
                     release(call, call.record(500, "internal error", Usage.NONE, false, 0));
                 }
-                call.fail(new ApiException(500, "internal_error", "internal error (reference " + call.id + ")"));
+                call.fail(new Failure(Failure.Reason.INTERNAL, "internal error (reference " + call.id + ")"));
                 done.run();
             }
         });
@@ -260,7 +250,7 @@ public final class Relay {
                 return;
             }
             if (err != null) {
-                ProviderException pe = providerFailure(err);
+                ProviderException pe = Upstream.cause(err);
                 if (pe.kind().retryable() && index + 1 < order.size()) {
                     unary(call, order, index + 1, done);
                     return;
@@ -288,9 +278,9 @@ public final class Relay {
 
     /** Answers the client for a call that failed upstream; the hold is released, nothing is charged. */
     void failed(Call call, ProviderException pe) {
-        ApiException e = toApi(pe);
-        release(call, call.record(e.status(), e.getMessage(), Usage.NONE, false, 0));
-        call.fail(e);
+        Failure f = Upstream.failure(pe);
+        release(call, call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
+        call.fail(f);
     }
 
     void settle(Call call, long cost, CallRecord record) {
@@ -306,26 +296,6 @@ public final class Relay {
     private void log(CallRecord record) {
         metrics.call(record);
         ledger.log(record);
-    }
-
-    public static ApiException toApi(ProviderException pe) {
-        return switch (pe.kind()) {
-            case INVALID_REQUEST -> new ApiException(400, "invalid_request", "upstream rejected the request: " + pe.getMessage(), pe.param(), null);
-            case RATE_LIMITED -> new ApiException(429, "upstream_rate_limited", "every upstream for this model is rate limited; retry shortly", null, Map.of("Retry-After", "1"));
-            case TIMEOUT -> new ApiException(504, "upstream_timeout", "the upstream did not answer in time", null, null);
-            default -> new ApiException(502, "upstream_error", "the upstream failed: " + pe.getMessage(), null, null);
-        };
-    }
-
-    public static ProviderException providerFailure(Throwable err) {
-        Throwable t = err;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof ProviderException pe) {
-            return pe;
-        }
-        return new ProviderException(ProviderException.Kind.NETWORK, "provider failed unexpectedly", t);
     }
 
     /** The generated text of a non-streamed chat answer (only needed when usage is missing). */

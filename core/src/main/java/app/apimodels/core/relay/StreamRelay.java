@@ -1,7 +1,8 @@
 package app.apimodels.core.relay;
 
 import app.apimodels.core.catalog.Catalog;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Sse;
@@ -65,7 +66,7 @@ final class StreamRelay {
         try {
             upstream = target.client().stream(call.requestFor(target), new Sink(mine));
         } catch (RuntimeException e) {
-            onError(mine, Relay.providerFailure(e));
+            onError(mine, Upstream.cause(e));
         }
     }
 
@@ -147,12 +148,12 @@ final class StreamRelay {
             return;
         }
         // Headers are out: report the failure in the stream, as OpenAI does, and charge nothing.
-        ApiException e = Relay.toApi(error);
-        relay.release(call, call.record(e.status(), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
+        Failure f = Upstream.failure(error);
+        relay.release(call, call.record(FailureMapping.status(f.reason()), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
         Map<String, Object> err = new LinkedHashMap<>();
-        err.put("message", e.getMessage());
+        err.put("message", f.getMessage());
         err.put("type", "api_error");
-        err.put("code", e.code());
+        err.put("code", FailureMapping.code(f.reason()));
         err.put("param", null);
         byte[] json = Json.bytes(Map.of("error", err));
         events.send(Sse.event(json));

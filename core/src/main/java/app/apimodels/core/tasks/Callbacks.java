@@ -36,23 +36,25 @@ final class Callbacks {
     private final Sql sql;
     private final Clock clock;
     private final SafeFetcher fetcher;
-    private final TaskService tasks;
+    private final TaskStore store;
+    private final TaskViews views;
 
-    Callbacks(Sql sql, Clock clock, SafeFetcher fetcher, TaskService tasks) {
+    Callbacks(Sql sql, TaskStore store, Clock clock, SafeFetcher fetcher, TaskViews views) {
         this.sql = sql;
+        this.store = store;
         this.clock = clock;
         this.fetcher = fetcher;
-        this.tasks = tasks;
+        this.views = views;
     }
 
     /** One delivery attempt (the callback job); returns when to try again, or null when done. */
     Instant deliver(String taskId) {
-        Optional<Task> found = tasks.load(taskId);
-        if (found.isEmpty() || !"pending".equals(found.get().callbackState())) {
+        Optional<Task> found = store.load(taskId);
+        if (found.isEmpty() || found.get().callbackState() != Task.CallbackState.PENDING) {
             return null;
         }
         Task task = found.get();
-        byte[] body = Json.bytes(MediaApi.envelope(tasks.view(task)));
+        byte[] body = Json.bytes(MediaApi.envelope(views.view(task)));
         long t = clock.millis() / 1000;
         String signature = "t=" + t + ",v1=" + sign(secret(task.accountId(), false), t, body);
         int status = 0;
@@ -66,7 +68,7 @@ final class Callbacks {
         }
         int tries = task.callbackTries() + 1;
         if (error == null) {
-            sql.update("UPDATE apimodels_task SET callback_state = 'delivered', callback_tries = ? WHERE id = ?", tries, taskId);
+            store.callbackTried(taskId, tries, Task.CallbackState.DELIVERED);
             return null;
         }
         long endedAt = task.completedAt() == null ? clock.millis() : task.completedAt();
@@ -74,10 +76,10 @@ final class Callbacks {
                 : Math.min(300_000, 15_000L << Math.min(tries - QUICK_RETRIES_MS.length - 1, 5)));
         if (next > endedAt + GIVE_UP_AFTER.toMillis()) {
             LOG.log(System.Logger.Level.INFO, "gave up notifying the callback of task {0} after {1} tries: {2}", taskId, tries, error);
-            sql.update("UPDATE apimodels_task SET callback_state = 'gave_up', callback_tries = ? WHERE id = ?", tries, taskId);
+            store.callbackTried(taskId, tries, Task.CallbackState.GAVE_UP);
             return null;
         }
-        sql.update("UPDATE apimodels_task SET callback_tries = ? WHERE id = ?", tries, taskId);
+        store.callbackTried(taskId, tries, null);
         return Instant.ofEpochMilli(next);
     }
 

@@ -1,40 +1,70 @@
 package app.apimodels.core.tasks;
 
-import app.apimodels.core.db.Sql;
+import app.apimodels.core.catalog.ModelKind;
+import app.apimodels.spi.provider.Usage;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-/** A generation task as stored. {@code state} is the internal one; clients see {@link #publicState()}. */
-record Task(String id, long accountId, Long keyId, String kind, String model, String provider, String upstreamModel,
-            String upstreamId, String state, String input, String callbackUrl, String baseUrl, String holdId,
-            long holdAmount, Long costMicros, String outputs, String usage, String resultIds, String failMsg, int polls,
-            Long wokenAt, long createdAt, long updatedAt, long deadlineAt, Long completedAt, String callbackState,
-            int callbackTries) {
+/**
+ * A generation task as stored ({@link TaskStore} converts the columns).
+ *
+ * @param input       the model parameters as sent to the provider (media inputs as our links)
+ * @param outputs     the provider's outputs while they are copied
+ * @param usage       what the provider reported, or null
+ * @param resultIds   our copies of the outputs, once completed
+ */
+record Task(String id, long accountId, Long keyId, ModelKind kind, String model, String provider, String upstreamModel,
+            String upstreamId, State state, Map<String, Object> input, String callbackUrl, String baseUrl, String holdId,
+            long holdAmount, Long costMicros, List<Output> outputs, Usage usage, List<String> resultIds, String failMsg,
+            int polls, Long wokenAt, long createdAt, long updatedAt, long deadlineAt, Long completedAt,
+            CallbackState callbackState, int callbackTries) {
 
-    static final String SUBMITTING = "submitting";
-    static final String RUNNING = "running";
-    static final String REHOSTING = "rehosting";
-    static final String COMPLETED = "completed";
-    static final String FAILED = "failed";
+    /** Where a task is: handed to a provider, generating, its outputs being copied, or ended. */
+    enum State {
+        SUBMITTING, RUNNING, REHOSTING, COMPLETED, FAILED;
+
+        boolean terminal() {
+            return this == COMPLETED || this == FAILED;
+        }
+
+        /** The stored (and apimodels.app) spelling. */
+        String dbValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static State of(String dbValue) {
+            return valueOf(dbValue.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** The client's {@code callback_url}: waiting for the task to end, to be sent, sent, or given up on. */
+    enum CallbackState {
+        WAITING, PENDING, DELIVERED, GAVE_UP;
+
+        String dbValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static CallbackState of(String dbValue) {
+            return dbValue == null ? null : valueOf(dbValue.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** One output as tracked while it is copied: the upstream's link, its deadline, and our copy once made. */
+    record Output(String url, String contentType, long deadline, String mediaId) {
+        Output withMedia(String id) {
+            return new Output(url, contentType, deadline, id);
+        }
+    }
 
     boolean terminal() {
-        return COMPLETED.equals(state) || FAILED.equals(state);
+        return state.terminal();
     }
 
     /** pending, completed or failed, as apimodels.app's API says. */
     String publicState() {
-        return terminal() ? state : "pending";
-    }
-
-    static Task row(ResultSet rs) throws SQLException {
-        return new Task(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"), rs.getString("kind"),
-                rs.getString("model"), rs.getString("provider"), rs.getString("upstream_model"), rs.getString("upstream_id"),
-                rs.getString("state"), rs.getString("input"), rs.getString("callback_url"), rs.getString("base_url"),
-                rs.getString("hold_id"), rs.getLong("hold_amount"), Sql.nullableLong(rs, "cost_micros"),
-                rs.getString("outputs"), rs.getString("usage_doc"), rs.getString("result_ids"), rs.getString("fail_msg"),
-                rs.getInt("polls"), Sql.nullableLong(rs, "woken_at"), rs.getLong("created_at"), rs.getLong("updated_at"),
-                rs.getLong("deadline_at"), Sql.nullableLong(rs, "completed_at"), rs.getString("callback_state"),
-                rs.getInt("callback_tries"));
+        return terminal() ? state.dbValue() : "pending";
     }
 }

@@ -2,6 +2,7 @@ package app.apimodels.core.tasks;
 
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaObject;
+import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
@@ -33,27 +34,35 @@ public final class TaskApi {
     /** OpenAI request fields that shape the answer, not the generation. */
     private static final Set<String> OPENAI_ONLY = Set.of("response_format", "user", "stream");
 
-    private final TaskService tasks;
+    private final TaskSubmission submission;
+    private final TaskViews views;
+    private final TaskRunner runner;
+    private final Callbacks callbacks;
+    private final MediaStore media;
     private final ScheduledExecutorService timer;
     private final Duration syncWait;
 
     public TaskApi(TaskService tasks, ScheduledExecutorService timer, Duration syncWait) {
-        this.tasks = tasks;
+        this.submission = tasks.submission();
+        this.views = tasks.views();
+        this.runner = tasks.runner();
+        this.callbacks = tasks.callbacks();
+        this.media = tasks.media();
         this.timer = timer;
         this.syncWait = syncWait;
     }
 
     public void submit(Request r) {
         String path = r.param("kind");
-        if (TaskService.kinds(path).isEmpty()) {
+        if (TaskSubmission.kinds(path).isEmpty()) {
             throw ApiException.notFound("endpoint");
         }
-        Task task = tasks.submit(r.caller().key(), path, r.jsonBody(), r.exchange().baseUrl(), Set.of());
+        Task task = submission.submit(r.caller().key(), path, r.jsonBody(), r.exchange().baseUrl(), Set.of());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("taskId", task.id());
         data.put("state", task.publicState());
         if (task.terminal()) {
-            data.putAll(tasks.view(task));
+            data.putAll(views.view(task));
         }
         r.json(200, MediaApi.envelope(data));
     }
@@ -64,10 +73,10 @@ public final class TaskApi {
         if (id == null || id.isBlank()) {
             throw ApiException.badRequest("task_id", "task_id is required");
         }
-        Task task = tasks.owned(r.caller().accountId(), id.trim())
-                .filter(t -> TaskService.kinds(path).stream().anyMatch(k -> k.wireName().equals(t.kind())))
+        Task task = views.owned(r.caller().accountId(), id.trim())
+                .filter(t -> TaskSubmission.kinds(path).contains(t.kind()))
                 .orElseThrow(() -> ApiException.notFound("task"));
-        r.json(200, MediaApi.envelope(tasks.view(task)));
+        r.json(200, MediaApi.envelope(views.view(task)));
     }
 
     /** OpenAI's synchronous image endpoint, over the same tasks: waits for the result. */
@@ -77,7 +86,7 @@ public final class TaskApi {
         if (!"url".equals(format) && !"b64_json".equals(format)) {
             throw ApiException.badRequest("response_format", "response_format must be url or b64_json");
         }
-        Task submitted = tasks.submit(r.caller().key(), "images", body, r.exchange().baseUrl(), OPENAI_ONLY);
+        Task submitted = submission.submit(r.caller().key(), "images", body, r.exchange().baseUrl(), OPENAI_ONLY);
         whenCompleted(r, submitted, "image", task -> r.json(200, openAiAnswer(task, "b64_json".equals(format), r.exchange())));
     }
 
@@ -87,7 +96,7 @@ public final class TaskApi {
      * cannot be read.
      */
     private void whenCompleted(Request r, Task submitted, String what, java.util.function.Consumer<Task> answer) {
-        tasks.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
+        views.awaitTerminal(submitted.id(), timer, syncWait).whenComplete((task, err) -> {
             ApiException failure;
             if (err != null) {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -95,7 +104,7 @@ public final class TaskApi {
                         ? new ApiException(504, "upstream_timeout", "the " + what + " is still being generated; fetch it later with GET "
                         + "/api/v1/" + (what.equals("image") ? "images" : "audio") + "/generations?task_id=" + submitted.id())
                         : new ApiException(500, "internal_error", "internal error");
-            } else if (!"completed".equals(task.state())) {
+            } else if (task.state() != Task.State.COMPLETED) {
                 failure = new ApiException(502, "upstream_error", task.failMsg() == null ? "no " + what + " was generated" : task.failMsg());
             } else {
                 try {
@@ -120,24 +129,23 @@ public final class TaskApi {
         if (body.containsKey("input") && !body.containsKey("prompt")) {
             body.put("prompt", body.remove("input"));
         }
-        Task submitted = tasks.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
+        Task submitted = submission.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
         whenCompleted(r, submitted, "speech", task -> {
-            MediaObject audio = tasks.media().find(task.resultIds().split(",")[0]).orElseThrow(() -> ApiException.notFound("file"));
-            var content = tasks.media().open(audio, 0, -1);
+            MediaObject audio = media.find(task.resultIds().get(0)).orElseThrow(() -> ApiException.notFound("file"));
+            var content = media.open(audio, 0, -1);
             r.exchange().respond(200, audio.contentType(), Map.of("X-Apimodels-Task", task.id()), content.stream(), content.length());
         });
     }
 
     private Map<String, Object> openAiAnswer(Task task, boolean base64, Exchange ex) {
         List<Map<String, Object>> data = new ArrayList<>();
-        Map<String, Object> view = tasks.view(task);
-        @SuppressWarnings("unchecked") List<String> urls = (List<String>) view.get("resultUrls");
-        String[] ids = task.resultIds().split(",");
-        for (int i = 0; i < ids.length; i++) {
+        List<String> urls = views.resultUrls(task);
+        List<String> ids = task.resultIds();
+        for (int i = 0; i < ids.size(); i++) {
             Map<String, Object> item = new LinkedHashMap<>();
             if (base64) {
-                MediaObject m = tasks.media().find(ids[i]).orElseThrow(() -> ApiException.notFound("file"));
-                try (InputStream in = tasks.media().open(m, 0, -1).stream()) {
+                MediaObject m = media.find(ids.get(i)).orElseThrow(() -> ApiException.notFound("file"));
+                try (InputStream in = media.open(m, 0, -1).stream()) {
                     item.put("b64_json", Base64.getEncoder().encodeToString(in.readAllBytes()));
                 } catch (IOException e) {
                     throw new ApiException(503, "storage_unavailable", "the image cannot be read right now; retry shortly");
@@ -160,7 +168,7 @@ public final class TaskApi {
         URI url = URI.create(ex.baseUrl() + ex.path() + (ex.rawQuery() == null ? "" : "?" + ex.rawQuery()));
         boolean known;
         try {
-            known = tasks.webhook(r.param("id"), new InboundWebhook(url, ex.headers(), ex.body()));
+            known = runner.webhook(r.param("id"), new InboundWebhook(url, ex.headers(), ex.body()));
         } catch (WebhookVerificationException e) {
             throw new ApiException(401, "invalid_signature", "webhook not accepted: " + e.getMessage());
         }
@@ -172,7 +180,7 @@ public final class TaskApi {
 
     public void webhookSecret(Request r) {
         boolean rotate = "POST".equals(r.exchange().method());
-        String secret = tasks.callbacks().secret(r.caller().accountId(), rotate);
+        String secret = callbacks.secret(r.caller().accountId(), rotate);
         r.json(200, Map.of("webhook_secret", secret, "header", Callbacks.HEADER,
                 "scheme", "t=<unix seconds>,v1=<hex HMAC-SHA256(webhook_secret, t + \".\" + body)>"));
     }

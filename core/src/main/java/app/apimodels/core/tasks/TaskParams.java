@@ -2,7 +2,7 @@ package app.apimodels.core.tasks;
 
 import app.apimodels.core.catalog.ModelSpec;
 import app.apimodels.core.catalog.ParameterSpec;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
 import app.apimodels.spi.provider.Usage;
 
 import java.math.BigDecimal;
@@ -39,7 +39,7 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
             }
             ParameterSpec spec = specs.get(name);
             if (spec == null) {
-                throw ApiException.badRequest(name, "the model '" + model.id() + "' does not take the parameter '" + name
+                throw Failure.invalid(name, "the model '" + model.id() + "' does not take the parameter '" + name
                         + "' (it takes: " + String.join(", ", new TreeSet<>(specs.keySet())) + ")");
             }
             Object value = check(spec, e.getValue());
@@ -54,7 +54,7 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
         for (ParameterSpec spec : specs.values()) {
             if (!input.containsKey(spec.name())) {
                 if (spec.required()) {
-                    throw ApiException.badRequest(spec.name(), spec.name() + " is required");
+                    throw Failure.invalid(spec.name(), spec.name() + " is required");
                 }
                 if (spec.defaultValue() != null) {
                     input.put(spec.name(), normalise(spec, spec.defaultValue()));
@@ -88,17 +88,17 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
         Object v = switch (spec.type()) {
             case STRING -> {
                 if (!(value instanceof String s)) {
-                    throw ApiException.badRequest(name, name + " must be a string");
+                    throw Failure.invalid(name, name + " must be a string");
                 }
                 if (spec.maxLength() != null && s.length() > spec.maxLength()) {
-                    throw ApiException.badRequest(name, name + " may be at most " + spec.maxLength() + " characters");
+                    throw Failure.invalid(name, name + " may be at most " + spec.maxLength() + " characters");
                 }
                 yield s;
             }
             case INTEGER, NUMBER -> number(spec, value);
             case BOOLEAN -> {
                 if (!(value instanceof Boolean)) {
-                    throw ApiException.badRequest(name, name + " must be true or false");
+                    throw Failure.invalid(name, name + " must be true or false");
                 }
                 yield value;
             }
@@ -106,10 +106,10 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
             case URLS, STRINGS -> {
                 List<?> list = value instanceof List<?> l ? l : value instanceof String ? List.of(value) : null;
                 if (list == null) {
-                    throw ApiException.badRequest(name, name + " must be a list of " + (spec.type() == ParameterSpec.Type.URLS ? "URLs" : "strings"));
+                    throw Failure.invalid(name, name + " must be a list of " + (spec.type() == ParameterSpec.Type.URLS ? "URLs" : "strings"));
                 }
                 if (spec.maxItems() != null && list.size() > spec.maxItems()) {
-                    throw ApiException.badRequest(name, name + " may have at most " + spec.maxItems() + " items");
+                    throw Failure.invalid(name, name + " may have at most " + spec.maxItems() + " items");
                 }
                 List<String> out = new ArrayList<>();
                 for (Object item : list) {
@@ -118,14 +118,14 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
                     } else if (item instanceof String s) {
                         out.add(s);
                     } else {
-                        throw ApiException.badRequest(name, name + " must be a list of strings");
+                        throw Failure.invalid(name, name + " must be a list of strings");
                     }
                 }
                 yield List.copyOf(out);
             }
         };
         if (!spec.allowed().isEmpty() && spec.allowed().stream().noneMatch(a -> same(a, v))) {
-            throw ApiException.badRequest(name, name + " must be one of " + spec.allowed());
+            throw Failure.invalid(name, name + " must be one of " + spec.allowed());
         }
         return v;
     }
@@ -136,16 +136,16 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
         if (value instanceof Number n) {
             d = new BigDecimal(n.toString());
         } else {
-            throw ApiException.badRequest(name, name + " must be a number");
+            throw Failure.invalid(name, name + " must be a number");
         }
         if (d.abs().compareTo(LARGEST) > 0) {
-            throw ApiException.badRequest(name, name + " is out of range");
+            throw Failure.invalid(name, name + " is out of range");
         }
         if (spec.type() == ParameterSpec.Type.INTEGER && d.stripTrailingZeros().scale() > 0) {
-            throw ApiException.badRequest(name, name + " must be a whole number");
+            throw Failure.invalid(name, name + " must be a whole number");
         }
         if ((spec.min() != null && d.compareTo(spec.min()) < 0) || (spec.max() != null && d.compareTo(spec.max()) > 0)) {
-            throw ApiException.badRequest(name, name + " must be between " + (spec.min() == null ? "-∞" : spec.min().toPlainString())
+            throw Failure.invalid(name, name + " must be between " + (spec.min() == null ? "-∞" : spec.min().toPlainString())
                     + " and " + (spec.max() == null ? "∞" : spec.max().toPlainString()));
         }
         return normalise(spec, d);
@@ -161,7 +161,7 @@ record TaskParams(Map<String, Object> input, Map<String, List<String>> urls, Usa
 
     private static String url(String name, Object value) {
         if (!(value instanceof String s) || s.isBlank() || s.length() > 4096) {
-            throw ApiException.badRequest(name, name + " must be a URL (or an uploaded file's id)");
+            throw Failure.invalid(name, name + " must be a URL (or an uploaded file's id)");
         }
         return s.trim();
     }

@@ -1,5 +1,6 @@
 package app.apimodels.core.web;
 
+import app.apimodels.core.failure.Failure;
 import app.apimodels.spi.web.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +13,11 @@ import java.util.Map;
 public final class ErrorRenderer {
 
     private ErrorRenderer() {
+    }
+
+    /** A service's failure, mapped by {@link FailureMapping}. */
+    public static Response render(String path, Failure f) {
+        return render(path, FailureMapping.toApi(f));
     }
 
     public static Response render(String path, ApiException e) {

@@ -8,7 +8,8 @@ import app.apimodels.core.db.Database;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.testing.MutableClock;
 import app.apimodels.core.testing.TestDatabases;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.web.FailureMapping;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -80,7 +81,7 @@ class ApiKeysTest {
         Account b = accounts.create("d@example.com", null, Role.USER);
         NewKey k = keys.create(a.id(), new KeyOptions("soon", clock.millis() + 60_000, Set.of(), null));
         assertThatThrownBy(() -> keys.revoke(b.id(), k.key().id()))
-                .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).status()).isEqualTo(404);
+                .isInstanceOf(Failure.class).extracting(e -> FailureMapping.status(((Failure) e).reason())).isEqualTo(404);
         assertThat(keys.list(b.id())).isEmpty();
         keys.authenticate(k.secret());
         clock.advance(Duration.ofMinutes(2));
@@ -99,6 +100,6 @@ class ApiKeysTest {
         keys.flushLastUsed();
         assertThat(keys.list(a.id()).get(0).lastUsedAt()).isEqualTo(clock.millis());
         assertThatThrownBy(() -> accounts.create("E@example.com ", null, Role.USER))
-                .extracting(e -> ((ApiException) e).status()).isEqualTo(409);
+                .extracting(e -> FailureMapping.status(((Failure) e).reason())).isEqualTo(409);
     }
 }

@@ -12,7 +12,8 @@ import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.keys.KeyOptions;
 import app.apimodels.core.testing.MutableClock;
 import app.apimodels.core.testing.TestDatabases;
-import app.apimodels.core.web.ApiException;
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.provider.Usage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,7 +86,7 @@ class LedgerTest {
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(ledger.balance(a).available()).isEqualTo(5_000_000);
         assertThatThrownBy(() -> ledger.grant(a, 7, "other", "g-1"))
-                .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).status()).isEqualTo(409);
+                .isInstanceOf(Failure.class).extracting(e -> FailureMapping.status(((Failure) e).reason())).isEqualTo(409);
         assertBooksBalance();
     }
 

@@ -1,0 +1,54 @@
+package app.apimodels.core.catalog;
+
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.ledger.InsufficientCreditsException;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/**
+ * May this key use this model here, and can its wallet cover the worst case: the checks every
+ * paid call (relayed or a task) makes before it reaches a provider, said the same way for both.
+ */
+public final class ModelAccess {
+
+    private final Supplier<Catalog> catalog;
+
+    public ModelAccess(Supplier<Catalog> catalog) {
+        this.catalog = catalog;
+    }
+
+    /**
+     * The model named, if it exists, is of one of {@code kinds} and the key may use it.
+     *
+     * @param usedWith what the caller is, as a client reads it ("/v1/embeddings", "images generations")
+     */
+    public Catalog.Model resolve(ApiKey key, String modelName, Set<ModelKind> kinds, String usedWith) {
+        Catalog.Model model = catalog.get().model(modelName).orElseThrow(() -> new Failure(Failure.Reason.MODEL_NOT_FOUND,
+                "The model '" + modelName + "' does not exist", "model"));
+        if (!kinds.contains(model.spec().kind())) {
+            throw Failure.invalid("model", "'" + modelName + "' is a " + model.spec().kind().wireName()
+                    + " model and cannot be used with " + usedWith);
+        }
+        if (!key.allows(modelName)) {
+            throw new Failure(Failure.Reason.MODEL_NOT_ALLOWED, "this API key may not use the model '" + modelName + "'", "model");
+        }
+        return model;
+    }
+
+    /**
+     * Why the ledger would not hold {@code amount} micro-credits for a {@code what} ("request",
+     * "task"): the wallet or the key's limit is short (402), or the ledger cannot be reached.
+     */
+    public static Failure holdRefused(Throwable error, long amount, String what) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof InsufficientCreditsException ice) {
+            return new Failure(Failure.Reason.INSUFFICIENT_CREDITS, ice.getMessage()
+                    + (ice.keyLimit() ? "" : "; this " + what + " may cost up to " + amount + " micro-credits"));
+        }
+        return new Failure(Failure.Reason.UNAVAILABLE, "the ledger is unavailable; retry shortly", null, Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,253 @@
+package app.apimodels.core.tasks;
+
+import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.catalog.ModelAccess;
+import app.apimodels.core.catalog.ModelKind;
+import app.apimodels.core.catalog.Price;
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.fetch.FetchException;
+import app.apimodels.core.fetch.SafeFetcher;
+import app.apimodels.core.jobs.Jobs;
+import app.apimodels.core.keys.ApiKey;
+import app.apimodels.core.ledger.Hold;
+import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.media.MediaException;
+import app.apimodels.core.media.MediaLinks;
+import app.apimodels.core.media.MediaObject;
+import app.apimodels.core.media.MediaStore;
+import app.apimodels.core.relay.Upstream;
+import app.apimodels.spi.provider.Operation;
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.TaskInput;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskUpdate;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts a task: checks the model and the parameters, takes the media inputs in, holds the worst
+ * case price, then hands the task to the model's routes in order (the next one when one refuses).
+ * A durable job is scheduled before the provider is asked, so a task whose node dies meanwhile is
+ * failed and its hold freed.
+ */
+final class TaskSubmission {
+
+    private final TaskStore store;
+    private final TaskRunner runner;
+    private final Clock clock;
+    private final ModelAccess access;
+    private final Ledger ledger;
+    private final MediaStore media;
+    private final MediaLinks links;
+    private final SafeFetcher fetcher;
+    private final Jobs jobs;
+    private final TaskService.Config config;
+
+    TaskSubmission(TaskStore store, TaskRunner runner, Clock clock, ModelAccess access, Ledger ledger, MediaStore media,
+                   MediaLinks links, SafeFetcher fetcher, Jobs jobs, TaskService.Config config) {
+        this.store = store;
+        this.runner = runner;
+        this.clock = clock;
+        this.access = access;
+        this.ledger = ledger;
+        this.media = media;
+        this.links = links;
+        this.fetcher = fetcher;
+        this.jobs = jobs;
+        this.config = config;
+    }
+
+    /** Which models a path serves: {@code images} → image, {@code video} → video, {@code audio} → audio and speech. */
+    static Set<ModelKind> kinds(String path) {
+        return switch (path) {
+            case "images" -> Set.of(ModelKind.IMAGE);
+            case "video" -> Set.of(ModelKind.VIDEO);
+            case "audio" -> Set.of(ModelKind.AUDIO, ModelKind.SPEECH);
+            default -> Set.of();
+        };
+    }
+
+    /**
+     * Validates and starts a task; returns it as stored after the provider answered (a
+     * synchronous provider's task is already completed or failed).
+     *
+     * @param ignored request fields that are neither model parameters nor ours (OpenAI's {@code response_format})
+     */
+    Task submit(ApiKey key, String path, Map<String, Object> body, String requestBase, Set<String> ignored) {
+        Object modelField = body.get("model");
+        if (!(modelField instanceof String modelName) || modelName.isBlank()) {
+            throw Failure.invalid("model", "model is required");
+        }
+        Catalog.Model model = access.resolve(key, modelName, kinds(path), path + " generations");
+        String callbackUrl = callbackUrl(body);
+        TaskParams params = TaskParams.validate(model.spec(), body, ignored);
+        long holdAmount = model.spec().price().cost(params.quantity(), model.markupBasisPoints());
+        if (holdAmount > Price.MAX_HOLD_MICROS) {
+            throw Failure.invalid(null, "this task could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits");
+        }
+        Duration timeout = model.spec().timeoutSeconds() != null ? Duration.ofSeconds(model.spec().timeoutSeconds()) : config.defaultTimeout();
+
+        String id = "task_" + UUID.randomUUID().toString().replace("-", "");
+        Map<String, Object> input = new LinkedHashMap<>(params.input());
+        List<TaskInput> inputs = new ArrayList<>();
+        params.urls().forEach((field, urls) -> {
+            List<String> ours = new ArrayList<>();
+            for (String url : urls) {
+                MediaObject m = inputFile(key.accountId(), field, url, id, model.spec().parameters().get(field).media());
+                String link = links.url(requestBase, m.id());
+                ours.add(link);
+                inputs.add(new TaskInput(field, link, m.contentType(), m.size(), () -> media.open(m, 0, -1).stream()));
+            }
+            input.put(field, input.get(field) instanceof List<?> ? List.copyOf(ours) : ours.get(0));
+        });
+
+        // Long enough for the task, its copies and its retries: the sweep must not void a live task's hold.
+        Duration holdTtl = timeout.plus(config.rehostValidity()).plusHours(1);
+        Hold hold;
+        try {
+            hold = ledger.hold(key, holdAmount, holdTtl).join();
+        } catch (CompletionException e) {
+            throw ModelAccess.holdRefused(e, holdAmount, "task");
+        }
+        long now = clock.millis();
+        store.insert(id, key.accountId(), key.id(), model.spec().kind(), modelName, input, callbackUrl, requestBase, hold.id(),
+                holdAmount, now, now + timeout.toMillis());
+        // If this node dies before the provider answers, the job fails the task and frees the hold.
+        jobs.schedule(TaskService.JOB, id, Instant.ofEpochMilli(now).plus(submitGrace(model)));
+
+        Operation operation = operation(model.spec().kind());
+        ProviderException last = null;
+        for (Catalog.Target target : Catalog.attemptOrder(model)) {
+            TaskRequest attempt = new TaskRequest(operation, target.route().upstreamModel(), input, inputs,
+                    webhookUrl(requestBase, target.provider().id(), id));
+            TaskUpdate update;
+            try {
+                update = target.client().submit(attempt).get(target.provider().timeoutSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                last = new ProviderException(ProviderException.Kind.NETWORK, "interrupted", e);
+                break;
+            } catch (TimeoutException e) {
+                last = new ProviderException(ProviderException.Kind.TIMEOUT, "the provider did not accept the task in time", e);
+                continue;
+            } catch (ExecutionException e) {
+                last = Upstream.cause(e.getCause());
+                if (last.kind().retryable()) {
+                    continue;
+                }
+                break;
+            }
+            if (!store.running(id, target.provider().id(), target.route().upstreamModel(), update.upstreamId(), clock.millis())) {
+                // The job gave up on this task meanwhile; the upstream's work is not wanted.
+                if (update.upstreamId() != null) {
+                    target.client().cancel(update.upstreamId());
+                }
+                throw new Failure(Failure.Reason.UPSTREAM_TIMEOUT, "the provider did not accept the task in time");
+            }
+            if (update.state().terminal()) {
+                runner.apply(store.load(id).orElseThrow(), update);
+            } else {
+                jobs.schedule(TaskService.JOB, id, clock.instant().plus(config.pollInitial()));
+            }
+            return store.load(id).orElseThrow();
+        }
+        ProviderException cause = last != null ? last
+                : new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, "no route serves this model", null);
+        Failure failure = Upstream.failure(cause);
+        runner.fail(store.load(id).orElseThrow(), failure.reason(), cause.getMessage());
+        throw failure;
+    }
+
+    private static Duration submitGrace(Catalog.Model model) {
+        long longest = model.targets().stream().mapToLong(t -> t.provider().timeoutSeconds()).max().orElse(60);
+        return Duration.ofSeconds(Math.min(longest, 3600) * model.targets().size() + 60);
+    }
+
+    private String callbackUrl(Map<String, Object> body) {
+        Object value = body.containsKey("callback_url") ? body.get("callback_url") : body.get("callBackUrl");
+        String field = body.containsKey("callback_url") ? "callback_url" : "callBackUrl";
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String s) || s.isBlank() || s.length() > 2000) {
+            throw Failure.invalid(field, field + " must be an http(s) URL of at most 2000 characters");
+        }
+        try {
+            fetcher.check(URI.create(s.trim()));
+        } catch (FetchException e) {
+            throw Failure.invalid(field, field + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw Failure.invalid(field, field + " must be an http(s) URL of at most 2000 characters");
+        }
+        return s.trim();
+    }
+
+    /** A media input: the caller's own upload (by id or by our link), or a URL fetched safely and stored. */
+    private MediaObject inputFile(long owner, String field, String url, String taskId, String family) {
+        String fileId = url.startsWith("file_") ? url : ourFileId(url);
+        MediaObject m;
+        if (fileId != null) {
+            m = media.owned(owner, fileId).orElseThrow(() -> Failure.invalid(field, field + ": no such uploaded file"));
+        } else {
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                throw Failure.invalid(field, field + " is not a valid URL");
+            }
+            try {
+                m = media.fetch(owner, "input", uri, config.fetchTimeout(), config.inputRetention(), taskId);
+            } catch (FetchException e) {
+                throw Failure.invalid(field, field + ": " + e.getMessage());
+            } catch (MediaException e) {
+                throw e.at(field);
+            }
+        }
+        if (family != null && !m.contentType().startsWith(family + "/")) {
+            throw new Failure(Failure.Reason.UNSUPPORTED_MEDIA_TYPE, field + " must be " + (family.equals("image") ? "an " : "a ")
+                    + family + " file, not " + m.contentType(), field);
+        }
+        return m;
+    }
+
+    /** The file id in one of our media links ({@code …/media/file_…?expires=…}), or null. */
+    private static String ourFileId(String url) {
+        int at = url.indexOf("/media/file_");
+        if (at < 0) {
+            return null;
+        }
+        String rest = url.substring(at + "/media/".length());
+        int end = rest.indexOf('?');
+        return end < 0 ? rest : rest.substring(0, end);
+    }
+
+    private URI webhookUrl(String requestBase, String providerId, String taskId) {
+        if (!config.providerWebhooks()) {
+            return null;
+        }
+        return URI.create(links.base(requestBase) + "/webhooks/providers/" + providerId + "?task=" + taskId);
+    }
+
+    private static Operation operation(ModelKind kind) {
+        return switch (kind) {
+            case IMAGE -> Operation.IMAGES;
+            case VIDEO -> Operation.VIDEO;
+            case AUDIO -> Operation.AUDIO;
+            case SPEECH -> Operation.SPEECH;
+            default -> throw new IllegalArgumentException(kind.name());
+        };
+    }
+}
