@@ -131,7 +131,8 @@ public final class TaskApi {
         }
         Task submitted = submission.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
         whenCompleted(r, submitted, "speech", task -> {
-            MediaObject audio = media.find(task.resultIds().get(0)).orElseThrow(() -> ApiException.notFound("file"));
+            MediaObject audio = task.resultIds().stream().findFirst().flatMap(media::find)
+                    .orElseThrow(() -> ApiException.notFound("file"));
             var content = media.open(audio, 0, -1);
             r.exchange().respond(200, audio.contentType(), Map.of("X-Apimodels-Task", task.id()), content.stream(), content.length());
         });
