@@ -74,8 +74,8 @@ public final class Idempotency {
                     "a request with this Idempotency-Key is still in progress", "Idempotency-Key", Duration.ofSeconds(1));
         }
         if (s.body() == null) {
-            throw new ApiException(409, "idempotency_conflict", "the request with this Idempotency-Key was answered, "
-                    + "but its answer is too large to keep for replay; send a new key to run it again", "Idempotency-Key", null);
+            throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT, "the request with this Idempotency-Key was answered, "
+                    + "but its answer is too large to keep for replay; send a new key to run it again", "Idempotency-Key");
         }
         exchange.respond(new Response(s.status(), s.contentType(), Base64.getDecoder().decode(s.body()),
                 Map.of("Idempotent-Replayed", "true")));
