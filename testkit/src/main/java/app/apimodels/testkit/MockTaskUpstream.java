@@ -302,11 +302,18 @@ public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements
         if (task == null) {
             throw new IllegalArgumentException("no task " + id);
         }
+        // A forgery claims the task ended but does not end it upstream: a client polling after it was
+        // refused must still find the task running.
+        boolean forgedEnd = !genuine && task.state == State.PENDING;
         if (task.state == State.PENDING) {
             finish(task);
         }
         byte[] body = webhookBody(task);
         Map<String, String> headers = new LinkedHashMap<>(signatureHeaders(task, body, signedAt, genuine));
+        if (forgedEnd) {
+            task.state = State.PENDING;
+            task.completedAt = null;
+        }
         headers.put("Content-Type", "application/json");
         return new MockWebhook(task.webhookUrl, headers, body);
     }
