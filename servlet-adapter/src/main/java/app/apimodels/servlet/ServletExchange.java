@@ -533,15 +533,21 @@ final class ServletExchange implements Exchange, AsyncListener {
         public void onDataAvailable() throws IOException {
             boolean overLimit = false;
             boolean sinkFailed = false;
+            boolean ended = false;
             synchronized (ServletExchange.this) {
                 if (bodyState != BodyState.READING) {
                     return;
                 }
                 // A read failure (a bad chunk, a reset) propagates: the container then calls onError.
-                while (in.isReady() && !in.isFinished()) {
+                // Not guarded by isFinished(): Grizzly (Payara) reports finished once the last byte has
+                // arrived, before it was read, and then never calls onAllDataRead; and the end of the
+                // stream completes the read here, since a container need not call onAllDataRead after
+                // a read that already saw it (onAllDataRead is then a no-op).
+                while (in.isReady()) {
                     int n = in.read(chunk);
                     if (n < 0) {
-                        break; // onAllDataRead follows
+                        ended = true;
+                        break;
                     }
                     if (received + n > limit) {
                         end(BodyState.UNREAD); // stays unread: the answer closes the connection
@@ -564,6 +570,8 @@ final class ServletExchange implements Exchange, AsyncListener {
                 proceed(next); // the engine answers 413
             } else if (sinkFailed) {
                 abort();
+            } else if (ended) {
+                onAllDataRead();
             }
         }
 
