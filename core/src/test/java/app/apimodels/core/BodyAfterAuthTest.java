@@ -2,8 +2,10 @@ package app.apimodels.core;
 
 import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.testkit.web.MockExchange;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.ForwardingExchange;
 import app.apimodels.spi.web.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,11 +90,8 @@ class BodyAfterAuthTest {
         assertThat(ex.answer).isNull();
     }
 
-    /** An exchange that records when its body is asked for. */
-    private static final class Recording implements Exchange {
-        private final String method;
-        private final String path;
-        private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** An exchange that records when its body is asked for (the rest is the in-memory one). */
+    private static final class Recording extends ForwardingExchange {
         private final byte[] body;
         int readBodyCalls;
         boolean bodyReadEarly;
@@ -102,13 +100,16 @@ class BodyAfterAuthTest {
         Response answer;
 
         Recording(String method, String path, String key, String body) {
-            this.method = method;
-            this.path = path;
+            super(request(method, path, key));
             this.body = body.getBytes(StandardCharsets.UTF_8);
-            headers.put("Content-Type", "application/json");
+        }
+
+        private static MockExchange request(String method, String path, String key) {
+            MockExchange.Builder request = MockExchange.builder(method, path).header("Content-Type", "application/json");
             if (key != null) {
-                headers.put("Authorization", "Bearer " + key);
+                request.bearer(key);
             }
+            return request.build();
         }
 
         @Override
@@ -129,46 +130,6 @@ class BodyAfterAuthTest {
         public boolean bodyTooLarge() {
             bodyReadEarly |= readBodyCalls == 0;
             return tooLarge;
-        }
-
-        @Override
-        public String method() {
-            return method;
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public String query(String name) {
-            return null;
-        }
-
-        @Override
-        public String rawQuery() {
-            return null;
-        }
-
-        @Override
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        @Override
-        public Map<String, String> headers() {
-            return headers;
-        }
-
-        @Override
-        public String baseUrl() {
-            return "http://localhost";
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1";
         }
 
         @Override

@@ -2,6 +2,7 @@ package app.apimodels.servlet;
 
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.QueryStrings;
 import app.apimodels.spi.web.Response;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -17,12 +18,10 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -128,7 +127,7 @@ final class ServletExchange implements Exchange, AsyncListener {
     public String query(String name) {
         Map<String, String> parameters = queryParameters;
         if (parameters == null) {
-            parameters = parseQuery(request.getQueryString());
+            parameters = QueryStrings.parse(request.getQueryString());
             queryParameters = parameters;
         }
         return parameters.get(name);
@@ -635,25 +634,6 @@ final class ServletExchange implements Exchange, AsyncListener {
     private static Response problem(int status, String title, String detail) {
         return Response.text(status, "application/problem+json", "{\"type\":\"about:blank\",\"title\":\"" + title
                 + "\",\"status\":" + status + (detail == null ? "" : ",\"detail\":\"" + detail + "\"") + "}");
-    }
-
-    private static Map<String, String> parseQuery(String queryString) {
-        Map<String, String> parameters = new HashMap<>();
-        if (queryString == null) {
-            return parameters;
-        }
-        for (String pair : queryString.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            try {
-                parameters.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8),
-                        URLDecoder.decode(value, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException malformedEscape) {
-                // Skip the pair, as servlet containers do with undecodable parameters.
-            }
-        }
-        return parameters;
     }
 
     /** The exchange's response as an event stream; shares the exchange's monitor and state. */

@@ -134,9 +134,7 @@ class ContainerIntegrationTest {
                     price: { per-request: 0.001 }
                 """);
         var app = server.deploy(new Webapps.Spec("/cdi").withCdi().withProbe()
-                .param("apimodels.catalog", catalog.toString())
-                .param("apimodels.bootstrap.admin-key", ADMIN_KEY)
-                .param("apimodels.data-dir", dir.resolve("cdi-data").toString()));
+                .engine(dir.resolve("cdi-data"), ADMIN_KEY, catalog));
         try {
             assertThat(app.started()).isTrue();
             assertThat(app.get("/probe").body()).isEqualTo("attribute=present cdi=same");

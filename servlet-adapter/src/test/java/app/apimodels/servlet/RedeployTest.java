@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.ref.WeakReference;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,21 +71,10 @@ class RedeployTest {
 
     @Test
     void redeployingLeavesNoThreadDriverOrClassLoaderBehind() throws Exception {
-        Path catalog = dir.resolve("catalog.yaml");
         // The provider calls the application's own health endpoint.
-        Files.writeString(catalog, """
-                providers:
-                  - { id: loop, type: probe-loader, base-url: "%s", api-key: none }
-                models:
-                  - id: loop-chat
-                    kind: chat
-                    routes: [ { provider: loop, upstream-model: loop } ]
-                    price: { per-request: 0.001 }
-                """.formatted(server.uri("/cycle/health/live")));
+        Path catalog = Webapps.probeChatCatalog(dir, "loop", server.uri("/cycle/health/live").toString());
         Webapps.Spec spec = new Webapps.Spec("/cycle").withProbe()
-                .param("apimodels.data-dir", dir.resolve("data").toString())
-                .param("apimodels.bootstrap.admin-key", ADMIN_KEY)
-                .param("apimodels.catalog", catalog.toString())
+                .engine(dir.resolve("data"), ADMIN_KEY, catalog)
                 // Tight enough that the job runner polls during every round.
                 .param("apimodels.jobs.poll-interval-ms", "100");
         Webapps.Deployment app = null;

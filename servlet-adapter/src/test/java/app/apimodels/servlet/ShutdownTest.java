@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,23 +73,12 @@ class ShutdownTest {
 
     @Test
     void aCallInFlightAtShutdownIsSettledBeforeTheServersDataSourceCloses() throws Exception {
-        Path catalog = dir.resolve("catalog.yaml");
-        Files.writeString(catalog, """
-                providers:
-                  - { id: slow, type: probe-loader, base-url: "http://127.0.0.1:%d/slow", api-key: none }
-                models:
-                  - id: slow-chat
-                    kind: chat
-                    routes: [ { provider: slow, upstream-model: slow } ]
-                    price: { per-request: 0.001 }
-                """.formatted(upstream.getAddress().getPort()));
+        Path catalog = Webapps.probeChatCatalog(dir, "slow", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/slow");
         Path database = dir.resolve("jndi-db");
         var app = server.deploy(new Webapps.Spec("/shutdown").withProbe()
                 .resource(Webapps.h2Resource("jdbc/apimodels", database))
                 .param("apimodels.db.jndi", "java:comp/env/jdbc/apimodels")
-                .param("apimodels.data-dir", dir.resolve("data").toString())
-                .param("apimodels.bootstrap.admin-key", ADMIN_KEY)
-                .param("apimodels.catalog", catalog.toString()));
+                .engine(dir.resolve("data"), ADMIN_KEY, catalog));
         assertThat(app.started()).isTrue();
         app.grantCredits(ADMIN_KEY);
 

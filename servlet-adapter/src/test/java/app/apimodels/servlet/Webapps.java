@@ -117,6 +117,29 @@ final class Webapps implements AutoCloseable {
             resources.add(resource);
             return this;
         }
+
+        /** The engine's data directory, bootstrap admin key and catalog file. */
+        Spec engine(Path dataDir, String adminKey, Path catalog) {
+            return param("apimodels.data-dir", dataDir.toString())
+                    .param("apimodels.bootstrap.admin-key", adminKey)
+                    .param("apimodels.catalog", catalog.toString());
+        }
+    }
+
+    /**
+     * Writes {@code dir/catalog.yaml}: one {@code probe-loader} provider {@code id} at {@code baseUrl}
+     * (upstream model {@code id}) and one chat model {@code id-chat} on it at 0.001 per request.
+     */
+    static Path probeChatCatalog(Path dir, String id, String baseUrl) throws IOException {
+        return Files.writeString(dir.resolve("catalog.yaml"), """
+                providers:
+                  - { id: %1$s, type: probe-loader, base-url: "%2$s", api-key: none }
+                models:
+                  - id: %1$s-chat
+                    kind: chat
+                    routes: [ { provider: %1$s, upstream-model: %1$s } ]
+                    price: { per-request: 0.001 }
+                """.formatted(id, baseUrl));
     }
 
     /** Deploys and starts the application; it has failed to start if {@link Deployment#started()} is false. */

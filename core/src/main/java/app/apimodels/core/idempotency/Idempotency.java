@@ -4,6 +4,7 @@ import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.ForwardingExchange;
 import app.apimodels.spi.web.Response;
 import app.apimodels.core.web.Sse;
 
@@ -124,70 +125,14 @@ public final class Idempotency {
     }
 
     /** Passes everything through and records the result when the exchange ends. */
-    private final class Capturing implements Exchange {
-        private final Exchange inner;
+    private final class Capturing extends ForwardingExchange {
         private final long accountId;
         private final String key;
 
         Capturing(Exchange inner, long accountId, String key) {
-            this.inner = inner;
+            super(inner);
             this.accountId = accountId;
             this.key = key;
-        }
-
-        @Override
-        public String method() {
-            return inner.method();
-        }
-
-        @Override
-        public String path() {
-            return inner.path();
-        }
-
-        @Override
-        public String query(String name) {
-            return inner.query(name);
-        }
-
-        @Override
-        public String rawQuery() {
-            return inner.rawQuery();
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-            inner.onClientGone(action);
-        }
-
-        @Override
-        public String header(String name) {
-            return inner.header(name);
-        }
-
-        @Override
-        public java.util.Map<String, String> headers() {
-            return inner.headers();
-        }
-
-        @Override
-        public String baseUrl() {
-            return inner.baseUrl();
-        }
-
-        @Override
-        public String remoteAddress() {
-            return inner.remoteAddress();
-        }
-
-        @Override
-        public byte[] body() {
-            return inner.body();
-        }
-
-        @Override
-        public boolean bodyTooLarge() {
-            return inner.bodyTooLarge();
         }
 
         @Override
@@ -195,7 +140,7 @@ public final class Idempotency {
             try {
                 finish(accountId, key, response.status(), response.contentType(), response.body());
             } finally {
-                inner.respond(response);
+                inner().respond(response);
             }
         }
 
@@ -211,7 +156,7 @@ public final class Idempotency {
                 try {
                     finish(accountId, key, status, contentType, null);
                 } finally {
-                    inner.respond(status, contentType, headers, body, length);
+                    inner().respond(status, contentType, headers, body, length);
                 }
                 return;
             }
@@ -225,23 +170,13 @@ public final class Idempotency {
             try {
                 finish(accountId, key, status, contentType, bytes);
             } finally {
-                inner.respond(status, contentType, headers, new java.io.ByteArrayInputStream(bytes), bytes.length);
+                inner().respond(status, contentType, headers, new java.io.ByteArrayInputStream(bytes), bytes.length);
             }
         }
 
         @Override
-        public void readBody(Runnable next) {
-            inner.readBody(next);
-        }
-
-        @Override
-        public java.io.InputStream bodyStream() {
-            return inner.bodyStream();
-        }
-
-        @Override
         public EventStream openEventStream() {
-            EventStream stream = inner.openEventStream();
+            EventStream stream = inner().openEventStream();
             ByteArrayOutputStream copy = new ByteArrayOutputStream();
             return new EventStream() {
                 private boolean closed;

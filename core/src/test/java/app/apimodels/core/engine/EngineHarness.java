@@ -2,12 +2,14 @@ package app.apimodels.core.engine;
 
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,6 +91,13 @@ final class EngineHarness implements AutoCloseable {
         return new EngineHarness(dir, extra);
     }
 
+    /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
+    static Map<String, String> onPostgres(Map<String, String> extra) {
+        Map<String, String> m = new HashMap<>(TestDatabases.POSTGRESQL.settings());
+        m.putAll(extra);
+        return m;
+    }
+
     /** Hands the exchange to the engine and waits for its complete answer. */
     MockExchange.Answer call(MockExchange exchange) {
         engine.handle(exchange);
@@ -105,6 +114,23 @@ final class EngineHarness implements AutoCloseable {
 
     MockExchange.Answer get(String path, String key) {
         return call(MockExchange.get(path).bearer(key));
+    }
+
+    /** Any request, as a hostile client may send it: no key, no body or a JSON body of any bytes, extra headers. */
+    MockExchange.Answer send(String method, String target, String key, String body) {
+        return send(method, target, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    MockExchange.Answer send(String method, String target, String key, byte[] body, Map<String, String> headers) {
+        MockExchange.Builder b = MockExchange.builder(method, target).maxBodyBytes(engine.maxBodyBytes());
+        if (key != null) {
+            b.bearer(key);
+        }
+        if (body != null) {
+            b.body("application/json", body);
+        }
+        headers.forEach(b::header);
+        return call(b.build());
     }
 
     /** A new user with {@code micros} of credit and an API key. */
@@ -146,6 +172,11 @@ final class EngineHarness implements AutoCloseable {
             }
         });
         return charges;
+    }
+
+    /** The account's balance and held micros. */
+    long[] money(User u) {
+        return new long[] {balance(u), held(u)};
     }
 
     private JsonNode account(User u) {

@@ -1,6 +1,5 @@
 package app.apimodels.core.engine;
 
-import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.core.web.Json;
 import app.apimodels.testkit.web.MockExchange;
 import org.junit.jupiter.api.AfterAll;
@@ -89,7 +88,7 @@ class HostileInputFuzzTest {
     @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("hostile");
-        engine = EngineHarness.start(dir, onPostgres(Map.of("apimodels.max-body-bytes", "1048576",
+        engine = EngineHarness.start(dir, EngineHarness.onPostgres(Map.of("apimodels.max-body-bytes", "1048576",
                 // The sample callback_url is this address: valid, so a 400 is the hostile field's.
                 "apimodels.fetch.allowed-private-hosts", "127.0.0.1:9")));
         user = engine.user(1_000_000);
@@ -113,7 +112,7 @@ class HostileInputFuzzTest {
     /** Every method and path template the engine lists in its OpenAPI document. */
     @SuppressWarnings("unchecked")
     private static List<String> listedRoutes() {
-        Map<String, Object> doc = Json.object(EngineHarness.expect(send("GET", "/openapi.json", null, null), 200).body());
+        Map<String, Object> doc = Json.object(EngineHarness.expect(engine.send("GET", "/openapi.json", null, null), 200).body());
         Set<String> out = new TreeSet<>();
         ((Map<String, Object>) doc.get("paths")).forEach((path, item) ->
                 ((Map<String, Object>) item).keySet().forEach(method -> out.add(method.toUpperCase() + " " + path)));
@@ -265,8 +264,8 @@ class HostileInputFuzzTest {
         String value = "SELF".equals(pathValue) ? (template.startsWith("/admin/users/") ? String.valueOf(user.id()) : "images") : pathValue;
         String path = template.replaceAll("\\{[^}]+}", java.util.regex.Matcher.quoteReplacement(value));
         String key = template.startsWith("/admin") ? EngineHarness.ADMIN_KEY : user.key();
-        long before = sum(money(user));
-        MockExchange.Answer r = send(method, path + query, key, body, Map.of());
+        long before = sum(engine.money(user));
+        MockExchange.Answer r = engine.send(method, path + query, key, body, Map.of());
         String text = new String(r.body(), StandardCharsets.UTF_8);
         String what = "[seed " + SEED + "] " + method + " " + path + query + " " + (body == null ? "" : abbreviate(new String(body, StandardCharsets.UTF_8)))
                 + " → " + r.status() + " " + abbreviate(text);
@@ -285,7 +284,7 @@ class HostileInputFuzzTest {
                 assertThat(param != null || message.contains(field) || message.startsWith("request body"))
                         .as("a 400 for a hostile %s names the field at fault: %s", field, what).isTrue();
             }
-            assertThat(sum(money(user))).as("a refused request moves no money: %s", what).isEqualTo(before);
+            assertThat(sum(engine.money(user))).as("a refused request moves no money: %s", what).isEqualTo(before);
         }
     }
 
@@ -314,33 +313,5 @@ class HostileInputFuzzTest {
 
     private static String abbreviate(String s) {
         return s.length() > 300 ? s.substring(0, 300) + "…(" + s.length() + " chars)" : s;
-    }
-
-    /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
-    private static Map<String, String> onPostgres(Map<String, String> extra) {
-        Map<String, String> m = new java.util.HashMap<>(TestDatabases.POSTGRESQL.settings());
-        m.putAll(extra);
-        return m;
-    }
-
-    private static MockExchange.Answer send(String method, String target, String key, String body) {
-        return send(method, target, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Map.of());
-    }
-
-    private static MockExchange.Answer send(String method, String target, String key, byte[] body, Map<String, String> headers) {
-        MockExchange.Builder b = MockExchange.builder(method, target).maxBodyBytes(engine.engine.maxBodyBytes());
-        if (key != null) {
-            b.bearer(key);
-        }
-        if (body != null) {
-            b.body("application/json", body);
-        }
-        headers.forEach(b::header);
-        return engine.call(b.build());
-    }
-
-    /** The account's balance and held micros. */
-    private static long[] money(EngineHarness.User u) {
-        return new long[] {engine.balance(u), engine.held(u)};
     }
 }

@@ -1,6 +1,5 @@
 package app.apimodels.core.engine;
 
-import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.core.web.Json;
 import app.apimodels.testkit.web.MockExchange;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +27,7 @@ class HostileInputTest {
 
     @BeforeAll
     static void start() throws IOException {
-        engine = EngineHarness.start(Files.createTempDirectory("hostile-input"), onPostgres(Map.of()));
+        engine = EngineHarness.start(Files.createTempDirectory("hostile-input"), EngineHarness.onPostgres(Map.of()));
         user = engine.user(GRANT);
     }
 
@@ -40,7 +39,7 @@ class HostileInputTest {
     /** The 400's field (OpenAI's {@code error.param} or the problem's {@code param}) and message. */
     @SuppressWarnings("unchecked")
     private static String[] refused(String method, String path, String key, String body) {
-        MockExchange.Answer r = send(method, path, key, body);
+        MockExchange.Answer r = engine.send(method, path, key, body);
         String text = new String(r.body(), StandardCharsets.UTF_8);
         assertThat(r.status()).as(text).isEqualTo(400);
         assertThat(text).doesNotContainIgnoringCase("exception").doesNotContain("com.fasterxml").doesNotContain("Feature");
@@ -91,14 +90,14 @@ class HostileInputTest {
                 "{\"amount_micros\":1000000000001,\"idempotency_key\":\"g2\"}")[1]).contains("between 1 and 1000000000000");
         assertThat(refused("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":99999999999999999999999,\"idempotency_key\":\"g3\"}")[0]).isEqualTo("amount_micros");
-        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
+        EngineHarness.expect(engine.send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":1000000000000,\"idempotency_key\":\"g4\"}"), 201);
-        assertThat(money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
-        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
+        assertThat(engine.money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
+        EngineHarness.expect(engine.send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":-1000000000000,\"idempotency_key\":\"g5\"}"), 400);
-        EngineHarness.expect(send("POST", credits, EngineHarness.ADMIN_KEY,
+        EngineHarness.expect(engine.send("POST", credits, EngineHarness.ADMIN_KEY,
                 "{\"amount_micros\":1000000000000,\"idempotency_key\":\"g4\"}"), 201); // replayed, not granted again
-        assertThat(money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
+        assertThat(engine.money(user)[0]).isEqualTo(GRANT + 1_000_000_000_000L);
     }
 
     @Test
@@ -119,42 +118,14 @@ class HostileInputTest {
         assertThat(refused("POST", "/api/v1/images/generations", user.key(),
                 "{\"model\":\"test-image\",\"prompt\":\"a\\u0000cat\"}")[1]).contains("prompt");
         assertThat(refused("GET", "/api/v1/account/usage?model=a%00b", user.key(), null)[0]).isEqualTo("model");
-        assertThat(money(user)[0] + money(user)[1]).isGreaterThanOrEqualTo(GRANT);
+        assertThat(engine.money(user)[0] + engine.money(user)[1]).isGreaterThanOrEqualTo(GRANT);
     }
 
     @Test
     void aNulInAHeaderIsA400() {
-        MockExchange.Answer r = send("POST", "/api/v1/account/keys", user.key(),
+        MockExchange.Answer r = engine.send("POST", "/api/v1/account/keys", user.key(),
                 "{}".getBytes(StandardCharsets.UTF_8), Map.of("Idempotency-Key", "a\u0000b"));
         assertThat(r.status()).isEqualTo(400);
         assertThat(Json.object(r.body()).get("param")).isEqualTo("Idempotency-Key");
-    }
-
-    /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
-    private static Map<String, String> onPostgres(Map<String, String> extra) {
-        Map<String, String> m = new java.util.HashMap<>(TestDatabases.POSTGRESQL.settings());
-        m.putAll(extra);
-        return m;
-    }
-
-    private static MockExchange.Answer send(String method, String target, String key, String body) {
-        return send(method, target, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Map.of());
-    }
-
-    private static MockExchange.Answer send(String method, String target, String key, byte[] body, Map<String, String> headers) {
-        MockExchange.Builder b = MockExchange.builder(method, target).maxBodyBytes(engine.engine.maxBodyBytes());
-        if (key != null) {
-            b.bearer(key);
-        }
-        if (body != null) {
-            b.body("application/json", body);
-        }
-        headers.forEach(b::header);
-        return engine.call(b.build());
-    }
-
-    /** The account's balance and held micros. */
-    private static long[] money(EngineHarness.User u) {
-        return new long[] {engine.balance(u), engine.held(u)};
     }
 }

@@ -2,13 +2,13 @@ package app.apimodels.testkit.web;
 
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.QueryStrings;
 import app.apimodels.spi.web.Response;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,7 +99,7 @@ public final class MockExchange implements Exchange {
         this.method = b.method.toUpperCase(Locale.ROOT);
         this.path = b.path;
         this.rawQuery = b.rawQuery;
-        this.query = parseQuery(b.rawQuery);
+        this.query = QueryStrings.parse(b.rawQuery);
         TreeMap<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         h.putAll(b.headers);
         this.headers = Collections.unmodifiableMap(h);
@@ -485,25 +485,5 @@ public final class MockExchange implements Exchange {
     @Override
     public String toString() {
         return method + " " + path + (rawQuery == null ? "" : "?" + rawQuery);
-    }
-
-    /** Parsed like a servlet container: first value wins, {@code +} is a space, undecodable pairs are skipped. */
-    private static Map<String, String> parseQuery(String raw) {
-        Map<String, String> parameters = new TreeMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return parameters;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            try {
-                parameters.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8),
-                        URLDecoder.decode(value, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException malformedEscape) {
-                // skipped, as containers do
-            }
-        }
-        return parameters;
     }
 }

@@ -2,7 +2,7 @@ package app.apimodels.testkit.web;
 
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
-import app.apimodels.spi.web.Response;
+import app.apimodels.spi.web.ForwardingExchange;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,7 +54,7 @@ class ExchangeContractCatchesFlawsTest {
         @Override
         Exchange serve(MockExchange exchange) {
             Map<String, String> exact = new HashMap<>(exchange.headers());
-            return new Delegating(exchange) {
+            return new ForwardingExchange(exchange) {
                 @Override
                 public String header(String name) {
                     return exact.get(name);
@@ -72,7 +72,7 @@ class ExchangeContractCatchesFlawsTest {
     static final class EventStreamAfterAnAnswer extends MockExchangeContractTest {
         @Override
         Exchange serve(MockExchange exchange) {
-            return new Delegating(exchange) {
+            return new ForwardingExchange(exchange) {
                 @Override
                 public EventStream openEventStream() {
                     if (!exchange.answered()) {
@@ -106,7 +106,7 @@ class ExchangeContractCatchesFlawsTest {
 
         @Override
         Exchange serve(MockExchange exchange) {
-            return new Delegating(exchange) {
+            return new ForwardingExchange(exchange) {
                 @Override
                 public EventStream openEventStream() {
                     EventStream inner = exchange.openEventStream();
@@ -135,7 +135,7 @@ class ExchangeContractCatchesFlawsTest {
     static final class FileLeftOpen extends MockExchangeContractTest {
         @Override
         Exchange serve(MockExchange exchange) {
-            return new Delegating(exchange) {
+            return new ForwardingExchange(exchange) {
                 @Override
                 public void respond(int status, String contentType, Map<String, String> headers, InputStream body, long length) {
                     try {
@@ -146,85 +146,6 @@ class ExchangeContractCatchesFlawsTest {
                     }
                 }
             };
-        }
-    }
-
-    /** Passes everything to the in-memory exchange; each flaw overrides one thing. */
-    private static class Delegating implements Exchange {
-        final MockExchange inner;
-
-        Delegating(MockExchange inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String method() {
-            return inner.method();
-        }
-
-        @Override
-        public String path() {
-            return inner.path();
-        }
-
-        @Override
-        public String query(String name) {
-            return inner.query(name);
-        }
-
-        @Override
-        public String rawQuery() {
-            return inner.rawQuery();
-        }
-
-        @Override
-        public String header(String name) {
-            return inner.header(name);
-        }
-
-        @Override
-        public Map<String, String> headers() {
-            return inner.headers();
-        }
-
-        @Override
-        public String baseUrl() {
-            return inner.baseUrl();
-        }
-
-        @Override
-        public String remoteAddress() {
-            return inner.remoteAddress();
-        }
-
-        @Override
-        public void readBody(Runnable next) {
-            inner.readBody(next);
-        }
-
-        @Override
-        public byte[] body() {
-            return inner.body();
-        }
-
-        @Override
-        public boolean bodyTooLarge() {
-            return inner.bodyTooLarge();
-        }
-
-        @Override
-        public void respond(Response response) {
-            inner.respond(response);
-        }
-
-        @Override
-        public void respond(int status, String contentType, Map<String, String> headers, InputStream body, long length) {
-            inner.respond(status, contentType, headers, body, length);
-        }
-
-        @Override
-        public EventStream openEventStream() {
-            return inner.openEventStream();
         }
     }
 }
