@@ -127,7 +127,9 @@ final class Engine {
             // An upload's multipart envelope (boundaries, part headers, form fields) comes on top of the file.
             bodyLimits = new BodyLimits(maxBodyBytes, Math.addExact(mediaLimits.maxBytes(), 1L << 20),
                     settings.get(Keys.HTTP_BODY_TIMEOUT), settings.get(Keys.HTTP_UPLOAD_TIMEOUT),
-                    settings.get(Keys.HTTP_MAX_CONCURRENT_BODY_READS), settings.get(Keys.HTTP_MAX_CONCURRENT_UPLOADS));
+                    settings.get(Keys.HTTP_MAX_CONCURRENT_BODY_READS), settings.get(Keys.HTTP_MAX_CONCURRENT_UPLOADS),
+                    settings.get(Keys.HTTP_MAX_PUBLIC_BODY_BYTES), settings.get(Keys.HTTP_PUBLIC_BODY_TIMEOUT),
+                    settings.get(Keys.HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS));
             Duration uploadRetention = settings.get(Keys.UPLOADS_RETENTION);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                     settings.get(Keys.MEDIA_REDIRECT), authenticator::caller);
@@ -203,10 +205,16 @@ final class Engine {
                 }
             }
             Caller authenticated = caller;
-            exchange.readBody(() -> dispatch(exchange, match, authenticated));
+            // A public route's body (a webhook, verified only once read) has its own smaller cap and deadline.
+            exchange.readBody(senderOf(caller), () -> dispatch(exchange, match, authenticated));
         } catch (Exception e) {
             fail(exchange, e);
         }
+    }
+
+    /** No caller: a public route, read with the adapter's limits for unauthenticated bodies. */
+    private static Exchange.Sender senderOf(Caller caller) {
+        return caller == null ? Exchange.Sender.PUBLIC : Exchange.Sender.AUTHENTICATED;
     }
 
     /** What depends on the body, on whatever thread the adapter finished reading it. */
@@ -216,7 +224,7 @@ final class Engine {
             boolean streamed = streamsBody(exchange.method(), path, exchange.header("Content-Type"));
             if (exchange.bodyTooLarge()) {
                 throw new ApiException(413, "body_too_large", "request body exceeds "
-                        + (streamed ? bodyLimits.maxStreamedBytes() : maxBodyBytes) + " bytes");
+                        + bodyLimits.maxBytes(streamed, senderOf(caller)) + " bytes");
             }
             Exchange ex = exchange;
             String idemKey = exchange.header("Idempotency-Key");

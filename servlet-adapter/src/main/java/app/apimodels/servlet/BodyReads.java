@@ -1,6 +1,7 @@
 package app.apimodels.servlet;
 
 import app.apimodels.spi.web.BodyLimits;
+import app.apimodels.spi.web.Exchange.Sender;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -27,6 +28,8 @@ final class BodyReads implements AutoCloseable {
     private final BodyLimits limits;
     private final Semaphore slots;
     private final Semaphore streamedSlots;
+    /** Public routes' bodies (unauthenticated): their own slots, never one of {@code slots}. */
+    private final Semaphore publicSlots;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong overCapacity = new AtomicLong();
@@ -36,6 +39,7 @@ final class BodyReads implements AutoCloseable {
         this.limits = limits;
         this.slots = new Semaphore(limits.maxConcurrentReads());
         this.streamedSlots = new Semaphore(limits.maxConcurrentStreamedReads());
+        this.publicSlots = new Semaphore(limits.maxConcurrentPublicReads());
         this.timer = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(1, runnable -> {
             Thread thread = new Thread(runnable, "apimodels-body-deadlines");
             thread.setDaemon(true);
@@ -50,9 +54,14 @@ final class BodyReads implements AutoCloseable {
 
     /**
      * Takes one of the concurrent-read slots (for a streamed body also one of the fewer streamed
-     * slots: each may fill a large file), or returns false when all are taken.
+     * slots: each may fill a large file), or returns false when all are taken. A public route's
+     * body takes one of the public slots only, so unauthenticated clients, however many and slow,
+     * leave every other slot to authenticated callers.
      */
-    boolean tryAcquire(boolean streamed) {
+    boolean tryAcquire(boolean streamed, Sender sender) {
+        if (sender == Sender.PUBLIC) {
+            return publicSlots.tryAcquire();
+        }
         if (streamed && !streamedSlots.tryAcquire()) {
             return false;
         }
@@ -65,16 +74,25 @@ final class BodyReads implements AutoCloseable {
         return false;
     }
 
-    void release(boolean streamed) {
+    void release(boolean streamed, Sender sender) {
+        if (sender == Sender.PUBLIC) {
+            publicSlots.release();
+            return;
+        }
         slots.release();
         if (streamed) {
             streamedSlots.release();
         }
     }
 
-    /** Reads being received right now. */
+    /** Authenticated callers' bodies being received right now. */
     int active() {
         return limits.maxConcurrentReads() - slots.availablePermits();
+    }
+
+    /** Public routes' bodies being received right now. */
+    int activePublic() {
+        return limits.maxConcurrentPublicReads() - publicSlots.availablePermits();
     }
 
     ScheduledFuture<?> deadline(Duration after, Runnable action) {
@@ -95,9 +113,11 @@ final class BodyReads implements AutoCloseable {
         long slow = timedOut.getAndSet(0);
         long busy = overCapacity.getAndSet(0);
         LOG.log(System.Logger.Level.WARNING, "Refused slow request bodies since the last report: {0} not received "
-                        + "within {1} s (answered 408), {2} over the cap of {3} bodies ({4} uploads) received at once "
-                        + "(answered 503); latest from {5}", slow, limits.timeout().toSeconds(), busy,
-                limits.maxConcurrentReads(), limits.maxConcurrentStreamedReads(), remoteAddress);
+                        + "within {1} s ({2} s on public routes; answered 408), {3} over the cap of {4} bodies "
+                        + "({5} uploads, and {6} on public routes) received at once (answered 503); latest from {7}",
+                slow, limits.timeout().toSeconds(), limits.publicTimeout().toSeconds(), busy,
+                limits.maxConcurrentReads(), limits.maxConcurrentStreamedReads(), limits.maxConcurrentPublicReads(),
+                remoteAddress);
     }
 
     @Override

@@ -2,6 +2,7 @@ package app.apimodels.servlet;
 
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
+import app.apimodels.spi.web.Exchange.Sender;
 import app.apimodels.spi.web.QueryStrings;
 import app.apimodels.spi.web.Response;
 import jakarta.servlet.AsyncContext;
@@ -71,6 +72,8 @@ final class ServletExchange implements Exchange, AsyncListener {
 
     // Guarded by this.
     private BodyState bodyState = BodyState.UNREAD;
+    /** Whose body is being read: decides which slot it holds. Set once by {@link #readBody}. */
+    private Sender sender = Sender.AUTHENTICATED;
     private byte[] body;
     private boolean bodyTooLarge;
     /** Streamed bodies: the temporary file they were received into, deleted when the exchange ends. */
@@ -174,16 +177,23 @@ final class ServletExchange implements Exchange, AsyncListener {
      * that saw its end. A declared length over the limit is not read at all ({@link #bodyTooLarge()});
      * a chunked body stops being read at the limit. Past the deadline the client gets 408, over the
      * cap of bodies received at once 503, and a body that cannot be read 400, each with the
-     * connection closed; {@code next} then never runs.
+     * connection closed; {@code next} then never runs. The body of a public route ({@link Sender#PUBLIC})
+     * has its own smaller limit, deadline and cap ({@link BodyReads}).
      */
     @Override
     public void readBody(Runnable next) {
-        long limit = streamed ? reads.limits().maxStreamedBytes() : reads.limits().maxBytes();
+        readBody(Sender.AUTHENTICATED, next);
+    }
+
+    @Override
+    public void readBody(Sender from, Runnable next) {
+        long limit = reads.limits().maxBytes(streamed, from);
         long declared = request.getContentLengthLong();
         synchronized (this) {
             if (bodyState != BodyState.UNREAD) {
                 throw new IllegalStateException("the body is read once");
             }
+            sender = from;
             // HTTP/1 without a length or chunked encoding has no body; HTTP/2 may send one without a length.
             boolean http1 = request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.");
             if (declared == 0 || declared < 0 && http1 && request.getHeader("Transfer-Encoding") == null) {
@@ -191,7 +201,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 body = NO_BODY;
             } else if (declared > limit) {
                 bodyTooLarge = true; // bodyState stays UNREAD: the answer closes the connection
-            } else if (!reads.tryAcquire(streamed)) {
+            } else if (!reads.tryAcquire(streamed, from)) {
                 bodyState = BodyState.REFUSED;
             } else {
                 bodyState = BodyState.READING;
@@ -202,7 +212,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 reads.refused(BodyReads.Refusal.OVER_CAPACITY, remoteAddress);
                 respond(TOO_MANY_BODIES);
             }
-            case READING -> receive(next, limit, declared);
+            case READING -> receive(from, next, limit, declared);
             default -> proceed(next);
         }
     }
@@ -212,7 +222,7 @@ final class ServletExchange implements Exchange, AsyncListener {
     }
 
     /** Starts the non-blocking read; the caller holds a concurrent-read slot, released when reading ends. */
-    private void receive(Runnable next, long limit, long declared) {
+    private void receive(Sender from, Runnable next, long limit, long declared) {
         OutputStream sink = null;
         try {
             if (streamed) {
@@ -226,8 +236,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 sink = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), CHUNK));
             }
             BodyListener listener = new BodyListener(request.getInputStream(), sink, limit, next);
-            listener.deadline = reads.deadline(streamed ? reads.limits().streamedTimeout() : reads.limits().timeout(),
-                    listener::expire);
+            listener.deadline = reads.deadline(reads.limits().timeout(streamed, from), listener::expire);
             synchronized (this) {
                 receiving = listener;
             }
@@ -237,7 +246,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             synchronized (this) {
                 if (bodyState == BodyState.READING) {
                     bodyState = BodyState.REFUSED;
-                    reads.release(streamed);
+                    reads.release(streamed, sender);
                 }
             }
             if (sink != null) {
@@ -618,7 +627,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private void end(BodyState state) {
             bodyState = state;
             receiving = null;
-            reads.release(streamed);
+            reads.release(streamed, sender);
             if (deadline != null) {
                 deadline.cancel(false);
             }

@@ -2,6 +2,7 @@ package app.apimodels.servlet;
 
 import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.EventStream;
+import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.web.Response;
 import app.apimodels.testkit.web.ExchangeContract;
 import app.apimodels.testkit.web.HttpClientConnection;
@@ -61,8 +62,15 @@ class ServletExchangeTest {
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(2);
     private static final int CONCURRENT_READS = 2;
     private static final long STREAMED_LIMIT = 100;
-    private static final BodyReads READS = new BodyReads(
-            new BodyLimits(BODY_LIMIT, STREAMED_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT, CONCURRENT_READS, 1));
+    private static final long PUBLIC_LIMIT = 5;
+    private static final int CONCURRENT_PUBLIC_READS = 2;
+    private static final BodyReads READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT,
+            CONCURRENT_READS, 1, PUBLIC_LIMIT, Duration.ofSeconds(3), CONCURRENT_PUBLIC_READS));
+    /** Limits far apart, for telling which deadline a body got: the public one, or the authenticated one. */
+    private static final Duration SHORT_PUBLIC_TIMEOUT = Duration.ofMillis(300);
+    private static final Duration LONG_TIMEOUT = Duration.ofSeconds(8);
+    private static final BodyReads SHORT_PUBLIC_READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT,
+            LONG_TIMEOUT, LONG_TIMEOUT, CONCURRENT_READS, 1, PUBLIC_LIMIT, SHORT_PUBLIC_TIMEOUT, 1));
 
     /**
      * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
@@ -72,7 +80,8 @@ class ServletExchangeTest {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) {
             boolean streamed = request.getHeader("X-Streamed") != null;
-            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, streamed);
+            BodyReads reads = request.getHeader("X-Short-Public-Deadline") == null ? READS : SHORT_PUBLIC_READS;
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), reads, streamed);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
                 request.getAsyncContext().setTimeout(Long.parseLong(timeout));
@@ -82,7 +91,11 @@ class ServletExchangeTest {
                 exchange.respond(new Response(Integer.parseInt(refuse), null, null));
                 return;
             }
-            exchange.readBody(() -> EXCHANGES.add(exchange));
+            if (request.getHeader("X-Public") != null) {
+                exchange.readBody(Exchange.Sender.PUBLIC, () -> EXCHANGES.add(exchange));
+            } else {
+                exchange.readBody(() -> EXCHANGES.add(exchange));
+            }
         }
     }
 
@@ -110,6 +123,7 @@ class ServletExchangeTest {
     @AfterAll
     static void stopContainer() throws Exception {
         READS.close();
+        SHORT_PUBLIC_READS.close();
         tomcat.close();
     }
 
@@ -460,6 +474,85 @@ class ServletExchangeTest {
             assertThat(readToEnd(slowUpload)).startsWith("HTTP/1.1 408");
         }
         awaitActiveReads(0);
+    }
+
+    @Test
+    void slowUnauthenticatedBodiesFillOnlyTheirOwnSlots() throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < CONCURRENT_PUBLIC_READS; i++) {
+                slow.add(tomcat.sendHead("POST /ctx/mount/webhooks/providers/fal HTTP/1.1\r\nHost: localhost\r\n"
+                        + "X-Public: yes\r\nContent-Length: 5"));
+            }
+            awaitActivePublicReads(CONCURRENT_PUBLIC_READS);
+            assertThat(READS.active()).as("no authenticated caller's slot is taken").isZero();
+
+            // One more unauthenticated body is refused at once...
+            try (Socket refused = tomcat.sendHead("POST /ctx/mount/webhooks/providers/fal HTTP/1.1\r\nHost: localhost\r\n"
+                    + "X-Public: yes\r\nContent-Length: 5")) {
+                assertThat(readToEnd(refused)).startsWith("HTTP/1.1 503").contains("Retry-After: 5")
+                        .containsIgnoringCase("Connection: close");
+            }
+            // ...while authenticated callers' bodies, as many as their cap, are still read.
+            List<CompletableFuture<HttpResponse<Void>>> answers = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_READS; i++) {
+                answers.add(CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/echo"))
+                        .POST(HttpRequest.BodyPublishers.ofString("small")).build(), HttpResponse.BodyHandlers.discarding()));
+            }
+            for (int i = 0; i < CONCURRENT_READS; i++) {
+                ServletExchange exchange = nextExchange();
+                assertThat(new String(exchange.body(), UTF_8)).isEqualTo("small");
+                exchange.respond(new Response(204, null, null));
+            }
+            for (var answer : answers) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+            }
+            for (Socket socket : slow) {
+                assertThat(readToEnd(socket)).startsWith("HTTP/1.1 408");
+            }
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        awaitActivePublicReads(0);
+    }
+
+    @Test
+    void anUnauthenticatedBodyHasAShorterDeadline() throws Exception {
+        long started = System.nanoTime();
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/webhooks/providers/fal HTTP/1.1\r\nHost: localhost\r\n"
+                + "X-Public: yes\r\nX-Short-Public-Deadline: yes\r\nContent-Length: 5")) {
+            socket.getOutputStream().write('{');
+            socket.getOutputStream().flush();
+            String answer = readToEnd(socket);
+            assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("Connection: close");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered before the authenticated deadline")
+                .isLessThan(LONG_TIMEOUT);
+        assertThat(EXCHANGES.poll()).isNull();
+    }
+
+    @Test
+    void anUnauthenticatedBodyHasASmallerSizeLimit() throws Exception {
+        // Within the authenticated limit, over the public one.
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/webhooks/providers/fal"))
+                .header("X-Public", "yes").POST(HttpRequest.BodyPublishers.ofString("0123456")).build(),
+                HttpResponse.BodyHandlers.discarding());
+        ServletExchange exchange = nextExchange();
+        assertThat(exchange.bodyTooLarge()).isTrue();
+        exchange.respond(new Response(413, null, null));
+        assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(413);
+        awaitActivePublicReads(0);
+    }
+
+    private static void awaitActivePublicReads(int expected) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (READS.activePublic() != expected) {
+            assertThat(Instant.now()).as("%d public bodies being received (now %d)", expected, READS.activePublic())
+                    .isBefore(deadline);
+            Thread.sleep(10);
+        }
     }
 
     private static List<Path> spooled() throws IOException {

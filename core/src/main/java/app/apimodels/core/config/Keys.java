@@ -99,6 +99,14 @@ public final class Keys {
             512, 1, 1_000_000, "servlet adapter: bodies received at once; more get 503");
     public static final Setting<Integer> HTTP_MAX_CONCURRENT_UPLOADS = Setting.integer("apimodels.http.max-concurrent-uploads",
             32, 1, 1_000_000, "of those, multipart uploads; more get 503");
+    public static final Setting<Integer> HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS = Setting.integer(
+            "apimodels.http.max-concurrent-public-body-reads", 32, 1, 1_000_000,
+            "servlet adapter: bodies on public routes (provider webhooks, unauthenticated) received at once, "
+                    + "apart from the authenticated callers' ones; more get 503");
+    public static final Setting<Duration> HTTP_PUBLIC_BODY_TIMEOUT = Setting.seconds("apimodels.http.public-body-timeout-seconds",
+            10, 1, "servlet adapter: a body on a public route not received in full by then gets 408");
+    public static final Setting<Long> HTTP_MAX_PUBLIC_BODY_BYTES = Setting.number("apimodels.http.max-public-body-bytes",
+            1024 * 1024, 1024, Integer.MAX_VALUE, "larger bodies on public routes get 413");
     public static final Setting<Long> ADMIN_MAX_GRANT_MICROS = Setting.number("apimodels.admin.max-grant-micros",
             AdminApi.DEFAULT_MAX_GRANT_MICROS, 1, AdminApi.MAX_GRANT_MICROS, "largest single grant in micros");
     public static final Setting<Integer> HTTP_MAX_CONNECTIONS_PER_HOST = Setting.integer("apimodels.http.max-connections-per-host",

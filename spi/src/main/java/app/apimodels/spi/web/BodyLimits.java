@@ -13,14 +13,32 @@ import java.time.Duration;
  * @param maxConcurrentReads bodies being received at once; more get 503 at once
  * @param maxConcurrentStreamedReads of those, streamed bodies (each may be as large as {@code maxStreamedBytes}
  *                                   and is kept on disk while it arrives)
+ * @param maxPublicBytes     largest body sent on a public route ({@link Exchange.Sender#PUBLIC}); larger ones get 413
+ * @param publicTimeout      the deadline for a public route's body
+ * @param maxConcurrentPublicReads public routes' bodies received at once, apart from (and not counted in)
+ *                                 {@code maxConcurrentReads}: unauthenticated clients never take an
+ *                                 authenticated caller's slot; more get 503 at once
  */
 public record BodyLimits(long maxBytes, long maxStreamedBytes, Duration timeout, Duration streamedTimeout,
-                         int maxConcurrentReads, int maxConcurrentStreamedReads) {
+                         int maxConcurrentReads, int maxConcurrentStreamedReads,
+                         long maxPublicBytes, Duration publicTimeout, int maxConcurrentPublicReads) {
 
     public BodyLimits {
-        if (maxBytes < 0 || maxStreamedBytes < 0 || maxConcurrentReads < 1 || maxConcurrentStreamedReads < 1
-                || timeout.isNegative() || timeout.isZero() || streamedTimeout.isNegative() || streamedTimeout.isZero()) {
+        if (maxBytes < 0 || maxStreamedBytes < 0 || maxPublicBytes < 0 || maxConcurrentReads < 1
+                || maxConcurrentStreamedReads < 1 || maxConcurrentPublicReads < 1
+                || timeout.isNegative() || timeout.isZero() || streamedTimeout.isNegative() || streamedTimeout.isZero()
+                || publicTimeout.isNegative() || publicTimeout.isZero()) {
             throw new IllegalArgumentException("invalid body limits");
         }
+    }
+
+    /** The largest body accepted from {@code sender}: a public route's is the smallest. */
+    public long maxBytes(boolean streamed, Exchange.Sender sender) {
+        return sender == Exchange.Sender.PUBLIC ? Math.min(maxPublicBytes, maxBytes) : streamed ? maxStreamedBytes : maxBytes;
+    }
+
+    /** The deadline for a body from {@code sender}: a public route's is the shortest. */
+    public Duration timeout(boolean streamed, Exchange.Sender sender) {
+        return sender == Exchange.Sender.PUBLIC ? publicTimeout : streamed ? streamedTimeout : timeout;
     }
 }

@@ -54,6 +54,27 @@ public interface Exchange {
         next.run();
     }
 
+    /** Who sends a request body: decides which of the adapter's limits apply to it ({@link BodyLimits}). */
+    enum Sender {
+        /** A caller the engine has authenticated on the headers. */
+        AUTHENTICATED,
+        /**
+         * Anyone, on a public route (a provider's webhook, verified only once its body is read): gets
+         * its own smaller cap, size and deadline, so unauthenticated slow clients cannot take the
+         * room authenticated callers need.
+         */
+        PUBLIC
+    }
+
+    /**
+     * {@link #readBody(Runnable)} for a body from {@code sender}; the one-argument form reads an
+     * authenticated caller's body. The default, for adapters that hold the whole body already,
+     * ignores the sender.
+     */
+    default void readBody(Sender sender, Runnable next) {
+        readBody(next);
+    }
+
     /**
      * The request body; empty if none. Valid once {@link #readBody} has called back, and only when
      * {@link #bodyTooLarge()} is false.

@@ -69,6 +69,11 @@ public abstract class ForwardingExchange implements Exchange {
     }
 
     @Override
+    public void readBody(Sender sender, Runnable next) {
+        inner.readBody(sender, next);
+    }
+
+    @Override
     public byte[] body() {
         return inner.body();
     }
