@@ -68,8 +68,19 @@ class BodyAfterAuthTest {
         Recording ex = new Recording("POST", "/admin/users", ADMIN, "{\"email\":\"body-after-auth@example.com\"}");
         engine.handle(ex);
         assertThat(ex.readBodyCalls).isOne();
+        assertThat(ex.sender).isEqualTo(Exchange.Sender.AUTHENTICATED);
         assertThat(ex.bodyReadEarly).as("the body was only touched after readBody").isFalse();
         assertThat(ex.answer.status()).as(new String(ex.answer.body(), StandardCharsets.UTF_8)).isBetween(200, 201);
+    }
+
+    @Test
+    void aPublicRoutesBodyIsReadAsUnauthenticated() {
+        // A provider webhook is verified only once its body is read: the adapter must apply its public limits.
+        Recording ex = new Recording("POST", "/webhooks/providers/no-such-provider", null, "{}");
+        engine.handle(ex);
+        assertThat(ex.readBodyCalls).isOne();
+        assertThat(ex.sender).isEqualTo(Exchange.Sender.PUBLIC);
+        assertThat(ex.answer).isNotNull();
     }
 
     @Test
@@ -94,6 +105,7 @@ class BodyAfterAuthTest {
     private static final class Recording extends ForwardingExchange {
         private final byte[] body;
         int readBodyCalls;
+        Sender sender;
         boolean bodyReadEarly;
         boolean tooLarge;
         boolean bodyArrives = true;
@@ -113,8 +125,9 @@ class BodyAfterAuthTest {
         }
 
         @Override
-        public void readBody(Runnable next) {
+        public void readBody(Sender from, Runnable next) {
             readBodyCalls++;
+            sender = from;
             if (bodyArrives) {
                 next.run();
             }

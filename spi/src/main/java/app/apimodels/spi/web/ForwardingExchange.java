@@ -8,7 +8,9 @@ import java.util.Map;
  * Servlet API's {@code HttpServletRequestWrapper}). Subclass it to change one or two things about
  * an exchange, e.g. to record its answer, without repeating the methods that stay the same; a
  * wrapper written by hand tends to forget a default method such as {@link #readBody} or
- * {@link #onClientGone}, and then silently loses what the adapter does there.
+ * {@link #onClientGone}, and then silently loses what the adapter does there. The engine reads
+ * bodies with {@link #readBody(Exchange.Sender, Runnable)}: a wrapper that intercepts body reads
+ * overrides that form.
  */
 public abstract class ForwardingExchange implements Exchange {
 
