@@ -46,7 +46,6 @@ import app.apimodels.core.web.Text;
 import app.apimodels.core.web.Router.Access;
 import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.spi.storage.MediaStorage;
-import app.apimodels.spi.web.Exchange;
 
 import java.net.URI;
 import java.time.Duration;
