@@ -30,6 +30,13 @@ final class TomcatLog {
      */
     private static final Pattern JDK_HTTP_SELECTOR = Pattern.compile("started a thread named \\[HttpClient-\\d+-SelectorManager]");
     /**
+     * Tomcat's own utility pool grows while it runs a context's background work (session expiry,
+     * reloading checks) with that context's class loader as the thread's context loader, so a new
+     * pool thread inherits it and the check, run at undeploy, names it as the application's. It is
+     * the container's thread, not one the application started (seen once on a clean-clone CI run).
+     */
+    private static final Pattern CATALINA_UTILITY = Pattern.compile("started a thread named \\[Catalina-utility-\\d+]");
+    /**
      * Weld Servlet keeps a request's contexts in thread-locals of the thread the request started on;
      * for an asynchronous request the container ends it on another thread (Weld logs WELD-000715), so
      * they stay until the thread serves its next request. Tomcat renews its threads after the
@@ -70,7 +77,7 @@ final class TomcatLog {
         String application = "The web application [" + name + "]";
         return lines.stream()
                 .filter(line -> (line.contains(application) && !JDK_HTTP_SELECTOR.matcher(line).find()
-                        && !WELD_THREAD_LOCAL.matcher(line).find())
+                        && !CATALINA_UTILITY.matcher(line).find() && !WELD_THREAD_LOCAL.matcher(line).find())
                         || line.toLowerCase(Locale.ROOT).contains("already registered"))
                 .toList();
     }
