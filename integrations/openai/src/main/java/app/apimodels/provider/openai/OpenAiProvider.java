@@ -1,7 +1,7 @@
 package app.apimodels.provider.openai;
 
 import app.apimodels.spi.http.HttpTransport;
-import app.apimodels.spi.json.JsonMappers;
+import app.apimodels.json.JsonMappers;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;

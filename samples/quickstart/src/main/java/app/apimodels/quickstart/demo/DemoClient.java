@@ -1,7 +1,7 @@
 package app.apimodels.quickstart.demo;
 
 import app.apimodels.spi.http.Cancellable;
-import app.apimodels.spi.json.JsonMappers;
+import app.apimodels.json.JsonMappers;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderException;

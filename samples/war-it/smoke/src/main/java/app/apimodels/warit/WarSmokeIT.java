@@ -1,6 +1,6 @@
 package app.apimodels.warit;
 
-import app.apimodels.spi.json.JsonMappers;
+import app.apimodels.json.JsonMappers;
 import app.apimodels.testkit.MockOpenAiUpstream;
 import app.apimodels.warit.ServerBackends.Backends;
 import app.apimodels.warit.app.CdiOnlyProvider;

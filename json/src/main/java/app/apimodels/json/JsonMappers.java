@@ -1,4 +1,4 @@
-package app.apimodels.spi.json;
+package app.apimodels.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;

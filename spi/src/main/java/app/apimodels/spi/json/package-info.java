@@ -1,4 +1,0 @@
-/**
- * The one JSON mapper configuration of every module ({@link app.apimodels.spi.json.JsonMappers}).
- */
-package app.apimodels.spi.json;
