@@ -7,6 +7,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 
 /**
@@ -43,24 +46,25 @@ final class SlowClients {
         for (int i = 0; i < count; i++) {
             slow.add(new Slow(host, port, heads[i % heads.length].getBytes(StandardCharsets.US_ASCII)));
         }
-        long reopened = 0;
-        long lastReport = System.nanoTime();
-        while (System.nanoTime() < end) {
+        // Paced by a scheduler at a fixed rate (one tick per interval), until the duration is over.
+        long[] reopened = {0};
+        long[] lastReport = {System.nanoTime()};
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        pacer.scheduleAtFixedRate(() -> {
             long tick = System.nanoTime();
             int open = 0;
             for (Slow s : slow) {
-                reopened += s.tick() ? 1 : 0;
+                reopened[0] += s.tick() ? 1 : 0;
                 open += s.socket != null ? 1 : 0;
             }
-            if (tick - lastReport >= 10_000_000_000L) {
-                System.err.printf("slow clients: %d open, %d reopened after an answer or a close%n", open, reopened);
-                lastReport = tick;
+            if (tick - lastReport[0] >= 10_000_000_000L) {
+                System.err.printf("slow clients: %d open, %d reopened after an answer or a close%n", open, reopened[0]);
+                lastReport[0] = tick;
             }
-            long sleep = interval - (System.nanoTime() - tick) / 1_000_000;
-            if (sleep > 0) {
-                Thread.sleep(sleep);
-            }
-        }
+        }, 0, interval, TimeUnit.MILLISECONDS);
+        pacer.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        pacer.shutdown();
+        pacer.awaitTermination(interval, TimeUnit.MILLISECONDS);
         slow.forEach(Slow::close);
     }
 

@@ -9,6 +9,7 @@ import app.apimodels.testkit.web.HttpClientConnection;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -449,12 +450,9 @@ class ServletExchangeTest {
         awaitNoSpooledFiles();
     }
 
-    private static void awaitNoSpooledFiles() throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (!spooled().isEmpty()) {
-            assertThat(Instant.now()).as("the temporary files are deleted").isBefore(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitNoSpooledFiles() {
+        Awaitility.await("the temporary files are deleted").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(spooled()).isEmpty());
     }
 
     @Test
@@ -546,13 +544,9 @@ class ServletExchangeTest {
         awaitActivePublicReads(0);
     }
 
-    private static void awaitActivePublicReads(int expected) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (READS.activePublic() != expected) {
-            assertThat(Instant.now()).as("%d public bodies being received (now %d)", expected, READS.activePublic())
-                    .isBefore(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitActivePublicReads(int expected) {
+        Awaitility.await("public bodies being received").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(READS.activePublic()).isEqualTo(expected));
     }
 
     private static List<Path> spooled() throws IOException {
@@ -566,12 +560,9 @@ class ServletExchangeTest {
         return new String(socket.getInputStream().readAllBytes(), UTF_8);
     }
 
-    private static void awaitActiveReads(int expected) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (READS.active() != expected) {
-            assertThat(Instant.now()).as("%d bodies being received (now %d)", expected, READS.active()).isBefore(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitActiveReads(int expected) {
+        Awaitility.await("bodies being received").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(READS.active()).isEqualTo(expected));
     }
 
     private static ServletExchange nextExchange() throws InterruptedException {

@@ -21,7 +21,7 @@ import java.util.Set;
 final class Tree {
 
     /**
-     * Buffers pooled in the factory, not per thread (see {@link app.apimodels.spi.json.JsonMappers}),
+     * Buffers pooled in the factory, not per thread (see {@link app.apimodels.json.JsonMappers}),
      * and the same parse limits as every JSON body ({@link app.apimodels.core.web.Json#LIMITS}).
      */
     private static final YAMLFactory YAML = YAMLFactory.builder()

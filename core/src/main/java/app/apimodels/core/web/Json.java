@@ -1,6 +1,6 @@
 package app.apimodels.core.web;
 
-import app.apimodels.spi.json.JsonMappers;
+import app.apimodels.json.JsonMappers;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;

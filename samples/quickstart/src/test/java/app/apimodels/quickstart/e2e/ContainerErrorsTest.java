@@ -127,12 +127,9 @@ class ContainerErrorsTest {
     }
 
     /** Waits until exactly {@code count} upload files are being received. */
-    private static void awaitSpooled(int count) throws Exception {
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
-        while (spooled().size() != count) {
-            assertThat(java.time.Instant.now()).as("expected %d upload files, found %s", count, spooled()).isBefore(deadline);
-            Thread.sleep(20);
-        }
+    private static void awaitSpooled(int count) {
+        org.awaitility.Awaitility.await("upload files being received").atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(spooled()).hasSize(count));
     }
 
     private static java.util.List<Path> spooled() throws java.io.IOException {

@@ -215,13 +215,7 @@ class CrashTest extends EndToEndTest {
         }
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50); // polling a condition with a deadline, not synchronising on time
-        }
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
+        org.awaitility.Awaitility.await(what).atMost(timeout).until(condition::getAsBoolean);
     }
 }
