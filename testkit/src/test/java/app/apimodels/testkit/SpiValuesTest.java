@@ -4,6 +4,7 @@ import app.apimodels.spi.mail.MailMessage;
 import app.apimodels.spi.mail.SendResult;
 import app.apimodels.spi.payment.Checkout;
 import app.apimodels.spi.payment.Money;
+import app.apimodels.spi.payment.PaymentEvent;
 import app.apimodels.spi.payment.PaymentStatus;
 import app.apimodels.spi.payment.WebhookAcknowledgement;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,16 @@ class SpiValuesTest {
         assertThatThrownBy(() -> new PaymentStatus("g1", PaymentStatus.State.PAID, new Money(100, "USD"), new Money(101, "USD")))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new PaymentStatus("g1", PaymentStatus.State.PAID, new Money(100, "USD"), new Money(0, "CNY")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void onlyARefundCanCarryARunningTotal() {
+        Money amount = new Money(500, "USD");
+
+        assertThat(new PaymentEvent("evt_1", PaymentEvent.Kind.REFUNDED, "o1", null, amount, null, true).cumulative()).isTrue();
+        assertThat(new PaymentEvent("evt_2", PaymentEvent.Kind.REFUNDED, "o1", null, amount, null).cumulative()).isFalse();
+        assertThatThrownBy(() -> new PaymentEvent("evt_3", PaymentEvent.Kind.DISPUTED, "o1", null, amount, null, true))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

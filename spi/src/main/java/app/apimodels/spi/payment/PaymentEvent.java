@@ -17,11 +17,16 @@ import java.util.Objects;
  * @param gatewayOrderId the gateway's id for the order, or null if the event does not carry it;
  *                       at least one of the two ids is set
  * @param amount         the amount this event is about: paid, refunded (this refund, not the
- *                       total) or disputed
+ *                       total, unless {@code cumulative}), disputed or given back after a dispute
  * @param occurredAt     when it happened at the gateway, if it said
+ * @param cumulative     only for {@link Kind#REFUNDED}: {@code amount} is everything refunded of the
+ *                       payment so far (Stripe reports its charge's {@code amount_refunded}), not
+ *                       this refund alone. The engine claws back the difference from what it has
+ *                       already clawed back for the order, so such events may arrive in any order
+ *                       and any number of times.
  */
 public record PaymentEvent(String eventId, Kind kind, String orderId, String gatewayOrderId, Money amount,
-                           Instant occurredAt) {
+                           Instant occurredAt, boolean cumulative) {
 
     /** What happened to an order's payment. */
     public enum Kind {
@@ -31,6 +36,8 @@ public record PaymentEvent(String eventId, Kind kind, String orderId, String gat
         REFUNDED,
         /** The payer disputed the charge with their bank: claw back and look into it. */
         DISPUTED,
+        /** A dispute was decided for us: the disputed money stays ours, give back what {@link #DISPUTED} took. */
+        DISPUTE_WON,
         /** The payment failed or the checkout expired unpaid: nothing to credit. */
         FAILED
     }
@@ -45,5 +52,13 @@ public record PaymentEvent(String eventId, Kind kind, String orderId, String gat
         if (orderId == null && gatewayOrderId == null) {
             throw new IllegalArgumentException("an event names its order by orderId or gatewayOrderId");
         }
+        if (cumulative && kind != Kind.REFUNDED) {
+            throw new IllegalArgumentException("only a refund's amount can be a running total, not a " + kind + "'s");
+        }
+    }
+
+    /** An event whose amount is about itself alone (every kind but a cumulative refund). */
+    public PaymentEvent(String eventId, Kind kind, String orderId, String gatewayOrderId, Money amount, Instant occurredAt) {
+        this(eventId, kind, orderId, gatewayOrderId, amount, occurredAt, false);
     }
 }

@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The settings of one gateway: every {@code apimodels.payment.<type>.*} configuration key, with
- * that prefix removed ({@code apimodels.payment.stripe.secret-key} → {@code secret-key}).
+ * The settings of one gateway: every {@code apimodels.<type>.*} configuration key, with that
+ * prefix removed ({@code apimodels.stripe.secret-key} → {@code secret-key}).
  *
  * @param type    the {@link PaymentGatewayFactory#type()} they are for
  * @param options the settings; secrets among them are never logged
@@ -22,7 +22,7 @@ public record PaymentGatewayConfig(String type, Map<String, String> options) {
     /** A required setting; the exception names the full configuration key. */
     public String require(String name) {
         return option(name).orElseThrow(() -> new IllegalArgumentException(
-                "apimodels.payment." + type + "." + name + " is required for payment gateway " + type));
+                "apimodels." + type + "." + name + " is required for payment gateway " + type));
     }
 
     @Override

@@ -3,7 +3,7 @@ package app.apimodels.spi.payment;
 /**
  * Creates a {@link PaymentGateway} from configuration; found by {@link java.util.ServiceLoader}
  * (and as a CDI bean inside a container). A gateway is enabled by configuring it: the settings
- * {@code apimodels.payment.<type>.*} are handed to the factory of that type.
+ * {@code apimodels.<type>.*} are handed to the factory of that type.
  */
 public interface PaymentGatewayFactory {
 

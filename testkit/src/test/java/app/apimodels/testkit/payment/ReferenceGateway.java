@@ -97,6 +97,7 @@ final class ReferenceGateway implements PaymentGateway {
             case "payment.failed" -> PaymentEvent.Kind.FAILED;
             case "refund.succeeded" -> PaymentEvent.Kind.REFUNDED;
             case "dispute.opened" -> PaymentEvent.Kind.DISPUTED;
+            case "dispute.won" -> PaymentEvent.Kind.DISPUTE_WON;
             default -> null;
         };
         if (kind == null) {

@@ -78,6 +78,7 @@ abstract class ReferenceGatewayFixture extends PaymentGatewayContract {
             case FAILED -> "payment.failed";
             case REFUNDED -> "refund.succeeded";
             case DISPUTED -> "dispute.opened";
+            case DISPUTE_WON -> "dispute.won";
         };
     }
 
