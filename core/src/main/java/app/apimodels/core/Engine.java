@@ -20,6 +20,7 @@ import app.apimodels.core.idempotency.Idempotency;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.mail.Outbox;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaLimits;
 import app.apimodels.core.media.MediaLinks;
@@ -82,6 +83,7 @@ final class Engine {
     private final SafeFetcher fetcher;
     private final MediaStorage storage;
     private final Jobs jobs;
+    private final Outbox outbox;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -90,6 +92,8 @@ final class Engine {
             maxBodyBytes = settings.get(Keys.MAX_BODY_BYTES);
             database = Database.open(b.dataSource, settings);
             Sql sql = new Sql(database);
+            // Services that write mail get this outbox in their constructor (see outbox()).
+            outbox = new Outbox(sql, b.clock);
             int workers = settings.get(Keys.WORKER_THREADS);
             callbacks = new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), workerThreads);
             callbacks.allowCoreThreadTimeOut(true);
@@ -163,6 +167,11 @@ final class Engine {
             release();
             throw e;
         }
+    }
+
+    /** The mail outbox, for the services this root wires: they queue letters, the mail job sends them. */
+    Outbox outbox() {
+        return outbox;
     }
 
     static Engine start(ApiModels.Builder b) {

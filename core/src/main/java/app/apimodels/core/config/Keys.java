@@ -155,6 +155,24 @@ public final class Keys {
     public static final Setting<Duration> TASKS_SYNC_WAIT = Setting.seconds("apimodels.tasks.sync-wait-seconds", 300, 1,
             "how long POST /v1/images/generations waits for an asynchronous model");
 
+    // ---- mail -----------------------------------------------------------------------------------
+    public static final Setting<String> MAIL_TYPE = Setting.text("apimodels.mail.type", "outbox",
+            "the mailer plug-in; every apimodels.mail.* and apimodels.<type>.* key is handed to it");
+    public static final Setting<String> MAIL_FROM = Setting.text("apimodels.mail.from",
+            "the sender of every mail, e.g. Acme AI <noreply@acme.example>");
+    public static final Setting<String> BRAND = Setting.text("apimodels.brand", "apimodels",
+            "the service's name in mail");
+    public static final Setting<Duration> MAIL_SEND_INTERVAL = Setting.millis("apimodels.mail.send-interval-ms", 2_000, 1,
+            "how often the mail job looks for letters to send");
+    public static final Setting<Integer> MAIL_MAX_ATTEMPTS = Setting.integer("apimodels.mail.max-attempts", 10, 1, 100,
+            "a letter the mail service keeps refusing for a passing reason is given up after this many tries");
+    public static final Setting<Duration> MAIL_RETRY_INITIAL = Setting.seconds("apimodels.mail.retry-initial-seconds", 30, 1,
+            "wait before the first retry; doubled for each next one, at most 6 hours");
+    public static final Setting<String> RESEND_API_KEY = Setting.text("apimodels.resend.api-key",
+            "mail type resend: the Resend API key");
+    public static final Setting<URI> RESEND_API_BASE = Setting.url("apimodels.resend.api-base",
+            "mail type resend: where Resend's API is").computed(() -> URI.create("https://api.resend.com"), "`https://api.resend.com`");
+
     // ---- job runner -----------------------------------------------------------------------------
     public static final Setting<Integer> JOBS_THREADS = Setting.integer("apimodels.jobs.threads", 8, 1, 256,
             "threads of the job runner");
