@@ -5,6 +5,7 @@ import app.apimodels.core.api.AccountApi;
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
+import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.auth.Authenticator;
 import app.apimodels.core.auth.Caller;
 import app.apimodels.core.calllog.CallLog;
@@ -31,6 +32,7 @@ import app.apimodels.core.providers.ProviderRegistry;
 import app.apimodels.core.relay.InFlight;
 import app.apimodels.core.relay.Relay;
 import app.apimodels.core.relay.TokenCounter;
+import app.apimodels.core.redemption.Redemptions;
 import app.apimodels.core.startup.BootstrapAdmin;
 import app.apimodels.core.startup.Pepper;
 import app.apimodels.core.tasks.TaskApi;
@@ -145,9 +147,16 @@ final class Engine {
                             settings.get(Keys.TASKS_PROVIDER_WEBHOOKS)));
             jobs.recurring("media-retention", settings.get(Keys.MEDIA_RETENTION_SWEEP), () -> media.deleteExpired(1000));
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT));
+            Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
+            Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),
+                    redemptionWindow, settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ACCOUNT),
+                    settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ADDRESS));
+            jobs.recurring("redemption-attempts", redemptionWindow, redemptions::sweepAttempts);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
-                    new OpsApi(sql, metrics, () -> open, router), jobs, plugins);
+                    new OpsApi(sql, metrics, () -> open, router),
+                    new RedemptionApi(redemptions, accounts, ledger, settings.get(Keys.REDEMPTION_MAX_CODES),
+                            settings.get(Keys.REDEMPTION_MAX_AMOUNT)), jobs, plugins);
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);

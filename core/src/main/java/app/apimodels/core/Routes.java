@@ -4,6 +4,7 @@ import app.apimodels.core.api.AccountApi;
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
+import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.plugins.Plugins;
@@ -22,7 +23,7 @@ final class Routes {
     }
 
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
-                    AdminApi admin, OpsApi ops, Jobs jobs, Plugins plugins) {
+                    AdminApi admin, OpsApi ops, RedemptionApi redemption, Jobs jobs, Plugins plugins) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -44,11 +45,17 @@ final class Routes {
                 .add("GET", "/api/v1/account/keys", Access.KEY, account::listKeys)
                 .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
                 .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
+                .add("POST", "/api/v1/billing/redeem", Access.KEY, redemption::redeem)
                 .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
                 .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
                 .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
                 .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
                 .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
+                .add("POST", "/admin/redemption-batches", Access.ADMIN, redemption::createBatch)
+                .add("GET", "/admin/redemption-batches", Access.ADMIN, redemption::listBatches)
+                .add("GET", "/admin/redemption-batches/{id}", Access.ADMIN, redemption::getBatch)
+                .add("POST", "/admin/redemption-batches/{id}/disable", Access.ADMIN, redemption::disableBatch)
+                .add("POST", "/admin/redemption-codes/{id}/disable", Access.ADMIN, redemption::disableCode)
                 .add("POST", "/admin/jobs/{name}/run", Access.ADMIN, r -> {
                     if (!jobs.runNow(r.param("name"))) {
                         throw new ApiException(404, "not_found", "no job '" + r.param("name") + "' (jobs: " + jobs.sweepNames() + ")");

@@ -1,6 +1,7 @@
 package app.apimodels.core.config;
 
 import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.fetch.FetchPolicy;
 
 import java.lang.reflect.Modifier;
@@ -111,6 +112,20 @@ public final class Keys {
             AdminApi.DEFAULT_MAX_GRANT_MICROS, 1, AdminApi.MAX_GRANT_MICROS, "largest single grant in micros");
     public static final Setting<Integer> HTTP_MAX_CONNECTIONS_PER_HOST = Setting.integer("apimodels.http.max-connections-per-host",
             512, 1, 100_000, "upstream connection pool per host");
+
+    // ---- redemption codes -----------------------------------------------------------------------
+    public static final Setting<Integer> REDEMPTION_MAX_CODES = Setting.integer("apimodels.redemption.max-codes-per-batch",
+            10_000, 1, 100_000, "most codes an admin may make in one batch");
+    public static final Setting<Long> REDEMPTION_MAX_AMOUNT = Setting.number("apimodels.redemption.max-amount-micros",
+            RedemptionApi.DEFAULT_MAX_AMOUNT_MICROS, 1, RedemptionApi.MAX_AMOUNT_MICROS, "most one code may be worth, in micros");
+    public static final Setting<Duration> REDEMPTION_WINDOW = Setting.seconds("apimodels.redemption.attempt-window-seconds",
+            900, 1, 86_400L * 365, "the window in which failed redemption attempts are counted");
+    public static final Setting<Integer> REDEMPTION_MAX_FAILURES_PER_ACCOUNT = Setting.integer(
+            "apimodels.redemption.max-failures-per-account", 10, 1, 1_000_000,
+            "failed redemption attempts an account may make in a window; more get 429");
+    public static final Setting<Integer> REDEMPTION_MAX_FAILURES_PER_ADDRESS = Setting.integer(
+            "apimodels.redemption.max-failures-per-address", 50, 1, 1_000_000,
+            "failed redemption attempts from one client address (IPv6: its /64) in a window; more get 429");
 
     // ---- media ----------------------------------------------------------------------------------
     public static final Setting<String> STORAGE_TYPE = Setting.text("apimodels.storage.type", "local",

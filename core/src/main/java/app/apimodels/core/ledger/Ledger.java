@@ -28,6 +28,8 @@ public final class Ledger implements AutoCloseable {
     private final Duration holdTtl;
     private final long revenueId;
     private final long grantsId;
+    /** The system accounts a wallet may be credited from ({@link #credit}), by kind. */
+    private final java.util.Map<String, Long> sources;
     private final LedgerWriter holds;
     private final LedgerWriter settlements;
     private final Leases leases;
@@ -69,6 +71,7 @@ public final class Ledger implements AutoCloseable {
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
         this.grantsId = systemAccount("grants");
+        this.sources = java.util.Map.of("grants", grantsId, "promotions", systemAccount("promotions"));
         boolean postgres = sql.database().vendor() == app.apimodels.core.db.Database.Vendor.POSTGRESQL;
         boolean asyncHolds;
         boolean asyncSettlements;
@@ -271,15 +274,7 @@ public final class Ledger implements AutoCloseable {
         }
         String id = "grant:" + account.id() + ":" + idempotencyKey;
         try {
-            return sql.tx(c -> {
-                long now = clock.millis();
-                Sql.update(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, 'grant', NULL, ?, ?)",
-                        id, grantsId, account.walletId(), amount, reason, now);
-                // Lower id first, like the writer, so the two cannot deadlock.
-                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", amount, grantsId);
-                Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
-                return new Transfer(id, grantsId, account.walletId(), amount, "grant", null, reason, now);
-            });
+            return sql.tx(c -> credit(c, grantsId, account, amount, id, "grant", reason));
         } catch (RuntimeException e) {
             if (!Sql.isUniqueViolation(e)) {
                 throw e;
@@ -291,6 +286,32 @@ public final class Ledger implements AutoCloseable {
             }
             return first;
         }
+    }
+
+    /**
+     * Credits {@code account}'s wallet from the system account {@code source}
+     * ({@code grants} or {@code promotions}) inside the caller's transaction, so the credit commits or rolls back with
+     * whatever it pays for. {@code transferId} makes it happen once: a second credit with the same
+     * id fails the transaction with a unique violation.
+     */
+    public Transfer credit(Connection c, String source, Account account, long amount, String transferId, String kind,
+                           String reason) throws SQLException {
+        Long sourceId = sources.get(source);
+        if (sourceId == null) {
+            throw new IllegalArgumentException("not a system source: " + source);
+        }
+        return credit(c, sourceId, account, amount, transferId, kind, reason);
+    }
+
+    private Transfer credit(Connection c, long sourceId, Account account, long amount, String transferId, String kind,
+                            String reason) throws SQLException {
+        long now = clock.millis();
+        Sql.update(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                transferId, sourceId, account.walletId(), amount, kind, reason, now);
+        // Source first, then the wallet, everywhere: the writer never locks a source, so this cannot deadlock with it.
+        Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", amount, sourceId);
+        Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
+        return new Transfer(transferId, sourceId, account.walletId(), amount, kind, null, reason, now);
     }
 
     /**
@@ -332,13 +353,13 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Movements that changed what the user can spend: grants, charges and the post of each hold,
+     * Movements that changed what the user can spend: grants, redemptions, charges and the post of each hold,
      * newest first. Holds and releases of calls in flight are not listed (they net to the charge).
      */
     public List<Transfer> history(Account account, int limit, Long beforeMillis) {
         return sql.list("""
                 SELECT * FROM apimodels_transfer
-                WHERE ((credit_id = ? AND kind = 'grant') OR (debit_id = ? AND kind = 'charge') OR (debit_id = ? AND kind = 'post'))
+                WHERE ((credit_id = ? AND kind IN ('grant', 'redemption')) OR (debit_id = ? AND kind = 'charge') OR (debit_id = ? AND kind = 'post'))
                   AND created_at < ?
                 ORDER BY created_at DESC, id DESC
                 LIMIT ?""", Ledger::transfer, account.walletId(), account.walletId(), account.holdId(),

@@ -25,7 +25,7 @@ public final class FailureMapping {
             case EMAIL_TAKEN, PROVIDER_IN_USE, IDEMPOTENCY_CONFLICT -> 409;
             case TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
-            case UPSTREAM_RATE_LIMITED -> 429;
+            case RATE_LIMITED, UPSTREAM_RATE_LIMITED -> 429;
             case INTERNAL -> 500;
             case UPSTREAM_FAILED -> 502;
             case STORAGE_UNAVAILABLE, UNAVAILABLE, SHUTTING_DOWN -> 503;
@@ -46,6 +46,7 @@ public final class FailureMapping {
             case IDEMPOTENCY_CONFLICT -> "idempotency_conflict";
             case TOO_LARGE -> "file_too_large";
             case UNSUPPORTED_MEDIA_TYPE -> "unsupported_media_type";
+            case RATE_LIMITED -> "rate_limited";
             case UPSTREAM_RATE_LIMITED -> "upstream_rate_limited";
             case UPSTREAM_FAILED -> "upstream_error";
             case UPSTREAM_TIMEOUT -> "upstream_timeout";

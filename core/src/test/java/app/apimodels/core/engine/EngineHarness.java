@@ -66,7 +66,7 @@ final class EngineHarness implements AutoCloseable {
     final ScriptedProvider upstream = new ScriptedProvider();
     final ApiModels engine;
 
-    private EngineHarness(Path dir, Map<String, String> extra) throws IOException {
+    private EngineHarness(Path dir, Map<String, String> extra, java.time.Clock clock) throws IOException {
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, CATALOG);
         Map<String, String> settings = new HashMap<>();
@@ -80,15 +80,20 @@ final class EngineHarness implements AutoCloseable {
         settings.put("apimodels.tasks.poll-max-ms", "200");
         settings.put("apimodels.tasks.provider-webhooks", "false");
         settings.putAll(extra);
-        engine = ApiModels.builder().config(ConfigSource.of(settings)).provider(upstream).build();
+        engine = ApiModels.builder().config(ConfigSource.of(settings)).clock(clock).provider(upstream).build();
     }
 
     static EngineHarness start(Path dir) throws IOException {
-        return new EngineHarness(dir, Map.of());
+        return start(dir, Map.of());
     }
 
     static EngineHarness start(Path dir, Map<String, String> extra) throws IOException {
-        return new EngineHarness(dir, extra);
+        return start(dir, extra, java.time.Clock.systemUTC());
+    }
+
+    /** The engine on {@code clock} (a test that moves time). */
+    static EngineHarness start(Path dir, Map<String, String> extra, java.time.Clock clock) throws IOException {
+        return new EngineHarness(dir, extra, clock);
     }
 
     /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */

@@ -41,6 +41,7 @@ class FailureMappingTest {
             Map.entry(Reason.TOO_LARGE, new Wire(413, "file_too_large", "invalid_request_error", "Content Too Large")),
             Map.entry(Reason.UNSUPPORTED_MEDIA_TYPE, new Wire(415, "unsupported_media_type", "invalid_request_error",
                     "Unsupported Media Type")),
+            Map.entry(Reason.RATE_LIMITED, new Wire(429, "rate_limited", "rate_limit_error", "Too Many Requests")),
             Map.entry(Reason.UPSTREAM_RATE_LIMITED, new Wire(429, "upstream_rate_limited", "rate_limit_error", "Too Many Requests")),
             Map.entry(Reason.INTERNAL, new Wire(500, "internal_error", "api_error", "Server Error")),
             Map.entry(Reason.UPSTREAM_FAILED, new Wire(502, "upstream_error", "api_error", "Bad Gateway")),
