@@ -52,6 +52,10 @@ class HostileInputFuzzTest {
         body("POST /admin/users/{id}/credits", "amount_micros", "1", "reason", "\"fuzz\"", "idempotency_key", "\"fuzz-1\"");
         body("POST /admin/users/{id}/keys", "name", "\"k\"", "spend_limit_micros", "1000");
         body("POST /admin/jobs/{name}/run", "x", "1");
+        body("POST /admin/redemption-batches", "count", "2", "amount_micros", "1000", "expires_at", "4102444800000", "note", "\"fuzz\"");
+        body("POST /admin/redemption-batches/{id}/disable", "x", "1");
+        body("POST /admin/redemption-codes/{id}/disable", "x", "1");
+        body("POST /api/v1/billing/redeem", "code", "\"ABCD-EFGH-JKMN-PQRS-TVWX\"");
         body("PUT /admin/catalog/providers/{id}", "type", "\"scripted\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
         body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
                 "price", "{\"input-per-1m-tokens\":1}", "max-output-tokens", "100", "markup", "10");
@@ -62,6 +66,7 @@ class HostileInputFuzzTest {
             "GET /api/v1/account/usage", List.of("from", "to", "model", "key", "limit", "format"),
             "GET /api/v1/account/ledger", List.of("limit", "before"),
             "GET /admin/calls", List.of("user", "from", "to", "model", "key", "limit"),
+            "GET /admin/redemption-batches", List.of("limit", "before"),
             "GET /api/v1/{kind}/generations", List.of("task_id"));
 
     /** Routes whose answer may be an upstream's failure (the test provider cannot make media). */
