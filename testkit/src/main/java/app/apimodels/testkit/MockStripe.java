@@ -1,17 +1,14 @@
 package app.apimodels.testkit;
 
+import app.apimodels.spi.web.QueryStrings;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
-import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -195,7 +192,11 @@ public final class MockStripe implements AutoCloseable {
         }
     }
 
-    private record Replay(String path, Map<String, String> params, int status, Object body) {
+    /** An answer of the API: a status and the JSON body. */
+    private record Answer(int status, Object body) {
+    }
+
+    private record Replay(String path, Map<String, String> params, Answer answer) {
     }
 
     private final String secretKey;
@@ -213,7 +214,7 @@ public final class MockStripe implements AutoCloseable {
     public MockStripe(String secretKey, String webhookSecret) {
         this.secretKey = Objects.requireNonNull(secretKey, "secretKey");
         this.webhookSecret = Objects.requireNonNull(webhookSecret, "webhookSecret");
-        server = new WireMockServer(options().dynamicPort().gzipDisabled(true).extensions(new Router()));
+        server = new WireMockServer(options().dynamicPort().gzipDisabled(true).extensions(new WireMockRouter(ROUTER, this::route)));
         server.start();
         server.stubFor(any(anyUrl()).willReturn(aResponse().withTransformers(ROUTER)));
     }
@@ -280,11 +281,11 @@ public final class MockStripe implements AutoCloseable {
 
     /** A refund made in the Dashboard (not through the API); answers the refund's id. */
     public synchronized String refundInDashboard(String sessionId, long amount) {
-        Object refund = refund(paid(sessionId).intent, amount, Map.of());
-        if (!(refund instanceof Map<?, ?> created)) {
-            throw new IllegalStateException("more than is left to refund of " + sessionId);
+        Answer refund = refund(paid(sessionId).intent, amount, Map.of());
+        if (refund.status != 200) {
+            throw new IllegalStateException("Stripe refuses to refund " + amount + " of " + sessionId + ": " + refund.body);
         }
-        return (String) created.get("id");
+        return (String) ((Map<?, ?>) refund.body).get("id");
     }
 
     /** The payer's bank disputes the whole payment of the session; answers the dispute's id. */
@@ -402,7 +403,7 @@ public final class MockStripe implements AutoCloseable {
         URI url = URI.create(request.getUrl());
         String path = url.getRawPath();
         String method = request.getMethod().getName();
-        Map<String, String> params = form(method.equals("GET") ? url.getRawQuery() : request.getBodyAsString());
+        Map<String, String> params = QueryStrings.parse(method.equals("GET") ? url.getRawQuery() : request.getBodyAsString());
         String key = request.getHeader("Idempotency-Key");
         requests.add(new Request(method, path, params, key));
         if (!("Bearer " + secretKey).equals(request.getHeader("Authorization"))) {
@@ -422,18 +423,16 @@ public final class MockStripe implements AutoCloseable {
                             + "the same parameters they were first used with. Try using a key other than '" + key
                             + "' if you meant to execute a different request.");
                 }
-                return json(replay.status, replay.body).withHeader("Idempotent-Replayed", "true");
+                return json(replay.answer).withHeader("Idempotent-Replayed", "true");
             }
-            Object[] answer = answer(method, path, params);
-            replays.put(key, new Replay(path, params, (Integer) answer[0], answer[1]));
-            return json((Integer) answer[0], answer[1]);
+            Answer answer = answer(method, path, params);
+            replays.put(key, new Replay(path, params, answer));
+            return json(answer);
         }
-        Object[] answer = answer(method, path, params);
-        return json((Integer) answer[0], answer[1]);
+        return json(answer(method, path, params));
     }
 
-    /** {status, body} */
-    private Object[] answer(String method, String path, Map<String, String> params) {
+    private Answer answer(String method, String path, Map<String, String> params) {
         Matcher expire = EXPIRE.matcher(path);
         Matcher session = SESSION.matcher(path);
         if (method.equals("POST") && path.equals("/v1/checkout/sessions")) {
@@ -481,13 +480,12 @@ public final class MockStripe implements AutoCloseable {
             } catch (NumberFormatException e) {
                 return problem(400, "invalid_request_error", "parameter_invalid_integer", "amount", "Invalid integer: " + params.get("amount"));
             }
-            Object refund = refund(intent, amount, metadata);
-            return refund instanceof Object[] refused ? refused : ok(refund);
+            return refund(intent, amount, metadata);
         }
         return problem(404, "invalid_request_error", null, null, "Unrecognized request URL (" + method + ": " + path + ").");
     }
 
-    private Object[] createSession(Map<String, String> params) {
+    private Answer createSession(Map<String, String> params) {
         if (!"payment".equals(params.get("mode"))) {
             return problem(400, "invalid_request_error", "parameter_missing", "mode", "Missing required param: mode.");
         }
@@ -520,7 +518,7 @@ public final class MockStripe implements AutoCloseable {
         return ok(session(session, false, false));
     }
 
-    private Object[] listSessions(Map<String, String> params) {
+    private Answer listSessions(Map<String, String> params) {
         String intent = params.get("payment_intent");
         List<Object> data = new ArrayList<>();
         for (Session session : sessions.values()) {
@@ -537,8 +535,8 @@ public final class MockStripe implements AutoCloseable {
         return ok(list);
     }
 
-    /** The refund object, or {status, error} if Stripe would refuse it; {@code amount} -1 for all that is left. */
-    private Object refund(Intent intent, long amount, Map<String, String> metadata) {
+    /** The refund, or Stripe's refusal; {@code amount} -1 for all that is left. */
+    private Answer refund(Intent intent, long amount, Map<String, String> metadata) {
         Charge charge = intent.charge;
         if (charge == null || !charge.status.equals("succeeded")) {
             return problem(400, "invalid_request_error", "charge_not_refundable", null,
@@ -566,7 +564,7 @@ public final class MockStripe implements AutoCloseable {
         refund.put("payment_intent", intent.id);
         refund.put("reason", null);
         refund.put("status", "succeeded");
-        return refund;
+        return ok(refund);
     }
 
     // ---- Stripe's objects ------------------------------------------------------------------------
@@ -695,28 +693,15 @@ public final class MockStripe implements AutoCloseable {
         return values;
     }
 
-    private static Map<String, String> form(String encoded) {
-        Map<String, String> params = new LinkedHashMap<>();
-        if (encoded == null || encoded.isEmpty()) {
-            return params;
-        }
-        for (String pair : encoded.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            params.put(name, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-        return params;
+    private static Answer ok(Object body) {
+        return new Answer(200, body);
     }
 
-    private static Object[] ok(Object body) {
-        return new Object[]{200, body};
-    }
-
-    private static Object[] missing(String kind, String id) {
+    private static Answer missing(String kind, String id) {
         return problem(404, "invalid_request_error", "resource_missing", "id", "No such " + kind + ": '" + id + "'");
     }
 
-    private static Object[] problem(int status, String type, String code, String param, String message) {
+    private static Answer problem(int status, String type, String code, String param, String message) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("type", type);
         if (code != null) {
@@ -726,17 +711,16 @@ public final class MockStripe implements AutoCloseable {
             error.put("param", param);
         }
         error.put("message", message);
-        return new Object[]{status, Map.of("error", error)};
+        return new Answer(status, Map.of("error", error));
     }
 
     private static ResponseDefinitionBuilder error(int status, String type, String code, String param, String message) {
-        Object[] problem = problem(status, type, code, param, message);
-        return json((Integer) problem[0], problem[1]);
+        return json(problem(status, type, code, param, message));
     }
 
-    private static ResponseDefinitionBuilder json(int status, Object body) {
-        return aResponse().withStatus(status).withHeader("Content-Type", "application/json")
-                .withHeader("Request-Id", "req_" + token()).withBody(Json.toByteArray(body));
+    private static ResponseDefinitionBuilder json(Answer answer) {
+        return aResponse().withStatus(answer.status).withHeader("Content-Type", "application/json")
+                .withHeader("Request-Id", "req_" + token()).withBody(Json.toByteArray(answer.body));
     }
 
     private static String masked(String authorization) {
@@ -750,22 +734,5 @@ public final class MockStripe implements AutoCloseable {
 
     private static String token() {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 24);
-    }
-
-    private final class Router implements ResponseDefinitionTransformerV2 {
-        @Override
-        public ResponseDefinition transform(ServeEvent serveEvent) {
-            return route(serveEvent.getRequest()).build();
-        }
-
-        @Override
-        public boolean applyGlobally() {
-            return false;
-        }
-
-        @Override
-        public String getName() {
-            return ROUTER;
-        }
     }
 }

@@ -3,9 +3,6 @@ package app.apimodels.testkit;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
-import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
-import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import java.net.URI;
@@ -85,7 +82,7 @@ public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements
 
     MockTaskUpstream(String routerName) {
         this.routerName = routerName;
-        server = new WireMockServer(options().dynamicPort().gzipDisabled(true).extensions(new Router()));
+        server = new WireMockServer(options().dynamicPort().gzipDisabled(true).extensions(new WireMockRouter(routerName, this::route)));
         server.start();
         reset();
     }
@@ -353,23 +350,6 @@ public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements
         }
         String type = task.outputTypes.get(index);
         return aResponse().withStatus(200).withHeader("Content-Type", type).withBody(MockMedia.sample(type));
-    }
-
-    private final class Router implements ResponseDefinitionTransformerV2 {
-        @Override
-        public ResponseDefinition transform(ServeEvent serveEvent) {
-            return route(serveEvent.getRequest()).build();
-        }
-
-        @Override
-        public boolean applyGlobally() {
-            return false;
-        }
-
-        @Override
-        public String getName() {
-            return routerName;
-        }
     }
 
     static byte[] utf8(String text) {
