@@ -45,6 +45,18 @@ public interface PaymentGateway extends AutoCloseable {
     /** Asks the gateway where an order stands ({@link Checkout#gatewayOrderId()}). */
     PaymentStatus queryOrder(String gatewayOrderId);
 
+    /**
+     * Closes an unpaid checkout ({@link Checkout#gatewayOrderId()}) so that it can no longer be
+     * paid, as when its order expires. Closing one that is already closed, expired or that the
+     * gateway never saw opened is not an error. Gateways without such a call do nothing (their
+     * checkouts expire by themselves at {@link CheckoutRequest#expiresAt()}).
+     *
+     * @throws PaymentException if the gateway could not be asked, or refused because the checkout
+     *                          was paid meanwhile (not retryable: query it and credit the payment)
+     */
+    default void close(String gatewayOrderId) {
+    }
+
     @Override
     default void close() {
     }
