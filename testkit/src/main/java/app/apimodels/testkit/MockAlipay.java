@@ -47,9 +47,9 @@ import java.util.stream.Collectors;
 /**
  * Alipay's open API gateway, in the JVM: a real HTTP server ({@code gateway.do}) that checks each
  * request's RSA2 signature with the application's public key, keeps trades, and answers
- * {@code alipay.trade.precreate}, {@code query}, {@code refund}, {@code fastpay.refund.query} and
- * {@code close} as Alipay documents them — {@code {"<method>_response": {...}, "sign": "..."}},
- * signed with its own Alipay key pair over the exact text of the response object. The payment
+ * {@code alipay.trade.precreate}, {@code query}, {@code refund} and {@code close} as Alipay
+ * documents them — {@code {"<method>_response": {...}, "sign": "..."}}, signed with its own
+ * Alipay key pair over the exact text of the response object. The payment
  * pages ({@code alipay.trade.page.pay} / {@code wap.pay} links) and the QR codes it hands out are
  * served too: opening one is the payer opening the cashier, which is when Alipay creates the trade
  * (before that, a query finds no trade, as at Alipay). It builds the notifies Alipay posts, signed
@@ -456,7 +456,6 @@ public final class MockAlipay implements AutoCloseable {
                     case "alipay.trade.precreate" -> precreate(biz, params.get("notify_url"));
                     case "alipay.trade.query" -> query(biz);
                     case "alipay.trade.refund" -> refundCall(biz);
-                    case "alipay.trade.fastpay.refund.query" -> refundQuery(biz);
                     case "alipay.trade.close" -> closeCall(biz);
                     default -> failure("40004", "isv.invalid-method", "不存在的方法名");
                 };
@@ -626,25 +625,6 @@ public final class MockAlipay implements AutoCloseable {
         answer.put("refund_fee", yuan(trade.refundedFen()));
         answer.put("send_back_fee", yuan(fen));
         answer.put("trade_no", trade.tradeNo);
-        return answer;
-    }
-
-    private Map<String, String> refundQuery(Map<String, Object> biz) {
-        Trade trade = found(biz);
-        if (trade == null) {
-            return failure("40004", "ACQ.TRADE_NOT_EXIST", "交易不存在");
-        }
-        Map<String, String> answer = success();
-        String outRequestNo = (String) biz.getOrDefault("out_request_no", trade.outTradeNo);
-        answer.put("out_trade_no", trade.outTradeNo);
-        answer.put("trade_no", trade.tradeNo);
-        Refund refund = trade.refunds.get(outRequestNo);
-        if (refund != null) {
-            answer.put("out_request_no", outRequestNo);
-            answer.put("refund_amount", yuan(refund.fen));
-            answer.put("refund_status", "REFUND_SUCCESS");
-            answer.put("total_amount", yuan(trade.totalFen));
-        }
         return answer;
     }
 

@@ -34,8 +34,9 @@ import java.util.Optional;
  * {@code alipay.trade.page.pay}, or to 手机网站支付 {@code alipay.trade.wap.pay} when
  * {@code redirect-product} is {@code wap}. Amounts are CNY; {@code out_trade_no} is our order id.
  * Refunds are {@code alipay.trade.refund} with our idempotency key as {@code out_request_no};
- * Alipay confirms each by a notify (a {@code REFUNDED} event), so a refund it accepted is
- * {@link RefundResult.Status#PENDING} — its trade query does not report partial refunds.
+ * Alipay confirms each by a notify (a cumulative {@code REFUNDED} event: its {@code refund_fee} is
+ * the trade's refunded total), so a refund it accepted is {@link RefundResult.Status#PENDING} —
+ * its trade query does not report partial refunds.
  */
 final class AlipayGateway implements PaymentGateway {
 
@@ -54,7 +55,7 @@ final class AlipayGateway implements PaymentGateway {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.api = new OpenApi(settings, http, clock, JsonMappers.create());
-        this.notifications = new Notifications(settings, api);
+        this.notifications = new Notifications(settings);
         this.references = new CheckoutReferences(settings.privateKey());
     }
 

@@ -9,7 +9,6 @@ import java.security.PublicKey;
 import java.security.interfaces.RSAKey;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The settings of the Alipay gateway, each the configuration key {@code apimodels.alipay.<name>}.
@@ -54,20 +53,20 @@ record AlipaySettings(String appId, PrivateKey privateKey, PublicKey alipayPubli
     }
 
     static AlipaySettings from(PaymentGatewayConfig config) {
-        String appId = required(config, "app-id");
+        String appId = config.require("app-id");
         if (!appId.matches("[0-9A-Za-z_-]{1,32}")) {
             throw invalid("app-id", "an application id of up to 32 letters and digits, e.g. 2021000123456789");
         }
         PrivateKey privateKey;
         try {
-            privateKey = Rsa2.privateKey(required(config, "private-key"));
+            privateKey = Rsa2.privateKey(config.require("private-key"));
         } catch (GeneralSecurityException e) {
             throw invalid("private-key", "the application's RSA private key, PKCS #8 in base64 (a PKCS #1 key: "
                     + "convert it with openssl pkcs8 -topk8 -nocrypt)");
         }
         PublicKey publicKey;
         try {
-            publicKey = Rsa2.publicKey(required(config, "public-key"));
+            publicKey = Rsa2.publicKey(config.require("public-key"));
         } catch (GeneralSecurityException e) {
             throw invalid("public-key", "Alipay's RSA public key (支付宝公钥) for this application, X.509 in base64");
         }
@@ -101,12 +100,6 @@ record AlipaySettings(String appId, PrivateKey privateKey, PublicKey alipayPubli
             case "wap" -> RedirectProduct.WAP;
             default -> throw invalid("redirect-product", "page (电脑网站支付) or wap (手机网站支付)");
         };
-    }
-
-    private static String required(PaymentGatewayConfig config, String name) {
-        Optional<String> value = config.option(name);
-        return value.orElseThrow(() -> new IllegalArgumentException(
-                "apimodels.alipay." + name + " is required for payment gateway alipay"));
     }
 
     /** Names the key and what it must be, never the value (it may be a secret). */

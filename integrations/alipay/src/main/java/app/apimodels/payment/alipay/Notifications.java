@@ -2,11 +2,8 @@ package app.apimodels.payment.alipay;
 
 import app.apimodels.spi.payment.Money;
 import app.apimodels.spi.payment.PaymentEvent;
-import app.apimodels.spi.payment.PaymentException;
 import app.apimodels.spi.webhook.InboundWebhook;
 import app.apimodels.spi.webhook.WebhookVerificationException;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -23,7 +20,8 @@ import java.util.Set;
  * are signed with Alipay's key over their sign content without {@code sign} and {@code sign_type}.
  * Alipay posts one when a trade is paid ({@code TRADE_SUCCESS}, later {@code TRADE_FINISHED} when
  * it can no longer be refunded), refunded (the trade's status then, with {@code refund_fee} — the
- * total refunded so far — {@code gmt_refund} and {@code out_biz_no}, the refund's request number)
+ * total refunded so far, read as a cumulative refund event — {@code gmt_refund} and
+ * {@code out_biz_no}, the refund's request number)
  * or closed unpaid ({@code TRADE_CLOSED}), and posts it again until answered {@code success}.
  *
  * <p>Event ids are made from what the notify is about, so every resend — and the
@@ -36,11 +34,9 @@ final class Notifications {
     private static final int MAX_BYTES = 64 * 1024;
 
     private final AlipaySettings settings;
-    private final OpenApi api;
 
-    Notifications(AlipaySettings settings, OpenApi api) {
+    Notifications(AlipaySettings settings) {
         this.settings = settings;
-        this.api = api;
     }
 
     Optional<PaymentEvent> read(InboundWebhook webhook) {
@@ -56,9 +52,11 @@ final class Notifications {
         Money total = amount(params, "total_amount");
         String tradeNo = params.get("trade_no");
         if (params.get("gmt_refund") != null) {
-            String refundRequest = params.getOrDefault("out_biz_no", outTradeNo);
-            return Optional.of(new PaymentEvent(outTradeNo + ":refund:" + refundRequest, PaymentEvent.Kind.REFUNDED,
-                    outTradeNo, tradeNo, refunded(outTradeNo, refundRequest), OpenApi.readTime(params.get("gmt_refund"))));
+            // refund_fee is everything refunded of the trade so far: a cumulative refund event.
+            Money refunded = amount(params, "refund_fee");
+            String refund = params.containsKey("out_biz_no") ? params.get("out_biz_no") : "total-" + refunded.toDecimalString();
+            return Optional.of(new PaymentEvent(outTradeNo + ":refund:" + refund, PaymentEvent.Kind.REFUNDED, outTradeNo,
+                    tradeNo, refunded, OpenApi.readTime(params.get("gmt_refund")), true));
         }
         return switch (status) {
             case "TRADE_SUCCESS", "TRADE_FINISHED" -> Optional.of(new PaymentEvent(outTradeNo + ":paid",
@@ -105,28 +103,6 @@ final class Notifications {
         }
         params.values().removeIf(String::isEmpty);
         return params;
-    }
-
-    /** What this one refund gave back: the notify only says the total so far, the refund query says each. */
-    private Money refunded(String outTradeNo, String outRequestNo) {
-        ObjectNode biz = JsonNodeFactory.instance.objectNode()
-                .put("out_trade_no", outTradeNo)
-                .put("out_request_no", outRequestNo);
-        OpenApi.Answer answer = api.call("alipay.trade.fastpay.refund.query", biz, Map.of());
-        if (!answer.success()) {
-            throw answer.failure();
-        }
-        String status = answer.text("refund_status");
-        String amount = answer.text("refund_amount");
-        if (amount == null || (status != null && !status.equals("REFUND_SUCCESS"))) {
-            throw new PaymentException("Alipay does not confirm refund " + outRequestNo
-                    + " of " + outTradeNo + " yet", true, null);
-        }
-        try {
-            return Money.ofDecimal(amount, CNY);
-        } catch (IllegalArgumentException e) {
-            throw new PaymentException("Alipay's refund_amount is not an amount", false, e);
-        }
     }
 
     private static String required(Map<String, String> params, String name) {
