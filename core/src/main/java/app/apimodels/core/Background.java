@@ -40,8 +40,7 @@ final class Background {
 
     /** Stops the timer and waits for its threads to end (a running task finishes first). */
     void close() {
-        timer.shutdownNow();
-        Threads.awaitTermination(timer);
+        Threads.stop(timer);
         threads.awaitEnd();
     }
 }

@@ -300,8 +300,7 @@ final class Engine {
         closing("key last-use times", keys, ApiKeys::flushLastUsed);
         closing("ledger", ledger, Ledger::close);
         closing("workers", callbacks, pool -> {
-            pool.shutdown();
-            Threads.awaitTermination(pool);
+            Threads.stop(pool);
             workerThreads.awaitEnd();
         });
         closing("providers", catalog, CatalogService::close);

@@ -173,9 +173,8 @@ public final class SafeFetcher implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
         client.close(CloseMode.IMMEDIATE);
-        Threads.awaitTermination(timer);
+        Threads.stop(timer);
         timerThreads.awaitEnd();
     }
 

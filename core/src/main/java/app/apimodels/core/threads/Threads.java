@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Ending the engine's own threads for good. */
 public final class Threads {
 
-    /** Long enough for a task interrupted by {@code shutdownNow} to unwind, short enough not to stall an undeploy. */
+    /** Long enough for a running task to finish, short enough not to stall an undeploy. */
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private Threads() {
@@ -64,24 +64,48 @@ public final class Threads {
     }
 
     /**
+     * Stops pools without interrupting what they are running: queued and delayed tasks are dropped,
+     * a running task finishes. Interrupts are a last resort, for a task still running after the
+     * bounded wait, because an interrupt that lands while a thread is in the embedded database's
+     * file I/O makes H2 close its file and silently lose writes it had already reported committed
+     * (docs/design.md, "Threads and the embedded database"). Then waits as
+     * {@link #awaitTermination} does.
+     */
+    public static void stop(ExecutorService... pools) {
+        for (ExecutorService pool : pools) {
+            if (pool instanceof java.util.concurrent.ScheduledThreadPoolExecutor scheduled) {
+                scheduled.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                scheduled.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+            }
+            pool.shutdown();
+        }
+        if (!awaitTermination(pools)) {
+            for (ExecutorService pool : pools) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * Waits until every pool, already shut down, has no thread left. Inside a server the threads must
      * be gone before the application's class loader is discarded: a thread still ending then keeps
      * the loader (and the container reports it as a thread the application failed to stop).
      * Gives up after a bounded wait; an interrupt ends the wait and stays set.
      */
-    public static void awaitTermination(ExecutorService... pools) {
+    public static boolean awaitTermination(ExecutorService... pools) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         for (ExecutorService pool : pools) {
             try {
                 if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     System.getLogger(Threads.class.getName()).log(System.Logger.Level.WARNING,
                             "a thread pool did not stop within " + WAIT + "; its threads may outlive the engine");
-                    return;
+                    return false;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return true;
     }
 }

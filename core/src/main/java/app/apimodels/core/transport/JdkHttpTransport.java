@@ -139,11 +139,10 @@ public final class JdkHttpTransport implements HttpTransport {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        executor.shutdownNow();
-        // Wait for the threads to end: inside a server they must be gone before the application's
-        // class loader is discarded, or they keep it (and the container reports a leak).
-        Threads.awaitTermination(timer, executor);
+        // Not interrupted: the client's threads run callers' continuations, which may be in the database.
+        // Waited for: inside a server they must be gone before the application's class loader is
+        // discarded, or they keep it (and the container reports a leak).
+        Threads.stop(timer, executor);
         threads.awaitEnd();
     }
 
