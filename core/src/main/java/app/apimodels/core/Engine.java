@@ -6,6 +6,7 @@ import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
 import app.apimodels.core.api.RedemptionApi;
+import app.apimodels.core.api.PrivacyApi;
 import app.apimodels.core.auth.Authenticator;
 import app.apimodels.core.auth.Caller;
 import app.apimodels.core.calllog.CallLog;
@@ -28,6 +29,13 @@ import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.plugins.Plugins;
+import app.apimodels.core.privacy.Consents;
+import app.apimodels.core.privacy.CoreExport;
+import app.apimodels.core.privacy.ExportSection;
+import app.apimodels.core.privacy.Exports;
+import app.apimodels.core.privacy.PrivacyRequests;
+import app.apimodels.core.privacy.Profiles;
+import app.apimodels.core.privacy.Restrictions;
 import app.apimodels.core.providers.ProviderRegistry;
 import app.apimodels.core.relay.InFlight;
 import app.apimodels.core.relay.Relay;
@@ -52,6 +60,8 @@ import app.apimodels.spi.storage.MediaStorage;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -86,6 +96,7 @@ final class Engine {
     private final MediaStorage storage;
     private final Jobs jobs;
     private final Outbox outbox;
+    private final Restrictions restrictions;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -146,6 +157,14 @@ final class Engine {
                             uploadRetention, outputRetention.isZero() ? null : outputRetention, fetchTimeout,
                             settings.get(Keys.TASKS_PROVIDER_WEBHOOKS)));
             jobs.recurring("media-retention", settings.get(Keys.MEDIA_RETENTION_SWEEP), () -> media.deleteExpired(1000));
+            PrivacyRequests privacyRequests = new PrivacyRequests(sql, b.clock);
+            restrictions = new Restrictions(sql, b.clock, privacyRequests, settings.get(Keys.KEYS_CACHE_TTL));
+            Profiles profiles = new Profiles(sql, new Consents(b.clock), privacyRequests);
+            // Every owner of personal data contributes its part of the export here.
+            List<ExportSection> exportSections = new ArrayList<>(CoreExport.sections(links));
+            Exports exports = new Exports(sql, b.clock, privacyRequests, exportSections, () -> ledger.flush().join());
+            // No verified change of e-mail address yet: the sign-in flow provides it (Profiles.EmailChange).
+            PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, privacyRequests, null, b.clock);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT));
             Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
             Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),
@@ -156,7 +175,7 @@ final class Engine {
                     new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
                     new OpsApi(sql, metrics, () -> open, router),
                     new RedemptionApi(redemptions, accounts, ledger, settings.get(Keys.REDEMPTION_MAX_CODES),
-                            settings.get(Keys.REDEMPTION_MAX_AMOUNT)), jobs, plugins);
+                            settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins);
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);
@@ -220,6 +239,7 @@ final class Engine {
                 if (match.route().access() == Access.ADMIN && !caller.isAdmin()) {
                     throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
                 }
+                restrictions.check(caller.accountId(), match.route());
             }
             Caller authenticated = caller;
             // A public route's body (a webhook, verified only once read) has its own smaller cap and deadline.

@@ -5,6 +5,7 @@ import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
 import app.apimodels.core.api.RedemptionApi;
+import app.apimodels.core.api.PrivacyApi;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.plugins.Plugins;
@@ -23,7 +24,7 @@ final class Routes {
     }
 
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
-                    AdminApi admin, OpsApi ops, RedemptionApi redemption, Jobs jobs, Plugins plugins) {
+                    AdminApi admin, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs, Plugins plugins) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -46,6 +47,11 @@ final class Routes {
                 .add("POST", "/api/v1/account/keys", Access.KEY, account::createKey)
                 .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
                 .add("POST", "/api/v1/billing/redeem", Access.KEY, redemption::redeem)
+                .add("PATCH", "/api/v1/account", Access.KEY, privacy::patch)
+                .add("GET", "/api/v1/account/export", Access.KEY, privacy::export)
+                .add("POST", "/api/v1/account/restriction", Access.KEY, privacy::restriction)
+                .add("GET", "/admin/privacy-requests", Access.ADMIN, privacy::adminList)
+                .add("GET", "/admin/privacy-requests/{id}", Access.ADMIN, privacy::adminGet)
                 .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
                 .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
                 .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)

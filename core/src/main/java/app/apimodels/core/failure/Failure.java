@@ -22,6 +22,8 @@ public final class Failure extends RuntimeException {
         INSUFFICIENT_CREDITS,
         /** The key may not use the model it names. */
         MODEL_NOT_ALLOWED,
+        /** The account's holder restricted processing: no calls until it is lifted. */
+        ACCOUNT_RESTRICTED,
         /** The thing named does not exist (or is another account's). */
         NOT_FOUND,
         /** The model named is not in the catalog. */

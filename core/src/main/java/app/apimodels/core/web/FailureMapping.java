@@ -20,7 +20,7 @@ public final class FailureMapping {
             case INVALID -> 400;
             case UNAUTHENTICATED -> 401;
             case INSUFFICIENT_CREDITS -> 402;
-            case MODEL_NOT_ALLOWED -> 403;
+            case MODEL_NOT_ALLOWED, ACCOUNT_RESTRICTED -> 403;
             case NOT_FOUND, MODEL_NOT_FOUND -> 404;
             case EMAIL_TAKEN, PROVIDER_IN_USE, IDEMPOTENCY_CONFLICT -> 409;
             case TOO_LARGE -> 413;
@@ -39,6 +39,7 @@ public final class FailureMapping {
             case UNAUTHENTICATED -> "invalid_api_key";
             case INSUFFICIENT_CREDITS -> "insufficient_credits";
             case MODEL_NOT_ALLOWED -> "model_not_allowed";
+            case ACCOUNT_RESTRICTED -> "account_restricted";
             case NOT_FOUND -> "not_found";
             case MODEL_NOT_FOUND -> "model_not_found";
             case EMAIL_TAKEN -> "email_taken";

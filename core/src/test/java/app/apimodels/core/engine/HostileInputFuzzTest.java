@@ -46,6 +46,8 @@ class HostileInputFuzzTest {
         body("POST /api/v1/uploads", "file", "\"x\"");
         body("POST /webhooks/providers/{id}", "id", "\"x\"", "status", "\"succeeded\"");
         body("POST /api/v1/account/webhook-secret", "rotate", "true");
+        body("POST /api/v1/account/restriction", "restricted", "false");
+        body("PATCH /api/v1/account", "name", "\"Fuzz Person\"", "marketing_consent", "false", "low_balance_threshold_micros", "1000");
         body("POST /api/v1/account/keys", "name", "\"k\"", "expires_at", "4102444800000", "allowed_models", "[\"test-chat\"]",
                 "spend_limit_micros", "1000");
         body("POST /admin/users", "email", "\"fuzz@example.com\"", "role", "\"user\"");
@@ -100,7 +102,7 @@ class HostileInputFuzzTest {
         routes = listedRoutes();
         // Every route with a body must have a sample to mutate: a route added later is fuzzed or this fails.
         for (String r : routes) {
-            if (r.startsWith("POST ") || r.startsWith("PUT ")) {
+            if (r.startsWith("POST ") || r.startsWith("PUT ") || r.startsWith("PATCH ")) {
                 assertThat(BODIES).as("sample body for %s", r).containsKey(r);
             }
         }
@@ -137,6 +139,10 @@ class HostileInputFuzzTest {
             Mutation.Applied applied = mutation(random).apply(BODIES.get(route));
             // With a hostile path the fault may be the path's: only a sound path makes the field the one to name.
             fuzz(route, pathValue, "", applied.body(), "SELF".equals(pathValue) ? applied.field() : null);
+            if (route.equals("POST /api/v1/account/restriction")) {
+                // A mutation may have restricted the fuzz user, which would refuse every later call it makes.
+                engine.post("/api/v1/account/restriction", user.key(), "{\"restricted\":false}");
+            }
         }
     }
 

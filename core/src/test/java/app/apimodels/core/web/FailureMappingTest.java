@@ -33,6 +33,7 @@ class FailureMappingTest {
             Map.entry(Reason.UNAUTHENTICATED, new Wire(401, "invalid_api_key", "authentication_error", "Unauthorized")),
             Map.entry(Reason.INSUFFICIENT_CREDITS, new Wire(402, "insufficient_credits", "insufficient_quota", "Payment Required")),
             Map.entry(Reason.MODEL_NOT_ALLOWED, new Wire(403, "model_not_allowed", "permission_error", "Forbidden")),
+            Map.entry(Reason.ACCOUNT_RESTRICTED, new Wire(403, "account_restricted", "permission_error", "Forbidden")),
             Map.entry(Reason.NOT_FOUND, new Wire(404, "not_found", "not_found_error", "Not Found")),
             Map.entry(Reason.MODEL_NOT_FOUND, new Wire(404, "model_not_found", "not_found_error", "Not Found")),
             Map.entry(Reason.EMAIL_TAKEN, new Wire(409, "email_taken", "conflict_error", "Conflict")),

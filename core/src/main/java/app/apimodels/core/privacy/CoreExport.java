@@ -1,0 +1,95 @@
+package app.apimodels.core.privacy;
+
+import app.apimodels.core.media.MediaLinks;
+
+import java.util.List;
+
+/**
+ * The export sections for what the engine itself holds: the account and its consents, API keys
+ * (masked: prefix and last four only), tasks with their prompts, stored files with signed links,
+ * the privacy requests, and as CSV the ledger transfers of the account's wallet and hold and the
+ * call log. Upstream providers and routes are the operator's business and are left out.
+ */
+public final class CoreExport {
+
+    private CoreExport() {
+    }
+
+    /** @param links signs the links to stored files (valid for {@code apimodels.media.link-ttl-seconds}) */
+    public static List<ExportSection> sections(MediaLinks links) {
+        return List.of(CoreExport::account, CoreExport::consents, CoreExport::keys, CoreExport::tasks,
+                a -> media(a, links), CoreExport::privacyRequests, CoreExport::ledger, CoreExport::usage);
+    }
+
+    static void account(ExportArchive a) throws Exception {
+        a.jsonObject("account.json", """
+                SELECT a.id, a.email, a.name, a.role, a.created_at, a.marketing_consent, a.low_balance_threshold_micros,
+                       a.restricted_at, w.balance AS balance_micros, h.balance AS held_micros
+                FROM apimodels_account a
+                JOIN apimodels_ledger_account w ON w.id = ?
+                JOIN apimodels_ledger_account h ON h.id = ?
+                WHERE a.id = ?""", a.walletId(), a.holdId(), a.accountId());
+    }
+
+    static void consents(ExportArchive a) throws Exception {
+        a.jsonRows("consents.json", """
+                SELECT kind, granted, source, policy_version, recorded_at FROM apimodels_consent
+                WHERE account_id = ? ORDER BY recorded_at, id""", a.accountId());
+    }
+
+    static void keys(ExportArchive a) throws Exception {
+        a.jsonRows("keys.json", """
+                SELECT id, name, prefix || '...' || last4 AS key_masked, created_at, expires_at, allowed_models,
+                       spend_limit AS spend_limit_micros, spent AS spent_micros, revoked_at, last_used_at
+                FROM apimodels_api_key WHERE account_id = ? ORDER BY id""", a.accountId());
+    }
+
+    static void tasks(ExportArchive a) throws Exception {
+        a.jsonRows("tasks.json", """
+                SELECT id, kind, model, state, input, callback_url, cost_micros, fail_msg, result_ids, created_at, completed_at
+                FROM apimodels_task WHERE account_id = ? ORDER BY created_at, id""", a.accountId());
+    }
+
+    static void media(ExportArchive a, MediaLinks links) throws Exception {
+        a.json("files.json", g -> {
+            g.writeStartArray();
+            a.query("""
+                    SELECT id, kind, file_name, content_type, size, sha256, task_id, created_at, expires_at
+                    FROM apimodels_media_object WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at, id""", rs -> {
+                g.writeStartObject();
+                ExportArchive.writeColumns(g, rs);
+                g.writeStringField("url", links.url(a.baseUrl(), rs.getString("id")));
+                g.writeEndObject();
+            }, a.accountId());
+            g.writeEndArray();
+        });
+    }
+
+    static void privacyRequests(ExportArchive a) throws Exception {
+        a.jsonRows("privacy-requests.json", """
+                SELECT id, kind, state, received_at, due_at, completed_at, outcome FROM apimodels_privacy_request
+                WHERE account_id = ? ORDER BY received_at, id""", a.accountId());
+    }
+
+    /** Each transfer that moved the account's credits; the other side is named by its kind, never by another account. */
+    static void ledger(ExportArchive a) throws Exception {
+        a.csvRows("ledger.csv", """
+                SELECT t.id, t.kind, t.amount AS amount_micros,
+                       CASE WHEN t.debit_id = ? THEN 'wallet' WHEN t.debit_id = ? THEN 'hold' ELSE d.kind END AS from_account,
+                       CASE WHEN t.credit_id = ? THEN 'wallet' WHEN t.credit_id = ? THEN 'hold' ELSE c.kind END AS to_account,
+                       t.reason, t.hold_id, t.created_at
+                FROM apimodels_transfer t
+                JOIN apimodels_ledger_account d ON d.id = t.debit_id
+                JOIN apimodels_ledger_account c ON c.id = t.credit_id
+                WHERE t.debit_id IN (?, ?) OR t.credit_id IN (?, ?)
+                ORDER BY t.created_at, t.id""", a.walletId(), a.holdId(), a.walletId(), a.holdId(),
+                a.walletId(), a.holdId(), a.walletId(), a.holdId());
+    }
+
+    static void usage(ExportArchive a) throws Exception {
+        a.csvRows("usage.csv", """
+                SELECT id, key_id, endpoint, model, stream, status, error, started_at, latency_ms, attempts, input_tokens,
+                       cached_tokens, output_tokens, estimated, cost_micros, uncollected_micros
+                FROM apimodels_call_log WHERE account_id = ? ORDER BY started_at, id""", a.accountId());
+    }
+}

@@ -1,0 +1,80 @@
+package app.apimodels.core.privacy;
+
+import app.apimodels.core.db.Sql;
+import app.apimodels.core.failure.Failure;
+import app.apimodels.core.web.Router;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Restriction of processing: a restricted (or erased) account keeps its data but makes no calls.
+ * It may still read what is held about it and manage its account ({@code /api/v1/account…}: export,
+ * lift the restriction, delete), so only routes that change something elsewhere are refused.
+ * Checked on every call from a cache; a change takes effect on this node at once and on the others
+ * within the cache's time to live (the key cache's, {@code apimodels.keys.cache-ttl-ms}).
+ */
+public final class Restrictions {
+
+    private final Sql sql;
+    private final Clock clock;
+    private final PrivacyRequests requests;
+    private final Cache<Long, Boolean> restricted;
+
+    public Restrictions(Sql sql, Clock clock, PrivacyRequests requests, Duration cacheTtl) {
+        this.sql = sql;
+        this.clock = clock;
+        this.requests = requests;
+        this.restricted = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+    }
+
+    /** Whether a route does processing that a restriction stops: anything but reads and the caller's own account. */
+    public static boolean stops(Router.Route route) {
+        return route.access() == Router.Access.KEY && !"GET".equals(route.method())
+                && !route.template().equals("/api/v1/account") && !route.template().startsWith("/api/v1/account/");
+    }
+
+    /** Refuses the call if the account is restricted and the route is one a restriction stops. */
+    public void check(long accountId, Router.Route route) {
+        if (stops(route) && isRestricted(accountId)) {
+            throw new Failure(Failure.Reason.ACCOUNT_RESTRICTED, "processing is restricted for this account at its holder's"
+                    + " request: no calls are made until it is lifted (POST /api/v1/account/restriction {\"restricted\": false})");
+        }
+    }
+
+    public boolean isRestricted(long accountId) {
+        return restricted.get(accountId, id -> sql.one("SELECT restricted_at FROM apimodels_account WHERE id = ?",
+                rs -> rs.getObject(1) != null, id).orElse(false));
+    }
+
+    /**
+     * Restricts processing for the account, or lifts the restriction, and records the request. Lifting
+     * leaves an erased account restricted: it has nothing left to process.
+     */
+    public PrivacyRequest set(long accountId, boolean restrict) {
+        PrivacyRequest done = sql.tx(c -> {
+            Profile p = Profiles.find(c, accountId).orElseThrow(() -> Failure.notFound("account"));
+            if (p.deletedAt() != null) {
+                throw Failure.notFound("account");
+            }
+            if (restrict) {
+                Sql.update(c, "UPDATE apimodels_account SET restricted_at = ? WHERE id = ? AND restricted_at IS NULL",
+                        clock.millis(), accountId);
+                return requests.done(c, accountId, PrivacyRequest.Kind.RESTRICT, p.restrictedAt() == null
+                        ? "processing restricted: calls refused, data kept" : "processing was already restricted");
+            }
+            Sql.update(c, "UPDATE apimodels_account SET restricted_at = NULL WHERE id = ?", accountId);
+            return requests.done(c, accountId, PrivacyRequest.Kind.RESTRICT, p.restrictedAt() == null
+                    ? "processing was not restricted" : "restriction lifted: calls allowed again");
+        });
+        invalidate(accountId);
+        return done;
+    }
+
+    /** Forgets this node's cached answer (after a change). */
+    public void invalidate(long accountId) {
+        restricted.invalidate(accountId);
+    }
+}
