@@ -33,11 +33,11 @@ final class Attempts {
     }
 
     /** Whose attempts one request is: an account and the address it came from. */
-    record Caller(String account, String address) {
+    record Subjects(String account, String address) {
     }
 
-    static Caller caller(long accountId, String remoteAddress) {
-        return new Caller(Long.toString(accountId), addressKey(remoteAddress));
+    static Subjects of(long accountId, String remoteAddress) {
+        return new Subjects(Long.toString(accountId), addressKey(remoteAddress));
     }
 
     /**
@@ -45,7 +45,7 @@ final class Attempts {
      * in the current window (the refused attempt counts too, which changes nothing: the window
      * ends when it ends).
      */
-    void count(Caller caller) {
+    void count(Subjects caller) {
         long now = clock.millis();
         long[] account = bump("account", caller.account(), now);
         long[] address = bump("address", caller.address(), now);
@@ -58,7 +58,7 @@ final class Attempts {
     }
 
     /** Gives back the attempt of a request that redeemed, inside its transaction. */
-    void forgive(Connection c, Caller caller) throws SQLException {
+    void forgive(Connection c, Subjects caller) throws SQLException {
         String sql = "UPDATE apimodels_redemption_attempt SET attempts = attempts - 1 WHERE scope = ? AND subject = ? AND attempts > 0";
         Sql.update(c, sql, "account", caller.account());
         Sql.update(c, sql, "address", caller.address());

@@ -85,27 +85,22 @@ public final class Redemptions {
     }
 
     private NewBatch issue(long adminId, int count, long amount, Long expiresAt, String note) {
-        List<String> texts = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            texts.add(Codes.generate());
+        // Text → hash, in the order drawn; the hashes then tell which id each text got.
+        java.util.Map<String, String> drawn = new java.util.LinkedHashMap<>();
+        while (drawn.size() < count) {
+            String text = Codes.generate();
+            drawn.put(text, codes.hash(Codes.normalise(text)));
         }
         long batchId = sql.tx(c -> {
             long id = Sql.insert(c, "INSERT INTO apimodels_redemption_batch (amount, code_count, expires_at, note, created_by, created_at)"
                     + " VALUES (?, ?, ?, ?, ?, ?)", amount, count, expiresAt, note, adminId, clock.millis());
-            List<Object[]> rows = new ArrayList<>(count);
-            for (String text : texts) {
-                rows.add(new Object[] {id, codes.hash(Codes.normalise(text))});
-            }
-            Sql.batch(c, "INSERT INTO apimodels_redemption_code (batch_id, hash, state) VALUES (?, ?, 'unused')", rows);
+            Sql.batch(c, "INSERT INTO apimodels_redemption_code (batch_id, hash, state) VALUES (?, ?, 'unused')",
+                    drawn.values().stream().map(hash -> new Object[] {id, hash}).toList());
             return id;
         });
-        // Ids in insertion order; the texts are matched to them by their hashes.
         java.util.Map<String, Long> ids = new java.util.HashMap<>();
-        sql.list("SELECT id, hash FROM apimodels_redemption_code WHERE batch_id = ?", rs -> {
-            ids.put(rs.getString(2), rs.getLong(1));
-            return null;
-        }, batchId);
-        List<Issued> issued = texts.stream().map(t -> new Issued(ids.get(codes.hash(Codes.normalise(t))), t))
+        sql.list("SELECT id, hash FROM apimodels_redemption_code WHERE batch_id = ?", rs -> ids.put(rs.getString(2), rs.getLong(1)), batchId);
+        List<Issued> issued = drawn.entrySet().stream().map(d -> new Issued(ids.get(d.getValue()), d.getKey()))
                 .sorted(java.util.Comparator.comparingLong(Issued::id)).toList();
         return new NewBatch(batch(batchId), issued);
     }
@@ -151,7 +146,7 @@ public final class Redemptions {
      * @param remoteAddress the client's address as the server saw it
      */
     public Transfer redeem(Account account, String code, String remoteAddress) {
-        Attempts.Caller caller = Attempts.caller(account.id(), remoteAddress);
+        Attempts.Subjects caller = Attempts.of(account.id(), remoteAddress);
         attempts.count(caller);
         String normalised = Codes.normalise(code);
         Optional<Transfer> credited = normalised == null ? Optional.empty() : sql.tx(c -> {

@@ -288,9 +288,17 @@ class RedemptionTest {
         // Another account is not held up by this one.
         expect(redeem(e, e.harness().user(0), good.get(2), freshAddress()), 200);
 
+        long windowStart = e.clock().millis();
+        String counted = "SELECT COUNT(*) FROM apimodels_redemption_attempt WHERE window_start <= " + windowStart;
+        assertThat(Long.parseLong(rows(e, counted).get(0))).isGreaterThanOrEqualTo(PER_ACCOUNT + 3);
         e.clock().advance(WINDOW);
         expect(redeem(e, guesser, good.get(1), freshAddress()), 200);
         assertThat(e.harness().balance(guesser)).isEqualTo(1_000_000);
+
+        // The counts of ended windows are swept (the job may also have run on its own once the clock moved).
+        String ended = "SELECT COUNT(*) FROM apimodels_redemption_attempt WHERE window_start <= " + windowStart;
+        expect(e.harness().post("/admin/jobs/redemption-attempts/run", ADMIN_KEY, ""), 200);
+        assertThat(rows(e, ended)).containsExactly("0");
     }
 
     @ParameterizedTest
