@@ -22,7 +22,9 @@ import app.apimodels.core.idempotency.Idempotency;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.mail.MailSender;
 import app.apimodels.core.mail.Outbox;
+import app.apimodels.core.mail.Templates;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaLimits;
 import app.apimodels.core.media.MediaLinks;
@@ -56,6 +58,7 @@ import app.apimodels.core.web.Router;
 import app.apimodels.core.web.Text;
 import app.apimodels.core.web.Router.Access;
 import app.apimodels.spi.http.TransportOptions;
+import app.apimodels.spi.mail.Mailer;
 import app.apimodels.spi.storage.MediaStorage;
 
 import java.net.URI;
@@ -97,6 +100,7 @@ final class Engine {
     private final Jobs jobs;
     private final Outbox outbox;
     private final Restrictions restrictions;
+    private Mailer mailer;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -156,6 +160,7 @@ final class Engine {
                             settings.get(Keys.TASKS_POLL_MAX), settings.get(Keys.TASKS_REHOST_DEFAULT_VALIDITY),
                             uploadRetention, outputRetention.isZero() ? null : outputRetention, fetchTimeout,
                             settings.get(Keys.TASKS_PROVIDER_WEBHOOKS)));
+            startMail(plugins, sql, b.clock);
             jobs.recurring("media-retention", settings.get(Keys.MEDIA_RETENTION_SWEEP), () -> media.deleteExpired(1000));
             PrivacyRequests privacyRequests = new PrivacyRequests(sql, b.clock);
             restrictions = new Restrictions(sql, b.clock, privacyRequests, settings.get(Keys.KEYS_CACHE_TTL));
@@ -200,6 +205,23 @@ final class Engine {
     /** The mail outbox, for the services this root wires: they queue letters, the mail job sends them. */
     Outbox outbox() {
         return outbox;
+    }
+
+    /** The mail job, when a mailer is there to send with; without one, letters wait in the outbox. */
+    private void startMail(Plugins plugins, Sql sql, java.time.Clock clock) {
+        metrics.gauge("apimodels_mail_queued", "Letters waiting to be sent",
+                () -> sql.one("SELECT COUNT(*) FROM apimodels_mail_outbox WHERE state = 'queued'", rs -> rs.getLong(1)).orElse(0L));
+        mailer = plugins.openMailer(settings).orElse(null);
+        if (mailer == null) {
+            LOG.log(System.Logger.Level.WARNING, "no mailer of type ''{0}'' is installed (add apimodels-smtp for the .eml outbox, "
+                    + "or set {1}): mail waits in the outbox table until one is", settings.get(Keys.MAIL_TYPE), Keys.MAIL_TYPE.key());
+            return;
+        }
+        MailSender sender = new MailSender(sql, clock, mailer,
+                new Templates(settings.get(Keys.BRAND), settings.find(Keys.PUBLIC_URL).orElse(null)), metrics,
+                new MailSender.Policy(settings.get(Keys.MAIL_MAX_ATTEMPTS), settings.get(Keys.MAIL_RETRY_INITIAL)),
+                UUID.randomUUID().toString());
+        jobs.recurring("mail-send", settings.get(Keys.MAIL_SEND_INTERVAL), () -> sender.sendDue(100));
     }
 
     static Engine start(ApiModels.Builder b) {
@@ -326,6 +348,7 @@ final class Engine {
         closing("providers", catalog, CatalogService::close);
         closing("fetcher", fetcher, SafeFetcher::close);
         closing("media storage", storage, MediaStorage::close);
+        closing("mailer", mailer, Mailer::close);
         closing("metrics", metrics, Metrics::close);
         closing("database", database, Database::close);
     }

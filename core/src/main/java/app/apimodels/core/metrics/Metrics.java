@@ -33,6 +33,11 @@ public final class Metrics {
         }
     }
 
+    /** Adds one to counter {@code name} with the given tag names and values. */
+    public void count(String name, String help, String... tags) {
+        Counter.builder(name).description(help).tags(tags).register(registry).increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }

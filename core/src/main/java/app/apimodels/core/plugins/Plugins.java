@@ -6,6 +6,7 @@ import app.apimodels.core.config.Settings;
 import app.apimodels.core.plugins.Plugin.Origin;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.mail.Mailer;
+import app.apimodels.spi.mail.MailerConfig;
 import app.apimodels.spi.mail.MailerFactory;
 import app.apimodels.spi.payment.PaymentGateway;
 import app.apimodels.spi.payment.PaymentGatewayFactory;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -88,6 +90,38 @@ public final class Plugins {
             MediaStorage opened = factory.instance().create(new StorageConfig(type, options));
             storage = new Plugin<>(type, opened, factory.origin());
             return opened;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The mailer {@code apimodels.mail.type} names (default {@code outbox}, with its folder under the
+     * data directory): the builder's, ready to use, or made by its factory from every
+     * {@code apimodels.mail.*} and {@code apimodels.<type>.*} setting. Empty when the type was left
+     * at its default and no such mailer is installed: letters then wait in the outbox table.
+     */
+    public Optional<Mailer> openMailer(Settings settings) {
+        String type = settings.get(Keys.MAIL_TYPE);
+        Plugin<?> found = mailers.get(type);
+        if (found == null) {
+            if (settings.find(Keys.MAIL_TYPE).isEmpty()) {
+                return Optional.empty();
+            }
+            throw new ConfigException(Keys.MAIL_TYPE.key() + ": no mailer of type '" + type + "' (available: "
+                    + mailers.keySet() + ")");
+        }
+        if (found.instance() instanceof Mailer ready) {
+            return Optional.of(ready);
+        }
+        Map<String, String> options = new HashMap<>(settings.startingWith("apimodels." + type + "."));
+        options.putAll(settings.startingWith("apimodels.mail."));
+        options.remove("type");
+        if ("outbox".equals(type)) {
+            options.putIfAbsent("dir", settings.get(Keys.DATA_DIR).resolve("outbox").toString());
+        }
+        try {
+            return Optional.of(((MailerFactory) found.instance()).create(new MailerConfig(type, options)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

@@ -66,7 +66,8 @@ final class EngineHarness implements AutoCloseable {
     final ScriptedProvider upstream = new ScriptedProvider();
     final ApiModels engine;
 
-    private EngineHarness(Path dir, Map<String, String> extra, java.time.Clock clock) throws IOException {
+    private EngineHarness(Path dir, Map<String, String> extra, java.time.Clock clock,
+                          java.util.function.Consumer<ApiModels.Builder> plugins) throws IOException {
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, CATALOG);
         Map<String, String> settings = new HashMap<>();
@@ -80,7 +81,9 @@ final class EngineHarness implements AutoCloseable {
         settings.put("apimodels.tasks.poll-max-ms", "200");
         settings.put("apimodels.tasks.provider-webhooks", "false");
         settings.putAll(extra);
-        engine = ApiModels.builder().config(ConfigSource.of(settings)).clock(clock).provider(upstream).build();
+        ApiModels.Builder builder = ApiModels.builder().config(ConfigSource.of(settings)).clock(clock).provider(upstream);
+        plugins.accept(builder);
+        engine = builder.build();
     }
 
     static EngineHarness start(Path dir) throws IOException {
@@ -93,7 +96,12 @@ final class EngineHarness implements AutoCloseable {
 
     /** The engine on {@code clock} (a test that moves time). */
     static EngineHarness start(Path dir, Map<String, String> extra, java.time.Clock clock) throws IOException {
-        return new EngineHarness(dir, extra, clock);
+        return new EngineHarness(dir, extra, clock, builder -> { });
+    }
+
+    /** The harness with more plug-ins handed to the builder (a mailer, a gateway). */
+    static EngineHarness start(Path dir, Map<String, String> extra, java.util.function.Consumer<ApiModels.Builder> plugins) throws IOException {
+        return new EngineHarness(dir, extra, java.time.Clock.systemUTC(), plugins);
     }
 
     /** Settings for the harness on a fresh PostgreSQL database (which refuses NULs and over-long text where H2 is lenient). */
