@@ -126,6 +126,8 @@ final class Engine {
             authenticator = new Authenticator(keys);
             Plugins plugins = new Plugins(b.classLoader, new Plugins.Extras(b.providers, b.transports, b.storageFactories,
                     b.storage, b.paymentGateways, b.mailers));
+            LOG.log(System.Logger.Level.INFO, "Upstream HTTP transports found: " + plugins.transports().keySet()
+                    + "; providers that name none use '" + plugins.defaultTransport() + "'");
             ProviderRegistry registry = new ProviderRegistry(plugins, new TransportOptions(
                     settings.get(Keys.HTTP_CONNECT_TIMEOUT), settings.get(Keys.HTTP_MAX_CONNECTIONS_PER_HOST)));
             catalog = new CatalogService(sql, b.clock, registry, b.config);

@@ -29,7 +29,8 @@ public record ProviderSpec(String id, String type, URI baseUrl, String apiKey, S
             throw urlNode.error("must be an http or https URL");
         }
         String key = m.containsKey("api-key") && !m.get("api-key").isNull() ? m.get("api-key").text() : "";
-        String transport = m.containsKey("transport") ? m.get("transport").text() : "jdk";
+        // Absent: the engine's default transport (the most preferred one present), decided when the client is made.
+        String transport = m.containsKey("transport") && !m.get("transport").isNull() ? m.get("transport").text() : null;
         long timeout = m.containsKey("timeout-seconds") ? m.get("timeout-seconds").whole(1, 86_400) : 600;
         Map<String, String> options = new LinkedHashMap<>();
         if (m.containsKey("options") && !m.get("options").isNull()) {
@@ -46,7 +47,9 @@ public record ProviderSpec(String id, String type, URI baseUrl, String apiKey, S
         if (!apiKey.isEmpty()) { // a provider without a key (a local server) is stored without one, so it reads back
             doc.put("api-key", apiKey);
         }
-        doc.put("transport", transport);
+        if (transport != null) {
+            doc.put("transport", transport);
+        }
         doc.put("timeout-seconds", timeoutSeconds);
         if (!options.isEmpty()) {
             doc.put("options", options);

@@ -67,6 +67,23 @@ public final class Plugins {
     }
 
     /**
+     * The transport of providers that name none: the highest {@link HttpTransportFactory#preference()}
+     * found, the first name on a tie (core's {@code jdk} is always there).
+     */
+    public String defaultTransport() {
+        String best = null;
+        int bestPreference = Integer.MIN_VALUE;
+        for (Map.Entry<String, Plugin<HttpTransportFactory>> e : transports.entrySet()) { // sorted by name
+            int preference = e.getValue().instance().preference();
+            if (preference > bestPreference) {
+                best = e.getKey();
+                bestPreference = preference;
+            }
+        }
+        return best;
+    }
+
+    /**
      * The media storage: the builder's, ready to use, or the one {@code apimodels.storage.type} names
      * (default {@code local}, under the data directory) made from the {@code apimodels.storage.*} settings.
      */
@@ -137,6 +154,7 @@ public final class Plugins {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("providers", List.copyOf(providers.keySet()));
         view.put("transports", List.copyOf(transports.keySet()));
+        view.put("default_transport", defaultTransport());
         view.put("storage", used == null ? null : used.name());
         view.put("payment_gateways", List.copyOf(paymentGateways.keySet()));
         view.put("mailers", List.copyOf(mailers.keySet()));

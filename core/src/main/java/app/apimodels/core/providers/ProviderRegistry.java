@@ -26,10 +26,12 @@ public final class ProviderRegistry implements AutoCloseable {
     private final Map<String, Plugin<HttpTransportFactory>> transportFactories;
     private final Map<String, HttpTransport> transports = new LinkedHashMap<>();
     private final TransportOptions transportOptions;
+    private final String defaultTransport;
 
     public ProviderRegistry(Plugins plugins, TransportOptions transportOptions) {
         this.types = plugins.providers();
         this.transportFactories = plugins.transports();
+        this.defaultTransport = plugins.defaultTransport();
         this.transportOptions = transportOptions;
     }
 
@@ -43,7 +45,9 @@ public final class ProviderRegistry implements AutoCloseable {
         return type.instance().create(config, transport(transportName));
     }
 
-    private HttpTransport transport(String name) {
+    /** The named transport, or the default one for {@code null}; one shared instance per name. */
+    private HttpTransport transport(String requested) {
+        String name = requested == null ? defaultTransport : requested;
         HttpTransport t = transports.get(name);
         if (t == null) {
             Plugin<HttpTransportFactory> f = transportFactories.get(name);

@@ -49,6 +49,7 @@ class PluginsTest {
         Map<String, Object> report = plugins.report();
         assertThat(report.get("storage")).isEqualTo("local");
         assertThat(report.get("transports")).isEqualTo(List.of("jdk"));
+        assertThat(report.get("default_transport")).isEqualTo("jdk");
         assertThat(origins(report, "storage")).isEqualTo(Map.of("local", "service-loader"));
         assertThat(origins(report, "transports")).isEqualTo(Map.of("jdk", "service-loader"));
     }
@@ -125,5 +126,70 @@ class PluginsTest {
     @SuppressWarnings("unchecked")
     private static Map<String, String> origins(Map<String, Object> report, String kind) {
         return ((Map<String, Map<String, String>>) report.get("origins")).get(kind);
+    }
+
+    @Test
+    void providersThatNameNoTransportGetTheMostPreferredOnePresent() {
+        List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Plugins plugins = new Plugins(getClass().getClassLoader(), new Plugins.Extras(List.of(),
+                List.of(transport("fast", 100, created), transport("also-fast", 100, created), transport("slow", -5, created)),
+                List.of(), null, List.of(), List.of()));
+
+        assertThat(plugins.defaultTransport()).as("highest preference, first name on a tie").isEqualTo("also-fast");
+        assertThat(plugins.report().get("default_transport")).isEqualTo("also-fast");
+
+        ModelProvider echo = new ModelProvider() {
+            @Override
+            public String type() {
+                return "echo";
+            }
+
+            @Override
+            public ProviderClient create(ProviderConfig config, HttpTransport transport) {
+                return null;
+            }
+        };
+        Plugins withEcho = new Plugins(getClass().getClassLoader(), new Plugins.Extras(List.of(echo),
+                List.of(transport("fast", 100, created), transport("slow", -5, created)), List.of(), null, List.of(), List.of()));
+        var registry = new app.apimodels.core.providers.ProviderRegistry(withEcho, new TransportOptions(java.time.Duration.ofSeconds(1), 4));
+        ProviderConfig config = new ProviderConfig("p", "echo", java.net.URI.create("http://127.0.0.1:1"), "", java.time.Duration.ofSeconds(5), Map.of());
+        registry.create(config, null);
+        registry.create(config, "slow");
+        assertThat(created).containsExactly("fast", "slow");
+        registry.close();
+    }
+
+    private static HttpTransportFactory transport(String name, int preference, List<String> created) {
+        return new HttpTransportFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public int preference() {
+                return preference;
+            }
+
+            @Override
+            public HttpTransport create(TransportOptions options) {
+                created.add(name);
+                return new HttpTransport() {
+                    @Override
+                    public java.util.concurrent.CompletableFuture<app.apimodels.spi.http.HttpResponseData> send(app.apimodels.spi.http.HttpRequestSpec request) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public app.apimodels.spi.http.Cancellable stream(app.apimodels.spi.http.HttpRequestSpec request, app.apimodels.spi.http.HttpBodyHandler handler) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
     }
 }

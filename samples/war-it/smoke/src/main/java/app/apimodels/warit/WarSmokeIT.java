@@ -89,6 +89,10 @@ public class WarSmokeIT {
             // The base path came from MicroProfile Config: nothing answers where it would be without it.
             assertThat(statusOf(get(application, "/health/ready"))).isEqualTo(404);
             key = newUserWithKey(base, backends.adminKey());
+            // The WAR carries the Jetty client; providers that name no transport use it — here inside
+            // every server, Jetty 12 included, whose own Jetty classes the application must not meet.
+            HttpResponse<String> plugins = send(get(base, "/admin/plugins").header("Authorization", "Bearer " + backends.adminKey()));
+            assertThat(JSON.readTree(plugins.body()).path("default_transport").asText()).as(plugins.body()).isEqualTo("jetty");
 
             assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.MODEL, false))), ServerBackends.MODEL);
 
