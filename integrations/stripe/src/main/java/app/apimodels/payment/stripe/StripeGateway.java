@@ -124,7 +124,7 @@ final class StripeGateway implements PaymentGateway {
      * The requested expiry brought inside what Stripe accepts (30 minutes to 24 hours from now),
      * to whole minutes so that a retry a few seconds later sends the same parameters with its
      * idempotency key. An order that should expire sooner than Stripe allows is closed by the
-     * engine's own expiry ({@link #closeCheckout}); a longer one is closed by Stripe after a day.
+     * engine's own expiry ({@link #close(String)}); a longer one is closed by Stripe after a day.
      */
     Instant expiresAt(Instant requested) {
         Instant now = clock.instant();
@@ -207,11 +207,27 @@ final class StripeGateway implements PaymentGateway {
     }
 
     /**
-     * Expires an unpaid Checkout Session, so that an order the engine gave up on can no longer be
-     * paid. A session already complete or expired is left as it is (Stripe refuses to expire it).
+     * Expires the Checkout Session, so that an order the engine gave up on can no longer be paid.
+     * One already expired, or unknown to Stripe, is left as it is; one completed meanwhile (paid, or
+     * a delayed payment on its way) cannot be expired and is reported, so the engine queries it.
      */
-    void closeCheckout(String gatewayOrderId) {
-        Session session = session(gatewayOrderId, false);
+    @Override
+    public void close(String gatewayOrderId) {
+        Session session;
+        try {
+            session = client.v1().checkout().sessions().retrieve(gatewayOrderId);
+        } catch (InvalidRequestException e) {
+            if (e.getStatusCode() != null && e.getStatusCode() == 404) {
+                return;
+            }
+            throw StripeErrors.failure("reading Checkout Session " + gatewayOrderId, e);
+        } catch (StripeException e) {
+            throw StripeErrors.failure("reading Checkout Session " + gatewayOrderId, e);
+        }
+        if ("complete".equals(session.getStatus())) {
+            throw new PaymentException("Checkout Session " + gatewayOrderId + " was completed (payment_status "
+                    + session.getPaymentStatus() + ") before it could be expired: query it", false, null);
+        }
         if ("open".equals(session.getStatus())) {
             call("expiring Checkout Session " + gatewayOrderId,
                     () -> client.v1().checkout().sessions().expire(gatewayOrderId, idempotent("expire-" + gatewayOrderId)));

@@ -147,15 +147,19 @@ class StripeApiTest {
     }
 
     @Test
-    void anAbandonedCheckoutIsExpiredAtStripeAndAPaidOneIsLeftAlone() {
+    void anAbandonedCheckoutIsExpiredAtStripeAndAPaidOneIsReportedNotExpired() {
         Checkout open = gateway.createCheckout(request(orderId(), 500, null));
         Checkout paid = gateway.createCheckout(request(orderId(), 500, null));
         stripe.pay(paid.gatewayOrderId());
 
-        gateway.closeCheckout(open.gatewayOrderId());
-        gateway.closeCheckout(paid.gatewayOrderId());
+        gateway.close(open.gatewayOrderId());
+        gateway.close(open.gatewayOrderId());
+        gateway.close("cs_test_neverSeen");
+        PaymentException paidMeanwhile = catchThrowableOfType(PaymentException.class, () -> gateway.close(paid.gatewayOrderId()));
 
         assertThat(gateway.queryOrder(open.gatewayOrderId()).state()).isEqualTo(PaymentStatus.State.EXPIRED);
+        assertThat(paidMeanwhile.retryable()).isFalse();
+        assertThat(paidMeanwhile.getMessage()).contains("completed");
         assertThat(gateway.queryOrder(paid.gatewayOrderId()).state()).isEqualTo(PaymentStatus.State.PAID);
         assertThat(stripe.requests()).filteredOn(r -> r.path().endsWith("/expire")).hasSize(1);
     }
