@@ -33,6 +33,7 @@ import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.plugins.Plugins;
 import app.apimodels.core.privacy.Consents;
 import app.apimodels.core.privacy.CoreExport;
+import app.apimodels.core.privacy.Erasure;
 import app.apimodels.core.privacy.ExportSection;
 import app.apimodels.core.privacy.Exports;
 import app.apimodels.core.privacy.PrivacyRequests;
@@ -42,6 +43,7 @@ import app.apimodels.core.providers.ProviderRegistry;
 import app.apimodels.core.relay.InFlight;
 import app.apimodels.core.relay.Relay;
 import app.apimodels.core.relay.TokenCounter;
+import app.apimodels.core.retention.Retention;
 import app.apimodels.core.redemption.Redemptions;
 import app.apimodels.core.startup.BootstrapAdmin;
 import app.apimodels.core.startup.Pepper;
@@ -166,12 +168,20 @@ final class Engine {
             jobs.recurring("media-retention", settings.get(Keys.MEDIA_RETENTION_SWEEP), () -> media.deleteExpired(1000));
             PrivacyRequests privacyRequests = new PrivacyRequests(sql, b.clock);
             restrictions = new Restrictions(sql, b.clock, privacyRequests, settings.get(Keys.KEYS_CACHE_TTL));
-            Profiles profiles = new Profiles(sql, new Consents(b.clock), privacyRequests);
+            Consents consents = new Consents(b.clock);
+            Profiles profiles = new Profiles(sql, consents, privacyRequests);
             // Every owner of personal data contributes its part of the export here.
             List<ExportSection> exportSections = new ArrayList<>(CoreExport.sections(links));
             Exports exports = new Exports(sql, b.clock, privacyRequests, exportSections, () -> ledger.flush().join());
             // No verified change of e-mail address yet: the sign-in flow provides it (Profiles.EmailChange).
-            PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, privacyRequests, null, b.clock);
+            // Every owner of personal data with tables of its own adds its erasure step here.
+            List<Erasure.Step> erasureSteps = new ArrayList<>();
+            Erasure erasure = new Erasure(sql, b.clock, privacyRequests, consents, outbox, media, () -> ledger.flush().join(),
+                    keys::invalidateAll, erasureSteps);
+            Retention retention = new Retention(sql, b.clock, Retention.Policy.ofDays(settings.get(Keys.RETENTION_CALL_LOG_DAYS),
+                    settings.get(Keys.RETENTION_CONTENT_DAYS), settings.get(Keys.RETENTION_SESSION_DAYS)));
+            jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
+            PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, null, b.clock);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT));
             Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
             Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),

@@ -48,6 +48,7 @@ final class Routes {
                 .add("DELETE", "/api/v1/account/keys/{id}", Access.KEY, account::revokeKey)
                 .add("POST", "/api/v1/billing/redeem", Access.KEY, redemption::redeem)
                 .add("PATCH", "/api/v1/account", Access.KEY, privacy::patch)
+                .add("DELETE", "/api/v1/account", Access.KEY, privacy::delete)
                 .add("GET", "/api/v1/account/export", Access.KEY, privacy::export)
                 .add("POST", "/api/v1/account/restriction", Access.KEY, privacy::restriction)
                 .add("GET", "/admin/privacy-requests", Access.ADMIN, privacy::adminList)

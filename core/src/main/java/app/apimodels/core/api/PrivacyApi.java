@@ -1,5 +1,6 @@
 package app.apimodels.core.api;
 
+import app.apimodels.core.privacy.Erasure;
 import app.apimodels.core.privacy.Exports;
 import app.apimodels.core.privacy.PrivacyRequest;
 import app.apimodels.core.privacy.PrivacyRequests;
@@ -26,16 +27,18 @@ public final class PrivacyApi {
     private final Profiles profiles;
     private final Restrictions restrictions;
     private final Exports exports;
+    private final Erasure erasure;
     private final PrivacyRequests requests;
     private final Profiles.EmailChange emailChange;
     private final Clock clock;
 
     /** @param emailChange the sign-in flow's verified change of address, or null where there is none */
-    public PrivacyApi(Profiles profiles, Restrictions restrictions, Exports exports, PrivacyRequests requests,
+    public PrivacyApi(Profiles profiles, Restrictions restrictions, Exports exports, Erasure erasure, PrivacyRequests requests,
                       Profiles.EmailChange emailChange, Clock clock) {
         this.profiles = profiles;
         this.restrictions = restrictions;
         this.exports = exports;
+        this.erasure = erasure;
         this.requests = requests;
         this.emailChange = emailChange;
         this.clock = clock;
@@ -84,6 +87,17 @@ public final class PrivacyApi {
         }
         out.put("privacy_requests", changed.requests().stream().map(PrivacyRequest::id).toList());
         r.json(200, out);
+    }
+
+    /**
+     * Erasure, confirmed by {@code {password}} (or, for an account that has none, {@code {confirm_email}}:
+     * its address): a key alone, which may have leaked, cannot delete a person.
+     */
+    public void delete(Request r) {
+        Map<String, Object> body = r.jsonBody();
+        PrivacyRequest done = erasure.erase(r.caller().accountId(), new Erasure.Confirmation(
+                Params.string(body, "password", false, 1024), Params.string(body, "confirm_email", false, 320)));
+        r.json(200, view(done));
     }
 
     /** {@code {restricted: true|false}}: restrict processing, or lift the restriction. */

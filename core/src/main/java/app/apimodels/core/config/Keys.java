@@ -188,6 +188,16 @@ public final class Keys {
     public static final Setting<URI> RESEND_API_BASE = Setting.url("apimodels.resend.api-base",
             "mail type resend: where Resend's API is").computed(() -> URI.create("https://api.resend.com"), "`https://api.resend.com`");
 
+    // ---- retention ------------------------------------------------------------------------------
+    public static final Setting<Integer> RETENTION_CALL_LOG_DAYS = Setting.integer("apimodels.retention.call-log-days", 400, 0,
+            100_000, "call-log rows older than this are deleted (billing reconciles from them first); 0 keeps them");
+    public static final Setting<Integer> RETENTION_CONTENT_DAYS = Setting.integer("apimodels.retention.content-days", 30, 0,
+            100_000, "prompts, callback URLs and upstream outputs of finished tasks are removed after this; 0 keeps them");
+    public static final Setting<Integer> RETENTION_SESSION_DAYS = Setting.integer("apimodels.retention.expired-session-days", 7,
+            0, 100_000, "browser sessions and one-time links are deleted this long after they expired, were revoked or used");
+    public static final Setting<Duration> RETENTION_SWEEP = Setting.seconds("apimodels.retention.sweep-seconds", 3600, 1,
+            "how often the retention job runs");
+
     // ---- job runner -----------------------------------------------------------------------------
     public static final Setting<Integer> JOBS_THREADS = Setting.integer("apimodels.jobs.threads", 8, 1, 256,
             "threads of the job runner");

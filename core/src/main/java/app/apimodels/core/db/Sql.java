@@ -124,6 +124,19 @@ public final class Sql {
         return rs.wasNull() ? null : v;
     }
 
+    /** Whether a table exists in the connection's schema (one of an optional part of the service). */
+    public static boolean tableExists(Connection c, String table) throws SQLException {
+        // Unquoted names are stored lower case by PostgreSQL (and H2 with DATABASE_TO_LOWER), upper case by plain H2.
+        for (String name : new String[] {table.toLowerCase(java.util.Locale.ROOT), table.toUpperCase(java.util.Locale.ROOT)}) {
+            try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), name, new String[] {"TABLE"})) {
+                if (rs.next()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** True if the failure is a unique-key violation (same SQLState on PostgreSQL and H2). */
     public static boolean isUniqueViolation(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

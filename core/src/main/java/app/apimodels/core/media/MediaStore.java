@@ -182,6 +182,12 @@ public final class MediaStore {
                 MediaStore::row, taskId);
     }
 
+    /** Every file of this account that has not been deleted (an erasure deletes them all). */
+    public List<MediaObject> byAccount(long accountId) {
+        return sql.list("SELECT * FROM apimodels_media_object WHERE account_id = ? AND deleted_at IS NULL ORDER BY id",
+                MediaStore::row, accountId);
+    }
+
     public ObjectContent open(MediaObject m, long offset, long length) {
         return storage.open(m.storageKey(), offset, length);
     }

@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 
 /**
- * Consents given and withdrawn, each with its time, source and the policy version in force: the
+ * Consents given and withdrawn, each with its time and the policy version in force: the
  * history is {@code apimodels_consent}, the current marketing answer is also on the account (so
  * mailing lists are one indexed read). Sign-up records the first answer; the holder changes it
  * with {@code PATCH /api/v1/account}.
@@ -26,14 +26,11 @@ public final class Consents {
     /**
      * Records an answer inside the caller's transaction and makes it the account's current one.
      *
-     * @param source        who recorded it: {@code signup}, {@code account} (the holder), {@code admin}
-     * @param policyVersion the policy version in force, or null if none is published
+     * @param version the policy version the answer was given under, or null
      */
-    public void record(Connection c, long accountId, String kind, boolean granted, String source, String policyVersion)
-            throws SQLException {
-        Sql.update(c, """
-                INSERT INTO apimodels_consent (account_id, kind, granted, source, policy_version, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?)""", accountId, kind, granted, source, policyVersion, clock.millis());
+    public void record(Connection c, long accountId, String kind, boolean granted, String version) throws SQLException {
+        Sql.update(c, "INSERT INTO apimodels_consent (account_id, kind, version, granted, created_at) VALUES (?, ?, ?, ?, ?)",
+                accountId, kind, version, granted, clock.millis());
         if (MARKETING.equals(kind)) {
             Sql.update(c, "UPDATE apimodels_account SET marketing_consent = ? WHERE id = ?", granted, accountId);
         }

@@ -33,8 +33,8 @@ public final class CoreExport {
 
     static void consents(ExportArchive a) throws Exception {
         a.jsonRows("consents.json", """
-                SELECT kind, granted, source, policy_version, recorded_at FROM apimodels_consent
-                WHERE account_id = ? ORDER BY recorded_at, id""", a.accountId());
+                SELECT kind, version, granted, created_at FROM apimodels_consent
+                WHERE account_id = ? ORDER BY created_at, id""", a.accountId());
     }
 
     static void keys(ExportArchive a) throws Exception {

@@ -93,14 +93,7 @@ public final class ExportArchive {
 
     /** Whether a table exists (a section for an optional part of the service). */
     public boolean tableExists(String table) throws SQLException {
-        try (ResultSet rs = connection.getMetaData().getTables(null, null, null, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                if (table.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return app.apimodels.core.db.Sql.tableExists(connection, table);
     }
 
     /** Runs a query, handing each row over as it is read. */

@@ -73,7 +73,7 @@ public final class Profiles {
                 recorded.add(requests.done(c, accountId, Kind.CORRECT, name == null ? "name removed" : "name corrected"));
             }
             if (change.marketing() != null) {
-                consents.record(c, accountId, Consents.MARKETING, change.marketing(), "account", null);
+                consents.record(c, accountId, Consents.MARKETING, change.marketing(), null);
                 if (!change.marketing()) {
                     recorded.add(requests.done(c, accountId, Kind.OBJECT, before.marketingConsent()
                             ? "marketing consent withdrawn: no announcements are sent" : "no marketing consent was given; objection recorded"));

@@ -164,7 +164,7 @@ class PrivacyTest {
         JsonNode consents = EngineHarness.JSON.readTree(unzip(expect(gateway.get("/api/v1/account/export", u.key()), 200).body())
                 .get("consents.json"));
         assertThat(consents).extracting(c -> c.get("granted").asBoolean()).containsExactly(true, false);
-        assertThat(consents.get(1).get("recorded_at").asLong()).isPositive();
+        assertThat(consents.get(1).get("created_at").asLong()).isPositive();
         // The threshold can be turned off again.
         assertThat(json(expect(patch(gateway, u, "{\"low_balance_threshold_micros\":null}"), 200))
                 .get("low_balance_threshold_micros").isNull()).isTrue();
