@@ -156,25 +156,28 @@ models:
 EOF
 }
 
+# start_gateway TRANSPORT [PORT NAME]: one gateway on PostgreSQL; sets GATEWAY_PID. ADMIN_KEY is
+# made once and the key pepper comes from KEY_PEPPER when set, so several nodes accept the same keys.
 start_gateway() {
-  local transport=$1
-  require_free_port "$GATEWAY_PORT"
-  ADMIN_KEY=$(random_secret)
-  mkdir -p "$WORK/data-$transport"
-  write_catalog "$transport" "$WORK/catalog-$transport.yaml"
+  local transport=$1 port=${2:-$GATEWAY_PORT} name=${3:-gateway-$1}
+  require_free_port "$port"
+  ADMIN_KEY=${ADMIN_KEY:-$(random_secret)}
+  mkdir -p "$WORK/data-$name"
+  write_catalog "$transport" "$WORK/catalog-$name.yaml"
   # shellcheck disable=SC2086  # GATEWAY_CMD is a command line
-  start_process "gateway-$transport" env \
-    APIMODELS_PORT="$GATEWAY_PORT" \
-    APIMODELS_DATA_DIR="$WORK/data-$transport" \
+  start_process "$name" env \
+    APIMODELS_PORT="$port" \
+    APIMODELS_DATA_DIR="$WORK/data-$name" \
     APIMODELS_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \
     APIMODELS_DB_USER=apimodels \
     APIMODELS_DB_PASSWORD="$PG_PASSWORD" \
     APIMODELS_BOOTSTRAP_ADMIN_KEY="$ADMIN_KEY" \
-    APIMODELS_CATALOG="$WORK/catalog-$transport.yaml" \
+    APIMODELS_CATALOG="$WORK/catalog-$name.yaml" \
+    ${KEY_PEPPER:+APIMODELS_KEYS_PEPPER="$KEY_PEPPER"} \
     $GATEWAY_CMD
   GATEWAY_PID=$LAST_PID
-  wait_ready "$GATEWAY/health/ready" "$GATEWAY_PID" "gateway-$transport" 180
-  log "gateway ($transport transport) ready, pid $GATEWAY_PID"
+  wait_ready "http://127.0.0.1:$port/health/ready" "$GATEWAY_PID" "$name" 180
+  log "$name ($transport transport) ready on port $port, pid $GATEWAY_PID"
 }
 
 # Creates COUNT funded accounts with one key each through the admin API; writes the keys to FILE.
@@ -300,6 +303,7 @@ held_streams() {
 bench_gateway() {
   local transport=$1
   start_pg
+  unset ADMIN_KEY
   start_gateway "$transport"
   create_accounts $((ACCOUNTS + 1)) "$WORK/all.keys"
   head -n 1 "$WORK/all.keys" >"$WORK/one.keys"
@@ -401,6 +405,24 @@ if gateway:
 EOF
 }
 
+# Replaces (or appends) the section between <!-- NAME --> and <!-- /NAME --> in bench/RESULTS.md:
+# the sections other scripts write (slow-clients.sh, cluster.sh) survive each other's runs.
+write_marked_section() {
+  local name=$1 section=$2 file=$ROOT/bench/RESULTS.md
+  python3 - "$file" "$name" "$section" <<'PY'
+import os, sys
+path, name, section = sys.argv[1], sys.argv[2], sys.argv[3]
+begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+text = open(path).read() if os.path.exists(path) else "# apimodels benchmark\n"
+block = f"{begin}\n{section}\n{end}\n"
+if begin in text and end in text:
+    text = text[:text.index(begin)] + block + text[text.index(end) + len(end) + 1:]
+else:
+    text = text.rstrip("\n") + "\n\n" + block
+open(path, "w").write(text)
+PY
+}
+
 machine() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- command: \`BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP bench/run.sh\` (transports: $TRANSPORTS)"
@@ -454,14 +476,16 @@ main() {
   table=$(report)
   echo "$table"
   if ! $direct_only; then
-    local slow_section=""  # written by bench/slow-clients.sh, kept here
-    [[ ! -f $ROOT/bench/RESULTS.md ]] || slow_section=$(sed -n '/^<!-- slow-clients -->$/,/^<!-- \/slow-clients -->$/p' "$ROOT/bench/RESULTS.md")
+    local kept="" name  # the sections bench/slow-clients.sh and bench/cluster.sh wrote
+    for name in slow-clients cluster; do
+      [[ ! -f $ROOT/bench/RESULTS.md ]] || kept+=$(sed -n "/^<!-- $name -->\$/,/^<!-- \\/$name -->\$/p" "$ROOT/bench/RESULTS.md")$'\n'
+    done
     { echo "# apimodels benchmark"
       echo
       machine
       echo
       echo "$table"
-      [[ -z $slow_section ]] || printf '\n%s\n' "$slow_section"
+      [[ -z ${kept//$'\n'/} ]] || printf '\n%s' "$kept"
     } >"$ROOT/bench/RESULTS.md"
     log "wrote bench/RESULTS.md"
   fi

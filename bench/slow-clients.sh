@@ -50,23 +50,6 @@ print(f"Target: p99 < 50 ms and no errors while {slow:,} slow-body connections a
 PY
 }
 
-# Replaces (or appends) the section between the markers in bench/RESULTS.md.
-write_section() {
-  local section=$1 file=$ROOT/bench/RESULTS.md
-  python3 - "$file" "$section" <<'PY'
-import os, sys
-path, section = sys.argv[1], sys.argv[2]
-begin, end = "<!-- slow-clients -->", "<!-- /slow-clients -->"
-text = open(path).read() if os.path.exists(path) else "# apimodels benchmark\n"
-block = f"{begin}\n{section}\n{end}\n"
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end) + 1:]
-else:
-    text = text.rstrip("\n") + "\n\n" + block
-open(path, "w").write(text)
-PY
-}
-
 slow_main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
@@ -103,7 +86,7 @@ slow_main() {
   local table
   table=$(slow_report)
   echo "$table"
-  write_section "## Slow clients
+  write_marked_section slow-clients "## Slow clients
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); command: \`bench/slow-clients.sh\` (SLOW_CONNECTIONS=$SLOW_CONNECTIONS, ${DURATION} s per run, $TRANSPORT transport, PostgreSQL)
 - machine: $(nproc) cores, shared by the slow clients, the load generators, the mock, the gateway and PostgreSQL; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running on the machine shows in the \"alone\" rows too: compare the rows, not only the target)
