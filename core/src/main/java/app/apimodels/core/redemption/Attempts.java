@@ -103,10 +103,11 @@ final class Attempts {
         if (remote == null || remote.isBlank()) {
             return "unknown";
         }
-        if (remote.indexOf(':') >= 0) {
+        String literal = remote.replaceAll("[\\[\\]]|%.*", "");
+        if (literal.indexOf(':') >= 0 && literal.matches("[0-9A-Fa-f:.]+")) {
             try {
-                // A literal with a colon is parsed, never looked up.
-                byte[] a = InetAddress.getByName(remote.replaceAll("[\\[\\]]|%.*", "")).getAddress();
+                // Only hex digits, colons and dots: parsed as a literal, never looked up.
+                byte[] a = InetAddress.getByName(literal).getAddress();
                 if (a.length == 16) {
                     java.util.Arrays.fill(a, 8, 16, (byte) 0);
                     return InetAddress.getByAddress(a).getHostAddress() + "/64";
