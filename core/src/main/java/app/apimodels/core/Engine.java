@@ -3,6 +3,7 @@ package app.apimodels.core;
 import app.apimodels.core.accounts.Accounts;
 import app.apimodels.core.api.AccountApi;
 import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.api.LimitsApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
 import app.apimodels.core.api.RedemptionApi;
@@ -21,6 +22,10 @@ import app.apimodels.core.fetch.SafeFetcher;
 import app.apimodels.core.idempotency.Idempotency;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.keys.ApiKeys;
+import app.apimodels.core.limits.AbuseLimits;
+import app.apimodels.core.limits.ClientAddress;
+import app.apimodels.core.limits.Limit;
+import app.apimodels.core.limits.Nodes;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.mail.MailSender;
 import app.apimodels.core.mail.Outbox;
@@ -103,6 +108,8 @@ final class Engine {
     private final Outbox outbox;
     private final Restrictions restrictions;
     private Mailer mailer;
+    private final Nodes nodes;
+    private final AbuseLimits limits;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -138,7 +145,12 @@ final class Engine {
             CallLog callLog = new CallLog(sql);
             BootstrapAdmin.run(settings, sql, accounts, keys);
 
-            Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, metrics,
+            jobs = new Jobs(database.dataSource(), settings, b.clock);
+            nodes = new Nodes(sql, b.clock, jobs.node());
+            nodes.beat();
+            limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings),
+                    new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of())), nodes::live);
+            Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);
             fetcher = new SafeFetcher(new FetchPolicy(settings.find(Keys.FETCH_ALLOWED_PRIVATE_HOSTS).orElse(java.util.Set.of()),
@@ -157,7 +169,6 @@ final class Engine {
             Duration uploadRetention = settings.get(Keys.UPLOADS_RETENTION);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                     settings.get(Keys.MEDIA_REDIRECT), authenticator::caller);
-            jobs = new Jobs(database.dataSource(), settings, b.clock);
             Duration outputRetention = settings.get(Keys.MEDIA_OUTPUT_RETENTION);
             TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
                     new TaskService.Config(settings.get(Keys.TASKS_TIMEOUT), settings.get(Keys.TASKS_POLL_INITIAL),
@@ -182,7 +193,7 @@ final class Engine {
                     settings.get(Keys.RETENTION_CONTENT_DAYS), settings.get(Keys.RETENTION_SESSION_DAYS)));
             jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
             PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, null, b.clock);
-            TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT));
+            TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
             Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
             Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),
                     redemptionWindow, settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ACCOUNT),
@@ -190,11 +201,15 @@ final class Engine {
             jobs.recurring("redemption-attempts", redemptionWindow, redemptions::sweepAttempts);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
+                    new LimitsApi(limits, accounts, keys),
                     new OpsApi(sql, metrics, () -> open, router),
                     new RedemptionApi(redemptions, accounts, ledger, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins);
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+            metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",
+                    limits::counted);
+            metrics.gauge("apimodels_limits_nodes", "Live nodes sharing each abuse limit", nodes::live);
             metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);
             metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
                     () -> sql.one("SELECT COUNT(*) FROM apimodels_task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
@@ -204,6 +219,8 @@ final class Engine {
             background.every("key-last-used", Duration.ofSeconds(5), keys::flushLastUsed);
             background.every("catalog-refresh", settings.get(Keys.CATALOG_REFRESH), catalog::refresh);
             background.every("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
+            background.every("node-heartbeat", Nodes.EVERY, nodes::beat);
+            background.every("limits-sweep", Duration.ofMinutes(1), limits::sweep);
             jobs.start();
         } catch (RuntimeException | Error e) {
             // Whatever started before the failure (pool, writer threads, embedded database) must not
@@ -234,6 +251,13 @@ final class Engine {
                 new MailSender.Policy(settings.get(Keys.MAIL_MAX_ATTEMPTS), settings.get(Keys.MAIL_RETRY_INITIAL)),
                 UUID.randomUUID().toString());
         jobs.recurring("mail-send", settings.get(Keys.MAIL_SEND_INTERVAL), () -> sender.sendDue(100));
+    }
+
+    private static AbuseLimits.Defaults limitDefaults(Settings s) {
+        return new AbuseLimits.Defaults(
+                new Limit(s.get(Keys.LIMITS_KEY_RPM), s.get(Keys.LIMITS_KEY_TPM), s.get(Keys.LIMITS_KEY_CONCURRENT)),
+                new Limit(s.get(Keys.LIMITS_ACCOUNT_RPM), s.get(Keys.LIMITS_ACCOUNT_TPM), s.get(Keys.LIMITS_ACCOUNT_CONCURRENT)),
+                new Limit(s.get(Keys.LIMITS_IP_RPM), s.get(Keys.LIMITS_IP_TPM), s.get(Keys.LIMITS_IP_CONCURRENT)));
     }
 
     static Engine start(ApiModels.Builder b) {
@@ -274,6 +298,11 @@ final class Engine {
                     throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
                 }
                 restrictions.check(caller.accountId(), match.route());
+                if (match.route().access() == Access.KEY) {
+                    // On the headers, so a client over its limit never has its body read. Admin routes
+                    // are not counted: an operator must be able to lift a limit while over it.
+                    limits.request(caller, exchange);
+                }
             }
             Caller authenticated = caller;
             // A public route's body (a webhook, verified only once read) has its own smaller cap and deadline.
@@ -351,6 +380,7 @@ final class Engine {
     private void release() {
         closing("timers", background, Background::close);
         closing("job runner", jobs, Jobs::close);
+        closing("node heartbeat", nodes, Nodes::leave);
         closing("key last-use times", keys, ApiKeys::flushLastUsed);
         closing("ledger", ledger, Ledger::close);
         closing("workers", callbacks, pool -> {

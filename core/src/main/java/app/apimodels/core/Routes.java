@@ -2,6 +2,7 @@ package app.apimodels.core;
 
 import app.apimodels.core.api.AccountApi;
 import app.apimodels.core.api.AdminApi;
+import app.apimodels.core.api.LimitsApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
 import app.apimodels.core.api.RedemptionApi;
@@ -24,7 +25,7 @@ final class Routes {
     }
 
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
-                    AdminApi admin, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs, Plugins plugins) {
+                    AdminApi admin, LimitsApi limits, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs, Plugins plugins) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -57,6 +58,10 @@ final class Routes {
                 .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
                 .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)
                 .add("POST", "/admin/users/{id}/keys", Access.ADMIN, admin::createKey)
+                .add("GET", "/admin/users/{id}/limits", Access.ADMIN, limits::getAccount)
+                .add("PUT", "/admin/users/{id}/limits", Access.ADMIN, limits::putAccount)
+                .add("GET", "/admin/keys/{id}/limits", Access.ADMIN, limits::getKey)
+                .add("PUT", "/admin/keys/{id}/limits", Access.ADMIN, limits::putKey)
                 .add("GET", "/admin/calls", Access.ADMIN, admin::calls)
                 .add("POST", "/admin/redemption-batches", Access.ADMIN, redemption::createBatch)
                 .add("GET", "/admin/redemption-batches", Access.ADMIN, redemption::listBatches)

@@ -2,7 +2,10 @@ package app.apimodels.core.config;
 
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.RedemptionApi;
+import app.apimodels.core.fetch.Cidr;
 import app.apimodels.core.fetch.FetchPolicy;
+import app.apimodels.core.limits.ClientAddress;
+import app.apimodels.core.limits.Limit;
 
 import java.lang.reflect.Modifier;
 import java.net.URI;
@@ -65,6 +68,30 @@ public final class Keys {
             "output cap held for when neither the request nor the model sets one");
     public static final Setting<Duration> STREAM_KEEP_ALIVE = Setting.millis("apimodels.stream.keep-alive-ms", 15_000, 0,
             "SSE keep-alive comment interval while a stream waits for its first token; 0: none");
+
+    // ---- abuse limits (0: unlimited) ------------------------------------------------------------
+    public static final Setting<Long> LIMITS_KEY_RPM = Setting.number("apimodels.limits.key.requests-per-minute", 0, 0, Limit.MAX,
+            "model calls per minute per API key, unless an admin set the key's own");
+    public static final Setting<Long> LIMITS_KEY_TPM = Setting.number("apimodels.limits.key.tokens-per-minute", 0, 0, Limit.MAX,
+            "model tokens per minute per API key, unless an admin set the key's own");
+    public static final Setting<Long> LIMITS_KEY_CONCURRENT = Setting.number("apimodels.limits.key.concurrent-calls", 0, 0, Limit.MAX,
+            "model calls running at once per API key, unless an admin set the key's own");
+    public static final Setting<Long> LIMITS_ACCOUNT_RPM = Setting.number("apimodels.limits.account.requests-per-minute", 0, 0,
+            Limit.MAX, "model calls per minute per account, unless an admin set the account's own");
+    public static final Setting<Long> LIMITS_ACCOUNT_TPM = Setting.number("apimodels.limits.account.tokens-per-minute", 0, 0,
+            Limit.MAX, "model tokens per minute per account, unless an admin set the account's own");
+    public static final Setting<Long> LIMITS_ACCOUNT_CONCURRENT = Setting.number("apimodels.limits.account.concurrent-calls", 0, 0,
+            Limit.MAX, "model calls running at once per account, unless an admin set the account's own");
+    public static final Setting<Long> LIMITS_IP_RPM = Setting.number("apimodels.limits.ip.requests-per-minute", 0, 0, Limit.MAX,
+            "model calls per minute per client address");
+    public static final Setting<Long> LIMITS_IP_TPM = Setting.number("apimodels.limits.ip.tokens-per-minute", 0, 0, Limit.MAX,
+            "model tokens per minute per client address");
+    public static final Setting<Long> LIMITS_IP_CONCURRENT = Setting.number("apimodels.limits.ip.concurrent-calls", 0, 0, Limit.MAX,
+            "model calls running at once per client address");
+    public static final Setting<Duration> LIMITS_CACHE_TTL = Setting.millis("apimodels.limits.cache-ttl-ms", 5_000, 0,
+            "how long other nodes may take to apply an admin's change of limits");
+    public static final Setting<List<Cidr>> LIMITS_TRUSTED_PROXIES = Setting.parsed("apimodels.limits.trusted-proxies",
+            ClientAddress::parseProxies, "proxies whose X-Forwarded-For names the client address").documentedAs("none");
 
     // ---- ledger ---------------------------------------------------------------------------------
     public static final Setting<Duration> LEDGER_HOLD_TTL = Setting.seconds("apimodels.ledger.hold-ttl-seconds", 900, 1,

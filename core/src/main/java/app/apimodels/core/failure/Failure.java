@@ -38,7 +38,7 @@ public final class Failure extends RuntimeException {
         TOO_LARGE,
         /** A file is not of a media type accepted here. */
         UNSUPPORTED_MEDIA_TYPE,
-        /** The caller tried too often; {@link #retryAfter()} says when to try again. */
+        /** The caller tried too often or is over one of its abuse limits (requests, tokens or calls at once); {@link #retryAfter()} says when to try again. */
         RATE_LIMITED,
         /** Every upstream for the model is rate limited. */
         UPSTREAM_RATE_LIMITED,

@@ -1,7 +1,6 @@
 package app.apimodels.core.fetch;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -90,35 +89,15 @@ final class Addresses {
         return null;
     }
 
-    private record Cidr(byte[] prefix, int bits) {
-        boolean contains(byte[] address) {
-            if (address.length != prefix.length) {
-                return false;
-            }
-            for (int i = 0; i < bits; i++) {
-                int mask = 0x80 >>> (i % 8);
-                if ((address[i / 8] & mask) != (prefix[i / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
     private static List<Cidr> cidrs(String... specs) {
         return Arrays.stream(specs).map(Addresses::cidr).toList();
     }
 
     private static Cidr cidr(String spec) {
-        int slash = spec.indexOf('/');
-        return new Cidr(bytes(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
+        return Cidr.parse(spec);
     }
 
     private static byte[] bytes(String literal) {
-        try {
-            return InetAddress.getByName(literal.indexOf(':') >= 0 ? "[" + literal + "]" : literal).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("bad built-in literal " + literal, e);
-        }
+        return Cidr.literal(literal);
     }
 }

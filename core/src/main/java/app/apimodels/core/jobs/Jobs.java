@@ -47,6 +47,7 @@ public final class Jobs implements AutoCloseable {
     private final Map<String, Runnable> sweeps = new LinkedHashMap<>();
     private final List<RecurringTask<Void>> recurring = new ArrayList<>();
     private final Duration retryAfterFailure;
+    private final String node = nodeName();
     private Scheduler scheduler;
 
     /** @param clock the engine's clock: job times are computed from it, so the runner must read it too */
@@ -92,7 +93,7 @@ public final class Jobs implements AutoCloseable {
         scheduler = Scheduler.create(dataSource, known)
                 .startTasks(recurring)
                 .tableName("apimodels_jobs")
-                .schedulerName(new SchedulerName.Fixed(nodeName()))
+                .schedulerName(new SchedulerName.Fixed(node))
                 .threads(settings.get(Keys.JOBS_THREADS))
                 .pollingInterval(settings.get(Keys.JOBS_POLL_INTERVAL))
                 .heartbeatInterval(settings.get(Keys.JOBS_HEARTBEAT))
@@ -103,6 +104,11 @@ public final class Jobs implements AutoCloseable {
                 .enableImmediateExecution()
                 .build();
         scheduler.start();
+    }
+
+    /** This engine's name among the cluster's nodes (host and a random suffix). */
+    public String node() {
+        return node;
     }
 
     private static String nodeName() {

@@ -123,6 +123,11 @@ public final class ApiKeys {
         return sql.one(SELECT + " WHERE k.hash = ?", ApiKeys::map, hash);
     }
 
+    /** Any account's key by its id (for admins). */
+    public Optional<ApiKey> find(long keyId) {
+        return sql.one(SELECT + " WHERE k.id = ?", ApiKeys::map, keyId);
+    }
+
     public Optional<ApiKey> find(long accountId, long keyId) {
         return sql.one(SELECT + " WHERE k.id = ? AND k.account_id = ?", ApiKeys::map, keyId, accountId);
     }

@@ -9,6 +9,8 @@ import app.apimodels.core.failure.Failure;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.limits.AbuseLimits;
+import app.apimodels.core.limits.Permit;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
@@ -69,11 +71,13 @@ public final class Relay {
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final InFlight inFlight;
+    private final AbuseLimits limits;
     private final long defaultMaxTokens;
     private final Duration keepAlive;
 
     public Relay(Supplier<Catalog> catalog, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
-                 InFlight inFlight, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
+                 InFlight inFlight, AbuseLimits limits, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
+        this.limits = limits;
         this.metrics = metrics;
         this.access = new ModelAccess(catalog);
         this.ledger = ledger;
@@ -104,6 +108,8 @@ public final class Relay {
         final boolean stream;
         final long startedAt = clock.millis();
         final long startedNanos = System.nanoTime();
+        /** Its place under the abuse limits, ended with the tokens used when its record is written. */
+        Permit permit = Permit.NONE;
         Hold hold;
         Catalog.Target target;
         int attempts;
@@ -193,15 +199,19 @@ public final class Relay {
                     : payload.containsKey("max_tokens") ? "max_tokens" : null,
                     "this request could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits; ask for fewer tokens");
         }
+        // Limits count the worst case now and are corrected to the usage when the call's record is written.
+        call.permit = limits.call(request.caller(), exchange, Math.addExact(worstInput, worstOutput));
         Runnable cut = call::cut;
         Runnable done = () -> inFlight.exit(cut);
         if (!inFlight.enter(cut)) {
+            call.permit.end(0);
             throw new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
         }
         ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
             try {
                 if (err != null) {
                     Failure f = ModelAccess.holdRefused(err, holdAmount, "request");
+                    call.permit.end(0);
                     log(call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
                     call.fail(f);
                     done.run();
@@ -222,6 +232,7 @@ public final class Relay {
                 if (hold != null) {
                     release(call, call.record(500, "internal error", Usage.NONE, false, 0));
                 }
+                call.permit.end(0);
                 call.fail(new Failure(Failure.Reason.INTERNAL, "internal error (reference " + call.id + ")"));
                 done.run();
             }
@@ -284,11 +295,13 @@ public final class Relay {
     }
 
     void settle(Call call, long cost, CallRecord record) {
+        call.permit.end(Math.addExact(record.usage().inputTokens(), record.usage().outputTokens()));
         metrics.call(record);
         ledger.settle(call.hold, cost, record);
     }
 
     void release(Call call, CallRecord record) {
+        call.permit.end(0);
         metrics.call(record);
         ledger.release(call.hold, record);
     }

@@ -1,5 +1,7 @@
 package app.apimodels.core.tasks;
 
+import app.apimodels.core.limits.AbuseLimits;
+import app.apimodels.core.limits.Permit;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.media.MediaStore;
@@ -41,8 +43,10 @@ public final class TaskApi {
     private final MediaStore media;
     private final ScheduledExecutorService timer;
     private final Duration syncWait;
+    private final AbuseLimits limits;
 
-    public TaskApi(TaskService tasks, ScheduledExecutorService timer, Duration syncWait) {
+    public TaskApi(TaskService tasks, ScheduledExecutorService timer, Duration syncWait, AbuseLimits limits) {
+        this.limits = limits;
         this.submission = tasks.submission();
         this.views = tasks.views();
         this.runner = tasks.runner();
@@ -57,7 +61,7 @@ public final class TaskApi {
         if (TaskSubmission.kinds(path).isEmpty()) {
             throw ApiException.notFound("endpoint");
         }
-        Task task = submission.submit(r.caller().key(), path, r.jsonBody(), r.exchange().baseUrl(), Set.of());
+        Task task = submit(r, path, r.jsonBody(), Set.of());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("taskId", task.id());
         data.put("state", task.publicState());
@@ -65,6 +69,19 @@ public final class TaskApi {
             data.putAll(views.view(task));
         }
         r.json(200, MediaApi.envelope(data));
+    }
+
+    /**
+     * Submits a task under the caller's abuse limits: it counts as a running call while it is
+     * submitted (a task's own run afterwards is bounded by its hold, not by these limits).
+     */
+    private Task submit(Request r, String kind, Map<String, Object> body, Set<String> ignored) {
+        Permit permit = limits.call(r.caller(), r.exchange(), 0);
+        try {
+            return submission.submit(r.caller().key(), kind, body, r.exchange().baseUrl(), ignored);
+        } finally {
+            permit.end(0);
+        }
     }
 
     public void get(Request r) {
@@ -86,7 +103,7 @@ public final class TaskApi {
         if (!"url".equals(format) && !"b64_json".equals(format)) {
             throw ApiException.badRequest("response_format", "response_format must be url or b64_json");
         }
-        Task submitted = submission.submit(r.caller().key(), "images", body, r.exchange().baseUrl(), OPENAI_ONLY);
+        Task submitted = submit(r, "images", body, OPENAI_ONLY);
         whenCompleted(r, submitted, "image", task -> r.json(200, openAiAnswer(task, "b64_json".equals(format), r.exchange())));
     }
 
@@ -129,7 +146,7 @@ public final class TaskApi {
         if (body.containsKey("input") && !body.containsKey("prompt")) {
             body.put("prompt", body.remove("input"));
         }
-        Task submitted = submission.submit(r.caller().key(), "audio", body, r.exchange().baseUrl(), Set.of("stream_format"));
+        Task submitted = submit(r, "audio", body, Set.of("stream_format"));
         whenCompleted(r, submitted, "speech", task -> {
             MediaObject audio = task.resultIds().stream().findFirst().flatMap(media::find)
                     .orElseThrow(() -> ApiException.notFound("file"));

@@ -58,6 +58,8 @@ class HostileInputFuzzTest {
         body("POST /admin/redemption-batches/{id}/disable", "x", "1");
         body("POST /admin/redemption-codes/{id}/disable", "x", "1");
         body("POST /api/v1/billing/redeem", "code", "\"ABCD-EFGH-JKMN-PQRS-TVWX\"");
+        body("PUT /admin/users/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
+        body("PUT /admin/keys/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
         body("PUT /admin/catalog/providers/{id}", "type", "\"scripted\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
         body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
                 "price", "{\"input-per-1m-tokens\":1}", "max-output-tokens", "100", "markup", "10");
@@ -82,6 +84,8 @@ class HostileInputFuzzTest {
     private static Path dir;
     private static EngineHarness engine;
     private static EngineHarness.User user;
+    private static EngineHarness.User limited;
+    private static long limitedKeyId;
     private static List<String> routes;
 
     private static void body(String route, String... fieldsAndValues) {
@@ -99,6 +103,8 @@ class HostileInputFuzzTest {
                 // The sample callback_url is this address: valid, so a 400 is the hostile field's.
                 "apimodels.fetch.allowed-private-hosts", "127.0.0.1:9")));
         user = engine.user(1_000_000);
+        limited = engine.user(0);
+        limitedKeyId = EngineHarness.json(engine.get("/api/v1/account/keys", limited.key())).at("/data/0/id").asLong();
         routes = listedRoutes();
         // Every route with a body must have a sample to mutate: a route added later is fuzzed or this fails.
         for (String r : routes) {
@@ -269,10 +275,21 @@ class HostileInputFuzzTest {
 
     // ---------------------------------------------------------------- one request and its checks
 
+    /**
+     * A real id for the template: the fuzzing user for user routes; for limits, another account and
+     * its key, so the limits the fuzzer sets never throttle the fuzzing user's own requests.
+     */
+    private static String self(String template) {
+        if (template.endsWith("/limits")) {
+            return String.valueOf(template.startsWith("/admin/keys/") ? limitedKeyId : limited.id());
+        }
+        return template.startsWith("/admin/users/") ? String.valueOf(user.id()) : "images";
+    }
+
     private static void fuzz(String route, String pathValue, String query, byte[] body, String field) {
         String method = route.substring(0, route.indexOf(' '));
         String template = route.substring(route.indexOf(' ') + 1);
-        String value = "SELF".equals(pathValue) ? (template.startsWith("/admin/users/") ? String.valueOf(user.id()) : "images") : pathValue;
+        String value = "SELF".equals(pathValue) ? self(template) : pathValue;
         String path = template.replaceAll("\\{[^}]+}", java.util.regex.Matcher.quoteReplacement(value));
         String key = template.startsWith("/admin") ? EngineHarness.ADMIN_KEY : user.key();
         long before = sum(engine.money(user));

@@ -1,0 +1,74 @@
+package app.apimodels.core.limits;
+
+import app.apimodels.core.fetch.Cidr;
+import app.apimodels.spi.web.Exchange;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The address a call comes from, for per-address limits: the connection's peer
+ * ({@link Exchange#remoteAddress()}), unless that peer is a configured trusted proxy; then
+ * {@code X-Forwarded-For} is read from the right, each trusted proxy's entry naming the one before
+ * it, and the first address that is not a trusted proxy is the client. Without trusted proxies the
+ * header is ignored, since any client can send it.
+ */
+public final class ClientAddress {
+
+    private final List<Cidr> trustedProxies;
+
+    public ClientAddress(List<Cidr> trustedProxies) {
+        this.trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /**
+     * The comma-separated addresses or blocks of {@code apimodels.limits.trusted-proxies}
+     * (e.g. {@code 10.0.0.0/8, ::1}); blank is none.
+     *
+     * @throws IllegalArgumentException naming the first entry that is not an address or block
+     */
+    public static List<Cidr> parseProxies(String csv) {
+        if (csv == null || csv.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(e -> !e.isEmpty()).map(Cidr::parse).toList();
+    }
+
+    public String of(Exchange exchange) {
+        String peer = exchange.remoteAddress();
+        if (trustedProxies.isEmpty() || !trusted(peer)) {
+            return peer;
+        }
+        String forwarded = exchange.header("X-Forwarded-For");
+        if (forwarded == null) {
+            return peer;
+        }
+        String client = peer;
+        String[] hops = forwarded.split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            if (bytes(hop) == null) {
+                // Not an address: written by the client itself, beyond the last trusted proxy.
+                return client;
+            }
+            client = hop;
+            if (!trusted(hop)) {
+                return hop;
+            }
+        }
+        return client;
+    }
+
+    private boolean trusted(String address) {
+        byte[] b = bytes(address);
+        return b != null && trustedProxies.stream().anyMatch(c -> c.contains(b));
+    }
+
+    private static byte[] bytes(String address) {
+        try {
+            return address == null ? null : Cidr.literal(address);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
