@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The export sections for what the engine itself holds: the account and its consents, API keys
  * (masked: prefix and last four only), tasks with their prompts, stored files with signed links,
- * the privacy requests, and as CSV the ledger transfers of the account's wallet and hold and the
+ * browser sessions (where sign-in is installed), the privacy requests, and as CSV the ledger transfers of the account's wallet and hold and the
  * call log. Upstream providers and routes are the operator's business and are left out.
  */
 public final class CoreExport {
@@ -18,7 +18,7 @@ public final class CoreExport {
     /** @param links signs the links to stored files (valid for {@code apimodels.media.link-ttl-seconds}) */
     public static List<ExportSection> sections(MediaLinks links) {
         return List.of(CoreExport::account, CoreExport::consents, CoreExport::keys, CoreExport::tasks,
-                a -> media(a, links), CoreExport::privacyRequests, CoreExport::ledger, CoreExport::usage);
+                a -> media(a, links), CoreExport::sessions, CoreExport::privacyRequests, CoreExport::ledger, CoreExport::usage);
     }
 
     static void account(ExportArchive a) throws Exception {
@@ -63,6 +63,15 @@ public final class CoreExport {
             }, a.accountId());
             g.writeEndArray();
         });
+    }
+
+    /** Browser sessions, where sign-in is installed. */
+    static void sessions(ExportArchive a) throws Exception {
+        if (a.tableExists("apimodels_session")) {
+            a.jsonRows("sessions.json", """
+                    SELECT id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent FROM apimodels_session
+                    WHERE account_id = ? ORDER BY created_at, id""", a.accountId());
+        }
     }
 
     static void privacyRequests(ExportArchive a) throws Exception {

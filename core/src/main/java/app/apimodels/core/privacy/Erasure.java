@@ -164,6 +164,14 @@ public final class Erasure {
                 p.anonymousEmail(), p.email());
         int unsent = Sql.update(c, "DELETE FROM apimodels_mail_outbox WHERE recipient = ? AND state = 'queued'", p.email());
         notes.add("unsent letters dropped: " + unsent);
+        if (Sql.tableExists(c, "apimodels_session")) {
+            // Where browser sign-in is installed: every session ends, and keeps no address or browser of the person.
+            notes.add("sessions ended: " + Sql.update(c, "UPDATE apimodels_session SET revoked_at = COALESCE(revoked_at, ?),"
+                    + " ip = NULL, user_agent = NULL WHERE account_id = ?", now, id));
+        }
+        if (Sql.tableExists(c, "apimodels_account_token")) {
+            notes.add("one-time links deleted: " + Sql.update(c, "DELETE FROM apimodels_account_token WHERE account_id = ?", id));
+        }
         consents.record(c, id, Consents.MARKETING, false, null);
         Sql.update(c, """
                 UPDATE apimodels_account SET email = ?, name = NULL, password_hash = NULL, webhook_secret = NULL,
