@@ -1,6 +1,7 @@
 package app.apimodels.core;
 
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.mail.Outbox;
 import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.http.HttpTransportFactory;
@@ -57,6 +58,15 @@ public final class ApiModels implements AutoCloseable {
      */
     public boolean streamsBody(String method, String path, String contentType) {
         return engine.streamsBody(method, path, contentType);
+    }
+
+    /**
+     * The service's mail outbox, for a host application that sends the service's letters itself
+     * (an announcement from its own admin screens): queued letters go out through the configured
+     * mailer, from whichever node, with retries.
+     */
+    public Outbox outbox() {
+        return engine.outbox();
     }
 
     /** False once {@link #close()} began: new calls are refused with 503. */
@@ -149,7 +159,7 @@ public final class ApiModels implements AutoCloseable {
             return this;
         }
 
-        /** Adds a ready mailer (e.g. a CDI bean); listed like {@link #paymentGateway}, used by the mail feature to come. */
+        /** Adds a ready mailer (e.g. a CDI bean), used when {@code apimodels.mail.type} names its type. */
         public Builder mailer(Mailer mailer) {
             mailers.add(mailer);
             return this;

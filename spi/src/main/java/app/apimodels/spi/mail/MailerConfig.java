@@ -4,8 +4,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The settings of the mailer: every {@code apimodels.mail.*} configuration key, with that prefix
- * removed ({@code apimodels.mail.host} → {@code host}). {@code from} is the default sender.
+ * The settings of the mailer: every {@code apimodels.<type>.*} and {@code apimodels.mail.*}
+ * configuration key, with that prefix removed ({@code apimodels.mail.host} → {@code host},
+ * {@code apimodels.resend.api-key} → {@code api-key}; the second wins on a clash).
+ * {@code from} is the default sender.
  *
  * @param type    the {@link MailerFactory#type()} chosen by {@code apimodels.mail.type}
  * @param options the settings; secrets among them are never logged

@@ -4,27 +4,17 @@ import app.apimodels.spi.mail.MailMessage;
 import app.apimodels.spi.mail.Mailer;
 import app.apimodels.spi.mail.SendResult;
 import jakarta.mail.AuthenticationFailedException;
-import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
-import jakarta.mail.internet.AddressException;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import org.eclipse.angus.mail.util.MailConnectException;
 
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Properties;
-import java.util.stream.Collectors;
 
 /**
  * Sends each message over its own SMTP connection: mail is rare next to API calls, and a fresh
@@ -37,11 +27,13 @@ final class SmtpMailer implements Mailer {
     private final SmtpSettings settings;
     private final Session session;
     private final String protocol;
+    private final MimeWriter writer;
 
     SmtpMailer(SmtpSettings settings) {
         this.settings = settings;
         this.protocol = settings.ssl() ? "smtps" : "smtp";
         this.session = Session.getInstance(properties(settings, protocol));
+        this.writer = new MimeWriter(session, settings.from(), settings.tagHeader());
     }
 
     private static Properties properties(SmtpSettings settings, String protocol) {
@@ -59,8 +51,7 @@ final class SmtpMailer implements Mailer {
         properties.put(p + "starttls.enable", Boolean.toString(settings.starttls()));
         properties.put(p + "starttls.required", Boolean.toString(settings.starttls()));
         properties.put(p + "ssl.checkserveridentity", "true");
-        // Non-ASCII subjects and bodies go out as UTF-8 (RFC 2047 words and quoted-printable/base64).
-        properties.put("mail.mime.charset", "UTF-8");
+        properties.putAll(MimeWriter.properties());
         return properties;
     }
 
@@ -71,77 +62,13 @@ final class SmtpMailer implements Mailer {
 
     @Override
     public SendResult send(MailMessage message) {
-        MimeMessage mime = mime(message);
+        MimeMessage mime = writer.write(message);
         try (Transport transport = session.getTransport(protocol)) {
             transport.connect(settings.host(), settings.port(), settings.username(), settings.password());
             transport.sendMessage(mime, mime.getAllRecipients());
             return SendResult.accepted(mime.getMessageID());
         } catch (MessagingException e) {
             return refusal(e);
-        }
-    }
-
-    /** The message in MIME form; what cannot be expressed (a malformed address) is the caller's mistake. */
-    private MimeMessage mime(MailMessage message) {
-        try {
-            MimeMessage mime = new KeyedMessage(session, messageId(message));
-            mime.setFrom(message.from() == null ? settings.from() : address("from", message.from()));
-            for (String recipient : message.to()) {
-                mime.addRecipient(Message.RecipientType.TO, address("to", recipient));
-            }
-            if (message.replyTo() != null) {
-                mime.setReplyTo(new InternetAddress[]{address("replyTo", message.replyTo())});
-            }
-            mime.setSubject(message.subject(), "UTF-8");
-            if (message.text() != null && message.html() != null) {
-                MimeMultipart alternative = new MimeMultipart("alternative");
-                alternative.addBodyPart(part(message.text(), "plain"));
-                alternative.addBodyPart(part(message.html(), "html"));
-                mime.setContent(alternative);
-            } else if (message.text() != null) {
-                mime.setText(message.text(), "UTF-8", "plain");
-            } else {
-                mime.setText(message.html(), "UTF-8", "html");
-            }
-            if (settings.tagHeader() != null && !message.tags().isEmpty()) {
-                mime.setHeader(settings.tagHeader(), message.tags().entrySet().stream()
-                        .map(tag -> tag.getKey() + "=" + tag.getValue()).collect(Collectors.joining(", ")));
-            }
-            mime.saveChanges();
-            return mime;
-        } catch (MessagingException e) {
-            throw new IllegalArgumentException("the message cannot be written as MIME: " + e.getMessage(), e);
-        }
-    }
-
-    private static MimeBodyPart part(String body, String subtype) throws MessagingException {
-        MimeBodyPart part = new MimeBodyPart();
-        part.setText(body, "UTF-8", subtype);
-        return part;
-    }
-
-    private static InternetAddress address(String field, String address) {
-        try {
-            return new InternetAddress(address, true);
-        } catch (AddressException e) {
-            throw new IllegalArgumentException(field + " is not an email address: " + address, e);
-        }
-    }
-
-    /**
-     * With an idempotency key, the same Message-ID for every send of the message, so a receiver
-     * that de-duplicates by Message-ID shows a retried message once; otherwise a fresh one.
-     */
-    private String messageId(MailMessage message) {
-        if (message.idempotencyKey() == null) {
-            return null;
-        }
-        String domain = settings.from().getAddress().substring(settings.from().getAddress().indexOf('@') + 1);
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(message.idempotencyKey().getBytes(StandardCharsets.UTF_8));
-            return "<" + HexFormat.of().formatHex(hash, 0, 16) + ".apimodels@" + domain + ">";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 
@@ -196,22 +123,4 @@ final class SmtpMailer implements Mailer {
         return "SmtpMailer[" + settings + "]";
     }
 
-    /** A MimeMessage whose Message-ID, when given, is not replaced on save. */
-    private static final class KeyedMessage extends MimeMessage {
-        private final String messageId;
-
-        KeyedMessage(Session session, String messageId) {
-            super(session);
-            this.messageId = messageId;
-        }
-
-        @Override
-        protected void updateMessageID() throws MessagingException {
-            if (messageId == null) {
-                super.updateMessageID();
-            } else {
-                setHeader("Message-ID", messageId);
-            }
-        }
-    }
 }

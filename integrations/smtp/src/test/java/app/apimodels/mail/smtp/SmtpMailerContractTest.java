@@ -4,7 +4,7 @@ import app.apimodels.spi.mail.Mailer;
 import app.apimodels.spi.mail.MailerConfig;
 import app.apimodels.testkit.GreenMailInbox;
 import app.apimodels.testkit.MailInbox;
-import app.apimodels.testkit.MailerContract;
+import app.apimodels.testkit.NetworkMailerContract;
 import org.junit.jupiter.api.AfterAll;
 
 import java.io.IOException;
@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** The mailer contract against a real SMTP server in the JVM (GreenMail). */
-class SmtpMailerContractTest extends MailerContract {
+class SmtpMailerContractTest extends NetworkMailerContract {
 
     static final String USERNAME = "apimodels-smtp";
     static final String PASSWORD = "s3cret-Smtp-Pa55word";
