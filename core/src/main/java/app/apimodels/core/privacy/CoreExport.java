@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * The export sections for what the engine itself holds: the account and its consents, API keys
  * (masked: prefix and last four only), tasks with their prompts, stored files with signed links,
- * browser sessions (where sign-in is installed), the privacy requests, and as CSV the ledger transfers of the account's wallet and hold and the
- * call log. Upstream providers and routes are the operator's business and are left out.
+ * browser sessions (where sign-in is installed), the privacy requests, and as CSV the ledger
+ * transfers of the account's own ledger accounts, the call log and (where billing is installed)
+ * orders. Upstream providers and routes are the operator's business and are left out.
  */
 public final class CoreExport {
 
@@ -18,7 +19,7 @@ public final class CoreExport {
     /** @param links signs the links to stored files (valid for {@code apimodels.media.link-ttl-seconds}) */
     public static List<ExportSection> sections(MediaLinks links) {
         return List.of(CoreExport::account, CoreExport::consents, CoreExport::keys, CoreExport::tasks,
-                a -> media(a, links), CoreExport::sessions, CoreExport::privacyRequests, CoreExport::ledger, CoreExport::usage);
+                a -> media(a, links), CoreExport::sessions, CoreExport::privacyRequests, CoreExport::ledger, CoreExport::usage, CoreExport::orders);
     }
 
     static void account(ExportArchive a) throws Exception {
@@ -80,19 +81,30 @@ public final class CoreExport {
                 WHERE account_id = ? ORDER BY received_at, id""", a.accountId());
     }
 
-    /** Each transfer that moved the account's credits; the other side is named by its kind, never by another account. */
+    /**
+     * Each transfer that moved credits in or out of one of the account's ledger accounts (wallet, hold,
+     * and any other it owns); the other side is named by its kind (revenue, grants, payments…), never
+     * by another account.
+     */
     static void ledger(ExportArchive a) throws Exception {
         a.csvRows("ledger.csv", """
-                SELECT t.id, t.kind, t.amount AS amount_micros,
-                       CASE WHEN t.debit_id = ? THEN 'wallet' WHEN t.debit_id = ? THEN 'hold' ELSE d.kind END AS from_account,
-                       CASE WHEN t.credit_id = ? THEN 'wallet' WHEN t.credit_id = ? THEN 'hold' ELSE c.kind END AS to_account,
-                       t.reason, t.hold_id, t.created_at
+                SELECT t.id, t.kind, t.amount AS amount_micros, d.kind AS from_account, c.kind AS to_account, t.reason, t.hold_id,
+                       t.created_at
                 FROM apimodels_transfer t
                 JOIN apimodels_ledger_account d ON d.id = t.debit_id
                 JOIN apimodels_ledger_account c ON c.id = t.credit_id
-                WHERE t.debit_id IN (?, ?) OR t.credit_id IN (?, ?)
-                ORDER BY t.created_at, t.id""", a.walletId(), a.holdId(), a.walletId(), a.holdId(),
-                a.walletId(), a.holdId(), a.walletId(), a.holdId());
+                WHERE d.owner_id = ? OR c.owner_id = ?
+                ORDER BY t.created_at, t.id""", a.accountId(), a.accountId());
+    }
+
+    /** Credit purchases, where billing is installed: amounts and states only (card data never reaches us). */
+    static void orders(ExportArchive a) throws Exception {
+        if (a.tableExists("apimodels_order")) {
+            a.csvRows("orders.csv", """
+                    SELECT id, gateway, gateway_order_id, package, amount_micros, currency, amount_minor, state, refunded_minor,
+                           disputed_minor, created_at, paid_at
+                    FROM apimodels_order WHERE account_id = ? ORDER BY created_at, id""", a.accountId());
+        }
     }
 
     static void usage(ExportArchive a) throws Exception {

@@ -118,7 +118,7 @@ class PrivacyTest {
         // The call and the grant, in CSV.
         assertThat(files.get("usage.csv").lines()).hasSize(2).first().asString().startsWith("id,key_id,endpoint,model");
         assertThat(files.get("usage.csv").lines().skip(1)).singleElement().asString().contains("chat", "test-chat", "200");
-        assertThat(files.get("ledger.csv")).contains("grant", "1000000", "wallet");
+        assertThat(files.get("ledger.csv")).contains(",grant,1000000,grants,wallet,");
         // The stored file, with a signed link that opens it without a key.
         JsonNode file = EngineHarness.JSON.readTree(files.get("files.json")).get(0);
         assertThat(file.get("id").asText()).isEqualTo(alice.fileId());
