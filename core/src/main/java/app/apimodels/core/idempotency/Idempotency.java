@@ -6,6 +6,7 @@ import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.web.ForwardingExchange;
 import app.apimodels.spi.web.Response;
+import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Sse;
 
 import java.io.ByteArrayOutputStream;
@@ -60,10 +61,10 @@ public final class Idempotency {
             }
         }
         // body is null for an answer that was delivered but too large to keep
-        record Stored(String hash, String state, Integer status, String contentType, String body) {
+        record Stored(String hash, String state, Integer status, String contentType, String body, String headers) {
         }
-        Stored s = sql.one("SELECT request_hash, state, status, content_type, body FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?",
-                rs -> new Stored(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4), rs.getString(5)),
+        Stored s = sql.one("SELECT request_hash, state, status, content_type, body, headers FROM apimodels_idempotency_record WHERE account_id = ? AND idem_key = ?",
+                rs -> new Stored(rs.getString(1), rs.getString(2), (Integer) rs.getObject(3), rs.getString(4), rs.getString(5), rs.getString(6)),
                 accountId, key).orElseThrow(() -> new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
                 "a request with this Idempotency-Key just finished; retry", "Idempotency-Key"));
         if (!s.hash().equals(hash)) {
@@ -78,8 +79,12 @@ public final class Idempotency {
             throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT, "the request with this Idempotency-Key was answered, "
                     + "but its answer is too large to keep for replay; send a new key to run it again", "Idempotency-Key");
         }
-        exchange.respond(new Response(s.status(), s.contentType(), Base64.getDecoder().decode(s.body()),
-                Map.of("Idempotent-Replayed", "true")));
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (s.headers() != null) {
+            Json.object(s.headers().getBytes(StandardCharsets.UTF_8)).forEach((name, value) -> headers.put(name, String.valueOf(value)));
+        }
+        headers.put("Idempotent-Replayed", "true");
+        exchange.respond(new Response(s.status(), s.contentType(), Base64.getDecoder().decode(s.body()), headers));
         return null;
     }
 
@@ -97,14 +102,19 @@ public final class Idempotency {
      * Records the answer for replay; {@code body} null (or over the limit) records that the request
      * was answered without keeping the answer.
      */
-    private void finish(long accountId, String key, int status, String contentType, byte[] body) {
+    private void finish(long accountId, String key, int status, String contentType, Map<String, String> headers, byte[] body) {
         if (!endsTheKey(status)) {
             forget(accountId, key);
             return;
         }
         String kept = body == null || body.length > MAX_STORED ? null : Base64.getEncoder().encodeToString(body);
-        sql.update("UPDATE apimodels_idempotency_record SET state = 'done', status = ?, content_type = ?, body = ? WHERE account_id = ? AND idem_key = ?",
-                status, contentType, kept, accountId, key);
+        String keptHeaders = kept == null || headers.isEmpty() ? null : new String(Json.bytes(headers), StandardCharsets.UTF_8);
+        if (keptHeaders != null && keptHeaders.length() > 4000) {
+            keptHeaders = null; // the column's size; engine headers are a few short values
+        }
+        sql.update("UPDATE apimodels_idempotency_record SET state = 'done', status = ?, content_type = ?, body = ?, headers = ?"
+                        + " WHERE account_id = ? AND idem_key = ?",
+                status, contentType, kept, keptHeaders, accountId, key);
     }
 
     private void forget(long accountId, String key) {
@@ -138,7 +148,7 @@ public final class Idempotency {
         @Override
         public void respond(Response response) {
             try {
-                finish(accountId, key, response.status(), response.contentType(), response.body());
+                finish(accountId, key, response.status(), response.contentType(), response.headers(), response.body());
             } finally {
                 inner().respond(response);
             }
@@ -154,7 +164,7 @@ public final class Idempotency {
                             java.io.InputStream body, long length) {
             if (!endsTheKey(status) || length < 0 || length > MAX_STORED) {
                 try {
-                    finish(accountId, key, status, contentType, null);
+                    finish(accountId, key, status, contentType, Map.of(), null);
                 } finally {
                     inner().respond(status, contentType, headers, body, length);
                 }
@@ -168,7 +178,7 @@ public final class Idempotency {
                 throw new java.io.UncheckedIOException("the answer's body could not be read", e);
             }
             try {
-                finish(accountId, key, status, contentType, bytes);
+                finish(accountId, key, status, contentType, headers == null ? Map.of() : headers, bytes);
             } finally {
                 inner().respond(status, contentType, headers, new java.io.ByteArrayInputStream(bytes), bytes.length);
             }
@@ -195,7 +205,7 @@ public final class Idempotency {
                         closed = true;
                         byte[] events = copy.toByteArray();
                         if (Sse.endsWithDone(events)) {
-                            finish(accountId, key, 200, "text/event-stream", events);
+                            finish(accountId, key, 200, "text/event-stream", Map.of(), events);
                         } else {
                             // Cut or failed: a retry must run again, not replay half an answer.
                             forget(accountId, key);

@@ -61,6 +61,8 @@ class IdempotencyTest {
         assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(first.header("Idempotent-Replayed")).isNull();
         assertThat(again.bodyText()).isEqualTo(first.bodyText());
+        assertThat(first.header("x-request-id")).isNotBlank();
+        assertThat(again.header("x-request-id")).as("the replay answers the first call's headers").isEqualTo(first.header("x-request-id"));
         assertThat(gateway.upstream.calls).hasSize(1);
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - CHAT_COST);
     }
@@ -145,6 +147,8 @@ class IdempotencyTest {
         assertThat(again.body()).isEqualTo(audio);
         assertThat(again.contentType()).isEqualTo("audio/mpeg");
         assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(first.header("X-Apimodels-Task")).isNotBlank();
+        assertThat(again.header("X-Apimodels-Task")).as("the replayed file names the same task").isEqualTo(first.header("X-Apimodels-Task"));
         assertThat(gateway.upstream.submissions).hasSize(1);
         // 11 characters at 0.015 credits per thousand, once.
         assertThat(gateway.charges(u)).containsExactly(-165L);
