@@ -148,8 +148,8 @@ final class Engine {
             jobs = new Jobs(database.dataSource(), settings, b.clock);
             nodes = new Nodes(sql, b.clock, jobs.node());
             nodes.beat();
-            limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings),
-                    new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of())), nodes::live);
+            ClientAddress clientAddress = new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of()));
+            limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings), clientAddress, nodes::live);
             Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);
@@ -177,6 +177,11 @@ final class Engine {
                             settings.get(Keys.TASKS_PROVIDER_WEBHOOKS)));
             startMail(plugins, sql, b.clock);
             jobs.recurring("media-retention", settings.get(Keys.MEDIA_RETENTION_SWEEP), () -> media.deleteExpired(1000));
+            Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
+            Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),
+                    redemptionWindow, settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ACCOUNT),
+                    settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ADDRESS));
+            jobs.recurring("redemption-attempts", redemptionWindow, redemptions::sweepAttempts);
             PrivacyRequests privacyRequests = new PrivacyRequests(sql, b.clock);
             restrictions = new Restrictions(sql, b.clock, privacyRequests, settings.get(Keys.KEYS_CACHE_TTL));
             Consents consents = new Consents(b.clock);
@@ -187,6 +192,7 @@ final class Engine {
             // No verified change of e-mail address yet: the sign-in flow provides it (Profiles.EmailChange).
             // Every owner of personal data with tables of its own adds its erasure step here.
             List<Erasure.Step> erasureSteps = new ArrayList<>();
+            erasureSteps.add((tx, person) -> redemptions.erase(tx, person.accountId()));
             Erasure erasure = new Erasure(sql, b.clock, privacyRequests, consents, outbox, media, () -> ledger.flush().join(),
                     keys::invalidateAll, erasureSteps);
             Retention retention = new Retention(sql, b.clock, Retention.Policy.ofDays(settings.get(Keys.RETENTION_CALL_LOG_DAYS),
@@ -194,16 +200,11 @@ final class Engine {
             jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
             PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, null, b.clock);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
-            Duration redemptionWindow = settings.get(Keys.REDEMPTION_WINDOW);
-            Redemptions redemptions = new Redemptions(sql, b.clock, ledger, Pepper.derive(pepper, "apimodels redemption codes"),
-                    redemptionWindow, settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ACCOUNT),
-                    settings.get(Keys.REDEMPTION_MAX_FAILURES_PER_ADDRESS));
-            jobs.recurring("redemption-attempts", redemptionWindow, redemptions::sweepAttempts);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
                     new LimitsApi(limits, accounts, keys),
                     new OpsApi(sql, metrics, () -> open, router),
-                    new RedemptionApi(redemptions, accounts, ledger, settings.get(Keys.REDEMPTION_MAX_CODES),
+                    new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins);
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);

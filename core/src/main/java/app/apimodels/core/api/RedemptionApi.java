@@ -4,6 +4,7 @@ import app.apimodels.core.accounts.Account;
 import app.apimodels.core.accounts.Accounts;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
+import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.redemption.Redemptions;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Request;
@@ -26,17 +27,21 @@ public final class RedemptionApi {
     private final Redemptions redemptions;
     private final Accounts accounts;
     private final Ledger ledger;
+    private final ClientAddress clientAddress;
     private final int maxCodes;
     private final long maxAmount;
 
     /**
+     * @param clientAddress where a request comes from, for the per-address throttle
      * @param maxCodes  the most codes in one batch ({@code apimodels.redemption.max-codes-per-batch})
      * @param maxAmount the most one code may be worth ({@code apimodels.redemption.max-amount-micros})
      */
-    public RedemptionApi(Redemptions redemptions, Accounts accounts, Ledger ledger, int maxCodes, long maxAmount) {
+    public RedemptionApi(Redemptions redemptions, Accounts accounts, Ledger ledger, ClientAddress clientAddress, int maxCodes,
+                         long maxAmount) {
         this.redemptions = redemptions;
         this.accounts = accounts;
         this.ledger = ledger;
+        this.clientAddress = clientAddress;
         this.maxCodes = maxCodes;
         this.maxAmount = maxAmount;
     }
@@ -78,7 +83,7 @@ public final class RedemptionApi {
     public void redeem(Request r) {
         Account a = accounts.get(r.caller().accountId());
         String code = Params.string(r.jsonBody(), "code", true, 100);
-        Transfer t = redemptions.redeem(a, code, r.exchange().remoteAddress());
+        Transfer t = redemptions.redeem(a, code, clientAddress.of(r.exchange()));
         Map<String, Object> out = Views.transfer(t, a.walletId());
         out.put("balance_micros", ledger.balance(a).available());
         r.json(200, out);

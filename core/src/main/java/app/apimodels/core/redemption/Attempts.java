@@ -64,6 +64,11 @@ final class Attempts {
         Sql.update(c, sql, "address", caller.address());
     }
 
+    /** Deletes the account's count (its address's cannot be told from others' and goes with its window). */
+    int forget(Connection c, long accountId) throws SQLException {
+        return Sql.update(c, "DELETE FROM apimodels_redemption_attempt WHERE scope = 'account' AND subject = ?", Long.toString(accountId));
+    }
+
     /** Deletes the counts of windows that have ended. */
     void sweep() {
         sql.update("DELETE FROM apimodels_redemption_attempt WHERE window_start <= ?", clock.millis() - window.toMillis());

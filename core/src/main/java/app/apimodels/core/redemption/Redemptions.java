@@ -143,10 +143,10 @@ public final class Redemptions {
      * a real code can see that). Every attempt counts against the caller's allowance unless it
      * redeems.
      *
-     * @param remoteAddress the client's address as the server saw it
+     * @param clientAddress the client's address (the peer's, or a trusted proxy's word for it)
      */
-    public Transfer redeem(Account account, String code, String remoteAddress) {
-        Attempts.Subjects caller = Attempts.of(account.id(), remoteAddress);
+    public Transfer redeem(Account account, String code, String clientAddress) {
+        Attempts.Subjects caller = Attempts.of(account.id(), clientAddress);
         attempts.count(caller);
         String normalised = Codes.normalise(code);
         Optional<Transfer> credited = normalised == null ? Optional.empty() : sql.tx(c -> {
@@ -175,6 +175,12 @@ public final class Redemptions {
                     "redemption code " + f.id() + " of batch " + f.batchId()));
         });
         return credited.orElseThrow(() -> Failure.invalid("code", "this code is not valid: unknown, already used or disabled"));
+    }
+
+    /** Erasing an account: its attempt counts go (the codes it redeemed stay, as billing records). */
+    public String erase(java.sql.Connection tx, long accountId) throws SQLException {
+        int n = attempts.forget(tx, accountId);
+        return n == 0 ? null : "redemption attempt count deleted";
     }
 
     /** Forgets attempt counts of windows that have ended. */

@@ -46,6 +46,7 @@ class RedemptionTest {
     static final int PER_ADDRESS = 12;
     static final Duration WINDOW = Duration.ofMinutes(15);
     static final String CODE = "[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}";
+    static final String PROXY = "192.0.2.1";
     static final String NOT_VALID = "this code is not valid: unknown, already used or disabled";
 
     record Engine(EngineHarness harness, Map<String, String> db, ShiftedClock clock) {
@@ -65,6 +66,7 @@ class RedemptionTest {
             settings.put("apimodels.redemption.attempt-window-seconds", Long.toString(WINDOW.toSeconds()));
             settings.put("apimodels.redemption.max-codes-per-batch", "100");
             settings.put("apimodels.redemption.max-amount-micros", "50000000");
+            settings.put("apimodels.limits.trusted-proxies", PROXY);
             ShiftedClock clock = new ShiftedClock();
             e = new Engine(EngineHarness.start(Files.createTempDirectory("redemption"), settings, clock), db, clock);
             ENGINES.put(kind, e);
@@ -307,18 +309,43 @@ class RedemptionTest {
         Engine e = on(kind);
         String good = codes(batch(e, 1, 300_000, "")).get(0);
         String address = freshAddress();
-        // Each account stays under its own allowance; together they use the address's.
+        // Each account stays under its own allowance; together they use the address's. The peer is
+        // no trusted proxy, so the X-Forwarded-For it sends is its own invention and changes nothing.
         for (int i = 0; i < PER_ADDRESS; i++) {
             User u = e.harness().user(0);
-            assertThat(refusal(redeem(e, u, "YYYY-YYYY-YYYY-YYYY-YYY" + (i % 10), address))).isEqualTo(NOT_VALID);
+            MockExchange.Answer a = e.harness().call(MockExchange.post("/api/v1/billing/redeem").bearer(u.key())
+                    .remoteAddress(address).header("X-Forwarded-For", freshAddress()).json("{\"code\":\"YYYY-YYYY-YYYY-YYYY-YYYY\"}"));
+            assertThat(refusal(a)).isEqualTo(NOT_VALID);
         }
         User fresh = e.harness().user(0);
         MockExchange.Answer limited = redeem(e, fresh, good, address);
         assertThat(limited.status()).as(limited.toString()).isEqualTo(429);
         assertThat(limited.header("Retry-After")).isNotNull();
-        // The same account from elsewhere is not held up.
-        expect(redeem(e, fresh, good, freshAddress()), 200);
+        // Through the trusted proxy the client is the address it forwards: the throttled one, then another.
+        assertThat(e.harness().call(MockExchange.post("/api/v1/billing/redeem").bearer(fresh.key()).remoteAddress(PROXY)
+                .header("X-Forwarded-For", address).json("{\"code\":\"" + good + "\"}")).status()).isEqualTo(429);
+        expect(e.harness().call(MockExchange.post("/api/v1/billing/redeem").bearer(fresh.key()).remoteAddress(PROXY)
+                .header("X-Forwarded-For", freshAddress()).json("{\"code\":\"" + good + "\"}")), 200);
         assertThat(e.harness().balance(fresh)).isEqualTo(300_000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void erasingAnAccountDeletesItsAttemptCountAndKeepsWhatItRedeemed(TestDatabases kind) throws Exception {
+        Engine e = on(kind);
+        String good = codes(batch(e, 1, 200_000, "")).get(0);
+        User u = e.harness().user(0);
+        refusal(redeem(e, u, "WWWW-WWWW-WWWW-WWWW-WWWW", freshAddress()));
+        expect(redeem(e, u, good, freshAddress()), 200);
+        String count = "SELECT COUNT(*) FROM apimodels_redemption_attempt WHERE scope = 'account' AND subject = '" + u.id() + "'";
+        assertThat(rows(e, count)).containsExactly("1");
+
+        String email = json(e.harness().get("/api/v1/account", u.key())).get("email").asText();
+        expect(e.harness().call(MockExchange.delete("/api/v1/account").bearer(u.key())
+                .json("{\"confirm_email\":\"" + email + "\"}")), 200);
+        assertThat(rows(e, count)).containsExactly("0");
+        assertThat(rows(e, "SELECT state, redeemed_by FROM apimodels_redemption_code WHERE redeemed_by = " + u.id()))
+                .containsExactly("used\t" + u.id());
     }
 
     @ParameterizedTest
