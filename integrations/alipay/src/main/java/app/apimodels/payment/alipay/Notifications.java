@@ -51,9 +51,9 @@ final class Notifications {
         String status = required(params, "trade_status");
         Money total = amount(params, "total_amount");
         String tradeNo = params.get("trade_no");
-        if (params.get("gmt_refund") != null) {
+        Money refunded = params.containsKey("refund_fee") ? amount(params, "refund_fee") : null;
+        if (refunded != null && refunded.minorUnits() > 0) {
             // refund_fee is everything refunded of the trade so far: a cumulative refund event.
-            Money refunded = amount(params, "refund_fee");
             String refund = params.containsKey("out_biz_no") ? params.get("out_biz_no") : "total-" + refunded.toDecimalString();
             return Optional.of(new PaymentEvent(outTradeNo + ":refund:" + refund, PaymentEvent.Kind.REFUNDED, outTradeNo,
                     tradeNo, refunded, OpenApi.readTime(params.get("gmt_refund")), true));

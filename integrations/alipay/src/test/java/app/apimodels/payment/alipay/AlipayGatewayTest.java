@@ -221,6 +221,11 @@ class AlipayGatewayTest {
         RefundResult second = gateway.refund(new RefundRequest(orderId, checkout.gatewayOrderId(), cny(700), null, "rf_b_" + orderId));
         PaymentEvent partly = parse(alipay.signed(alipay.refundNotify(orderId, "rf_a_" + orderId)));
         PaymentEvent fully = parse(alipay.signed(alipay.refundNotify(orderId, "rf_b_" + orderId)));
+        // a later notify that still carries the refund (TRADE_FINISHED, no gmt_refund) is that refund again, not a payment
+        Map<String, String> finished = alipay.refundNotify(orderId, "rf_a_" + orderId);
+        finished.put("trade_status", "TRADE_FINISHED");
+        finished.remove("gmt_refund");
+        PaymentEvent again = parse(alipay.signed(finished));
 
         assertThat(first).isEqualTo(new RefundResult("rf_a_" + orderId, RefundResult.Status.PENDING, cny(300), null));
         assertThat(second.refundId()).isEqualTo("rf_b_" + orderId);
@@ -231,6 +236,8 @@ class AlipayGatewayTest {
         assertThat(partly.amount()).isEqualTo(cny(300));
         assertThat(fully.amount()).isEqualTo(cny(1000));
         assertThat(fully.eventId()).isNotEqualTo(partly.eventId());
+        assertThat(again).isEqualTo(new PaymentEvent(partly.eventId(), PaymentEvent.Kind.REFUNDED, orderId, partly.gatewayOrderId(),
+                cny(300), null, true));
         assertThat(gateway.queryOrder(checkout.gatewayOrderId()))
                 .isEqualTo(new PaymentStatus(checkout.gatewayOrderId(), PaymentStatus.State.PAID, cny(1000), cny(1000)));
     }
