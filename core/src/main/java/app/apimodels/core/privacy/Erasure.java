@@ -89,11 +89,16 @@ public final class Erasure {
 
     /** Erases the account once the holder has confirmed it; answers the completed request. */
     public PrivacyRequest erase(long accountId, Confirmation confirmation) {
+        Holder confirmed = confirmed(accountId, confirmation);
+        Person person = new Person(accountId, confirmed.email(), confirmed.name(), "deleted-" + accountId + "@invalid");
         beforeErasing.run();
         List<String> notes = new ArrayList<>();
-        Object[] erased = sql.tx(c -> {
-            Person person = confirmed(c, accountId, confirmation);
-            PrivacyRequest request = requests.receive(c, accountId, Kind.DELETE);
+        PrivacyRequest request = sql.tx(c -> {
+            if (!holder(c, accountId, true).equals(confirmed)) {
+                // A new password or address since it was confirmed: confirm again.
+                throw Failure.invalid("password", "the account changed while the deletion was being confirmed; try again");
+            }
+            PrivacyRequest received = requests.receive(c, accountId, Kind.DELETE);
             notes.addAll(erase(c, person));
             for (Step step : steps) {
                 String note = step.erase(c, person);
@@ -101,13 +106,11 @@ public final class Erasure {
                     notes.add(note);
                 }
             }
-            // After the old letters were scrubbed: this one is sent, then kept only for the mail retention.
-            outbox.queue(c, letter(person, request, "requested"));
-            return new Object[] {person, request};
+            // After the old letters were scrubbed: this one is sent, then its address goes at the next retention sweep.
+            outbox.queue(c, letter(person, received, "requested"));
+            return received;
         });
         afterRevoking.run();
-        Person person = (Person) erased[0];
-        PrivacyRequest request = (PrivacyRequest) erased[1];
         notes.add(deleteFiles(accountId));
         String outcome = String.join("; ", notes);
         return sql.tx(c -> {
@@ -116,8 +119,28 @@ public final class Erasure {
         });
     }
 
-    private Person confirmed(Connection c, long accountId, Confirmation confirmation) throws SQLException {
-        Object[] row = Sql.one(c, "SELECT email, name, password_hash, role, deleted_at FROM apimodels_account WHERE id = ? FOR UPDATE",
+    /**
+     * Checks the confirmation outside any transaction (a password hash takes a while to check), then
+     * locks the account row and makes sure it is still the one confirmed.
+     */
+    private Holder confirmed(long accountId, Confirmation confirmation) {
+        Holder h = sql.tx(c -> holder(c, accountId, false));
+        if (h.passwordHash() != null) {
+            if (confirmation.password() == null || !Password.check(confirmation.password(), h.passwordHash()).withArgon2()) {
+                throw Failure.invalid("password", "password: send this account's password to confirm the deletion");
+            }
+        } else if (confirmation.email() == null || !confirmation.email().trim().equalsIgnoreCase(h.email())) {
+            throw Failure.invalid("confirm_email", "confirm_email: send this account's e-mail address to confirm the deletion");
+        }
+        return h;
+    }
+
+    private record Holder(String email, String name, String passwordHash) {
+    }
+
+    private static Holder holder(Connection c, long accountId, boolean lock) throws SQLException {
+        Object[] row = Sql.one(c, "SELECT email, name, password_hash, role, deleted_at FROM apimodels_account WHERE id = ?"
+                        + (lock ? " FOR UPDATE" : ""),
                 rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5)}, accountId)
                 .orElseThrow(() -> Failure.notFound("account"));
         if (row[4] != null) {
@@ -126,15 +149,7 @@ public final class Erasure {
         if ("admin".equals(row[3])) {
             throw Failure.invalid("account", "an admin account is not erased through its own key: make it a user account first");
         }
-        String hash = (String) row[2];
-        if (hash != null) {
-            if (confirmation.password() == null || !Password.check(confirmation.password(), hash).withArgon2()) {
-                throw Failure.invalid("password", "password: send this account's password to confirm the deletion");
-            }
-        } else if (confirmation.email() == null || !confirmation.email().trim().equalsIgnoreCase((String) row[0])) {
-            throw Failure.invalid("confirm_email", "confirm_email: send this account's e-mail address to confirm the deletion");
-        }
-        return new Person(accountId, (String) row[0], (String) row[1], "deleted-" + accountId + "@invalid");
+        return new Holder((String) row[0], (String) row[1], (String) row[2]);
     }
 
     /** What the engine's own tables hold; returns what was done. */
