@@ -22,12 +22,17 @@ final class Bucket {
         this.at = now;
     }
 
-    /** Follows an operator's change of the limit; what was used stays used. */
+    /**
+     * Follows a change of the limit (an operator's, or this node's share when nodes come and go):
+     * what was used within the minute stays used, so a raised limit is available at once and a
+     * lowered one may leave the bucket in debt.
+     */
     void resize(long newPerMinute, long now) {
         if (newPerMinute != perMinute) {
             refill(now);
+            long used = capacity() - level;
             perMinute = newPerMinute;
-            level = Math.min(level, capacity());
+            level = Math.max(FLOOR, capacity() - used);
         }
     }
 
