@@ -11,7 +11,7 @@ import java.util.List;
  * ({@link Exchange#remoteAddress()}), unless that peer is a configured trusted proxy; then
  * {@code X-Forwarded-For} is read from the right, each trusted proxy's entry naming the one before
  * it, and the first address that is not a trusted proxy is the client. Without trusted proxies the
- * header is ignored, since any client can send it.
+ * header is ignored, since any client can send it. An IPv6 client is counted by its /64.
  */
 public final class ClientAddress {
 
@@ -34,7 +34,36 @@ public final class ClientAddress {
         return Arrays.stream(csv.split(",")).map(String::trim).filter(e -> !e.isEmpty()).map(Cidr::parse).toList();
     }
 
+    /** The client's address as limits count it ({@link #counted}). */
     public String of(Exchange exchange) {
+        return counted(client(exchange));
+    }
+
+    /**
+     * An address as it is counted: IPv4 as it is, IPv6 by its /64 (one subscriber's whole prefix,
+     * which it can rotate through at will). What is not a literal is counted as given (cut to 64
+     * characters); nothing is ever looked up.
+     */
+    public static String counted(String remote) {
+        if (remote == null || remote.isBlank()) {
+            return "unknown";
+        }
+        String literal = remote.replaceAll("[\\[\\]]|%.*", "");
+        if (literal.indexOf(':') >= 0) {
+            try {
+                byte[] a = Cidr.literal(literal);
+                if (a.length == 16) {
+                    java.util.Arrays.fill(a, 8, 16, (byte) 0);
+                    return java.net.InetAddress.getByAddress(a).getHostAddress() + "/64";
+                }
+            } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+                // not a literal after all: counted as given
+            }
+        }
+        return remote.length() > 64 ? remote.substring(0, 64) : remote;
+    }
+
+    private String client(Exchange exchange) {
         String peer = exchange.remoteAddress();
         if (trustedProxies.isEmpty() || !trusted(peer)) {
             return peer;

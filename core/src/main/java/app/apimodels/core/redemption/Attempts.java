@@ -1,10 +1,9 @@
 package app.apimodels.core.redemption;
 
 import app.apimodels.core.db.Sql;
+import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.failure.Failure;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -105,22 +104,6 @@ final class Attempts {
      * it can rotate through at will). An address that is not a literal is counted as given.
      */
     static String addressKey(String remote) {
-        if (remote == null || remote.isBlank()) {
-            return "unknown";
-        }
-        String literal = remote.replaceAll("[\\[\\]]|%.*", "");
-        if (literal.indexOf(':') >= 0 && literal.matches("[0-9A-Fa-f:.]+")) {
-            try {
-                // Only hex digits, colons and dots: parsed as a literal, never looked up.
-                byte[] a = InetAddress.getByName(literal).getAddress();
-                if (a.length == 16) {
-                    java.util.Arrays.fill(a, 8, 16, (byte) 0);
-                    return InetAddress.getByAddress(a).getHostAddress() + "/64";
-                }
-            } catch (UnknownHostException e) {
-                // not a literal after all: counted as given
-            }
-        }
-        return remote.length() > 64 ? remote.substring(0, 64) : remote;
+        return ClientAddress.counted(remote);
     }
 }
