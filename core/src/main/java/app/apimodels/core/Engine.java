@@ -10,6 +10,11 @@ import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.api.PrivacyApi;
 import app.apimodels.core.auth.Authenticator;
 import app.apimodels.core.auth.Caller;
+import app.apimodels.core.billing.Billing;
+import app.apimodels.core.billing.BillingApi;
+import app.apimodels.core.billing.Gateways;
+import app.apimodels.core.reconciliation.Reconciliation;
+import app.apimodels.core.reconciliation.ReconciliationApi;
 import app.apimodels.core.calllog.CallLog;
 import app.apimodels.core.catalog.CatalogService;
 import app.apimodels.core.config.Keys;
@@ -110,6 +115,7 @@ final class Engine {
     private Mailer mailer;
     private final Nodes nodes;
     private final AbuseLimits limits;
+    private final Gateways gateways;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -199,13 +205,19 @@ final class Engine {
                     settings.get(Keys.RETENTION_CONTENT_DAYS), settings.get(Keys.RETENTION_SESSION_DAYS)));
             jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
             PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, null, b.clock);
+            gateways = new Gateways(plugins.openPaymentGateways(settings));
+            Billing billing = new Billing(sql, b.clock, ledger, gateways, metrics, settings);
+            jobs.recurring("billing-order-expiry", settings.get(Keys.BILLING_EXPIRY_SWEEP), () -> billing.expire(1000));
+            Reconciliation reconciliation = new Reconciliation(sql, b.clock, billing, metrics);
+            jobs.recurring("billing-reconciliation", Duration.ofDays(1), reconciliation::daily);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
                     new LimitsApi(limits, accounts, keys),
                     new OpsApi(sql, metrics, () -> open, router),
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
-                            settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins);
+                            settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
+                    new ReconciliationApi(reconciliation, b.clock));
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",
@@ -392,6 +404,7 @@ final class Engine {
         closing("fetcher", fetcher, SafeFetcher::close);
         closing("media storage", storage, MediaStorage::close);
         closing("mailer", mailer, Mailer::close);
+        closing("payment gateways", gateways, Gateways::close);
         closing("metrics", metrics, Metrics::close);
         closing("database", database, Database::close);
     }

@@ -7,6 +7,8 @@ import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
 import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.api.PrivacyApi;
+import app.apimodels.core.billing.BillingApi;
+import app.apimodels.core.reconciliation.ReconciliationApi;
 import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.plugins.Plugins;
@@ -25,7 +27,8 @@ final class Routes {
     }
 
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
-                    AdminApi admin, LimitsApi limits, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs, Plugins plugins) {
+                    AdminApi admin, LimitsApi limits, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs, Plugins plugins,
+                    BillingApi billing, ReconciliationApi reconciliation) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -54,6 +57,14 @@ final class Routes {
                 .add("POST", "/api/v1/account/restriction", Access.KEY, privacy::restriction)
                 .add("GET", "/admin/privacy-requests", Access.ADMIN, privacy::adminList)
                 .add("GET", "/admin/privacy-requests/{id}", Access.ADMIN, privacy::adminGet)
+                .add("POST", "/api/v1/billing/checkout", Access.KEY, billing::checkout)
+                .add("GET", "/api/v1/billing/orders", Access.KEY, billing::orders)
+                .add("GET", "/api/v1/billing/orders/{id}", Access.KEY, billing::order)
+                .add("POST", "/webhooks/{type}", Access.PUBLIC, billing::webhook)
+                .add("GET", "/admin/orders", Access.ADMIN, billing::search)
+                .add("GET", "/admin/orders/{id}", Access.ADMIN, billing::adminOrder)
+                .add("POST", "/admin/orders/{id}/refund", Access.ADMIN, billing::refund)
+                .add("GET", "/admin/reconciliation", Access.ADMIN, reconciliation::report)
                 .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
                 .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)
                 .add("POST", "/admin/users/{id}/credits", Access.ADMIN, admin::grant)

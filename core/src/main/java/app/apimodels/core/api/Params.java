@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.Set;
 
 /** Typed reads of JSON body fields and query parameters, each failure a 400 naming the field. */
-final class Params {
+public final class Params {
 
     private Params() {
     }
 
-    static String string(Map<String, Object> body, String field, boolean required) {
+    public static String string(Map<String, Object> body, String field, boolean required) {
         Object v = body.get(field);
         if (v == null) {
             if (required) {
@@ -30,12 +30,12 @@ final class Params {
     }
 
     /** A string field that is stored: at most {@code maxLength} characters (NULs are refused by the parser). */
-    static String string(Map<String, Object> body, String field, boolean required, int maxLength) {
+    public static String string(Map<String, Object> body, String field, boolean required, int maxLength) {
         return Text.checked(field, string(body, field, required), maxLength);
     }
 
     /** A whole number from {@code min} to {@code max}, checked before any arithmetic uses it. */
-    static Long whole(Map<String, Object> body, String field, boolean required, long min, long max) {
+    public static Long whole(Map<String, Object> body, String field, boolean required, long min, long max) {
         Long v = whole(body, field, required);
         if (v != null && (v < min || v > max)) {
             throw ApiException.badRequest(field, field + " must be between " + min + " and " + max);
@@ -43,7 +43,7 @@ final class Params {
         return v;
     }
 
-    static Long whole(Map<String, Object> body, String field, boolean required) {
+    public static Long whole(Map<String, Object> body, String field, boolean required) {
         Object v = body.get(field);
         if (v == null) {
             if (required) {
@@ -61,7 +61,7 @@ final class Params {
     }
 
     /** An array of non-blank strings, each at most {@code maxLength} characters and at most {@code maxItems} of them. */
-    static Set<String> strings(Map<String, Object> body, String field, int maxItems, int maxLength) {
+    public static Set<String> strings(Map<String, Object> body, String field, int maxItems, int maxLength) {
         Object v = body.get(field);
         if (v == null) {
             return Set.of();
@@ -78,7 +78,7 @@ final class Params {
         throw ApiException.badRequest(field, field + " must be an array of strings");
     }
 
-    static Long queryLong(String raw, String name) {
+    public static Long queryLong(String raw, String name) {
         if (raw == null || raw.isBlank()) {
             return null;
         }
@@ -92,7 +92,7 @@ final class Params {
         }
     }
 
-    static int limit(String raw) {
+    public static int limit(String raw) {
         Long v = queryLong(raw, "limit");
         if (v == null) {
             return 100;

@@ -47,7 +47,7 @@ public final class ModelAccess {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof InsufficientCreditsException ice) {
             return new Failure(Failure.Reason.INSUFFICIENT_CREDITS, ice.getMessage()
-                    + (ice.keyLimit() ? "" : "; this " + what + " may cost up to " + amount + " micro-credits"));
+                    + (ice.keyLimit() || ice.owed() > 0 ? "" : "; this " + what + " may cost up to " + amount + " micro-credits"));
         }
         return new Failure(Failure.Reason.UNAVAILABLE, "the ledger is unavailable; retry shortly", null, Duration.ofSeconds(1));
     }

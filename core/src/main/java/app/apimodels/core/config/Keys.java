@@ -19,7 +19,7 @@ import java.util.Set;
  * Every configuration key, defined once: name, type, default and meaning. The README's
  * configuration table lists the same keys with the same defaults (a test checks both ways), so a
  * new key is one constant here and one row there. Plug-in families ({@code apimodels.storage.*},
- * {@code apimodels.payment.<type>.*}, {@code apimodels.mail.*}) are handed to the plug-ins as maps.
+ * {@code apimodels.<type>.*} for payment gateways, {@code apimodels.mail.*}) are handed to the plug-ins as maps.
  */
 public final class Keys {
 
@@ -214,6 +214,20 @@ public final class Keys {
             "mail type resend: the Resend API key");
     public static final Setting<URI> RESEND_API_BASE = Setting.url("apimodels.resend.api-base",
             "mail type resend: where Resend's API is").computed(() -> URI.create("https://api.resend.com"), "`https://api.resend.com`");
+    // ---- billing --------------------------------------------------------------------------------
+    public static final Setting<java.util.Map<String, Long>> BILLING_PACKAGES = Setting.parsed("apimodels.billing.packages",
+            app.apimodels.core.billing.Packages::parse, "credit packages a checkout may name: name:micros,…")
+            .documentedAs("none");
+    public static final Setting<Long> BILLING_MIN_AMOUNT = Setting.number("apimodels.billing.min-amount-micros", 1_000_000,
+            10_000, app.apimodels.core.api.Limits.MAX_MICROS, "smallest top-up a checkout may ask for");
+    public static final Setting<Long> BILLING_MAX_AMOUNT = Setting.number("apimodels.billing.max-amount-micros", 10_000_000_000L,
+            10_000, app.apimodels.core.api.Limits.MAX_MICROS, "largest top-up a checkout may ask for");
+    public static final Setting<java.math.BigDecimal> BILLING_CNY_PER_USD = Setting.parsed("apimodels.billing.cny-per-usd",
+            app.apimodels.core.billing.Packages::rate, "the fixed rate CNY orders are priced at (yuan per credit)");
+    public static final Setting<Duration> BILLING_ORDER_EXPIRY = Setting.seconds("apimodels.billing.order-expiry-seconds", 7200, 60,
+            "an unpaid order expires (and is closed at the gateway) after this");
+    public static final Setting<Duration> BILLING_EXPIRY_SWEEP = Setting.seconds("apimodels.billing.expiry-sweep-seconds", 60, 1,
+            "how often unpaid orders past their expiry are looked for");
 
     // ---- retention ------------------------------------------------------------------------------
     public static final Setting<Integer> RETENTION_CALL_LOG_DAYS = Setting.integer("apimodels.retention.call-log-days", 400, 0,

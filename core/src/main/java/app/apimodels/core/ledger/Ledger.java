@@ -27,13 +27,11 @@ public final class Ledger implements AutoCloseable {
     private final Clock clock;
     private final Duration holdTtl;
     private final long revenueId;
-    private final long grantsId;
-    /** The system accounts a wallet may be credited from ({@link #credit}), by kind. */
-    private final java.util.Map<String, Long> sources;
     private final LedgerWriter holds;
     private final LedgerWriter settlements;
     private final Leases leases;
     private final Journal journal;
+    private final Debts debts;
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
@@ -70,8 +68,7 @@ public final class Ledger implements AutoCloseable {
         this.clock = clock;
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
-        this.grantsId = systemAccount("grants");
-        this.sources = java.util.Map.of("grants", grantsId, "promotions", systemAccount("promotions"));
+        this.debts = new Debts(sql, clock);
         boolean postgres = sql.database().vendor() == app.apimodels.core.db.Database.Vendor.POSTGRESQL;
         boolean asyncHolds;
         boolean asyncSettlements;
@@ -158,6 +155,10 @@ public final class Ledger implements AutoCloseable {
      * round trip. Keys with a spend limit, and a ledger without leases, get {@link #hold(ApiKey, long)}.
      */
     public CompletableFuture<Hold> holdForCall(ApiKey key, long amount) {
+        long owed = debts.owed(key.accountId());
+        if (owed > 0) {
+            return CompletableFuture.failedFuture(InsufficientCreditsException.owing(owed));
+        }
         if (leases == null || amount == 0 || key.spendLimit() != null) {
             return hold(key, amount);
         }
@@ -169,6 +170,10 @@ public final class Ledger implements AutoCloseable {
      * task): the hold is swept only after {@code ttl}.
      */
     public CompletableFuture<Hold> hold(ApiKey key, long amount, Duration ttl) {
+        long owed = debts.owed(key.accountId());
+        if (owed > 0) {
+            return CompletableFuture.failedFuture(InsufficientCreditsException.owing(owed));
+        }
         Hold hold = new Hold(amount == 0 ? null : UUID.randomUUID().toString(), key.accountId(), key.id(),
                 key.walletId(), key.holdId(), amount, key.spendLimit() != null, null);
         if (hold.isFree()) {
@@ -262,8 +267,9 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Credits a wallet from the grants account. Idempotent: the same {@code idempotencyKey} for
-     * the same account returns the first transfer; with another amount it is a 409.
+     * Credits a wallet from the grants account, paying what the account owes first ({@link #credit}).
+     * Idempotent: the same {@code idempotencyKey} for the same account returns the first transfer;
+     * with another amount it is a 409.
      */
     public Transfer grant(Account account, long amount, String reason, String idempotencyKey) {
         if (amount <= 0) {
@@ -272,46 +278,84 @@ public final class Ledger implements AutoCloseable {
         if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 80) {
             throw Failure.invalid("idempotency_key", "idempotency_key is required (1 to 80 characters)");
         }
-        String id = "grant:" + account.id() + ":" + idempotencyKey;
-        try {
-            return sql.tx(c -> credit(c, grantsId, account, amount, id, "grant", reason));
-        } catch (RuntimeException e) {
-            if (!Sql.isUniqueViolation(e)) {
-                throw e;
-            }
-            Transfer first = sql.one("SELECT * FROM apimodels_transfer WHERE id = ?", Ledger::transfer, id).orElseThrow(() -> e);
-            if (first.amount() != amount) {
-                throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
-                        "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key");
-            }
-            return first;
+        Transfer first = credit("grants", account.id(), amount, "grant:" + account.id() + ":" + idempotencyKey, "grant", reason);
+        if (first.amount() != amount) {
+            throw new Failure(Failure.Reason.IDEMPOTENCY_CONFLICT,
+                    "idempotency_key was already used for a grant of " + first.amount() + " micros", "idempotency_key");
+        }
+        return first;
+    }
+
+    /** What a claw-back did: the amount taken back, and how much of it the wallet covered (the rest is owed). */
+    public record ClawedBack(long amount, long fromWallet) {
+
+        public long owed() {
+            return amount - fromWallet;
         }
     }
 
     /**
-     * Credits {@code account}'s wallet from the system account {@code source}
-     * ({@code grants} or {@code promotions}) inside the caller's transaction, so the credit commits or rolls back with
-     * whatever it pays for. {@code transferId} makes it happen once: a second credit with the same
-     * id fails the transaction with a unique violation.
+     * Credits an account from a system source (a system ledger account: {@code payments},
+     * {@code grants}, {@code promotions}), paying what the account owes first: the whole
+     * {@code amount} goes into the wallet as transfer {@code transferId} (returned), then as much as
+     * the wallet has, up to the debt, goes to the debt account ({@code transferId + ":debt"}). Runs
+     * in the caller's transaction, so the caller's own change (an order paid, a code redeemed)
+     * commits with it or not at all; takes row locks in the ledger's order (system account, debt,
+     * wallet). Idempotent: a {@code transferId} that exists is returned and nothing moves. This is
+     * the one way money enters a wallet from outside: payments, admin grants, redemption codes.
+     *
+     * @param kind the transfer's kind as the account's history shows it ({@code payment}, {@code grant}, {@code redemption})
      */
     public Transfer credit(Connection c, String source, Account account, long amount, String transferId, String kind,
                            String reason) throws SQLException {
-        Long sourceId = sources.get(source);
-        if (sourceId == null) {
-            throw new IllegalArgumentException("not a system source: " + source);
-        }
-        return credit(c, sourceId, account, amount, transferId, kind, reason);
+        return credit(c, source, account.id(), amount, transferId, kind, reason);
     }
 
-    private Transfer credit(Connection c, long sourceId, Account account, long amount, String transferId, String kind,
-                            String reason) throws SQLException {
-        long now = clock.millis();
-        Sql.update(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-                transferId, sourceId, account.walletId(), amount, kind, reason, now);
-        // Source first, then the wallet, everywhere: the writer never locks a source, so this cannot deadlock with it.
-        Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance - ? WHERE id = ?", amount, sourceId);
-        Sql.update(c, "UPDATE apimodels_ledger_account SET balance = balance + ? WHERE id = ?", amount, account.walletId());
-        return new Transfer(transferId, sourceId, account.walletId(), amount, kind, null, reason, now);
+    /** {@link #credit(Connection, String, Account, long, String, String, String)} by account id. */
+    public Transfer credit(Connection c, String source, long accountId, long amount, String transferId, String kind,
+                           String reason) throws SQLException {
+        return debts.credit(c, accountId, source, amount, transferId, kind, reason);
+    }
+
+    /** The same in a transaction of its own (and then this node reads the account's debt afresh). */
+    public Transfer credit(String source, long accountId, long amount, String transferId, String kind, String reason) {
+        Transfer t;
+        try {
+            t = sql.tx(c -> credit(c, source, accountId, amount, transferId, kind, reason));
+        } catch (RuntimeException e) {
+            if (!Sql.isUniqueViolation(e)) {
+                throw e;
+            }
+            // The same transfer committed by a concurrent caller: it did the work.
+            t = sql.tx(c -> credit(c, source, accountId, amount, transferId, kind, reason));
+        }
+        debtChanged(accountId);
+        return t;
+    }
+
+    /**
+     * Takes {@code amount} back from an account into a system account ({@code payments} for a
+     * refund or dispute), never taking the wallet below zero: the amount is moved into the
+     * account's debt ({@code transferId}), then the wallet repays what it can
+     * ({@code transferId + ":repay"}). What stays owed restricts the account until a top-up
+     * covers it. In the caller's transaction, in the ledger's lock order; idempotent by {@code transferId}.
+     */
+    public ClawedBack clawBack(Connection tx, long accountId, String sink, long amount, String transferId, String reason)
+            throws SQLException {
+        return debts.clawBack(tx, accountId, sink, amount, transferId, reason);
+    }
+
+    /**
+     * What the account owes from claw-backs (0 if nothing), as this node read it within the last
+     * couple of seconds; while it is above zero, holds for its calls are refused (402).
+     */
+    public long owed(long accountId) {
+        return debts.owed(accountId);
+    }
+
+    /** Makes this node read the account's debt afresh (after a commit that changed it). */
+    public void debtChanged(long accountId) {
+        debts.forget(accountId);
     }
 
     /**
@@ -353,13 +397,15 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Movements that changed what the user can spend: grants, redemptions, charges and the post of each hold,
+     * Movements that changed what the user can spend: grants, redemptions, payments, what went to
+     * pay a debt, charges and the post of each hold,
      * newest first. Holds and releases of calls in flight are not listed (they net to the charge).
      */
     public List<Transfer> history(Account account, int limit, Long beforeMillis) {
         return sql.list("""
                 SELECT * FROM apimodels_transfer
-                WHERE ((credit_id = ? AND kind IN ('grant', 'redemption')) OR (debit_id = ? AND kind = 'charge') OR (debit_id = ? AND kind = 'post'))
+                WHERE ((credit_id = ? AND kind IN ('grant', 'redemption', 'payment')) OR (debit_id = ? AND kind IN ('charge', 'debt'))
+                       OR (debit_id = ? AND kind = 'post'))
                   AND created_at < ?
                 ORDER BY created_at DESC, id DESC
                 LIMIT ?""", Ledger::transfer, account.walletId(), account.walletId(), account.holdId(),

@@ -9,6 +9,7 @@ import app.apimodels.spi.mail.Mailer;
 import app.apimodels.spi.mail.MailerConfig;
 import app.apimodels.spi.mail.MailerFactory;
 import app.apimodels.spi.payment.PaymentGateway;
+import app.apimodels.spi.payment.PaymentGatewayConfig;
 import app.apimodels.spi.payment.PaymentGatewayFactory;
 import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.storage.MediaStorage;
@@ -42,8 +43,9 @@ public final class Plugins {
     private final Map<String, Plugin<ModelProvider>> providers;
     private final Map<String, Plugin<HttpTransportFactory>> transports;
     private final Map<String, Plugin<MediaStorageFactory>> storageTypes;
-    /** Factories (ServiceLoader) and ready gateways (builder): nothing creates gateways yet, they are listed. */
+    /** Factories (ServiceLoader) and ready gateways (builder); {@link #openPaymentGateways} makes the enabled ones. */
     private final Map<String, Plugin<?>> paymentGateways;
+    private volatile List<String> enabledGateways = List.of();
     private final Map<String, Plugin<?>> mailers;
     private final MediaStorage givenStorage;
     private volatile Plugin<MediaStorage> storage;
@@ -145,6 +147,34 @@ public final class Plugins {
     }
 
     /**
+     * The payment gateways in use, by type: every ready gateway handed to the builder, and every
+     * factory whose settings {@code apimodels.<type>.*} are present (a gateway is enabled by
+     * configuring it), created from those settings with the prefix removed
+     * ({@code apimodels.stripe.secret-key} → {@code secret-key}).
+     *
+     * @throws ConfigException naming the setting if a factory refuses its settings
+     */
+    public Map<String, PaymentGateway> openPaymentGateways(Settings settings) {
+        Map<String, PaymentGateway> open = new TreeMap<>();
+        paymentGateways.forEach((type, plugin) -> {
+            if (plugin.instance() instanceof PaymentGateway ready) {
+                open.put(type, ready);
+            } else if (plugin.instance() instanceof PaymentGatewayFactory factory) {
+                Map<String, String> options = settings.startingWith("apimodels." + type + ".");
+                if (!options.isEmpty()) {
+                    try {
+                        open.put(type, factory.create(new PaymentGatewayConfig(type, options)));
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException(e.getMessage(), e);
+                    }
+                }
+            }
+        });
+        enabledGateways = List.copyOf(open.keySet());
+        return open;
+    }
+
+    /**
      * {@code GET /admin/plugins}: the names found of each kind (sorted), the storage in use, and
      * under {@code origins} where each came from — so an operator can see that a jar or bean was
      * picked up, and which one won.
@@ -157,6 +187,7 @@ public final class Plugins {
         view.put("default_transport", defaultTransport());
         view.put("storage", used == null ? null : used.name());
         view.put("payment_gateways", List.copyOf(paymentGateways.keySet()));
+        view.put("payment_gateways_enabled", enabledGateways);
         view.put("mailers", List.copyOf(mailers.keySet()));
         Map<String, Object> origins = new LinkedHashMap<>();
         origins.put("providers", origins(providers));

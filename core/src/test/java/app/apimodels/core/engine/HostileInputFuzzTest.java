@@ -48,6 +48,9 @@ class HostileInputFuzzTest {
         body("POST /api/v1/account/webhook-secret", "rotate", "true");
         body("POST /api/v1/account/restriction", "restricted", "false");
         body("PATCH /api/v1/account", "name", "\"Fuzz Person\"", "marketing_consent", "false", "low_balance_threshold_micros", "1000");
+        body("POST /api/v1/billing/checkout", "amount_micros", "5000000", "method", "\"stripe\"", "presentation", "\"redirect\"");
+        body("POST /webhooks/{type}", "event_id", "\"evt_1\"", "kind", "\"PAID\"");
+        body("POST /admin/orders/{id}/refund", "amount_micros", "1000000");
         body("POST /api/v1/account/keys", "name", "\"k\"", "expires_at", "4102444800000", "allowed_models", "[\"test-chat\"]",
                 "spend_limit_micros", "1000");
         body("POST /admin/users", "email", "\"fuzz@example.com\"", "role", "\"user\"");
@@ -71,6 +74,9 @@ class HostileInputFuzzTest {
             "GET /api/v1/account/ledger", List.of("limit", "before"),
             "GET /admin/calls", List.of("user", "from", "to", "model", "key", "limit"),
             "GET /admin/redemption-batches", List.of("limit", "before"),
+            "GET /admin/orders", List.of("user", "state", "method", "from", "to", "review", "limit"),
+            "GET /admin/reconciliation", List.of("from", "to"),
+            "GET /api/v1/billing/orders", List.of("limit"),
             "GET /api/v1/{kind}/generations", List.of("task_id"));
 
     /** Routes whose answer may be an upstream's failure (the test provider cannot make media). */
