@@ -32,6 +32,7 @@ import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.limits.Limit;
 import app.apimodels.core.limits.Nodes;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.mail.LowBalanceNotices;
 import app.apimodels.core.mail.MailSender;
 import app.apimodels.core.mail.Outbox;
 import app.apimodels.core.mail.Templates;
@@ -264,6 +265,8 @@ final class Engine {
                 new MailSender.Policy(settings.get(Keys.MAIL_MAX_ATTEMPTS), settings.get(Keys.MAIL_RETRY_INITIAL)),
                 UUID.randomUUID().toString());
         jobs.recurring("mail-send", settings.get(Keys.MAIL_SEND_INTERVAL), () -> sender.sendDue(100));
+        LowBalanceNotices lowBalance = new LowBalanceNotices(sql, clock, outbox);
+        jobs.recurring("low-balance-notices", Duration.ofMinutes(10), lowBalance::queueDue);
     }
 
     private static AbuseLimits.Defaults limitDefaults(Settings s) {
