@@ -6,6 +6,7 @@ import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.testkit.MockMedia;
+import app.apimodels.testkit.ScriptedPaymentGateway;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +52,8 @@ class ErasureTest {
             DATABASES.put(db, new DatabaseProbe(db.settings()));
             Map<String, String> settings = new HashMap<>(DATABASES.get(db).settings());
             settings.put("apimodels.mail.type", "scripted");
-            GATEWAYS.put(db, EngineHarness.start(Files.createDirectories(dir.resolve(db.name())), settings, b -> b.mailer(MAILER)));
+            GATEWAYS.put(db, EngineHarness.start(Files.createDirectories(dir.resolve(db.name())), settings,
+                    b -> b.mailer(MAILER).paymentGateway(new ScriptedPaymentGateway("scripted", "scripted-secret"))));
         }
     }
 
@@ -61,7 +63,7 @@ class ErasureTest {
     }
 
     /** A person who used everything that keeps personal data: named, granted with a reason naming them, called, uploaded, generated. */
-    record Person(User user, String email, String name, String uploadId, String uploadLink) {
+    record Person(User user, String email, String name, String uploadId, String uploadLink, String orderId) {
     }
 
     static Person person(EngineHarness gateway, String password) {
@@ -82,7 +84,9 @@ class ErasureTest {
                 TaskUpdate.succeeded("up-" + id, List.of(TaskOutput.bytes(MockMedia.sample("image/png"), "image/png")), null));
         expect(gateway.call(MockExchange.post("/api/v1/images/generations").bearer(key).header("Idempotency-Key", "gen-" + id)
                 .json("{\"model\":\"test-image\",\"prompt\":\"a portrait of " + name + "\"}")), 200);
-        return new Person(u, email, name, upload.get("fileId").asText(), upload.get("fileUrl").asText());
+        String order = json(expect(gateway.post("/api/v1/billing/checkout", key, "{\"amount_micros\":5000000,\"method\":\"scripted\"}"),
+                201)).get("order_id").asText();
+        return new Person(u, email, name, upload.get("fileId").asText(), upload.get("fileUrl").asText(), order);
     }
 
     @ParameterizedTest
@@ -101,6 +105,10 @@ class ErasureTest {
         long costs = probe.number("SELECT SUM(cost_micros) FROM apimodels_call_log WHERE account_id = ?", id);
         long balance = gateway.balance(zeb.user());
         assertThat(calls).isEqualTo(2);
+        // Before: the export has the person's order (billing's section) and not the other's.
+        Map<String, String> export = PrivacyTest.unzip(expect(gateway.get("/api/v1/account/export", zeb.user().key()), 200).body());
+        assertThat(export.get("orders.csv").lines().skip(1)).singleElement().asString().startsWith(zeb.orderId() + ",scripted,");
+        assertThat(String.join("\n", export.values())).doesNotContain(other.orderId(), other.email(), other.name());
 
         expect(gateway.call(MockExchange.delete("/api/v1/account").bearer(zeb.user().key()).json("{\"confirm_email\":\"someone@else.com\"}")), 400);
         MockExchange.Answer answer = expect(gateway.call(MockExchange.delete("/api/v1/account").bearer(zeb.user().key())
@@ -128,6 +136,7 @@ class ErasureTest {
         assertThat(probe.number("SELECT COUNT(*) FROM apimodels_call_log WHERE account_id = ?", id)).isEqualTo(calls);
         assertThat(probe.number("SELECT SUM(cost_micros) FROM apimodels_call_log WHERE account_id = ?", id)).isEqualTo(costs);
         assertThat(probe.number("SELECT balance FROM apimodels_ledger_account WHERE owner_id = ? AND kind = 'wallet'", id)).isEqualTo(balance);
+        assertThat(probe.number("SELECT COUNT(*) FROM apimodels_order WHERE account_id = ? AND amount_micros = 5000000", id)).isEqualTo(1);
         JsonNode admin = json(expect(gateway.get("/admin/users/" + id, ADMIN_KEY), 200));
         assertThat(admin.get("email").asText()).isEqualTo("deleted-" + id + "@invalid");
         JsonNode requests = json(expect(gateway.get("/admin/privacy-requests?account=" + id, ADMIN_KEY), 200)).get("data");
