@@ -321,6 +321,13 @@ public final class MockStripe implements AutoCloseable {
         return session.id;
     }
 
+    /** The session created with this {@code client_reference_id} (our order id), or an error if none was. */
+    public synchronized String sessionFor(String clientReferenceId) {
+        return sessions.values().stream().filter(s -> clientReferenceId.equals(s.params.get("client_reference_id")))
+                .map(s -> s.id).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no Checkout Session for " + clientReferenceId));
+    }
+
     /** The payment intent of a paid (or processing) session. */
     public synchronized String paymentIntentOf(String sessionId) {
         Session session = existing(sessionId);
