@@ -19,8 +19,9 @@ import java.util.Optional;
  * stored only as a hash ({@link Codes}); redeeming one credits the caller's wallet from the
  * {@code promotions} source exactly once, however many requests race for it: the code's
  * {@code unused → used} update and the ledger transfer commit in one transaction, and only the
- * request whose conditional update changed the row gets there. Guessing is throttled per account
- * and per client address ({@link Attempts}).
+ * request whose conditional update changed the row gets there. Like every top-up, the credit pays
+ * what the account owes first ({@link Ledger#credit}). Guessing is throttled per account and per
+ * client address ({@link Attempts}).
  */
 public final class Redemptions {
 
@@ -174,7 +175,9 @@ public final class Redemptions {
             return Optional.of(ledger.credit(c, "promotions", account, f.amount(), "redeem:" + f.id(), "redemption",
                     "redemption code " + f.id() + " of batch " + f.batchId()));
         });
-        return credited.orElseThrow(() -> Failure.invalid("code", "this code is not valid: unknown, already used or disabled"));
+        Transfer t = credited.orElseThrow(() -> Failure.invalid("code", "this code is not valid: unknown, already used or disabled"));
+        ledger.debtChanged(account.id()); // the credit paid what the account owed first: calls may go again at once
+        return t;
     }
 
     /** Erasing an account: its attempt counts go (the codes it redeemed stay, as billing records). */
