@@ -15,11 +15,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -270,6 +273,39 @@ class StripeWebhookTest {
         MockStripe.Event event = paidEvent(orderId()).withObjectField("amount_total", "25.00");
 
         assertRefused(gateway, stripe.webhook(event), "amount_total");
+    }
+
+    @Test
+    void aGenuineEventWithFieldsOfTheWrongShapeIsReadOrRefusedNeverCrashes() {
+        List<Object> oddValues = Arrays.asList(null, "", "x", -1, 0, 1.5, Long.MAX_VALUE, new BigInteger("99999999999999999999"),
+                List.of(), Map.of(), Map.of("id", 7), true);
+        List<String> types = List.of("checkout.session.completed", "checkout.session.expired", "charge.refunded",
+                "charge.dispute.created", "charge.dispute.closed");
+        List<String> fields = List.of("id", "amount_total", "amount_refunded", "amount", "currency", "client_reference_id",
+                "metadata", "payment_status", "payment_intent", "status");
+        String session = stripe.checkoutSession(orderId(), 1200, "USD");
+        stripe.pay(session);
+        Map<String, Object> base = stripe.sessionEvent("checkout.session.completed", session).object();
+        int read = 0;
+        for (String type : types) {
+            for (String field : fields) {
+                for (Object value : oddValues) {
+                    Map<String, Object> object = new HashMap<>(base);
+                    object.put("amount_refunded", 100);
+                    object.put("amount", 1200);
+                    object.put("status", "won");
+                    object.put(field, value);
+                    MockStripe.Event event = stripe.event(type, object, null);
+                    try {
+                        gateway.parseWebhook(stripe.webhook(event).toInbound());
+                        read++;
+                    } catch (WebhookVerificationException refused) {
+                        assertThat(refused.getMessage()).doesNotContain(NEW_SECRET, OLD_SECRET, KEY);
+                    }
+                }
+            }
+        }
+        assertThat(read).as("most odd values are in fields the event does not need").isPositive();
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
