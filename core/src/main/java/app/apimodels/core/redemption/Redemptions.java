@@ -6,13 +6,17 @@ import app.apimodels.core.failure.Failure;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
 
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Redemption codes: an admin makes a batch of codes worth the same amount, each shown once and
@@ -87,7 +91,7 @@ public final class Redemptions {
 
     private NewBatch issue(long adminId, int count, long amount, Long expiresAt, String note) {
         // Text → hash, in the order drawn; the hashes then tell which id each text got.
-        java.util.Map<String, String> drawn = new java.util.LinkedHashMap<>();
+        Map<String, String> drawn = new LinkedHashMap<>();
         while (drawn.size() < count) {
             String text = Codes.generate();
             drawn.put(text, codes.hash(Codes.normalise(text)));
@@ -99,10 +103,10 @@ public final class Redemptions {
                     drawn.values().stream().map(hash -> new Object[] {id, hash}).toList());
             return id;
         });
-        java.util.Map<String, Long> ids = new java.util.HashMap<>();
-        sql.list("SELECT id, hash FROM apimodels_redemption_code WHERE batch_id = ?", rs -> ids.put(rs.getString(2), rs.getLong(1)), batchId);
+        Map<String, Long> ids = sql.list("SELECT id, hash FROM apimodels_redemption_code WHERE batch_id = ?",
+                rs -> Map.entry(rs.getString(2), rs.getLong(1)), batchId).stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         List<Issued> issued = drawn.entrySet().stream().map(d -> new Issued(ids.get(d.getValue()), d.getKey()))
-                .sorted(java.util.Comparator.comparingLong(Issued::id)).toList();
+                .sorted(Comparator.comparingLong(Issued::id)).toList();
         return new NewBatch(batch(batchId), issued);
     }
 
@@ -181,7 +185,7 @@ public final class Redemptions {
     }
 
     /** Erasing an account: its attempt counts go (the codes it redeemed stay, as billing records). */
-    public String erase(java.sql.Connection tx, long accountId) throws SQLException {
+    public String erase(Connection tx, long accountId) throws SQLException {
         int n = attempts.forget(tx, accountId);
         return n == 0 ? null : "redemption attempt count deleted";
     }
