@@ -476,8 +476,8 @@ main() {
   table=$(report)
   echo "$table"
   if ! $direct_only; then
-    local kept="" name  # the sections bench/slow-clients.sh and bench/cluster.sh wrote
-    for name in slow-clients cluster; do
+    local kept="" name  # the sections bench/slow-clients.sh, cluster.sh and streams.sh wrote
+    for name in slow-clients cluster streams; do
       [[ ! -f $ROOT/bench/RESULTS.md ]] || kept+=$(sed -n "/^<!-- $name -->\$/,/^<!-- \\/$name -->\$/p" "$ROOT/bench/RESULTS.md")$'\n'
     done
     { echo "# apimodels benchmark"

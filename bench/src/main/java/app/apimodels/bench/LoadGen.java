@@ -59,6 +59,11 @@ public final class LoadGen {
     private final LongAdder allOk = new LongAdder();
     private final Recorder latencyMicros = new Recorder(3);
     private final Recorder ttfbMicros = new Recorder(3);
+    /**
+     * For streams: the time between one body chunk and the next. Against an upstream that sends a
+     * chunk every interval, the gateway's gaps minus the mock's own show what it adds per chunk.
+     */
+    private final Recorder chunkGapMicros = new Recorder(3);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger errorBodiesShown = new AtomicInteger();
     private final CountDownLatch clientsDone;
@@ -135,6 +140,7 @@ public final class LoadGen {
         }
         Histogram latency = latencyMicros.getIntervalHistogram();
         Histogram ttfb = ttfbMicros.getIntervalHistogram();
+        Histogram gaps = chunkGapMicros.getIntervalHistogram();
         long errorCount = errors.values().stream().mapToLong(LongAdder::sum).sum();
         StringBuilder json = new StringBuilder("{");
         field(json, "url", '"' + url.toString() + '"');
@@ -152,6 +158,10 @@ public final class LoadGen {
         if (stream) {
             field(json, "ttfb_p50_ms", ms(ttfb, 50));
             field(json, "ttfb_p99_ms", ms(ttfb, 99));
+            field(json, "chunk_gaps", gaps.getTotalCount());
+            field(json, "chunk_gap_p50_ms", ms(gaps, 50));
+            field(json, "chunk_gap_p99_ms", ms(gaps, 99));
+            field(json, "chunk_gap_max_ms", fmt(gaps.getMaxValue() / 1000.0));
         }
         field(json, "error_kinds", new TreeMap<>(errors).entrySet().stream()
                 .map(e -> '"' + e.getKey() + "\":" + e.getValue().sum())
@@ -185,6 +195,7 @@ public final class LoadGen {
     private final class Exchange implements Response.Listener {
         private final long start;
         private long firstByte;
+        private long lastChunk;
         private final byte[] tail = new byte[DONE.length + 4];
         private int tailLength;
         private StringBuilder errorBody;
@@ -195,9 +206,13 @@ public final class LoadGen {
 
         @Override
         public void onContent(Response response, ByteBuffer content) {
+            long now = System.nanoTime();
             if (firstByte == 0) {
-                firstByte = System.nanoTime();
+                firstByte = now;
+            } else if (stream && phase == Phase.MEASURE) {
+                chunkGapMicros.recordValue((now - lastChunk) / 1000);
             }
+            lastChunk = now;
             if (response.getStatus() / 100 != 2) {
                 if (errorBody == null) {
                     errorBody = new StringBuilder();

@@ -29,6 +29,8 @@ public final class Keys {
     // ---- where things are -----------------------------------------------------------------------
     public static final Setting<Integer> PORT = Setting.integer("apimodels.port", 8080, 0, 65_535,
             "quickstart only: the HTTP port (0 picks a free one)");
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("apimodels.max-connections", 16_384, 1, 1_000_000,
+            "quickstart only: client connections kept open at once (held-open streams count; mind the process's file limit)");
     public static final Setting<Path> DATA_DIR = Setting.path("apimodels.data-dir", "./apimodels-data",
             "embedded database, generated key pepper, quickstart files");
     public static final Setting<Path> CATALOG = Setting.path("apimodels.catalog",

@@ -77,7 +77,7 @@ public final class Quickstart implements AutoCloseable {
         }
         ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).clock(clock).build();
         try {
-            return new Quickstart(startTomcat(port, dataDir, engine), engine);
+            return new Quickstart(startTomcat(port, typed.get(Keys.MAX_CONNECTIONS), dataDir, engine), engine);
         } catch (LifecycleException | RuntimeException e) {
             engine.close();
             throw e;
@@ -120,11 +120,13 @@ public final class Quickstart implements AutoCloseable {
         return target;
     }
 
-    private static Tomcat startTomcat(int port, Path dataDir, ApiModels engine) throws LifecycleException {
+    private static Tomcat startTomcat(int port, int maxConnections, Path dataDir, ApiModels engine) throws LifecycleException {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
         tomcat.setPort(port);
-        tomcat.getConnector(); // creates the HTTP connector
+        // Held-open streams are idle connections parked in NIO's poller, not threads: Tomcat's own
+        // cap (8,192) would be the limit long before memory or threads are.
+        tomcat.getConnector().setProperty("maxConnections", Integer.toString(maxConnections));
         // What Tomcat answers by itself (unparsable requests) must not show its HTML page, a stack trace or its version.
         ((StandardHost) tomcat.getHost()).setErrorReportValveClass(ProblemErrorValve.class.getName());
         // No docBase: no static files, JSP or default servlet, only the API.
