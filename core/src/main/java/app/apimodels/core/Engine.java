@@ -136,10 +136,13 @@ final class Engine {
                     settings.get(Keys.LEDGER_ASYNC_COMMITS), settings.get(Keys.LEDGER_SETTLE_LINGER),
                     settings.get(Keys.LEDGER_LEASE_CALLS), settings.get(Keys.LEDGER_LEASE_IDLE),
                     settings.get(Keys.DATA_DIR).resolve("ledger-journal"));
-            Accounts accounts = new Accounts(sql, b.clock);
             byte[] pepper = Pepper.load(settings);
-            keys = new ApiKeys(sql, b.clock, pepper, settings.get(Keys.KEYS_CACHE_TTL));
-            authenticator = new Authenticator(keys);
+            Duration cacheTtl = settings.get(Keys.KEYS_CACHE_TTL);
+            keys = new ApiKeys(sql, b.clock, pepper, cacheTtl);
+            ClientAddress clientAddress = new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of()));
+            People people = People.wire(settings, sql, b.clock, outbox, pepper, cacheTtl, clientAddress);
+            Accounts accounts = people.accounts();
+            authenticator = new Authenticator(keys, people.sessions(), people.csrf(), people.policies());
             Plugins plugins = new Plugins(b.classLoader, new Plugins.Extras(b.providers, b.transports, b.storageFactories,
                     b.storage, b.paymentGateways, b.mailers));
             LOG.log(System.Logger.Level.INFO, "Upstream HTTP transports found: " + plugins.transports().keySet()
@@ -155,7 +158,6 @@ final class Engine {
             jobs = new Jobs(database.dataSource(), settings, b.clock);
             nodes = new Nodes(sql, b.clock, jobs.node());
             nodes.beat();
-            ClientAddress clientAddress = new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of()));
             limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings), clientAddress, nodes::live);
             Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
@@ -175,7 +177,7 @@ final class Engine {
                     settings.get(Keys.HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS));
             Duration uploadRetention = settings.get(Keys.UPLOADS_RETENTION);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
-                    settings.get(Keys.MEDIA_REDIRECT), authenticator::caller);
+                    settings.get(Keys.MEDIA_REDIRECT), authenticator::keyCaller);
             Duration outputRetention = settings.get(Keys.MEDIA_OUTPUT_RETENTION);
             TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
                     new TaskService.Config(settings.get(Keys.TASKS_TIMEOUT), settings.get(Keys.TASKS_POLL_INITIAL),
@@ -196,16 +198,15 @@ final class Engine {
             // Every owner of personal data contributes its part of the export here.
             List<ExportSection> exportSections = new ArrayList<>(CoreExport.sections(links));
             Exports exports = new Exports(sql, b.clock, privacyRequests, exportSections, () -> ledger.flush().join());
-            // No verified change of e-mail address yet: the sign-in flow provides it (Profiles.EmailChange).
             // Every owner of personal data with tables of its own adds its erasure step here.
-            List<Erasure.Step> erasureSteps = new ArrayList<>();
+            List<Erasure.Step> erasureSteps = new ArrayList<>(List.of(people.erasure()));
             erasureSteps.add((tx, person) -> redemptions.erase(tx, person.accountId()));
             Erasure erasure = new Erasure(sql, b.clock, privacyRequests, consents, outbox, media, () -> ledger.flush().join(),
-                    keys::invalidateAll, erasureSteps);
+                    keys::invalidateAll, erasureSteps, people.passwordMatches());
             Retention retention = new Retention(sql, b.clock, Retention.Policy.ofDays(settings.get(Keys.RETENTION_CALL_LOG_DAYS),
                     settings.get(Keys.RETENTION_CONTENT_DAYS), settings.get(Keys.RETENTION_SESSION_DAYS)));
             jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
-            PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, null, b.clock);
+            PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, people.emailChange(), b.clock);
             gateways = new Gateways(plugins.openPaymentGateways(settings));
             Billing billing = new Billing(sql, b.clock, ledger, gateways, metrics, settings);
             jobs.recurring("billing-order-expiry", settings.get(Keys.BILLING_EXPIRY_SWEEP), () -> billing.expire(1000));
@@ -218,7 +219,7 @@ final class Engine {
                     new OpsApi(sql, metrics, () -> open, router),
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
-                    new ReconciliationApi(reconciliation, b.clock));
+                    new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi());
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",
@@ -235,6 +236,7 @@ final class Engine {
             background.every("idempotency-sweep", Duration.ofHours(1), idempotency::sweep);
             background.every("node-heartbeat", Nodes.EVERY, nodes::beat);
             background.every("limits-sweep", Duration.ofMinutes(1), limits::sweep);
+            background.every("auth-attempts-sweep", Duration.ofMinutes(10), people.throttle()::sweep);
             jobs.start();
         } catch (RuntimeException | Error e) {
             // Whatever started before the failure (pool, writer threads, embedded database) must not
@@ -309,12 +311,12 @@ final class Engine {
                 if (!open) {
                     throw new ApiException(503, "shutting_down", "the service is restarting; retry shortly", null, Map.of("Retry-After", "2"));
                 }
-                caller = authenticator.caller(exchange);
+                caller = authenticator.caller(exchange, match.route().access());
                 if (match.route().access() == Access.ADMIN && !caller.isAdmin()) {
-                    throw new ApiException(403, "forbidden", "this endpoint needs an admin key");
+                    throw new ApiException(403, "forbidden", "this endpoint needs an admin's key or session");
                 }
                 restrictions.check(caller.accountId(), match.route());
-                if (match.route().access() == Access.KEY) {
+                if (match.route().access() != Access.ADMIN) {
                     // On the headers, so a client over its limit never has its body read. Admin routes
                     // are not counted: an operator must be able to lift a limit while over it.
                     limits.request(caller, exchange);

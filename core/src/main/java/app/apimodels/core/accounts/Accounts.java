@@ -2,20 +2,29 @@ package app.apimodels.core.accounts;
 
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
-import com.password4j.Password;
+import app.apimodels.core.mail.Letter;
+import app.apimodels.core.mail.Outbox;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Creates and finds accounts; each comes with its wallet and hold ledger accounts. */
+/**
+ * Creates and finds accounts; each comes with its wallet and hold ledger accounts. Holds what an
+ * account's sign-in rests on: its password hash and its verified address, including a change of
+ * address, which takes effect only once the new address is verified by its link.
+ */
 public final class Accounts {
 
-    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
+    /** An address mail can be sent to: a plain local part and a domain name with a top-level domain. */
+    private static final Pattern EMAIL = Pattern.compile(
+            "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$");
     private static final String SELECT = """
             SELECT a.id, a.email, a.role, a.created_at, w.id AS wallet_id, h.id AS hold_id
             FROM apimodels_account a
@@ -23,23 +32,47 @@ public final class Accounts {
             JOIN apimodels_ledger_account h ON h.owner_id = a.id AND h.kind = 'hold'
             """;
 
-    private final Sql sql;
-    private final Clock clock;
-
-    public Accounts(Sql sql, Clock clock) {
-        this.sql = sql;
-        this.clock = clock;
+    /** Where the sign-in data of an account stands, for a login. */
+    public record Credentials(long accountId, String email, String passwordHash, boolean verified, Locale locale) {
     }
 
-    /** Creates an account; 409 if the e-mail is taken, 400 if it or the password is unusable. */
+    private final Sql sql;
+    private final Clock clock;
+    private final Passwords passwords;
+    private final Tokens tokens;
+    private final Outbox outbox;
+    private final Duration verifyTtl;
+
+    /** Accounts that send no mail (tools and tests): {@link #requestEmailChange} is not available. */
+    public Accounts(Sql sql, Clock clock) {
+        this(sql, clock, new Passwords(19_456, 2, 1), null, null, Duration.ZERO);
+    }
+
+    public Accounts(Sql sql, Clock clock, Passwords passwords, Tokens tokens, Outbox outbox, Duration verifyTtl) {
+        this.sql = sql;
+        this.clock = clock;
+        this.passwords = passwords;
+        this.tokens = tokens;
+        this.outbox = outbox;
+        this.verifyTtl = verifyTtl;
+    }
+
+    /**
+     * Creates an account for an admin; 409 if the e-mail is taken, 400 if it or the password is
+     * unusable. The admin vouches for the address, so it counts as verified.
+     */
     public Account create(String email, String password, Role role) {
         String normalized = normalizeEmail(email);
-        if (password != null && password.length() < 10) {
-            throw Failure.invalid("password", "password must have at least 10 characters");
+        if (password != null) {
+            Passwords.checkAcceptable(password, normalized, "password");
         }
-        String hash = password == null ? null : Password.hash(password).addRandomSalt().withArgon2().getResult();
+        String hash = password == null ? null : passwords.hash(password);
         try {
-            return sql.tx(c -> create(c, normalized, hash, role));
+            return sql.tx(c -> {
+                Account a = create(c, normalized, hash, role);
+                Sql.update(c, "UPDATE apimodels_account SET email_verified_at = ? WHERE id = ?", a.createdAt(), a.id());
+                return a;
+            });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw new Failure(Failure.Reason.EMAIL_TAKEN, "an account with this email already exists", "email");
@@ -55,6 +88,82 @@ public final class Accounts {
         long wallet = Sql.insert(c, "INSERT INTO apimodels_ledger_account (kind, owner_id, balance) VALUES ('wallet', ?, 0)", id);
         long hold = Sql.insert(c, "INSERT INTO apimodels_ledger_account (kind, owner_id, balance) VALUES ('hold', ?, 0)", id);
         return new Account(id, email, role, now, wallet, hold);
+    }
+
+    /** The sign-in data for an address, if an account has it. */
+    public Optional<Credentials> credentials(String normalizedEmail) {
+        return sql.one("SELECT id, email, password_hash, email_verified_at, locale FROM apimodels_account WHERE email = ?",
+                rs -> new Credentials(rs.getLong("id"), rs.getString("email"), rs.getString("password_hash"),
+                        Sql.nullableLong(rs, "email_verified_at") != null, Locale.forLanguageTag(rs.getString("locale"))), normalizedEmail);
+    }
+
+    /** Stores a new password hash (a rehash at login, or a new password). */
+    void setPasswordHash(Connection c, long id, String hash) throws SQLException {
+        Sql.update(c, "UPDATE apimodels_account SET password_hash = ? WHERE id = ?", hash, id);
+    }
+
+    /** The address is verified (its link was used), if it was not already. */
+    void markVerified(Connection c, long id) throws SQLException {
+        Sql.update(c, "UPDATE apimodels_account SET email_verified_at = ? WHERE id = ? AND email_verified_at IS NULL",
+                clock.millis(), id);
+    }
+
+    /** Stores a password hash made again with the current parameters (at a successful login). */
+    public void rehash(long id, String password) {
+        String hash = passwords.hash(password);
+        sql.tx(c -> {
+            setPasswordHash(c, id, hash);
+            return null;
+        });
+    }
+
+    /**
+     * Asks to change the account's address: the new one gets a {@code verify-email} letter with a
+     * link to {@code <base>/auth/confirm-email?token=…}, and the change takes effect only when that
+     * link is used ({@link #confirmEmailChange}). The answer is the same whether or not another
+     * account has the address; that is checked when the link is used, by the address's owner.
+     *
+     * @param base where the API is reached (the public URL), for the link
+     */
+    public void requestEmailChange(long accountId, String newEmail, String base) {
+        if (outbox == null) {
+            throw new IllegalStateException("these accounts send no mail");
+        }
+        String normalized = normalizeEmail(newEmail);
+        sql.tx(c -> {
+            Credentials current = Sql.one(c, "SELECT id, email, password_hash, email_verified_at, locale FROM apimodels_account WHERE id = ?",
+                    rs -> new Credentials(rs.getLong("id"), rs.getString("email"), rs.getString("password_hash"), true,
+                            Locale.forLanguageTag(rs.getString("locale"))), accountId).orElseThrow(() -> Failure.notFound("account"));
+            if (current.email().equals(normalized)) {
+                throw Failure.invalid("email", "email is already this account's address");
+            }
+            String token = tokens.issue(c, accountId, Tokens.Purpose.CHANGE_EMAIL, normalized, verifyTtl);
+            outbox.queue(c, new Letter(normalized, "verify-email", current.locale(),
+                    Map.of("link", base + "/auth/confirm-email?token=" + token), null));
+            return null;
+        });
+    }
+
+    /**
+     * Uses a change-of-address link once: the account's address becomes the new one, verified. A
+     * 400 naming {@code token} if the link is not valid, or if another account took the address since.
+     */
+    public Account confirmEmailChange(String token) {
+        long id;
+        try {
+            id = sql.tx(c -> {
+                Tokens.Used used = tokens.consume(c, token, Tokens.Purpose.CHANGE_EMAIL, "token");
+                Sql.update(c, "UPDATE apimodels_account SET email = ?, email_verified_at = ? WHERE id = ?",
+                        used.newEmail(), clock.millis(), used.accountId());
+                return used.accountId();
+            });
+        } catch (RuntimeException e) {
+            if (Sql.isUniqueViolation(e)) {
+                throw Failure.invalid("token", "another account has this address now; the change cannot be made");
+            }
+            throw e;
+        }
+        return get(id);
     }
 
     public Optional<Account> find(long id) {
@@ -77,7 +186,8 @@ public final class Accounts {
         sql.update("UPDATE apimodels_account SET role = ? WHERE id = ?", role.dbValue(), id);
     }
 
-    static String normalizeEmail(String email) {
+    /** The address in the one form it is stored in; 400 naming {@code email} if it is not one. */
+    public static String normalizeEmail(String email) {
         if (email == null || !EMAIL.matcher(email.trim()).matches()) {
             throw Failure.invalid("email", "email must be an e-mail address");
         }

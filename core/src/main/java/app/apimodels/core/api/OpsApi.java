@@ -77,11 +77,13 @@ public final class OpsApi {
             if (!params.isEmpty()) {
                 op.put("parameters", params);
             }
-            if (route.access() != Router.Access.PUBLIC) {
-                op.put("security", List.of(Map.of("bearer", List.of())));
+            switch (route.access()) {
+                case PUBLIC -> { }
+                case KEY -> op.put("security", List.of(Map.of("bearer", List.of())));
+                default -> op.put("security", List.of(Map.of("bearer", List.of()), Map.of("session", List.of())));
             }
             if (route.access() == Router.Access.ADMIN) {
-                op.put("description", "Admin keys only.");
+                op.put("description", "Admin keys and admins' sessions only.");
             }
             op.put("responses", Map.of("default", Map.of("description", "See README: API surface")));
             item.put(route.method().toLowerCase(), op);
@@ -90,7 +92,9 @@ public final class OpsApi {
         doc.put("openapi", "3.1.0");
         doc.put("info", Map.of("title", "apimodels", "version", "0.1.0"));
         doc.put("paths", paths);
-        doc.put("components", Map.of("securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer"))));
+        // A session's changes also need X-CSRF-Token and a same-origin Origin (README: Accounts and sessions).
+        doc.put("components", Map.of("securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer"),
+                "session", Map.of("type", "apiKey", "in", "cookie", "name", "apimodels_session"))));
         r.exchange().respond(new Response(200, "application/json", Json.bytes(doc)));
     }
 }

@@ -60,6 +60,21 @@ public final class Params {
         return l;
     }
 
+    /** {@code true} or {@code false}; absent is {@code fallback} unless required. */
+    static boolean flag(Map<String, Object> body, String field, boolean required, boolean fallback) {
+        Object v = body.get(field);
+        if (v == null) {
+            if (required) {
+                throw ApiException.badRequest(field, field + " is required");
+            }
+            return fallback;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw ApiException.badRequest(field, field + " must be true or false");
+        }
+        return b;
+    }
+
     /** An array of non-blank strings, each at most {@code maxLength} characters and at most {@code maxItems} of them. */
     public static Set<String> strings(Map<String, Object> body, String field, int maxItems, int maxLength) {
         Object v = body.get(field);

@@ -75,12 +75,13 @@ public final class PrivacyApi {
             throw ApiException.badRequest("email", "email changes need the new address verified, which this deployment's"
                     + " sign-in flow does not offer; ask the operator");
         }
-        Profiles.Changed changed = profiles.change(r.caller().accountId(), new Profiles.Change(body.containsKey("name"), name,
-                (Boolean) marketing, body.containsKey("low_balance_threshold_micros"), threshold));
         if (email != null) {
             // The sign-in flow checks the address and mails a link to it; nothing changes until it is followed.
-            emailChange.request(r.caller().accountId(), email);
+            // First, so a refused address leaves the other fields unchanged too.
+            emailChange.request(r.caller().accountId(), email, r.exchange().baseUrl());
         }
+        Profiles.Changed changed = profiles.change(r.caller().accountId(), new Profiles.Change(body.containsKey("name"), name,
+                (Boolean) marketing, body.containsKey("low_balance_threshold_micros"), threshold));
         Map<String, Object> out = profile(changed.profile());
         if (email != null) {
             out.put("email_change", "pending: follow the link mailed to the new address");

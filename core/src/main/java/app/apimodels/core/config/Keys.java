@@ -241,6 +241,42 @@ public final class Keys {
     public static final Setting<Duration> RETENTION_SWEEP = Setting.seconds("apimodels.retention.sweep-seconds", 3600, 1,
             "how often the retention job runs");
 
+    // ---- people: sign-up, sessions, throttling, policy ---------------------------------------------
+    public static final Setting<String> SIGNUP_MODE = Setting.choice("apimodels.signup.mode", "open",
+            List.of("open", "invite", "closed"), "who may sign up: anyone, holders of an admin's invitation, or nobody");
+    public static final Setting<Integer> PASSWORD_ARGON2_MEMORY_KIB = Setting.integer("apimodels.passwords.argon2-memory-kib",
+            19_456, 19_456, 4_194_304, "Argon2id memory per password hash (KiB; OWASP's minimum is 19456); "
+                    + "a stored hash made with other parameters is redone at the next login");
+    public static final Setting<Integer> PASSWORD_ARGON2_ITERATIONS = Setting.integer("apimodels.passwords.argon2-iterations",
+            2, 2, 100, "Argon2id passes per password hash");
+    public static final Setting<Integer> PASSWORD_ARGON2_PARALLELISM = Setting.integer("apimodels.passwords.argon2-parallelism",
+            1, 1, 64, "Argon2id lanes per password hash");
+    public static final Setting<Duration> SESSION_IDLE = Setting.seconds("apimodels.session.idle-seconds", 2 * 3600, 60,
+            "a browser session unused for this long ends");
+    public static final Setting<Duration> SESSION_ABSOLUTE = Setting.seconds("apimodels.session.absolute-seconds", 7 * 86_400, 60,
+            "a browser session ends this long after login, used or not");
+    public static final Setting<Duration> VERIFY_TOKEN_TTL = Setting.seconds("apimodels.auth.verify-link-seconds", 48 * 3600, 60,
+            "validity of an e-mail verification link (sign-up and change of e-mail)");
+    public static final Setting<Duration> RESET_TOKEN_TTL = Setting.seconds("apimodels.auth.reset-link-seconds", 3600, 60,
+            "validity of a password reset link");
+    public static final Setting<Duration> INVITE_TTL = Setting.seconds("apimodels.auth.invite-seconds", 14 * 86_400, 60,
+            "validity of a sign-up invitation");
+    public static final Setting<Duration> MAIL_COOLDOWN = Setting.seconds("apimodels.auth.mail-cooldown-seconds", 60, 1,
+            "at most one verification, reset or sign-up mail per address in this time (more get 429)");
+    public static final Setting<Integer> LOGIN_MAX_FAILURES = Setting.integer("apimodels.auth.login-max-failures", 5, 1, 1000,
+            "failed logins for one e-mail address within the window that lock it");
+    public static final Setting<Integer> LOGIN_MAX_FAILURES_PER_IP = Setting.integer("apimodels.auth.login-max-failures-per-ip",
+            50, 1, 1_000_000, "failed logins and bad reset links from one client address within the window that block it");
+    public static final Setting<Integer> RESET_MAX_REQUESTS = Setting.integer("apimodels.auth.reset-max-requests", 5, 1, 1000,
+            "password reset requests for one e-mail address (and ten times as many per client address) within the window");
+    public static final Setting<Duration> ATTEMPT_WINDOW = Setting.seconds("apimodels.auth.attempt-window-seconds", 900, 1,
+            "the window those attempts are counted in");
+    public static final Setting<Duration> LOCKOUT = Setting.seconds("apimodels.auth.lockout-seconds", 900, 1,
+            "how long a locked address or blocked client waits (423/429 with Retry-After; the account owner gets a mail)");
+    public static final Setting<Long> POLICY_KEY_GRACE_DAYS = Setting.number("apimodels.policy.key-grace-days", 30, 0, 3650,
+            "API keys keep working this many days after a policy version takes effect before its owner must accept it; "
+                    + "sessions must accept at once");
+
     // ---- job runner -----------------------------------------------------------------------------
     public static final Setting<Integer> JOBS_THREADS = Setting.integer("apimodels.jobs.threads", 8, 1, 256,
             "threads of the job runner");

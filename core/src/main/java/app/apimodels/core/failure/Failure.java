@@ -18,6 +18,18 @@ public final class Failure extends RuntimeException {
         INVALID,
         /** No valid credentials. */
         UNAUTHENTICATED,
+        /** An e-mail and password that do not match an account (the same whether or not the address is known). */
+        INVALID_CREDENTIALS,
+        /** The right password, but the address has yet to be verified by its link. */
+        EMAIL_NOT_VERIFIED,
+        /** Sign-up is closed, or needs an invitation the request lacks. */
+        SIGNUP_CLOSED,
+        /** A browser session's state-changing call without its CSRF token or from another origin. */
+        CSRF_REJECTED,
+        /** A policy version is in force that the account has yet to accept. */
+        POLICY_NOT_ACCEPTED,
+        /** Too many failed logins for this address: locked for a while. */
+        ACCOUNT_LOCKED,
         /** The wallet (or the key's spend limit) cannot cover the worst case. */
         INSUFFICIENT_CREDITS,
         /** The key may not use the model it names. */

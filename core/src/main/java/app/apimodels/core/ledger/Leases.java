@@ -147,7 +147,7 @@ final class Leases {
                     l = null;
                 }
                 if (l != null && l.free() >= amount) {
-                    Hold h = new Hold(UUID.randomUUID().toString(), key.accountId(), key.id(), key.walletId(), key.holdId(),
+                    Hold h = new Hold(UUID.randomUUID().toString(), key.accountId(), key.recordedId(), key.walletId(), key.holdId(),
                             amount, false, l.id);
                     l.carved += amount;
                     l.calls.add(h.id());

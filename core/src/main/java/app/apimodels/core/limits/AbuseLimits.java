@@ -73,7 +73,7 @@ public final class AbuseLimits {
     }
 
     private Subject subject(Caller caller, Exchange exchange) {
-        return new Subject(caller.accountId(), caller.key() == null ? null : caller.key().id(), addresses.of(exchange));
+        return new Subject(caller.accountId(), caller.key().recordedId(), addresses.of(exchange));
     }
 
     /**

@@ -8,13 +8,13 @@ import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.privacy.PrivacyRequest.Kind;
 import app.apimodels.spi.storage.StorageException;
-import com.password4j.Password;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.Locale;
 import java.util.Map;
 
@@ -68,14 +68,17 @@ public final class Erasure {
     private final Runnable beforeErasing;
     private final Runnable afterRevoking;
     private final List<Step> steps;
+    private final BiPredicate<String, String> passwordMatches;
 
     /**
      * @param beforeErasing run first (commits the ledger's queue, so no transfer is written after its reason was scrubbed)
      * @param afterRevoking run once the keys are revoked (drops cached key lookups on this node)
      * @param steps         the other owners of personal data
+     * @param passwordMatches (password, stored hash) → whether they match, by the sign-in flow's own check
      */
     public Erasure(Sql sql, Clock clock, PrivacyRequests requests, Consents consents, Outbox outbox, MediaStore media,
-                   Runnable beforeErasing, Runnable afterRevoking, List<Step> steps) {
+                   Runnable beforeErasing, Runnable afterRevoking, List<Step> steps, BiPredicate<String, String> passwordMatches) {
+        this.passwordMatches = passwordMatches;
         this.sql = sql;
         this.clock = clock;
         this.requests = requests;
@@ -126,7 +129,7 @@ public final class Erasure {
     private Holder confirmed(long accountId, Confirmation confirmation) {
         Holder h = sql.tx(c -> holder(c, accountId, false));
         if (h.passwordHash() != null) {
-            if (confirmation.password() == null || !Password.check(confirmation.password(), h.passwordHash()).withArgon2()) {
+            if (confirmation.password() == null || !passwordMatches.test(confirmation.password(), h.passwordHash())) {
                 throw Failure.invalid("password", "password: send this account's password to confirm the deletion");
             }
         } else if (confirmation.email() == null || !confirmation.email().trim().equalsIgnoreCase(h.email())) {

@@ -25,8 +25,12 @@ public final class Profiles {
     /** Starts a verified change of e-mail address (the sign-in flow mails a link to the new address). */
     @FunctionalInterface
     public interface EmailChange {
-        /** Starts the change; the address is the account's only once the link is followed. */
-        void request(long accountId, String newEmail);
+        /**
+         * Starts the change; the address is the account's only once the link is followed.
+         *
+         * @param requestBase where the request came to, for the link when no public URL is configured
+         */
+        void request(long accountId, String newEmail, String requestBase);
     }
 
     /**

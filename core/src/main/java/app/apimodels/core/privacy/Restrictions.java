@@ -32,7 +32,7 @@ public final class Restrictions {
 
     /** Whether a route does processing that a restriction stops: anything but reads and the caller's own account. */
     public static boolean stops(Router.Route route) {
-        return route.access() == Router.Access.KEY && !"GET".equals(route.method())
+        return (route.access() == Router.Access.KEY || route.access() == Router.Access.KEY_OR_SESSION) && !"GET".equals(route.method())
                 && !route.template().equals("/api/v1/account") && !route.template().startsWith("/api/v1/account/");
     }
 

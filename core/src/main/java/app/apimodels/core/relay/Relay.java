@@ -160,7 +160,7 @@ public final class Relay {
         }
 
         CallRecord record(int status, String error, Usage usage, boolean estimated, long cost) {
-            return new CallRecord(id, key.accountId(), key.id(), endpoint.logName, model.id(),
+            return new CallRecord(id, key.accountId(), key.recordedId(), endpoint.logName, model.id(),
                     target == null ? null : target.provider().id(), target == null ? null : target.route().upstreamModel(),
                     stream, status, error, startedAt, (int) ((System.nanoTime() - startedNanos) / 1_000_000), attempts,
                     usage, estimated, cost);

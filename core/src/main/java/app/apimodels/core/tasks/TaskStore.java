@@ -43,7 +43,7 @@ final class TaskStore {
     }
 
     /** A new task, {@code submitting}, its hold taken. */
-    void insert(String id, long accountId, long keyId, ModelKind kind, String model, Map<String, Object> input,
+    void insert(String id, long accountId, Long keyId, ModelKind kind, String model, Map<String, Object> input,
                 String callbackUrl, String baseUrl, String holdId, long holdAmount, long now, long deadlineAt) {
         sql.update("""
                 INSERT INTO apimodels_task (id, account_id, key_id, kind, model, state, input, callback_url, base_url, hold_id,

@@ -123,7 +123,7 @@ final class TaskSubmission {
             throw ModelAccess.holdRefused(e, holdAmount, "task");
         }
         long now = clock.millis();
-        store.insert(id, key.accountId(), key.id(), model.spec().kind(), modelName, input, callbackUrl, requestBase, hold.id(),
+        store.insert(id, key.accountId(), key.recordedId(), model.spec().kind(), modelName, input, callbackUrl, requestBase, hold.id(),
                 holdAmount, now, now + timeout.toMillis());
         // If this node dies before the provider answers, the job fails the task and frees the hold.
         jobs.schedule(TaskService.JOB, id, Instant.ofEpochMilli(now).plus(submitGrace(model)));

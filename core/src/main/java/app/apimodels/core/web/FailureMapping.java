@@ -18,7 +18,9 @@ public final class FailureMapping {
     public static int status(Failure.Reason reason) {
         return switch (reason) {
             case INVALID -> 400;
-            case UNAUTHENTICATED -> 401;
+            case UNAUTHENTICATED, INVALID_CREDENTIALS -> 401;
+            case EMAIL_NOT_VERIFIED, SIGNUP_CLOSED, CSRF_REJECTED, POLICY_NOT_ACCEPTED -> 403;
+            case ACCOUNT_LOCKED -> 423;
             case INSUFFICIENT_CREDITS -> 402;
             case MODEL_NOT_ALLOWED, ACCOUNT_RESTRICTED -> 403;
             case NOT_FOUND, MODEL_NOT_FOUND -> 404;
@@ -37,6 +39,12 @@ public final class FailureMapping {
         return switch (reason) {
             case INVALID -> "invalid_request";
             case UNAUTHENTICATED -> "invalid_api_key";
+            case INVALID_CREDENTIALS -> "invalid_credentials";
+            case EMAIL_NOT_VERIFIED -> "email_not_verified";
+            case SIGNUP_CLOSED -> "signup_closed";
+            case CSRF_REJECTED -> "csrf_rejected";
+            case POLICY_NOT_ACCEPTED -> "policy_not_accepted";
+            case ACCOUNT_LOCKED -> "account_locked";
             case INSUFFICIENT_CREDITS -> "insufficient_credits";
             case MODEL_NOT_ALLOWED -> "model_not_allowed";
             case ACCOUNT_RESTRICTED -> "account_restricted";
@@ -64,7 +72,8 @@ public final class FailureMapping {
         if (f.reason() == Failure.Reason.UNAUTHENTICATED) {
             headers.put("WWW-Authenticate", "Bearer");
         }
-        f.retryAfter().ifPresent(d -> headers.put("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+        // Rounded up: a client told to come back a moment early would only be refused again.
+        f.retryAfter().ifPresent(d -> headers.put("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
         return new ApiException(status(f.reason()), code(f.reason()), f.getMessage(), f.param(), headers);
     }
 }

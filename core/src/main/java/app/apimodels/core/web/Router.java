@@ -14,7 +14,21 @@ import java.util.TreeSet;
 public final class Router {
 
     /** Who may call a route. */
-    public enum Access { PUBLIC, KEY, ADMIN }
+    public enum Access {
+        /** Anyone. */
+        PUBLIC,
+        /** An API key only (the OpenAI-compatible {@code /v1}). */
+        KEY,
+        /** An API key or a browser session (with CSRF and origin checks on changes). */
+        KEY_OR_SESSION,
+        /**
+         * An API key or a browser session, even of an account yet to accept the policy in force:
+         * what it needs to put that right or to leave (read the account, accept, log out).
+         */
+        ACCOUNT,
+        /** An admin's API key or an admin's browser session. */
+        ADMIN
+    }
 
     public record Route(String method, String template, Access access, Handler handler) {
     }

@@ -63,6 +63,19 @@ class HostileInputFuzzTest {
         body("POST /api/v1/billing/redeem", "code", "\"ABCD-EFGH-JKMN-PQRS-TVWX\"");
         body("PUT /admin/users/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
         body("PUT /admin/keys/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
+        body("POST /auth/signup", "email", "\"fuzz-signup@example.com\"", "password", "\"a fuzzy long passphrase\"",
+                "age_confirmed", "true", "marketing_consent", "false");
+        body("POST /auth/login", "email", "\"fuzz-login@example.com\"", "password", "\"a fuzzy long passphrase\"");
+        body("POST /auth/logout", "x", "1");
+        body("POST /auth/verify-email", "token", "\"not-a-token\"");
+        body("POST /auth/verify-email/resend", "email", "\"fuzz-resend@example.com\"");
+        body("POST /auth/confirm-email", "token", "\"not-a-token\"");
+        body("POST /auth/reset-password", "email", "\"fuzz-reset@example.com\"");
+        body("POST /api/v1/account/sessions/revoke-all", "x", "1");
+        body("POST /api/v1/account/policy", "version", "\"fuzz-v1\"");
+        body("POST /admin/policies", "version", "\"fuzz-v1\"", "effective_at", "4102444800000", "summary", "\"s\"",
+                "url", "\"https://example.com/policy\"");
+        body("POST /admin/invites", "email", "\"fuzz-invite@example.com\"");
         body("PUT /admin/catalog/providers/{id}", "type", "\"scripted\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
         body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
                 "price", "{\"input-per-1m-tokens\":1}", "max-output-tokens", "100", "markup", "10");

@@ -43,7 +43,7 @@ class TaskStoreTest {
     }
 
     private void insert(String id, String callbackUrl) {
-        store.insert(id, account.id(), 7, ModelKind.SPEECH, "tts-1", Map.of("prompt", "hello, world", "n", 2L,
+        store.insert(id, account.id(), 7L, ModelKind.SPEECH, "tts-1", Map.of("prompt", "hello, world", "n", 2L,
                 "image_urls", List.of("https://a.example/1.png")), callbackUrl, "https://api.example", "hold-1", 5_000,
                 clock.millis(), clock.millis() + 60_000);
     }

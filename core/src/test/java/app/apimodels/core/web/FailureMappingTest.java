@@ -31,6 +31,12 @@ class FailureMappingTest {
     private static final Map<Reason, Wire> WIRE = new EnumMap<>(Map.ofEntries(
             Map.entry(Reason.INVALID, new Wire(400, "invalid_request", "invalid_request_error", "Bad Request")),
             Map.entry(Reason.UNAUTHENTICATED, new Wire(401, "invalid_api_key", "authentication_error", "Unauthorized")),
+            Map.entry(Reason.INVALID_CREDENTIALS, new Wire(401, "invalid_credentials", "authentication_error", "Unauthorized")),
+            Map.entry(Reason.EMAIL_NOT_VERIFIED, new Wire(403, "email_not_verified", "permission_error", "Forbidden")),
+            Map.entry(Reason.SIGNUP_CLOSED, new Wire(403, "signup_closed", "permission_error", "Forbidden")),
+            Map.entry(Reason.CSRF_REJECTED, new Wire(403, "csrf_rejected", "permission_error", "Forbidden")),
+            Map.entry(Reason.POLICY_NOT_ACCEPTED, new Wire(403, "policy_not_accepted", "permission_error", "Forbidden")),
+            Map.entry(Reason.ACCOUNT_LOCKED, new Wire(423, "account_locked", "invalid_request_error", "Locked")),
             Map.entry(Reason.INSUFFICIENT_CREDITS, new Wire(402, "insufficient_credits", "insufficient_quota", "Payment Required")),
             Map.entry(Reason.MODEL_NOT_ALLOWED, new Wire(403, "model_not_allowed", "permission_error", "Forbidden")),
             Map.entry(Reason.ACCOUNT_RESTRICTED, new Wire(403, "account_restricted", "permission_error", "Forbidden")),
@@ -102,6 +108,9 @@ class FailureMappingTest {
             assertThat(plain).isEmpty();
         }
         assertThat(retry).containsEntry("Retry-After", "5");
+        // A wait of 4.001 s is said as 5: a client told 4 would be refused again.
+        assertThat(FailureMapping.toApi(new Failure(reason, "m", null, Duration.ofMillis(4_001))).headers())
+                .containsEntry("Retry-After", "5");
     }
 
     @Test
