@@ -208,7 +208,7 @@ final class Engine {
             jobs.recurring("retention", settings.get(Keys.RETENTION_SWEEP), retention::sweep);
             PrivacyApi privacyApi = new PrivacyApi(profiles, restrictions, exports, erasure, privacyRequests, people.emailChange(), b.clock);
             gateways = new Gateways(plugins.openPaymentGateways(settings));
-            Billing billing = new Billing(sql, b.clock, ledger, gateways, metrics, settings);
+            Billing billing = new Billing(sql, b.clock, ledger, gateways, metrics, outbox, settings);
             jobs.recurring("billing-order-expiry", settings.get(Keys.BILLING_EXPIRY_SWEEP), () -> billing.expire(1000));
             Reconciliation reconciliation = new Reconciliation(sql, b.clock, billing, metrics);
             jobs.recurring("billing-reconciliation", Duration.ofDays(1), reconciliation::daily);

@@ -7,6 +7,8 @@ import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
+import app.apimodels.core.mail.Letter;
+import app.apimodels.core.mail.Outbox;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.spi.payment.Checkout;
 import app.apimodels.spi.payment.CheckoutRequest;
@@ -92,6 +94,7 @@ public final class Billing {
     private final Ledger ledger;
     private final Gateways gateways;
     private final Metrics metrics;
+    private final Outbox outbox;
     private final Map<String, Long> packages;
     private final long minMicros;
     private final long maxMicros;
@@ -99,8 +102,10 @@ public final class Billing {
     private final Duration expiry;
     private final URI publicUrl;
 
-    public Billing(Sql sql, Clock clock, Ledger ledger, Gateways gateways, Metrics metrics, Settings settings) {
+    /** @param outbox where the receipt of a paid order is queued, in the crediting transaction */
+    public Billing(Sql sql, Clock clock, Ledger ledger, Gateways gateways, Metrics metrics, Outbox outbox, Settings settings) {
         this.sql = sql;
+        this.outbox = outbox;
         this.clock = clock;
         this.ledger = ledger;
         this.gateways = gateways;
@@ -383,6 +388,12 @@ public final class Billing {
         Sql.update(c, "UPDATE apimodels_order SET state = 'paid', paid_at = ?, updated_at = ? WHERE id = ?", now, now, o.id());
         ledger.credit(c, PAYMENTS, o.accountId(), o.amountMicros(), creditTransferId(o.id()), "payment", "order " + o.id());
         outcome(c, row, Outcome.CREDITED, null);
+        Optional<String> email = Sql.one(c, "SELECT email FROM apimodels_account WHERE id = ?", rs -> rs.getString(1), o.accountId());
+        if (email.isPresent()) {
+            outbox.queue(c, new Letter(email.get(), "receipt", java.util.Locale.ENGLISH, Map.of("order_id", o.id(),
+                    "amount", expected.toDecimalString(), "currency", o.currency(), "credits", credits(o.amountMicros())),
+                    "receipt:" + o.id()));
+        }
         // Refunds and disputes reported before the payment: applied now, in the order they came.
         for (EventRecord d : Sql.list(c, "SELECT * FROM apimodels_payment_event WHERE order_id = ? AND outcome = 'deferred' ORDER BY id",
                 EventRecord::map, o.id())) {

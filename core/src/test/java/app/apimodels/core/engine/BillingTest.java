@@ -151,15 +151,16 @@ class BillingTest {
         return out;
     }
 
+    /** What the account owes: minus its debt account's balance (0 if it has none). */
     long owed(EngineHarness.User u) {
-        return -adminOrderFreeDebt(u);
+        return -sqlLong("SELECT COALESCE(SUM(balance), 0) FROM apimodels_ledger_account WHERE kind = 'debt' AND owner_id = " + u.id());
     }
 
-    /** The debt account's balance, read from the database (0 if it has none). */
-    private long adminOrderFreeDebt(EngineHarness.User u) {
+    /** One number read straight from the engine's database. */
+    long sqlLong(String query) {
         try (Connection c = DriverManager.getConnection(db.get("apimodels.db.url"), db.get("apimodels.db.user"), db.get("apimodels.db.password"));
              Statement s = c.createStatement()) {
-            return one(s, "SELECT COALESCE(SUM(balance), 0) FROM apimodels_ledger_account WHERE kind = 'debt' AND owner_id = " + u.id());
+            return one(s, query);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -199,6 +200,10 @@ class BillingTest {
         assertThat(outcomes(order)).containsExactly("credited");
         assertThat(adminOrder(order).get("transfers")).singleElement()
                 .satisfies(t -> assertThat(t.get("id").asText()).isEqualTo("order:" + order + ":paid"));
+        assertThat(sqlLong("SELECT COUNT(*) FROM apimodels_mail_outbox WHERE template = 'receipt' AND dedupe_key = 'receipt:" + order + "'"))
+                .as("one receipt queued with the credit").isEqualTo(1);
+        assertThat(json(expect(engine.get("/admin/plugins", ADMIN_KEY), 200)).get("payment_gateways_enabled"))
+                .singleElement().satisfies(g -> assertThat(g.asText()).isEqualTo("scripted"));
     }
 
     @ParameterizedTest
