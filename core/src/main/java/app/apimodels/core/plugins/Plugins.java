@@ -49,6 +49,7 @@ public final class Plugins {
     private final Map<String, Plugin<?>> mailers;
     private final MediaStorage givenStorage;
     private volatile Plugin<MediaStorage> storage;
+    private volatile String mailer;
 
     public Plugins(ClassLoader loader, Extras extras) {
         providers = find(loader, ModelProvider.class, ModelProvider::type, extras.providers());
@@ -130,6 +131,7 @@ public final class Plugins {
             throw new ConfigException(Keys.MAIL_TYPE.key() + ": no mailer of type '" + type + "' (available: "
                     + mailers.keySet() + ")");
         }
+        mailer = type;
         if (found.instance() instanceof Mailer ready) {
             return Optional.of(ready);
         }
@@ -175,7 +177,8 @@ public final class Plugins {
     }
 
     /**
-     * {@code GET /admin/plugins}: the names found of each kind (sorted), the storage in use, and
+     * {@code GET /admin/plugins}: the names found of each kind (sorted), the storage and the mailer
+     * in use (null: none, letters wait), and
      * under {@code origins} where each came from — so an operator can see that a jar or bean was
      * picked up, and which one won.
      */
@@ -189,6 +192,7 @@ public final class Plugins {
         view.put("payment_gateways", List.copyOf(paymentGateways.keySet()));
         view.put("payment_gateways_enabled", enabledGateways);
         view.put("mailers", List.copyOf(mailers.keySet()));
+        view.put("mailer", mailer);
         Map<String, Object> origins = new LinkedHashMap<>();
         origins.put("providers", origins(providers));
         origins.put("transports", origins(transports));

@@ -55,6 +55,7 @@ class MailJobTest {
             assertThat(sent.get(0).subject()).isEqualTo("Your Acme AI balance is low");
             assertThat(EngineHarness.expect(a.send("GET", "/metrics", null, null), 200).bodyText())
                     .contains("apimodels_mail_queued 0.0");
+            assertThat(EngineHarness.json(a.get("/admin/plugins", EngineHarness.ADMIN_KEY)).get("mailer").asText()).isEqualTo("scripted");
         }
     }
 
@@ -62,6 +63,7 @@ class MailJobTest {
     void withTheDefaultTypeAndNoOutboxMailerInstalledTheEngineStartsAndLettersWait() throws Exception {
         try (EngineHarness engine = EngineHarness.start(dir)) {
             assertThat(EngineHarness.expect(engine.send("GET", "/health/ready", null, null), 200).status()).isEqualTo(200);
+            assertThat(EngineHarness.json(engine.get("/admin/plugins", EngineHarness.ADMIN_KEY)).get("mailer").isNull()).isTrue();
         }
     }
 
