@@ -158,7 +158,8 @@ final class Engine {
             jobs = new Jobs(database.dataSource(), settings, b.clock);
             nodes = new Nodes(sql, b.clock, jobs.node());
             nodes.beat();
-            limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings), clientAddress, nodes::live);
+            limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings), clientAddress, nodes::live,
+                    metrics);
             Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);

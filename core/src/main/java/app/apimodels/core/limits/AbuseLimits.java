@@ -3,6 +3,7 @@ package app.apimodels.core.limits;
 import app.apimodels.core.auth.Caller;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
+import app.apimodels.core.metrics.Metrics;
 
 import app.apimodels.spi.web.Exchange;
 
@@ -41,11 +42,15 @@ public final class AbuseLimits {
     public record View(AdminLimit set, Limit effective) {
     }
 
+    /** The scopes in the order every call is counted: key, account, address (the indexes below). */
+    private static final Scope[] ORDER = {Scope.KEY, Scope.ACCOUNT, Scope.IP};
+
     private final LimitStore store;
     private final ClientAddress addresses;
     private final Defaults defaults;
     private final Clock clock;
     private final IntSupplier nodes;
+    private final Metrics metrics;
     private final Map<Long, Meter> keys = new ConcurrentHashMap<>();
     private final Map<Long, Meter> accounts = new ConcurrentHashMap<>();
     private final Map<String, Meter> clients = new ConcurrentHashMap<>();
@@ -54,7 +59,9 @@ public final class AbuseLimits {
      * @param cacheTtl how long an admin's change may take to reach other nodes
      * @param nodes    the live nodes sharing the limits (1: this node enforces them whole)
      */
-    public AbuseLimits(Sql sql, Clock clock, Duration cacheTtl, Defaults defaults, ClientAddress addresses, IntSupplier nodes) {
+    public AbuseLimits(Sql sql, Clock clock, Duration cacheTtl, Defaults defaults, ClientAddress addresses, IntSupplier nodes,
+                       Metrics metrics) {
+        this.metrics = metrics;
         this.store = new LimitStore(sql, clock, cacheTtl);
         this.addresses = addresses;
         this.defaults = defaults;
@@ -168,13 +175,10 @@ public final class AbuseLimits {
                 }
                 continue;
             }
+            Scope scope = ORDER[i];
+            metrics.limited(scope.dbValue(), refusal.metric());
             long seconds = Math.max(1, (refusal.waitMillis() + 999) / 1000);
-            String whose = switch (i) {
-                case 0 -> "API key";
-                case 1 -> "account";
-                default -> "address";
-            };
-            throw new Failure(Failure.Reason.RATE_LIMITED, "rate limit reached: " + refusal.limit() + " of this " + whose
+            throw new Failure(Failure.Reason.RATE_LIMITED, "rate limit reached: " + refusal.limit() + " of this " + scope.noun()
                     + "; retry in " + seconds + " s", null, Duration.ofSeconds(seconds));
         }
     }

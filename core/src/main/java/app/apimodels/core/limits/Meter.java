@@ -7,11 +7,16 @@ package app.apimodels.core.limits;
  */
 final class Meter {
 
-    /** Why a call was not admitted, and when trying again can help. */
-    record Refusal(String limit, long waitMillis) {
+    /**
+     * Why a call was not admitted, and when trying again can help.
+     *
+     * @param limit  as a client reads it ("requests per minute")
+     * @param metric as {@code apimodels_limit_refusals} tags it ("requests")
+     */
+    record Refusal(String limit, String metric, long waitMillis) {
     }
 
-    static final Refusal RETIRED = new Refusal("retired", 0);
+    static final Refusal RETIRED = new Refusal("retired", "retired", 0);
     /** A running call ends at a time nobody knows; a second is a fair first guess for a client. */
     private static final long CONCURRENCY_WAIT_MILLIS = 1_000;
 
@@ -28,7 +33,7 @@ final class Meter {
         requests = follow(requests, limit.requestsPerMinute(), now);
         long wait = requests == null ? 0 : requests.wait(1, now);
         if (wait > 0) {
-            return new Refusal("requests per minute", wait);
+            return new Refusal("requests per minute", "requests", wait);
         }
         if (requests != null) {
             requests.take(1);
@@ -47,13 +52,13 @@ final class Meter {
         }
         tokens = follow(tokens, limit.tokensPerMinute(), now);
         if (limit.concurrentCalls() > 0 && running >= limit.concurrentCalls()) {
-            return new Refusal("concurrent calls", CONCURRENCY_WAIT_MILLIS);
+            return new Refusal("concurrent calls", "concurrent", CONCURRENCY_WAIT_MILLIS);
         }
         long taken = 0;
         if (tokens != null) {
             long wait = tokens.wait(worstTokens, now);
             if (wait > 0) {
-                return new Refusal("tokens per minute", wait);
+                return new Refusal("tokens per minute", "tokens", wait);
             }
             taken = tokens.cap(worstTokens);
             tokens.take(taken);

@@ -38,6 +38,12 @@ public final class Metrics {
         Counter.builder(name).description(help).tags(tags).register(registry).increment();
     }
 
+    /** A call refused by an abuse limit: whose limit (key, account, ip) and which (requests, tokens, concurrent). */
+    public void limited(String scope, String limit) {
+        Counter.builder("apimodels_limit_refusals").description("Requests and calls refused by an abuse limit (429)")
+                .tags("scope", scope, "limit", limit).register(registry).increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -133,6 +133,8 @@ class AbuseLimitsTest {
         expect(chat(u.key()), 200);
         refused(chat(u.key()), "requests per minute");
         assertThat(h.upstream.calls).as("refused calls never reached the upstream").hasSize(3);
+        assertThat(h.call(MockExchange.get("/metrics")).bodyText())
+                .contains("apimodels_limit_refusals_total{limit=\"requests\",scope=\"key\"} 4.0");
     }
 
     @Test

@@ -4,6 +4,7 @@ import app.apimodels.core.config.Settings;
 import app.apimodels.core.db.Database;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
+import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.testing.MutableClock;
 import app.apimodels.core.testing.TestDatabases;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,8 +58,8 @@ class AbuseLimitsClusterTest {
             a.beat();
             assertThat(a.live()).isEqualTo(2);
             assertThat(b.live()).isEqualTo(2);
-            AbuseLimits onA = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), a::live);
-            AbuseLimits onB = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), b::live);
+            AbuseLimits onA = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), a::live, new Metrics());
+            AbuseLimits onB = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), b::live, new Metrics());
             onA.set(Scope.ACCOUNT, 7, new AdminLimit(5L, null, null));
 
             // Five a minute across two nodes: three on each (rounded up), never more than six in all.
@@ -85,8 +86,8 @@ class AbuseLimitsClusterTest {
     void anAdminsChangeOnOneNodeReachesTheOtherWithinTheCacheTtl(TestDatabases kind) {
         try (Database db = Database.open(null, new Settings(kind.config(Map.of())))) {
             Sql sql = new Sql(db);
-            AbuseLimits onA = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), () -> 1);
-            AbuseLimits onB = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), () -> 1);
+            AbuseLimits onA = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), () -> 1, new Metrics());
+            AbuseLimits onB = new AbuseLimits(sql, clock, TTL, UNLIMITED, new ClientAddress(List.of()), () -> 1, new Metrics());
             assertThat(admitted(onA, account(9), 3)).as("unlimited, and now cached on A").isEqualTo(3);
 
             onB.set(Scope.ACCOUNT, 9, new AdminLimit(1L, null, null));
