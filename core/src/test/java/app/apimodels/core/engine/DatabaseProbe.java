@@ -39,6 +39,18 @@ record DatabaseProbe(Map<String, String> settings) {
         }
     }
 
+    /** One text from a query, or null if it finds no row. */
+    String text(String sql, Object... args) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     int update(String sql) throws SQLException {
         try (Connection c = connect()) {
             return c.createStatement().executeUpdate(sql);

@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The letters the engine queued, read from its outbox table on the test's database. */
 final class Mailbox {
@@ -24,11 +22,10 @@ final class Mailbox {
         }
     }
 
-    private final Map<String, String> settings;
+    private final DatabaseProbe db;
 
-    /** @param settings the engine's database settings ({@code apimodels.db.url}, user, password) */
-    Mailbox(Map<String, String> settings) {
-        this.settings = settings;
+    Mailbox(DatabaseProbe db) {
+        this.db = db;
     }
 
     /** Every letter queued for {@code to}, oldest first. */
@@ -45,35 +42,8 @@ final class Mailbox {
         return found.get(found.size() - 1);
     }
 
-    long count(String sql, Object... args) {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    String text(String sql, Object... args) {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private List<Letter> query(String sql, String arg) {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, arg);
             List<Letter> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -87,10 +57,5 @@ final class Mailbox {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private Connection connect() throws SQLException {
-        return DriverManager.getConnection(settings.get("apimodels.db.url"), settings.get("apimodels.db.user"),
-                settings.get("apimodels.db.password"));
     }
 }

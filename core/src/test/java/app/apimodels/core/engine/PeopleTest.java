@@ -36,12 +36,14 @@ class PeopleTest {
     final ShiftedClock clock = new ShiftedClock();
     EngineHarness engine;
     Mailbox mail;
+    DatabaseProbe probe;
 
     void start(TestDatabases db, Map<String, String> extra) throws IOException {
         Map<String, String> settings = new HashMap<>(db.settings());
         settings.putAll(extra);
         engine = EngineHarness.start(dir, settings, clock);
-        mail = new Mailbox(settings);
+        probe = new DatabaseProbe(settings);
+        mail = new Mailbox(probe);
     }
 
     void start(TestDatabases db) throws IOException {
@@ -52,6 +54,22 @@ class PeopleTest {
     void stop() {
         if (engine != null) {
             engine.close();
+        }
+    }
+
+    long count(String sql, Object... args) {
+        try {
+            return probe.number(sql, args);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String text(String sql, Object... args) {
+        try {
+            return probe.text(sql, args);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -117,7 +135,7 @@ class PeopleTest {
         assertThat(setCookie).startsWith("apimodels_session=").contains("; Path=/", "; HttpOnly", "; SameSite=Lax")
                 .doesNotContain("Secure");
         assertThat(json(login).get("csrf_token").asText()).hasSizeGreaterThan(30);
-        assertThat(mail.count("SELECT COUNT(*) FROM apimodels_consent c JOIN apimodels_account a ON a.id = c.account_id "
+        assertThat(count("SELECT COUNT(*) FROM apimodels_consent c JOIN apimodels_account a ON a.id = c.account_id "
                 + "WHERE a.email = ? AND c.kind = 'policy' AND c.version = '2026-01' AND c.granted", email)).isEqualTo(1);
 
         JsonNode account = json(expect(browser.get("/api/v1/account"), 200));
@@ -247,6 +265,25 @@ class PeopleTest {
     }
 
     @Test
+    void aSessionSubmitsGenerationsForItsAccountWithoutAKey() throws IOException {
+        start(TestDatabases.H2);
+        Browser b = person(email());
+        long id = json(expect(b.get("/api/v1/account"), 200)).get("id").asLong();
+        expect(engine.post("/admin/users/" + id + "/credits", ADMIN_KEY,
+                "{\"amount_micros\":1000000,\"reason\":\"test\",\"idempotency_key\":\"session-task-" + id + "\"}"), 201);
+        engine.upstream.onSubmit = r -> java.util.concurrent.CompletableFuture.completedFuture(
+                app.apimodels.spi.provider.TaskUpdate.pending("up-session", app.apimodels.spi.provider.TaskState.RUNNING));
+        engine.upstream.onPoll = up -> java.util.concurrent.CompletableFuture.completedFuture(
+                app.apimodels.spi.provider.TaskUpdate.pending(up, app.apimodels.spi.provider.TaskState.RUNNING));
+        String task = json(expect(b.post("/api/v1/images/generations", "{\"model\":\"test-image\",\"prompt\":\"a cat\"}"), 200))
+                .at("/data/taskId").asText();
+        expect(b.get("/api/v1/images/generations?task_id=" + task), 200);
+        // Held for the account, recorded without a key: a session is the account itself.
+        assertThat(json(expect(b.get("/api/v1/account"), 200)).get("held_micros").asLong()).isPositive();
+        assertThat(count("SELECT COUNT(*) FROM apimodels_task WHERE id = ? AND account_id = ? AND key_id IS NULL", task, id)).isEqualTo(1);
+    }
+
+    @Test
     void anotherAccountsSessionSeesAndTouchesNothingOfTheFirst() throws IOException {
         start(TestDatabases.H2);
         Browser alice = person(email());
@@ -284,8 +321,8 @@ class PeopleTest {
         expect(b.send("DELETE", "/api/v1/account", "{\"password\":\"" + PASSWORD + "\"}"), 200);
         assertThat(b.get("/api/v1/account").status()).isEqualTo(401);
         assertThat(other.get("/api/v1/account").status()).isEqualTo(401);
-        assertThat(mail.count("SELECT COUNT(*) FROM apimodels_session WHERE account_id = ?", id)).isZero();
-        assertThat(mail.count("SELECT COUNT(*) FROM apimodels_account_token WHERE account_id = ?", id)).isZero();
+        assertThat(count("SELECT COUNT(*) FROM apimodels_session WHERE account_id = ?", id)).isZero();
+        assertThat(count("SELECT COUNT(*) FROM apimodels_account_token WHERE account_id = ?", id)).isZero();
         assertProblem(new Browser(engine).login(email, PASSWORD), 401, "invalid_credentials");
     }
 
@@ -358,7 +395,7 @@ class PeopleTest {
         assertSame(signUpKnown, signUpUnknown);
         // The known address's owner is told (a reset link), and no second account is made.
         assertThat(mail.last(known, "reset-password").token()).isNotBlank();
-        assertThat(mail.count("SELECT COUNT(*) FROM apimodels_account WHERE email = ?", known)).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM apimodels_account WHERE email = ?", known)).isEqualTo(1);
 
         // Each address below has the same history, so the mail cool-down treats them alike.
         String nobody = "nobody-" + UUID.randomUUID() + "@example.com";
@@ -492,7 +529,7 @@ class PeopleTest {
         expect(b.post("/api/v1/account/policy", "{\"version\":\"v2\"}"), 200);
         expect(b.get("/api/v1/account/keys"), 200);
         expect(engine.get("/v1/models", key), 200);
-        assertThat(mail.count("SELECT COUNT(*) FROM apimodels_consent c JOIN apimodels_account a ON a.id = c.account_id "
+        assertThat(count("SELECT COUNT(*) FROM apimodels_consent c JOIN apimodels_account a ON a.id = c.account_id "
                 + "WHERE a.email = ? AND c.kind = 'policy'", email)).isEqualTo(2);
         assertThat(json(expect(engine.get("/admin/policies", ADMIN_KEY), 200)).get("data").findValuesAsText("version"))
                 .containsExactly("v2", "v1");
@@ -539,7 +576,7 @@ class PeopleTest {
         start(TestDatabases.H2, database);
         expect(engine.post("/admin/users", ADMIN_KEY, "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"), 201);
         expect(new Browser(engine).login(email, PASSWORD), 200);
-        String before = mail.text("SELECT password_hash FROM apimodels_account WHERE email = ?", email);
+        String before = text("SELECT password_hash FROM apimodels_account WHERE email = ?", email);
         assertThat(before).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
         engine.close();
 
@@ -547,7 +584,7 @@ class PeopleTest {
         stronger.put("apimodels.passwords.argon2-iterations", "3");
         engine = EngineHarness.start(java.nio.file.Files.createDirectories(dir.resolve("second")), stronger, clock);
         expect(new Browser(engine).login(email, PASSWORD), 200);
-        String after = mail.text("SELECT password_hash FROM apimodels_account WHERE email = ?", email);
+        String after = text("SELECT password_hash FROM apimodels_account WHERE email = ?", email);
         assertThat(after).startsWith("$argon2id$v=19$m=19456,t=3,p=1$");
         expect(new Browser(engine).login(email, PASSWORD), 200);
         assertProblem(new Browser(engine).login(email, "not the passphrase"), 401, "invalid_credentials");
