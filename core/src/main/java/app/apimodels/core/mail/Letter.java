@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param locale    the language to write in (English unless Chinese is asked for)
  * @param values    the template's values, e.g. {@code link}; {@code brand} and {@code console_link}
  *                  are added by the sender
- * @param dedupeKey the same key → queued once (e.g. {@code receipt:order-42}); may be null
+ * @param dedupeKey the same key → queued once (e.g. {@code receipt:order-42}); stored hashed; may be null
  */
 public record Letter(String to, String template, Locale locale, Map<String, String> values, String dedupeKey) {
 
@@ -26,8 +26,8 @@ public record Letter(String to, String template, Locale locale, Map<String, Stri
         if (!Templates.NAMES.contains(template)) {
             throw new IllegalArgumentException("no mail template " + template + " (known: " + Templates.NAMES + ")");
         }
-        if (dedupeKey != null && (dedupeKey.isBlank() || dedupeKey.length() > 200)) {
-            throw new IllegalArgumentException("dedupeKey must be 1 to 200 characters");
+        if (dedupeKey != null && (dedupeKey.isBlank() || dedupeKey.length() > 1000)) {
+            throw new IllegalArgumentException("dedupeKey must be 1 to 1000 characters");
         }
         values = values == null ? Map.of() : Map.copyOf(values);
     }

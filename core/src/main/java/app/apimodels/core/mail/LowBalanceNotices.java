@@ -13,11 +13,12 @@ import java.util.Map;
 /**
  * The opt-in low-balance warning: an account that set {@code low_balance_threshold_micros} gets a
  * {@code low-balance} letter when what it has (wallet and held credits) is below it, at most once a
- * day (the dedupe key carries the day) until it is topped up. Erased and restricted accounts get none.
+ * day (the dedupe key carries the day) until it is topped up, in the account's language. Erased and
+ * restricted accounts get none.
  */
 public final class LowBalanceNotices {
 
-    private record Low(long account, String email, long micros) {
+    private record Low(long account, String email, String locale, long micros) {
     }
 
     private final Sql sql;
@@ -33,16 +34,16 @@ public final class LowBalanceNotices {
     /** Queues today's warning for every account below its threshold; answers how many were looked at. */
     public int queueDue() {
         List<Low> low = sql.list("""
-                SELECT a.id, a.email, w.balance + COALESCE(h.balance, 0) AS micros
+                SELECT a.id, a.email, a.locale, w.balance + COALESCE(h.balance, 0) AS micros
                 FROM apimodels_account a
                 JOIN apimodels_ledger_account w ON w.owner_id = a.id AND w.kind = 'wallet'
                 LEFT JOIN apimodels_ledger_account h ON h.owner_id = a.id AND h.kind = 'hold'
                 WHERE a.low_balance_threshold_micros IS NOT NULL AND a.deleted_at IS NULL AND a.restricted_at IS NULL
                   AND w.balance + COALESCE(h.balance, 0) < a.low_balance_threshold_micros""",
-                rs -> new Low(rs.getLong("id"), rs.getString("email"), rs.getLong("micros")));
+                rs -> new Low(rs.getLong("id"), rs.getString("email"), rs.getString("locale"), rs.getLong("micros")));
         String day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
         for (Low account : low) {
-            outbox.queue(new Letter(account.email(), "low-balance", Locale.ENGLISH, Map.of("balance", credits(account.micros())),
+            outbox.queue(new Letter(account.email(), "low-balance", Locale.forLanguageTag(account.locale()), Map.of("balance", credits(account.micros())),
                     "low-balance:" + account.account() + ":" + day));
         }
         return low.size();

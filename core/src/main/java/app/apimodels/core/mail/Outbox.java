@@ -6,9 +6,13 @@ import app.apimodels.json.JsonMappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -38,7 +42,7 @@ public final class Outbox {
     public void queue(Connection tx, Letter letter) {
         long now = clock.millis();
         try {
-            Sql.update(tx, INSERT, UUID.randomUUID().toString(), letter.dedupeKey(), letter.to(), letter.template(),
+            Sql.update(tx, INSERT, UUID.randomUUID().toString(), dedupeHash(letter.dedupeKey()), letter.to(), letter.template(),
                     letter.locale().toLanguageTag(), values(letter), now, now);
         } catch (SQLException e) {
             throw new DataException(e);
@@ -51,6 +55,21 @@ public final class Outbox {
             queue(c, letter);
             return null;
         });
+    }
+
+    /**
+     * The dedupe key as stored: its SHA-256, so a key of any length fits and one that names a
+     * person ({@code policy-change:v2:alice@example.com}) keeps no address in the table.
+     */
+    private static String dedupeHash(String key) {
+        if (key == null) {
+            return null;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     private static String values(Letter letter) {

@@ -78,6 +78,18 @@ class OutboxTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
+    void aLongDedupeKeyNamingAPersonIsStoredHashed(TestDatabases kind) {
+        open(kind);
+        String address = "x".repeat(250) + "@example.com";
+        outbox.queue(verify(address, "policy-change:2026-02:" + address));
+        outbox.queue(verify(address, "policy-change:2026-02:" + address));
+        assertThat(queuedRecipients()).containsExactly(address);
+        assertThat(sql.one("SELECT dedupe_key FROM apimodels_mail_outbox", rs -> rs.getString(1)).orElseThrow())
+                .matches("[0-9a-f]{64}");
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
     void lettersWithoutDedupeKeyAreAllQueued(TestDatabases kind) {
         open(kind);
         outbox.queue(verify("a@example.com", null));
