@@ -94,6 +94,7 @@ public final class Erasure {
     public PrivacyRequest erase(long accountId, Confirmation confirmation) {
         Holder confirmed = confirmed(accountId, confirmation);
         Person person = new Person(accountId, confirmed.email(), confirmed.name(), "deleted-" + accountId + "@invalid");
+        Locale locale = confirmed.locale();
         beforeErasing.run();
         List<String> notes = new ArrayList<>();
         PrivacyRequest request = sql.tx(c -> {
@@ -110,14 +111,14 @@ public final class Erasure {
                 }
             }
             // After the old letters were scrubbed: this one is sent, then its address goes at the next retention sweep.
-            outbox.queue(c, letter(person, received, "requested"));
+            outbox.queue(c, letter(person, locale, received, "requested"));
             return received;
         });
         afterRevoking.run();
         notes.add(deleteFiles(accountId));
         String outcome = String.join("; ", notes);
         return sql.tx(c -> {
-            outbox.queue(c, letter(person, request, "done"));
+            outbox.queue(c, letter(person, locale, request, "done"));
             return requests.complete(c, request, outcome);
         });
     }
@@ -138,13 +139,14 @@ public final class Erasure {
         return h;
     }
 
-    private record Holder(String email, String name, String passwordHash) {
+    private record Holder(String email, String name, String passwordHash, Locale locale) {
     }
 
     private static Holder holder(Connection c, long accountId, boolean lock) throws SQLException {
-        Object[] row = Sql.one(c, "SELECT email, name, password_hash, role, deleted_at FROM apimodels_account WHERE id = ?"
+        Object[] row = Sql.one(c, "SELECT email, name, password_hash, role, deleted_at, locale FROM apimodels_account WHERE id = ?"
                         + (lock ? " FOR UPDATE" : ""),
-                rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5)}, accountId)
+                rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5),
+                        rs.getString(6)}, accountId)
                 .orElseThrow(() -> Failure.notFound("account"));
         if (row[4] != null) {
             throw Failure.notFound("account");
@@ -152,7 +154,7 @@ public final class Erasure {
         if ("admin".equals(row[3])) {
             throw Failure.invalid("account", "an admin account is not erased through its own key: make it a user account first");
         }
-        return new Holder((String) row[0], (String) row[1], (String) row[2]);
+        return new Holder((String) row[0], (String) row[1], (String) row[2], Locale.forLanguageTag((String) row[5]));
     }
 
     /** What the engine's own tables hold; returns what was done. */
@@ -182,14 +184,6 @@ public final class Erasure {
                 p.anonymousEmail(), p.email());
         int unsent = Sql.update(c, "DELETE FROM apimodels_mail_outbox WHERE recipient = ? AND state = 'queued'", p.email());
         notes.add("unsent letters dropped: " + unsent);
-        if (Sql.tableExists(c, "apimodels_session")) {
-            // Where browser sign-in is installed: every session ends, and keeps no address or browser of the person.
-            notes.add("sessions ended: " + Sql.update(c, "UPDATE apimodels_session SET revoked_at = COALESCE(revoked_at, ?),"
-                    + " ip = NULL, user_agent = NULL WHERE account_id = ?", now, id));
-        }
-        if (Sql.tableExists(c, "apimodels_account_token")) {
-            notes.add("one-time links deleted: " + Sql.update(c, "DELETE FROM apimodels_account_token WHERE account_id = ?", id));
-        }
         consents.record(c, id, Consents.MARKETING, false, null);
         Sql.update(c, """
                 UPDATE apimodels_account SET email = ?, name = NULL, password_hash = NULL, webhook_secret = NULL,
@@ -226,8 +220,9 @@ public final class Erasure {
         return "files deleted from storage: " + deleted + (left > 0 ? " (" + left + " left to the retention sweep)" : "");
     }
 
-    private static Letter letter(Person p, PrivacyRequest request, String phase) {
-        return new Letter(p.email(), "account-deletion", Locale.ENGLISH, Map.of("phase", phase),
+    /** In the person's language (people choose English or Chinese). */
+    private static Letter letter(Person p, Locale locale, PrivacyRequest request, String phase) {
+        return new Letter(p.email(), "account-deletion", locale, Map.of("phase", phase),
                 "erasure:" + request.id() + ":" + phase);
     }
 }

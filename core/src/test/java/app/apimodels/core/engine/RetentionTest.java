@@ -50,10 +50,22 @@ class RetentionTest {
                     "{\"model\":\"test-image\",\"prompt\":\"a secret prompt\"}"), 200)).at("/data/taskId").asText();
             long balance = gateway.balance(u); // also commits the ledger's queue, which writes the call-log rows
             String prompt = "SELECT COUNT(*) FROM apimodels_task WHERE id = ? AND input LIKE '%secret prompt%'";
+            // Sign-in's rows: a session that ends tomorrow and one in 100 days; a link used now, one expiring in an hour.
+            long t0 = clock.millis();
+            long day = Duration.ofDays(1).toMillis();
+            probe.update("INSERT INTO apimodels_session (id_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES"
+                    + " ('short', " + u.id() + ", 'c', " + t0 + ", " + t0 + ", " + (t0 + day) + "),"
+                    + " ('long', " + u.id() + ", 'c', " + t0 + ", " + t0 + ", " + (t0 + 100 * day) + ")");
+            probe.update("INSERT INTO apimodels_account_token (account_id, purpose, token_hash, created_at, expires_at, used_at) VALUES"
+                    + " (" + u.id() + ", 'verify-email', 'used', " + t0 + ", " + (t0 + day) + ", " + t0 + "),"
+                    + " (" + u.id() + ", 'reset-password', 'unused', " + t0 + ", " + (t0 + day / 24) + ", NULL)");
 
             clock.advance(Duration.ofDays(29));
             retention(gateway);
             assertThat(probe.number(prompt, task)).as("29 days: the prompt is kept").isEqualTo(1);
+            assertThat(probe.number("SELECT COUNT(*) FROM apimodels_session")).as("ended 28 days ago: gone").isEqualTo(1);
+            assertThat(probe.number("SELECT COUNT(*) FROM apimodels_session WHERE id_hash = 'long'")).isEqualTo(1);
+            assertThat(probe.number("SELECT COUNT(*) FROM apimodels_account_token")).as("used or expired over 7 days ago").isZero();
             assertThat(calls(probe, u)).isEqualTo(2);
 
             clock.advance(Duration.ofDays(2));
