@@ -2,6 +2,7 @@ package app.apimodels.provider.openai;
 
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpBodyHandler;
+import app.apimodels.spi.http.SseParser;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;

@@ -1,5 +1,6 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.spi.http.SseParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,4 +1,4 @@
-package app.apimodels.provider.openai;
+package app.apimodels.spi.http;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * lines of one event are joined with LF. An event not ended by a blank line when the body ends is
  * discarded, as the standard says: it may be cut short.
  */
-final class SseParser {
+public final class SseParser {
 
     private static final byte[] DATA = {'d', 'a', 't', 'a'};
 
@@ -23,11 +23,11 @@ final class SseParser {
     private byte[] data;
 
     /** @param events receives each event's data; not called for events without data lines */
-    SseParser(Consumer<byte[]> events) {
+    public SseParser(Consumer<byte[]> events) {
         this.events = events;
     }
 
-    void feed(ByteBuffer piece) {
+    public void feed(ByteBuffer piece) {
         while (piece.hasRemaining()) {
             byte b = piece.get();
             if (afterCarriageReturn) {
