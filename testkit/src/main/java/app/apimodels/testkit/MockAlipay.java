@@ -75,16 +75,7 @@ public final class MockAlipay implements AutoCloseable {
     /** How the mock signs its answers. */
     private enum Answering { GENUINE, TAMPERED, UNSIGNED }
 
-    private static final class Refund {
-        final String outRequestNo;
-        final long fen;
-        final Instant at;
-
-        Refund(String outRequestNo, long fen, Instant at) {
-            this.outRequestNo = outRequestNo;
-            this.fen = fen;
-            this.at = at;
-        }
+    private record Refund(long fen, Instant at) {
     }
 
     private static final class Trade {
@@ -95,7 +86,6 @@ public final class MockAlipay implements AutoCloseable {
         final Instant created;
         final Instant timeExpire;
         final String qrToken = UUID.randomUUID().toString().replace("-", "");
-        String notifyUrl;
         boolean opened;
         String status = "WAIT_BUYER_PAY";
         Instant paidAt;
@@ -112,7 +102,7 @@ public final class MockAlipay implements AutoCloseable {
         }
 
         long refundedFen() {
-            return refunds.values().stream().mapToLong(r -> r.fen).sum();
+            return refunds.values().stream().mapToLong(Refund::fen).sum();
         }
     }
 
@@ -242,7 +232,7 @@ public final class MockAlipay implements AutoCloseable {
     public synchronized void refund(String outTradeNo, String outRequestNo, long fen) {
         Trade trade = opened(outTradeNo);
         Refund earlier = trade.refunds.get(outRequestNo);
-        if (earlier != null && earlier.fen == fen) {
+        if (earlier != null && earlier.fen() == fen) {
             return;
         }
         if (earlier != null || !trade.status.equals("TRADE_SUCCESS") || trade.refundedFen() + fen > trade.totalFen) {
@@ -312,19 +302,19 @@ public final class MockAlipay implements AutoCloseable {
         }
         long upTo = 0;
         for (Refund r : trade.refunds.values()) {
-            upTo += r.fen;
+            upTo += r.fen();
             if (r == refund) {
                 break;
             }
         }
-        Map<String, String> params = notify(trade, upTo == trade.totalFen ? "TRADE_CLOSED" : "TRADE_SUCCESS", refund.at,
+        Map<String, String> params = notify(trade, upTo == trade.totalFen ? "TRADE_CLOSED" : "TRADE_SUCCESS", refund.at(),
                 "refund-" + outRequestNo);
         params.put("gmt_payment", TIME.format(trade.paidAt));
         params.put("out_biz_no", outRequestNo);
         params.put("refund_fee", yuan(upTo));
-        params.put("gmt_refund", REFUND_TIME.format(refund.at));
+        params.put("gmt_refund", REFUND_TIME.format(refund.at()));
         if (upTo == trade.totalFen) {
-            params.put("gmt_close", TIME.format(refund.at));
+            params.put("gmt_close", TIME.format(refund.at()));
         }
         return params;
     }
@@ -453,7 +443,7 @@ public final class MockAlipay implements AutoCloseable {
             Map<String, String> answer;
             synchronized (this) {
                 answer = switch (method) {
-                    case "alipay.trade.precreate" -> precreate(biz, params.get("notify_url"));
+                    case "alipay.trade.precreate" -> precreate(biz);
                     case "alipay.trade.query" -> query(biz);
                     case "alipay.trade.refund" -> refundCall(biz);
                     case "alipay.trade.close" -> closeCall(biz);
@@ -527,7 +517,6 @@ public final class MockAlipay implements AutoCloseable {
                 trade = newTrade(outTradeNo, fen, (String) biz.get("subject"), readTime((String) biz.get("time_expire")));
                 trades.put(outTradeNo, trade);
             }
-            trade.notifyUrl = params.get("notify_url");
             trade.opened = true;
         }
         exchange.getResponseHeaders().add("X-Out-Trade-No", outTradeNo);
@@ -553,7 +542,7 @@ public final class MockAlipay implements AutoCloseable {
         }
     }
 
-    private Map<String, String> precreate(Map<String, Object> biz, String notifyUrl) {
+    private Map<String, String> precreate(Map<String, Object> biz) {
         String outTradeNo = (String) biz.get("out_trade_no");
         long fen = fen((String) biz.get("total_amount"));
         Trade trade = trades.get(outTradeNo);
@@ -565,7 +554,6 @@ public final class MockAlipay implements AutoCloseable {
             trade = newTrade(outTradeNo, fen, (String) biz.get("subject"), readTime((String) biz.get("time_expire")));
             trades.put(outTradeNo, trade);
         }
-        trade.notifyUrl = notifyUrl;
         Map<String, String> answer = success();
         answer.put("out_trade_no", outTradeNo);
         answer.put("qr_code", "http://127.0.0.1:" + server.getAddress().getPort() + "/qr/" + trade.qrToken);
@@ -604,7 +592,7 @@ public final class MockAlipay implements AutoCloseable {
         long fen = fen((String) biz.get("refund_amount"));
         Refund earlier = trade.refunds.get(outRequestNo);
         boolean changed = earlier == null;
-        if (earlier != null && earlier.fen != fen) {
+        if (earlier != null && earlier.fen() != fen) {
             return failure("40004", "ACQ.REFUND_AMT_RESTRICTION", "同一退款请求号的退款金额不一致");
         }
         if (earlier == null) {
@@ -620,7 +608,7 @@ public final class MockAlipay implements AutoCloseable {
         answer.put("buyer_logon_id", "159****5620");
         answer.put("buyer_user_id", "2088102177846880");
         answer.put("fund_change", changed ? "Y" : "N");
-        answer.put("gmt_refund_pay", TIME.format(trade.refunds.get(outRequestNo).at));
+        answer.put("gmt_refund_pay", TIME.format(trade.refunds.get(outRequestNo).at()));
         answer.put("out_trade_no", trade.outTradeNo);
         answer.put("refund_fee", yuan(trade.refundedFen()));
         answer.put("send_back_fee", yuan(fen));
@@ -676,7 +664,7 @@ public final class MockAlipay implements AutoCloseable {
     }
 
     private static void applyRefund(Trade trade, String outRequestNo, long fen) {
-        trade.refunds.put(outRequestNo, new Refund(outRequestNo, fen, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+        trade.refunds.put(outRequestNo, new Refund(fen, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
         if (trade.refundedFen() == trade.totalFen) {
             trade.status = "TRADE_CLOSED";
         }

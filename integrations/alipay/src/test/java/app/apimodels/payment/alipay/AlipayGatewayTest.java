@@ -11,7 +11,6 @@ import app.apimodels.spi.payment.PaymentGatewayFactory;
 import app.apimodels.spi.payment.PaymentStatus;
 import app.apimodels.spi.payment.RefundRequest;
 import app.apimodels.spi.payment.RefundResult;
-import app.apimodels.spi.webhook.InboundWebhook;
 import app.apimodels.spi.webhook.WebhookVerificationException;
 import app.apimodels.testkit.MockAlipay;
 import org.junit.jupiter.api.AfterAll;
