@@ -80,10 +80,6 @@ final class GeminiErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent malformed JSON", cause);
     }
 
-    ProviderException cut() {
-        return new ProviderException(Kind.NETWORK, "upstream stream ended before it finished", null);
-    }
-
     /** Google's {@code error} object, or null if the body is not one. */
     private JsonNode error(byte[] body) {
         try {

@@ -1,8 +1,6 @@
 package app.apimodels.provider.gemini;
 
-import app.apimodels.spi.http.Cancellable;
-import app.apimodels.spi.http.HttpBodyHandler;
-import app.apimodels.spi.http.SseParser;
+import app.apimodels.spi.provider.EventStreamRelay;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
@@ -10,42 +8,27 @@ import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Map;
 
 /**
  * Relays {@code streamGenerateContent?alt=sse}: every event is a whole
  * {@code GenerateContentResponse}, passed on as an OpenAI chunk. Gemini sends no end marker: the
  * stream is finished once an event carried a {@code finishReason} (or the prompt was blocked) and
  * the body ended. {@code usageMetadata} is a running total, so the last one seen is the usage.
- * The transport calls it one callback at a time; only {@link #cancel()} crosses threads.
  */
-final class GeminiStream implements HttpBodyHandler {
+final class GeminiStream extends EventStreamRelay {
 
-    /** Enough of an error answer to find its message; the rest is dropped. */
-    private static final int MAX_ERROR_BODY = 64 * 1024;
-
-    private final StreamSink sink;
     private final ObjectMapper mapper;
     private final GeminiErrors errors;
     private final Answers answers;
     private final String model;
     private final long created;
-    private final SseParser parser = new SseParser(this::onEvent);
-    private volatile Cancellable upstream;
-    private volatile boolean ended;
-    private volatile boolean stopUpstream;
-    private int status;
-    private ByteArrayOutputStream errorBody;
     private String id;
     private int toolCalls;
     private boolean finished;
-    private Usage usage;
 
     GeminiStream(StreamSink sink, ObjectMapper mapper, GeminiErrors errors, String model, long created) {
-        this.sink = sink;
+        super(sink);
         this.mapper = mapper;
         this.errors = errors;
         this.answers = new Answers(mapper);
@@ -53,69 +36,18 @@ final class GeminiStream implements HttpBodyHandler {
         this.created = created;
     }
 
-    void attach(Cancellable exchange) {
-        upstream = exchange;
-        if (stopUpstream) {
-            exchange.cancel();
-        }
-    }
-
-    void cancel() {
-        ended = true;
-        stopUpstreamExchange();
+    @Override
+    protected ProviderException errorFor(int status, byte[] body) {
+        return errors.forStatus(status, body);
     }
 
     @Override
-    public void onHead(int status, Map<String, String> headers) {
-        this.status = status;
-        if (status / 100 != 2) {
-            errorBody = new ByteArrayOutputStream();
-        }
+    protected boolean finished() {
+        return finished;
     }
 
     @Override
-    public void onData(ByteBuffer data) {
-        if (ended) {
-            return;
-        }
-        if (errorBody == null) {
-            parser.feed(data);
-        } else {
-            byte[] bytes = new byte[Math.min(MAX_ERROR_BODY - errorBody.size(), data.remaining())];
-            data.get(bytes);
-            errorBody.write(bytes, 0, bytes.length);
-        }
-    }
-
-    @Override
-    public void onComplete() {
-        if (ended) {
-            return;
-        }
-        if (errorBody != null) {
-            fail(errors.forStatus(status, errorBody.toByteArray()));
-        } else if (finished) {
-            ended = true;
-            if (usage != null) {
-                sink.onUsage(usage);
-            }
-            sink.onComplete();
-        } else {
-            fail(errors.cut());
-        }
-    }
-
-    @Override
-    public void onError(Throwable error) {
-        if (!ended) {
-            fail(ProviderException.fromTransport(error));
-        }
-    }
-
-    private void onEvent(byte[] data) {
-        if (ended || data.length == 0) {
-            return;
-        }
+    protected void onEvent(byte[] data) {
         JsonNode event;
         try {
             event = mapper.readTree(data);
@@ -148,29 +80,8 @@ final class GeminiStream implements HttpBodyHandler {
         finished |= turn.finishReason() != null;
         Usage reported = Answers.usage(event);
         if (reported != null) {
-            usage = reported; // cumulative: the latest replaces, never adds
+            usage(reported); // cumulative: the latest replaces, never adds
         }
-        sink.onChunk(new StreamChunk(chunk, turn.text()));
-    }
-
-    private void fail(ProviderException error) {
-        ended = true;
-        if (usage != null) {
-            sink.onUsage(usage);
-        }
-        sink.onError(error);
-    }
-
-    private void failAndStop(ProviderException error) {
-        fail(error);
-        stopUpstreamExchange();
-    }
-
-    private void stopUpstreamExchange() {
-        stopUpstream = true;
-        Cancellable exchange = upstream;
-        if (exchange != null) {
-            exchange.cancel();
-        }
+        deliver(new StreamChunk(chunk, turn.text()));
     }
 }

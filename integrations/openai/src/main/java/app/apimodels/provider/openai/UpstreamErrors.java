@@ -72,11 +72,6 @@ final class UpstreamErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, message, null);
     }
 
-    /** The stream ended without its last event. */
-    ProviderException cut() {
-        return new ProviderException(Kind.NETWORK, "upstream stream ended before it finished", null);
-    }
-
     /** A failure below HTTP, from the transport. */
     ProviderException forTransport(Throwable failure) {
         return ProviderException.fromTransport(failure);
