@@ -56,10 +56,6 @@ final class AnthropicErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, "upstream sent malformed JSON", cause);
     }
 
-    ProviderException cut() {
-        return new ProviderException(Kind.NETWORK, "upstream stream ended before it finished", null);
-    }
-
     private static ProviderException config(int status, String message) {
         return new ProviderException(Kind.UPSTREAM_CONFIG, status, message, null, null);
     }

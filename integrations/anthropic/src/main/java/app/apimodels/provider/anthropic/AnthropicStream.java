@@ -1,19 +1,14 @@
 package app.apimodels.provider.anthropic;
 
-import app.apimodels.spi.http.Cancellable;
-import app.apimodels.spi.http.HttpBodyHandler;
-import app.apimodels.spi.http.SseParser;
+import app.apimodels.spi.provider.EventStreamRelay;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
-import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,91 +20,41 @@ import java.util.Map;
  * {@code message_delta} carries the finish reason, {@code message_stop} ends it; {@code ping}
  * is ignored and {@code error} fails the stream. Usage comes from {@code message_start}; each
  * {@code message_delta} carries cumulative counts, so its fields replace, never add to, what
- * was known. The usage is handed over once, at the end (also when the stream fails after
- * starting), as the sink takes one. The transport calls one callback at a time; only
- * {@link #cancel()} crosses threads.
+ * was known. A body ending before {@code message_stop} is a cut stream.
  */
-final class AnthropicStream implements HttpBodyHandler {
+final class AnthropicStream extends EventStreamRelay {
 
-    private static final int MAX_ERROR_BODY = 64 * 1024;
-
-    private final StreamSink sink;
     private final ObjectMapper mapper;
     private final AnthropicErrors errors;
     private final ChatCompletion completions;
-    private final SseParser parser = new SseParser(this::onEvent);
-    private volatile Cancellable upstream;
-    private volatile boolean ended;
-    private volatile boolean stopUpstream;
-    private int status;
-    private ByteArrayOutputStream errorBody;
     private String id = "";
     private String model = "";
     private final long created = System.currentTimeMillis() / 1000;
     /** Anthropic's content block index → OpenAI tool-call index. */
     private final Map<Integer, Integer> toolCalls = new HashMap<>();
+    /** Anthropic's usage as last reported; message_delta's fields replace message_start's. */
     private ObjectNode usage;
+    private boolean stopped;
 
     AnthropicStream(StreamSink sink, ObjectMapper mapper, AnthropicErrors errors, ChatCompletion completions) {
-        this.sink = sink;
+        super(sink);
         this.mapper = mapper;
         this.errors = errors;
         this.completions = completions;
     }
 
-    void attach(Cancellable exchange) {
-        upstream = exchange;
-        if (stopUpstream) {
-            exchange.cancel();
-        }
-    }
-
-    void cancel() {
-        ended = true;
-        stopUpstreamExchange();
+    @Override
+    protected boolean finished() {
+        return stopped;
     }
 
     @Override
-    public void onHead(int status, Map<String, String> headers) {
-        this.status = status;
-        if (status / 100 != 2) {
-            errorBody = new ByteArrayOutputStream();
-        }
+    protected ProviderException errorFor(int status, byte[] body) {
+        return errors.forStatus(status, body);
     }
 
     @Override
-    public void onData(ByteBuffer data) {
-        if (ended) {
-            return;
-        }
-        if (errorBody == null) {
-            parser.feed(data);
-        } else {
-            byte[] bytes = new byte[Math.min(MAX_ERROR_BODY - errorBody.size(), data.remaining())];
-            data.get(bytes);
-            errorBody.write(bytes, 0, bytes.length);
-        }
-    }
-
-    @Override
-    public void onComplete() {
-        if (ended) {
-            return;
-        }
-        fail(errorBody != null ? errors.forStatus(status, errorBody.toByteArray()) : errors.cut());
-    }
-
-    @Override
-    public void onError(Throwable error) {
-        if (!ended) {
-            fail(ProviderException.fromTransport(error));
-        }
-    }
-
-    private void onEvent(byte[] data) {
-        if (ended) {
-            return;
-        }
+    protected void onEvent(byte[] data) {
         JsonNode event;
         try {
             event = mapper.readTree(data);
@@ -126,7 +71,10 @@ final class AnthropicStream implements HttpBodyHandler {
                 JsonNode message = event.path("message");
                 id = message.path("id").asText("");
                 model = message.path("model").asText("");
-                usage = message.path("usage").isObject() ? (ObjectNode) message.path("usage").deepCopy() : null;
+                if (message.path("usage").isObject()) {
+                    usage = message.path("usage").deepCopy();
+                    usage(ChatCompletion.usage(usage));
+                }
                 ObjectNode delta = mapper.createObjectNode();
                 delta.put("role", "assistant");
                 delta.put("content", "");
@@ -153,13 +101,18 @@ final class AnthropicStream implements HttpBodyHandler {
                         usage = mapper.createObjectNode();
                     }
                     usage.setAll((ObjectNode) event.path("usage")); // cumulative: replaces, never adds
+                    usage(ChatCompletion.usage(usage));
                 }
                 String finish = ChatCompletion.finishReason(event.path("delta").path("stop_reason").asText(null));
                 if (finish != null) {
                     send(mapper.createObjectNode(), finish, "");
                 }
             }
-            case "message_stop" -> complete();
+            case "message_stop" -> {
+                stopped = true;
+                closingUsageChunk();
+                complete();
+            }
             case "error" -> failAndStop(errors.forStreamError(event.path("error")));
             default -> { } // ping, content_block_stop, and event types added later
         }
@@ -216,14 +169,14 @@ final class AnthropicStream implements HttpBodyHandler {
 
     private void emit(ObjectNode chunk, String text) {
         try {
-            sink.onChunk(new StreamChunk(mapper.writeValueAsBytes(chunk), text));
+            deliver(new StreamChunk(mapper.writeValueAsBytes(chunk), text));
         } catch (IOException e) {
             failAndStop(errors.malformed(e));
         }
     }
 
-    /** Ends with OpenAI's closing usage chunk ({@code "choices": []}), as with {@code include_usage}. */
-    private void complete() {
+    /** OpenAI's closing usage chunk ({@code "choices": []}), as with {@code include_usage}. */
+    private void closingUsageChunk() {
         if (usage != null) {
             ObjectNode chunk = mapper.createObjectNode();
             chunk.put("id", id);
@@ -233,41 +186,6 @@ final class AnthropicStream implements HttpBodyHandler {
             chunk.putArray("choices");
             chunk.set("usage", completions.openAiUsage(ChatCompletion.usage(usage)));
             emit(chunk, "");
-        }
-        if (ended) {
-            return;
-        }
-        ended = true;
-        deliverUsage();
-        sink.onComplete();
-    }
-
-    /** Ends with an error; usage already reported still counts, so it is passed on first. */
-    private void fail(ProviderException error) {
-        ended = true;
-        deliverUsage();
-        sink.onError(error);
-    }
-
-    private void deliverUsage() {
-        if (usage != null) {
-            Usage reported = ChatCompletion.usage(usage);
-            sink.onUsage(reported);
-        }
-    }
-
-    private void failAndStop(ProviderException error) {
-        if (!ended) {
-            fail(error);
-        }
-        stopUpstreamExchange();
-    }
-
-    private void stopUpstreamExchange() {
-        stopUpstream = true;
-        Cancellable exchange = upstream;
-        if (exchange != null) {
-            exchange.cancel();
         }
     }
 }
