@@ -2,6 +2,7 @@ package app.apimodels.core;
 
 import app.apimodels.core.accounts.Accounts;
 import app.apimodels.core.api.AccountApi;
+import app.apimodels.core.api.AnnouncementApi;
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.LimitsApi;
 import app.apimodels.core.api.ModelsApi;
@@ -32,6 +33,7 @@ import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.limits.Limit;
 import app.apimodels.core.limits.Nodes;
 import app.apimodels.core.ledger.Ledger;
+import app.apimodels.core.mail.Announcements;
 import app.apimodels.core.mail.LowBalanceNotices;
 import app.apimodels.core.mail.MailSender;
 import app.apimodels.core.mail.Outbox;
@@ -220,7 +222,8 @@ final class Engine {
                     new OpsApi(sql, metrics, () -> open, router),
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
-                    new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi());
+                    new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi(),
+                    new AnnouncementApi(new Announcements(sql, outbox)));
 
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",

@@ -1,6 +1,7 @@
 package app.apimodels.core;
 
 import app.apimodels.core.api.AccountApi;
+import app.apimodels.core.api.AnnouncementApi;
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.LimitsApi;
 import app.apimodels.core.api.AuthApi;
@@ -30,7 +31,8 @@ final class Routes {
 
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
                     AdminApi admin, LimitsApi limits, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs,
-                    Plugins plugins, BillingApi billing, ReconciliationApi reconciliation, AuthApi auth, PolicyApi policy) {
+                    Plugins plugins, BillingApi billing, ReconciliationApi reconciliation, AuthApi auth, PolicyApi policy,
+                    AnnouncementApi announcements) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -83,6 +85,7 @@ final class Routes {
                 .add("POST", "/auth/reset-password", Access.PUBLIC, auth::resetPassword)
                 .add("POST", "/admin/policies", Access.ADMIN, policy::publish)
                 .add("GET", "/admin/policies", Access.ADMIN, policy::list)
+                .add("POST", "/admin/announcements", Access.ADMIN, announcements::send)
                 .add("POST", "/admin/invites", Access.ADMIN, auth::invite)
                 .add("POST", "/admin/users", Access.ADMIN, admin::createUser)
                 .add("GET", "/admin/users/{id}", Access.ADMIN, admin::getUser)

@@ -75,6 +75,7 @@ class HostileInputFuzzTest {
         body("POST /api/v1/account/policy", "version", "\"fuzz-v1\"");
         body("POST /admin/policies", "version", "\"fuzz-v1\"", "effective_at", "4102444800000", "summary", "\"s\"",
                 "url", "\"https://example.com/policy\"");
+        body("POST /admin/announcements", "subject", "\"fuzz news\"", "body", "\"b\"");
         body("POST /admin/invites", "email", "\"fuzz-invite@example.com\"");
         body("PUT /admin/catalog/providers/{id}", "type", "\"scripted\"", "base-url", "\"http://upstream.invalid\"", "api-key", "\"k\"");
         body("PUT /admin/catalog/models/{id}", "kind", "\"chat\"", "routes", "[{\"provider\":\"up\",\"upstream-model\":\"m\"}]",
