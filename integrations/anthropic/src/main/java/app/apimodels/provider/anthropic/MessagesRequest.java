@@ -16,8 +16,8 @@ import java.util.Map;
  * (text, images as base64 or URL sources, {@code tool_use} for assistant tool calls); tool
  * answers become {@code tool_result} blocks in a user turn; consecutive turns of one role are
  * joined, as Messages wants roles to alternate. {@code max_tokens} is required upstream: the
- * client's, or the configured default. Fields Messages has no equivalent for (n, penalties,
- * logprobs, response_format, seed) are dropped.
+ * client's, or the configured default. Messages gives one answer, so {@code n} other than 1 is
+ * refused; fields it has no equivalent for (penalties, logprobs, response_format, seed) are dropped.
  */
 final class MessagesRequest {
 
@@ -28,6 +28,9 @@ final class MessagesRequest {
     }
 
     Map<String, Object> translate(Map<String, Object> chat, String upstreamModel, long defaultMaxTokens, boolean stream) {
+        if (chat.get("n") instanceof Number n && n.longValue() != 1) {
+            throw invalid("n", "this model answers with one choice: n must be 1");
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", upstreamModel);
         Object maxTokens = chat.get("max_completion_tokens") != null ? chat.get("max_completion_tokens") : chat.get("max_tokens");

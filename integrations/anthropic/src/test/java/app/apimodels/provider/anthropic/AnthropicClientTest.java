@@ -185,6 +185,18 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
         assertThat(upstream().server().getAllServeEvents()).isEmpty();
     }
 
+    @Test
+    void severalChoicesAreRefusedNamingN() {
+        Map<String, Object> payload = new LinkedHashMap<>(chat(false).payload());
+        payload.put("n", 2);
+
+        ProviderException failure = failureOf(client().call(new ProviderRequest(Operation.CHAT, UPSTREAM_MODEL, payload, false)));
+
+        assertThat(failure.kind()).isEqualTo(ProviderException.Kind.INVALID_REQUEST);
+        assertThat(failure.param()).isEqualTo("n");
+        assertThat(upstream().server().getAllServeEvents()).isEmpty();
+    }
+
     // ---- the answer -----------------------------------------------------------------------
 
     @Test
