@@ -40,9 +40,12 @@ final class TomcatLog {
      * Weld Servlet keeps a request's contexts in thread-locals of the thread the request started on;
      * for an asynchronous request the container ends it on another thread (Weld logs WELD-000715), so
      * they stay until the thread serves its next request. Tomcat renews its threads after the
-     * undeploy (ThreadLocalLeakPreventionListener, in every default server.xml). Weld's, not ours.
+     * undeploy (ThreadLocalLeakPreventionListener, in every default server.xml). Weld's, not ours:
+     * its value is a Weld type, or a plain list holding Weld's injection-point stack
+     * ({@code java.util.LinkedList} of {@code org.jboss.weld.injection.ThreadLocalStack$Stack}).
      */
-    private static final Pattern WELD_THREAD_LOCAL = Pattern.compile("created a ThreadLocal .* and a value of type \\[org\\.jboss\\.weld\\.");
+    private static final Pattern WELD_THREAD_LOCAL = Pattern.compile("created a ThreadLocal .* and a value of type "
+            + "\\[(org\\.jboss\\.weld\\.|java\\.util\\.LinkedList] \\(value \\[\\[org\\.jboss\\.weld\\.)");
 
     private final Path directory;
 
