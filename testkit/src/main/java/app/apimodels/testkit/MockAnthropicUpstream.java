@@ -2,7 +2,6 @@ package app.apimodels.testkit;
 
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.Usage;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
@@ -10,7 +9,6 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +25,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.not;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
  * Anthropic's Messages API faked at the wire (WireMock), in its documented format, for provider
@@ -51,7 +48,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * {@code {"type": "error", "error": {"type": "...", "message": "..."}}}, e.g. 429
  * {@code rate_limit_error}, 529 {@code overloaded_error}, 400 {@code invalid_request_error}.
  */
-public final class MockAnthropicUpstream implements ChatUpstream {
+public final class MockAnthropicUpstream extends WireMockChatUpstream<MockAnthropicUpstream> {
 
     public static final String MODEL = "claude-mock-1";
     public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " Claude.");
@@ -70,22 +67,12 @@ public final class MockAnthropicUpstream implements ChatUpstream {
     private static final int NORMAL_PRIORITY = 5;
     private static final int AUTH_PRIORITY = 3;
 
-    private enum StreamFault { NONE, CUT, BROKEN }
 
-    private final WireMockServer server;
-    private Usage usage;
     private long cacheWrites;
     private boolean toolUse;
-    private Duration delay;
-    private boolean resetConnections;
-    private boolean omitStreamUsage;
-    private StreamFault streamFault;
-    private ResponseDefinitionBuilder error;
 
     /** Starts the upstream on a free port. */
     public MockAnthropicUpstream() {
-        server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
-        server.start();
         reset();
     }
 
@@ -94,25 +81,9 @@ public final class MockAnthropicUpstream implements ChatUpstream {
         return server.baseUrl();
     }
 
-    public WireMockServer server() {
-        return server;
-    }
-
     @Override
     public List<String> streamDeltas() {
         return STREAM_DELTAS;
-    }
-
-    @Override
-    public Usage usage() {
-        return usage;
-    }
-
-    @Override
-    public MockAnthropicUpstream usage(Usage usage) {
-        this.usage = usage;
-        install();
-        return this;
     }
 
     /** Reports this many of the prompt's tokens as written to the cache ({@code cache_creation_input_tokens}). */
@@ -145,53 +116,10 @@ public final class MockAnthropicUpstream implements ChatUpstream {
     }
 
     @Override
-    public MockAnthropicUpstream delayResponses(Duration delay) {
-        this.delay = delay;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockAnthropicUpstream resetConnections() {
-        resetConnections = true;
-        install();
-        return this;
-    }
-
-    /** Ends every stream cleanly at the HTTP level after two text deltas, without {@code message_stop}. */
-    @Override
-    public MockAnthropicUpstream cutStreams() {
-        streamFault = StreamFault.CUT;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockAnthropicUpstream breakStreams() {
-        streamFault = StreamFault.BROKEN;
-        install();
-        return this;
-    }
-
-    /** Leaves the usage out of {@code message_start} and {@code message_delta} (not what Anthropic does). */
-    @Override
-    public MockAnthropicUpstream omitStreamUsage() {
-        omitStreamUsage = true;
-        install();
-        return this;
-    }
-
-    @Override
     public void reset() {
-        usage = DEFAULT_USAGE;
+        resetFaults(DEFAULT_USAGE);
         cacheWrites = 0;
         toolUse = false;
-        delay = Duration.ZERO;
-        resetConnections = false;
-        omitStreamUsage = false;
-        streamFault = StreamFault.NONE;
-        error = null;
-        server.resetAll();
         install();
     }
 
@@ -208,11 +136,7 @@ public final class MockAnthropicUpstream implements ChatUpstream {
     }
 
     @Override
-    public void close() {
-        server.stop();
-    }
-
-    private void install() {
+    protected void install() {
         server.resetMappings();
         if (resetConnections) {
             server.stubFor(any(anyUrl()).atPriority(FAULT_PRIORITY)

@@ -2,14 +2,12 @@ package app.apimodels.testkit;
 
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.Usage;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
 import com.github.tomakehurst.wiremock.http.Fault;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +23,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
  * Google's Gemini API ({@code v1beta}) faked at the wire (WireMock). It serves, under
@@ -47,7 +44,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * {@code {"error": {"code", "message", "status"}}}. Every call must carry the key in the
  * {@code x-goog-api-key} header, else it is answered 403. Configure it from the test's thread only.
  */
-public final class MockGeminiUpstream implements ChatUpstream {
+public final class MockGeminiUpstream extends WireMockChatUpstream<MockGeminiUpstream> {
 
     public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " Gemini.");
     public static final String COMPLETION_TEXT = String.join("", STREAM_DELTAS);
@@ -62,24 +59,14 @@ public final class MockGeminiUpstream implements ChatUpstream {
     private static final int FAULT_PRIORITY = 1;
     private static final int NORMAL_PRIORITY = 5;
 
-    private enum StreamFault { NONE, CUT, BROKEN }
 
-    private final WireMockServer server;
-    private Usage usage;
     private long thoughts;
-    private Duration delay;
-    private boolean resetConnections;
-    private boolean omitStreamUsage;
-    private StreamFault streamFault;
-    private ResponseDefinitionBuilder error;
     private Map<String, Object> functionCall;
     private String finishReason;
     private String blockReason;
 
     /** Starts the upstream on a free port. */
     public MockGeminiUpstream() {
-        server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
-        server.start();
         reset();
     }
 
@@ -89,27 +76,9 @@ public final class MockGeminiUpstream implements ChatUpstream {
         return server.baseUrl();
     }
 
-    /** The underlying server, for verifying requests. */
-    public WireMockServer server() {
-        return server;
-    }
-
     @Override
     public List<String> streamDeltas() {
         return STREAM_DELTAS;
-    }
-
-    @Override
-    public Usage usage() {
-        return usage;
-    }
-
-    /** Reports {@code usage} from now on, its output split as candidates and {@link #thoughtsTokens} thoughts. */
-    @Override
-    public MockGeminiUpstream usage(Usage usage) {
-        this.usage = usage;
-        install();
-        return this;
     }
 
     /** How many of the usage's output tokens are reported as {@code thoughtsTokenCount}. */
@@ -167,53 +136,12 @@ public final class MockGeminiUpstream implements ChatUpstream {
     }
 
     @Override
-    public MockGeminiUpstream delayResponses(Duration delay) {
-        this.delay = delay;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockGeminiUpstream resetConnections() {
-        resetConnections = true;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockGeminiUpstream cutStreams() {
-        streamFault = StreamFault.CUT;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockGeminiUpstream breakStreams() {
-        streamFault = StreamFault.BROKEN;
-        install();
-        return this;
-    }
-
-    @Override
-    public MockGeminiUpstream omitStreamUsage() {
-        omitStreamUsage = true;
-        install();
-        return this;
-    }
-
-    @Override
     public void reset() {
-        usage = DEFAULT_USAGE;
+        resetFaults(DEFAULT_USAGE);
         thoughts = DEFAULT_THOUGHTS;
-        delay = Duration.ZERO;
-        resetConnections = false;
-        omitStreamUsage = false;
-        streamFault = StreamFault.NONE;
-        error = null;
         functionCall = null;
         finishReason = "STOP";
         blockReason = null;
-        server.resetAll();
         install();
     }
 
@@ -228,11 +156,7 @@ public final class MockGeminiUpstream implements ChatUpstream {
     }
 
     @Override
-    public void close() {
-        server.stop();
-    }
-
-    private void install() {
+    protected void install() {
         server.resetMappings();
         if (resetConnections) {
             server.stubFor(any(anyUrl()).atPriority(FAULT_PRIORITY)

@@ -2,7 +2,6 @@ package app.apimodels.testkit;
 
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.Usage;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.common.Json;
@@ -10,7 +9,6 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -27,7 +25,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.not;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
  * An OpenAI-compatible upstream faked at the wire (WireMock), for provider and end-to-end tests.
@@ -63,7 +60,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * }
  * }</pre>
  */
-public final class MockOpenAiUpstream implements ChatUpstream {
+public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUpstream> {
 
     public static final String MODEL = "mock-model";
     public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " upstream.");
@@ -85,21 +82,11 @@ public final class MockOpenAiUpstream implements ChatUpstream {
     private static final int FAULT_PRIORITY = 1;
     private static final int NORMAL_PRIORITY = 5;
 
-    private enum StreamFault { NONE, CUT, BROKEN }
 
-    private final WireMockServer server;
-    private Usage usage;
-    private Duration delay;
-    private boolean resetConnections;
-    private boolean omitStreamUsage;
     private boolean imageUrls;
-    private StreamFault streamFault;
-    private ResponseDefinitionBuilder error;
 
     /** Starts the upstream on a free port. */
     public MockOpenAiUpstream() {
-        server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
-        server.start();
         reset();
     }
 
@@ -109,29 +96,10 @@ public final class MockOpenAiUpstream implements ChatUpstream {
         return server.baseUrl() + "/v1";
     }
 
-    /** The underlying server, for verifying requests. */
-    public WireMockServer server() {
-        return server;
-    }
-
     /** {@link #STREAM_DELTAS}. */
     @Override
     public List<String> streamDeltas() {
         return STREAM_DELTAS;
-    }
-
-    /** The usage every answer reports. */
-    @Override
-    public Usage usage() {
-        return usage;
-    }
-
-    /** Reports {@code usage} (its token fields) from now on. */
-    @Override
-    public MockOpenAiUpstream usage(Usage usage) {
-        this.usage = usage;
-        install();
-        return this;
     }
 
     /** Answers every call with {@code status} and an OpenAI-shaped error body. */
@@ -152,14 +120,6 @@ public final class MockOpenAiUpstream implements ChatUpstream {
                 .withHeader("Content-Type", "application/json")
                 .withBody(compact(Map.of("error", detail)));
         error = status == 429 ? response.withHeader("Retry-After", "1") : response;
-        install();
-        return this;
-    }
-
-    /** Delays every answer (head included) by {@code delay}. */
-    @Override
-    public MockOpenAiUpstream delayResponses(Duration delay) {
-        this.delay = delay;
         install();
         return this;
     }
@@ -186,52 +146,11 @@ public final class MockOpenAiUpstream implements ChatUpstream {
         return this;
     }
 
-    /** Resets every connection instead of answering. */
-    @Override
-    public MockOpenAiUpstream resetConnections() {
-        resetConnections = true;
-        install();
-        return this;
-    }
-
-    /**
-     * Ends every stream cleanly at the HTTP level after a few chunks, without a finishing chunk
-     * or {@code [DONE]}: what a client sees when the upstream dies mid-answer behind a proxy.
-     */
-    @Override
-    public MockOpenAiUpstream cutStreams() {
-        streamFault = StreamFault.CUT;
-        install();
-        return this;
-    }
-
-    /** Breaks every stream at the HTTP level (a malformed chunk, then the connection closes). */
-    @Override
-    public MockOpenAiUpstream breakStreams() {
-        streamFault = StreamFault.BROKEN;
-        install();
-        return this;
-    }
-
-    /** Leaves the usage chunk out of streams even when the request asked for it. */
-    @Override
-    public MockOpenAiUpstream omitStreamUsage() {
-        omitStreamUsage = true;
-        install();
-        return this;
-    }
-
     /** Back to normal answers with {@link #DEFAULT_USAGE}; also forgets the requests received. */
     @Override
     public void reset() {
-        usage = DEFAULT_USAGE;
-        delay = Duration.ZERO;
-        resetConnections = false;
-        omitStreamUsage = false;
+        resetFaults(DEFAULT_USAGE);
         imageUrls = false;
-        streamFault = StreamFault.NONE;
-        error = null;
-        server.resetAll();
         install();
     }
 
@@ -246,11 +165,7 @@ public final class MockOpenAiUpstream implements ChatUpstream {
     }
 
     @Override
-    public void close() {
-        server.stop();
-    }
-
-    private void install() {
+    protected void install() {
         server.resetMappings();
         if (resetConnections) {
             server.stubFor(any(anyUrl()).atPriority(FAULT_PRIORITY)
