@@ -1,9 +1,8 @@
 package app.apimodels.core.accounts;
 
 import app.apimodels.core.failure.Failure;
-import com.password4j.Argon2Function;
-import com.password4j.Password;
-import com.password4j.types.Argon2;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,9 +10,14 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Password rules and hashing: at least 10 characters, not on the bundled list of common
@@ -34,12 +38,25 @@ public final class Passwords {
     public record Check(boolean matches, boolean needsRehash) {
     }
 
-    private final Argon2Function function;
+    /**
+     * A stored hash in the PHC string format every Argon2 library reads:
+     * {@code $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>}, unpadded base64.
+     */
+    private static final Pattern PHC = Pattern.compile(
+            "\\$argon2id\\$v=19\\$m=(\\d{1,7}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{22,88})");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
+
+    /** Argon2id's cost parameters. */
+    private record Cost(int memoryKib, int iterations, int parallelism) {
+    }
+
+    private final Cost cost;
     /** Checked when an address is unknown, so that answer takes as long as a wrong password. */
     private final String dummyHash;
 
     public Passwords(int memoryKib, int iterations, int parallelism) {
-        this.function = Argon2Function.getInstance(memoryKib, iterations, parallelism, HASH_BYTES, Argon2.ID);
+        this.cost = new Cost(memoryKib, iterations, parallelism);
         this.dummyHash = hash("not a password of anyone's " + System.nanoTime());
     }
 
@@ -58,35 +75,45 @@ public final class Passwords {
     }
 
     public String hash(String password) {
-        return Password.hash(password).addRandomSalt(SALT_BYTES).with(function).getResult();
+        byte[] salt = new byte[SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        byte[] hash = derive(password, salt, cost, HASH_BYTES);
+        return "$argon2id$v=19$m=" + cost.memoryKib() + ",t=" + cost.iterations() + ",p=" + cost.parallelism()
+                + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
     /** Checks {@code password} against {@code storedHash}; a null hash (no password set) never matches, in the same time. */
     public Check check(String password, String storedHash) {
-        if (storedHash == null || !storedHash.startsWith("$argon2")) {
-            Password.check(password, dummyHash).with(function);
+        Matcher m = storedHash == null ? null : PHC.matcher(storedHash);
+        if (m == null || !m.matches()) {
+            waste(password);
             return new Check(false, false);
         }
-        Argon2Function used;
-        try {
-            used = Argon2Function.getInstanceFromHash(storedHash);
-        } catch (RuntimeException e) {
-            Password.check(password, dummyHash).with(function);
+        Cost used = new Cost(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+        if (used.memoryKib() < 8 * used.parallelism() || used.iterations() < 1 || used.parallelism() < 1) {
+            waste(password);
             return new Check(false, false);
         }
-        boolean matches = Password.check(password, storedHash).with(used);
-        return new Check(matches, matches && !sameParameters(used));
+        byte[] expected = Base64.getDecoder().decode(m.group(5));
+        byte[] actual = derive(password, Base64.getDecoder().decode(m.group(4)), used, expected.length);
+        boolean matches = MessageDigest.isEqual(expected, actual);
+        return new Check(matches, matches && !used.equals(cost));
     }
 
     /** Spends the time of a check when there is nothing to check against (an unknown address). */
     public void waste(String password) {
-        Password.check(password == null ? "" : password, dummyHash).with(function);
+        check(password == null ? "" : password, dummyHash);
     }
 
-    private boolean sameParameters(Argon2Function used) {
-        return used.getMemory() == function.getMemory() && used.getIterations() == function.getIterations()
-                && used.getParallelism() == function.getParallelism() && used.getVariant() == function.getVariant()
-                && used.getOutputLength() == function.getOutputLength();
+    private static byte[] derive(String password, byte[] salt, Cost cost, int length) {
+        Argon2Parameters parameters = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13).withSalt(salt).withMemoryAsKB(cost.memoryKib())
+                .withIterations(cost.iterations()).withParallelism(cost.parallelism()).build();
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(parameters);
+        byte[] out = new byte[length];
+        generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
+        return out;
     }
 
     private static Set<String> load(String resource) {
