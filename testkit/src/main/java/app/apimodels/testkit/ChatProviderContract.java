@@ -7,7 +7,6 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,11 +87,11 @@ public abstract class ChatProviderContract<U extends ChatUpstream> {
     }
 
     /**
-     * Whether the client under test offers embeddings (most do); one that does not (Gemini's
-     * here, Anthropic's) must not claim to, and the embeddings checks do not apply to it.
+     * Whether the client under test offers embeddings: it must claim them exactly when it does.
+     * {@link ChatAndEmbeddingsProviderContract} says yes and adds the embeddings checks.
      */
     protected boolean offersEmbeddings() {
-        return true;
+        return false;
     }
 
     /** A chat request as a client sends it, with the public model name. */
@@ -123,20 +122,6 @@ public abstract class ChatProviderContract<U extends ChatUpstream> {
         assertThat(result.contentType()).startsWith("application/json");
         assertThat(result.usage()).isEqualTo(upstream.usage());
         upstream.verifyReceived(Operation.CHAT, UPSTREAM_MODEL, false);
-    }
-
-    @Test
-    void embeddingsCallReturnsItsUsage() throws Exception {
-        Assumptions.assumeTrue(offersEmbeddings(), "the client offers no embeddings");
-        ProviderRequest request = new ProviderRequest(Operation.EMBEDDINGS, UPSTREAM_MODEL,
-                Map.of("model", "public-embedding", "input", "some text"), false);
-
-        ProviderResult result = await(client.call(request));
-
-        assertThat(new String(result.body(), StandardCharsets.UTF_8)).contains("\"embedding\"");
-        assertThat(result.usage().inputTokens()).isEqualTo(upstream.usage().inputTokens());
-        assertThat(result.usage().outputTokens()).isZero();
-        upstream.verifyReceived(Operation.EMBEDDINGS, UPSTREAM_MODEL, false);
     }
 
     @ParameterizedTest(name = "HTTP {0} is {1}")

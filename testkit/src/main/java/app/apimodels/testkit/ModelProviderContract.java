@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the general contract: cached input tokens and the field an invalid request names. Extend it and
  * create the client under test in {@link #createClient}.
  */
-public abstract class ModelProviderContract extends ChatProviderContract<MockOpenAiUpstream> {
+public abstract class ModelProviderContract extends ChatAndEmbeddingsProviderContract<MockOpenAiUpstream> {
 
     @Override
     protected MockOpenAiUpstream startUpstream() {

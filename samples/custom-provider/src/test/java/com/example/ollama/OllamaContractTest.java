@@ -5,7 +5,7 @@ import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
-import app.apimodels.testkit.ChatProviderContract;
+import app.apimodels.testkit.ChatAndEmbeddingsProviderContract;
 import org.junit.jupiter.api.AfterAll;
 
 import java.net.URI;
@@ -16,7 +16,7 @@ import java.util.Map;
  * The testkit's provider contract, passed by the Ollama provider against a fake Ollama server:
  * the same behaviour the engine relies on from its built-in providers.
  */
-class OllamaContractTest extends ChatProviderContract<MockOllamaUpstream> {
+class OllamaContractTest extends ChatAndEmbeddingsProviderContract<MockOllamaUpstream> {
 
     private final HttpTransport transport = new JdkHttpTransport(TransportOptions.defaults());
 

@@ -60,11 +60,6 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
                 transport);
     }
 
-    @Override
-    protected boolean offersEmbeddings() {
-        return false;
-    }
-
     @AfterAll
     void closeTransport() {
         transport.close();

@@ -54,11 +54,6 @@ class GeminiClientTest extends ChatProviderContract<MockGeminiUpstream> {
                 transport);
     }
 
-    @Override
-    protected boolean offersEmbeddings() {
-        return false;
-    }
-
     @AfterAll
     void closeTransport() {
         transport.close();
