@@ -10,6 +10,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -180,6 +182,86 @@ public final class Accounts {
 
     public boolean isEmpty() {
         return sql.one("SELECT 1 FROM apimodels_account", rs -> 1).isEmpty();
+    }
+
+    /**
+     * One line of an operator's list of accounts.
+     *
+     * @param restricted processing restricted by the holder
+     * @param suspended  suspended by an operator
+     * @param erased     the holder erased the account (its address and name are gone)
+     */
+    public record Summary(long id, String email, String name, Role role, long createdAt, boolean restricted, boolean suspended,
+                          boolean erased) {
+    }
+
+    /**
+     * Accounts for an operator, newest first: those whose id is {@code query} (when it is a number)
+     * or whose address or name contains it (any case); all when {@code query} is null or blank.
+     *
+     * @param beforeId only accounts with a smaller id (the last id of the previous page), or null
+     */
+    public List<Summary> search(String query, Long beforeId, int limit) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        String q = query == null ? "" : query.strip();
+        if (!q.isEmpty()) {
+            String like = "%" + q.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            where.append(" AND (LOWER(email) LIKE ? ESCAPE '\\' OR LOWER(name) LIKE ? ESCAPE '\\'");
+            args.add(like);
+            args.add(like);
+            if (q.matches("[0-9]{1,18}")) {
+                where.append(" OR id = ?");
+                args.add(Long.parseLong(q));
+            }
+            where.append(')');
+        }
+        if (beforeId != null) {
+            where.append(" AND id < ?");
+            args.add(beforeId);
+        }
+        args.add(limit);
+        return sql.list("SELECT id, email, name, role, created_at, restricted_at, suspended_at, deleted_at FROM apimodels_account"
+                        + where + " ORDER BY id DESC LIMIT ?",
+                rs -> new Summary(rs.getLong("id"), rs.getString("email"), rs.getString("name"), Role.fromDb(rs.getString("role")),
+                        rs.getLong("created_at"), rs.getObject("restricted_at") != null, rs.getObject("suspended_at") != null,
+                        rs.getObject("deleted_at") != null),
+                args.toArray());
+    }
+
+    /**
+     * An operator makes an account an admin or a user. Refused (400 naming {@code role}) when it
+     * would leave no admin: every admin row is locked first, in id order, so two admins demoting
+     * each other at once cannot both succeed. An erased account is 404.
+     *
+     * @return the account as it now is
+     */
+    public Account changeRole(long id, Role role) {
+        sql.tx(c -> {
+            List<Long> admins = Sql.list(c, "SELECT id FROM apimodels_account WHERE role = 'admin' ORDER BY id FOR UPDATE",
+                    rs -> rs.getLong(1));
+            Sql.one(c, "SELECT id FROM apimodels_account WHERE id = ? AND deleted_at IS NULL FOR UPDATE", rs -> 1, id)
+                    .orElseThrow(() -> Failure.notFound("user"));
+            if (role != Role.ADMIN && admins.equals(List.of(id))) {
+                throw Failure.invalid("role", "this is the only admin: make another account an admin first");
+            }
+            Sql.update(c, "UPDATE apimodels_account SET role = ? WHERE id = ?", role.dbValue(), id);
+            return null;
+        });
+        return get(id);
+    }
+
+    /**
+     * Gives the account this password unless it already has it (an operator's configured console
+     * password for the bootstrap admin); 400 naming {@code field} if the password is unusable.
+     */
+    public void ensurePassword(long id, String password, String field) {
+        Account a = get(id);
+        Passwords.checkAcceptable(password, a.email(), field);
+        String stored = credentials(a.email()).map(Credentials::passwordHash).orElse(null);
+        if (stored == null || !passwords.check(password, stored).matches()) {
+            rehash(id, password);
+        }
     }
 
     public void setRole(long id, Role role) {

@@ -7,18 +7,21 @@ import app.apimodels.core.calllog.CallLog;
 import app.apimodels.core.catalog.CatalogService;
 import app.apimodels.core.catalog.ModelSpec;
 import app.apimodels.core.catalog.ProviderSpec;
+import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.ledger.Transfer;
+import app.apimodels.core.privacy.Restrictions;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Request;
 import app.apimodels.core.web.Text;
 import app.apimodels.spi.web.Response;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** {@code /admin…}: users, credits, keys, the catalog and the call log. Admin keys only. */
+/** {@code /admin…}: users (search, roles, suspension), credits, keys, the catalog, the call log and the jobs. Admins only. */
 public final class AdminApi {
 
     /** The default largest single grant: 10^12 µ, a million credits. */
@@ -31,10 +34,15 @@ public final class AdminApi {
     private final Ledger ledger;
     private final CatalogService catalog;
     private final CallLog callLog;
+    private final Restrictions restrictions;
+    private final Jobs jobs;
     private final long maxGrantMicros;
 
     /** @param maxGrantMicros the largest single grant ({@code apimodels.admin.max-grant-micros}) */
-    public AdminApi(Accounts accounts, ApiKeys keys, Ledger ledger, CatalogService catalog, CallLog callLog, long maxGrantMicros) {
+    public AdminApi(Accounts accounts, ApiKeys keys, Ledger ledger, CatalogService catalog, CallLog callLog, Restrictions restrictions,
+                    Jobs jobs, long maxGrantMicros) {
+        this.restrictions = restrictions;
+        this.jobs = jobs;
         this.maxGrantMicros = maxGrantMicros;
         this.accounts = accounts;
         this.keys = keys;
@@ -45,13 +53,7 @@ public final class AdminApi {
 
     public void createUser(Request r) {
         Map<String, Object> body = r.jsonBody();
-        String roleName = Params.string(body, "role", false, 16);
-        Role role;
-        try {
-            role = roleName == null ? Role.USER : Role.valueOf(roleName.toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("role", "role must be user or admin");
-        }
+        Role role = role(body, false);
         // A password is only hashed, but hashing a megabyte of it is work an admin key should not be able to ask for.
         Account a = accounts.create(Params.string(body, "email", true, 320), Params.string(body, "password", false, 1024), role);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -61,9 +63,97 @@ public final class AdminApi {
         r.json(201, out);
     }
 
+    /** {@code role} of a body: {@code user} or {@code admin}; absent is {@code user} unless required. */
+    private static Role role(Map<String, Object> body, boolean required) {
+        String name = Params.string(body, "role", required, 16);
+        try {
+            return name == null ? Role.USER : Role.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("role", "role must be user or admin");
+        }
+    }
+
     public void getUser(Request r) {
         Account a = accounts.get(r.id("id"));
-        r.json(200, Views.account(a, ledger.balance(a))); // read-your-writes: balance() commits this node's queue first
+        r.json(200, userView(a));
+    }
+
+    /** An account for an operator: its balance, and whether it is restricted by its holder or suspended by an operator. */
+    private Map<String, Object> userView(Account a) {
+        Map<String, Object> out = Views.account(a, ledger.balance(a)); // read-your-writes: balance() commits this node's queue first
+        out.put("restricted", restrictions.isRestricted(a.id()));
+        out.put("suspension", restrictions.suspension(a.id()).map(s -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("since", s.since());
+            m.put("reason", s.reason());
+            return m;
+        }).orElse(null));
+        return out;
+    }
+
+    /** {@code GET /admin/users?q=&limit=&cursor=}: by id, or a part of the address or name; newest first. */
+    public void searchUsers(Request r) {
+        var ex = r.exchange();
+        String q = Text.checked("q", ex.query("q"), 320);
+        int limit = Params.limit(ex.query("limit"));
+        List<Accounts.Summary> page = accounts.search(q, Params.queryLong(ex.query("cursor"), "cursor"), limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("object", "list");
+        out.put("data", page.stream().map(u -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", u.id());
+            m.put("email", u.email());
+            m.put("name", u.name());
+            m.put("role", u.role().dbValue());
+            m.put("created_at", u.createdAt());
+            m.put("restricted", u.restricted());
+            m.put("suspended", u.suspended());
+            m.put("erased", u.erased());
+            return m;
+        }).toList());
+        // The next page starts below the last id shown; none when this page was not full.
+        out.put("next_cursor", page.size() == limit ? page.get(page.size() - 1).id() : null);
+        r.json(200, out);
+    }
+
+    /** {@code PUT /admin/users/{id}/role {role}}: never leaves the service without an admin. */
+    public void setRole(Request r) {
+        long id = r.id("id");
+        Role role = role(r.jsonBody(), true);
+        Account a = accounts.changeRole(id, role);
+        keys.invalidateAll(); // a key carries its account's role
+        r.json(200, userView(a));
+    }
+
+    /** {@code POST /admin/users/{id}/suspension {suspended, reason?}}: an operator stops an account's calls, or lets them go again. */
+    public void suspend(Request r) {
+        long id = r.id("id");
+        Map<String, Object> body = r.jsonBody();
+        boolean suspended = Params.flag(body, "suspended", true, false);
+        String reason = Params.string(body, "reason", false, 500);
+        restrictions.suspend(id, suspended, reason);
+        r.json(200, userView(accounts.get(id)));
+    }
+
+    /** {@code GET /admin/jobs}: each kind of background job, its next and last runs and its failures. */
+    public void jobs(Request r) {
+        r.json(200, Map.of("object", "list", "data", jobs.report().stream().map(j -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", j.name());
+            m.put("kind", j.kind());
+            m.put("instances", j.instances());
+            m.put("next_run", millis(j.nextRun()));
+            m.put("last_success", millis(j.lastSuccess()));
+            m.put("last_failure", millis(j.lastFailure()));
+            m.put("failing", j.failing());
+            m.put("running", j.running());
+            m.put("run_now", jobs.sweepNames().contains(j.name()));
+            return m;
+        }).toList()));
+    }
+
+    private static Long millis(java.time.Instant t) {
+        return t == null ? null : t.toEpochMilli();
     }
 
     public void grant(Request r) {

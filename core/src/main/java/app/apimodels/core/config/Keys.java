@@ -59,6 +59,8 @@ public final class Keys {
     // ---- keys and requests ----------------------------------------------------------------------
     public static final Setting<String> BOOTSTRAP_ADMIN_KEY = Setting.text("apimodels.bootstrap.admin-key",
             "this exact secret (at least 16 characters) is made an admin key at start");
+    public static final Setting<String> BOOTSTRAP_ADMIN_PASSWORD = Setting.text("apimodels.bootstrap.admin-password",
+            "the first admin account logs in to the console with this password (set again at each start if it differs)");
     public static final Setting<String> KEYS_PEPPER = Setting.text("apimodels.keys.pepper",
             "HMAC pepper for stored keys (at least 32 characters); the same on every node")
             .documentedAs("generated into `<data-dir>/key-pepper`");

@@ -3,6 +3,7 @@ package app.apimodels.core.jobs;
 import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.ScheduledExecutionsFilter;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
@@ -149,6 +150,59 @@ public final class Jobs implements AutoCloseable {
         }
         sweep.run();
         return true;
+    }
+
+    /**
+     * Where each kind of job stands, from the job table (so every node's runs count): a sweep's
+     * next and last runs and its failures in a row; for a step kind, how many are waiting, how many
+     * of those failed their last run, and the earliest due. Empty before {@link #start()}.
+     */
+    public List<Status> report() {
+        List<Status> out = new ArrayList<>();
+        if (scheduler == null) {
+            return out;
+        }
+        for (String name : sweeps.keySet()) {
+            var e = scheduler.getScheduledExecution(TaskInstanceId.of(name, RecurringTask.INSTANCE));
+            out.add(e.map(x -> new Status(name, "recurring", 1, x.getExecutionTime(), x.getLastSuccess(), x.getLastFailure(),
+                            x.getConsecutiveFailures(), x.isPicked() ? 1 : 0))
+                    .orElse(new Status(name, "recurring", 0, null, null, null, 0, 0)));
+        }
+        for (String name : steps.keySet()) {
+            long[] counts = new long[3];
+            Instant[] times = new Instant[3];
+            scheduler.fetchScheduledExecutionsForTask(name, Void.class, ScheduledExecutionsFilter.all(), x -> {
+                counts[0]++;
+                counts[1] += x.getConsecutiveFailures() > 0 ? 1 : 0;
+                counts[2] += x.isPicked() ? 1 : 0;
+                times[0] = earliest(times[0], x.getExecutionTime());
+                times[1] = latest(times[1], x.getLastSuccess());
+                times[2] = latest(times[2], x.getLastFailure());
+            });
+            out.add(new Status(name, "step", counts[0], times[0], times[1], times[2], counts[1], counts[2]));
+        }
+        return out;
+    }
+
+    /**
+     * One kind of job.
+     *
+     * @param kind      {@code recurring} (a sweep) or {@code step} (one instance per task, callback…)
+     * @param instances scheduled instances (a sweep has one)
+     * @param nextRun   when the (earliest) instance is due; null if none is scheduled
+     * @param failing   a sweep: its failures in a row; a step kind: instances whose last run failed
+     * @param running   instances being run by a node right now
+     */
+    public record Status(String name, String kind, long instances, Instant nextRun, Instant lastSuccess, Instant lastFailure,
+                         long failing, long running) {
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a == null || (b != null && b.isBefore(a)) ? b : a;
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a == null || (b != null && b.isAfter(a)) ? b : a;
     }
 
     public List<String> sweepNames() {

@@ -187,7 +187,7 @@ public final class Erasure {
         consents.record(c, id, Consents.MARKETING, false, null);
         Sql.update(c, """
                 UPDATE apimodels_account SET email = ?, name = NULL, password_hash = NULL, webhook_secret = NULL,
-                       low_balance_threshold_micros = NULL, restricted_at = COALESCE(restricted_at, ?), deleted_at = ?
+                       low_balance_threshold_micros = NULL, suspended_reason = NULL, restricted_at = COALESCE(restricted_at, ?), deleted_at = ?
                 WHERE id = ?""", p.anonymousEmail(), now, now, id);
         long balance = Sql.one(c, "SELECT balance FROM apimodels_ledger_account WHERE owner_id = ? AND kind = 'wallet'",
                 rs -> rs.getLong(1), id).orElse(0L);
