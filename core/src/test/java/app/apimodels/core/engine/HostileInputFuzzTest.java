@@ -62,6 +62,8 @@ class HostileInputFuzzTest {
         body("POST /admin/redemption-codes/{id}/disable", "x", "1");
         body("POST /api/v1/billing/redeem", "code", "\"ABCD-EFGH-JKMN-PQRS-TVWX\"");
         body("PUT /admin/users/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
+        body("PUT /admin/users/{id}/role", "role", "\"user\"");
+        body("POST /admin/users/{id}/suspension", "suspended", "false", "reason", "\"fuzz\"");
         body("PUT /admin/keys/{id}/limits", "requests_per_minute", "60", "tokens_per_minute", "100000", "concurrent_calls", "4");
         body("POST /auth/signup", "email", "\"fuzz-signup@example.com\"", "password", "\"a fuzzy long passphrase\"",
                 "age_confirmed", "true", "marketing_consent", "false");
@@ -87,6 +89,7 @@ class HostileInputFuzzTest {
             "GET /api/v1/account/usage", List.of("from", "to", "model", "key", "limit", "format"),
             "GET /api/v1/account/ledger", List.of("limit", "before"),
             "GET /admin/calls", List.of("user", "from", "to", "model", "key", "limit"),
+            "GET /admin/users", List.of("q", "limit", "cursor"),
             "GET /admin/redemption-batches", List.of("limit", "before"),
             "GET /admin/orders", List.of("user", "state", "method", "from", "to", "review", "limit"),
             "GET /admin/reconciliation", List.of("from", "to"),
