@@ -44,6 +44,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
  *       {@code output_format} and the usage as {@code input_tokens}/{@code output_tokens}; after
  *       {@link #imagesAsUrls()}, as DALL·E answers by default, a {@code url} (served by the
  *       mock, at {@link #imageUrl()}) and no usage;</li>
+ *   <li>{@code POST /v1/responses}: a Responses API answer ({@code object: "response"}) with one
+ *       output message whose text is {@link #COMPLETION_TEXT} and the usage as
+ *       {@code input_tokens}/{@code output_tokens}; with {@code "stream": true}, the Responses events
+ *       ({@code event:} lines named as their {@code type}): {@code response.created},
+ *       {@code response.in_progress}, the output item and content part opened, one
+ *       {@code response.output_text.delta} per {@link #STREAM_DELTAS} element, the text, part and
+ *       item done, then {@code response.completed} with the usage. {@link #cutStreams()} stops after
+ *       two deltas;</li>
  *   <li>{@code POST /v1/audio/speech}: {@link #speechMp3()} as {@code audio/mpeg};</li>
  *   <li>{@code GET /v1/models}: a model list.</li>
  * </ul>
@@ -68,6 +76,7 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
     public static final Usage DEFAULT_USAGE = Usage.tokens(11, 0, 5);
 
     private static final String CHAT = "/v1/chat/completions";
+    private static final String RESPONSES = "/v1/responses";
     private static final String IMAGE_FILE = "/files/mock-image.png";
     /** A valid 1×1 PNG. */
     private static final byte[] PNG = Base64.getDecoder().decode(
@@ -178,6 +187,8 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
         stub(post(CHAT).withRequestBody(matchingJsonPath(STREAMING)).withRequestBody(matchingJsonPath(USAGE_REQUESTED)),
                 stream(!omitStreamUsage));
         stub(post("/v1/embeddings"), json(embeddings()));
+        stub(post(RESPONSES), json(response("completed", COMPLETION_TEXT, true)));
+        stub(post(RESPONSES).withRequestBody(matchingJsonPath(STREAMING)), responseStream());
         stub(post("/v1/images/generations"), json(images()));
         stub(post("/v1/images/edits"), json(images()));
         stub(get(IMAGE_FILE), aResponse().withHeader("Content-Type", "image/png").withBody(PNG));
@@ -223,6 +234,86 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
         }
         return aResponse().withHeader("Content-Type", "text/event-stream").withHeader("Cache-Control", "no-cache")
                 .withBody(body.toString()).withChunkedDribbleDelay(STREAM_PIECES, STREAM_MILLIS);
+    }
+
+    /** A Responses API object in {@code status}, its one message carrying {@code text}, with the usage if {@code withUsage}. */
+    private Map<String, Object> response(String status, String text, boolean withUsage) {
+        Map<String, Object> part = new LinkedHashMap<>();
+        part.put("type", "output_text");
+        part.put("text", text);
+        part.put("annotations", List.of());
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("type", "message");
+        message.put("id", "msg_mock");
+        message.put("status", status);
+        message.put("role", "assistant");
+        message.put("content", text.isEmpty() ? List.of() : List.of(part));
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("id", "resp_mock");
+        response.put("object", "response");
+        response.put("created_at", 1_700_000_000);
+        response.put("status", status);
+        response.put("model", MODEL);
+        response.put("output", text.isEmpty() ? List.of() : List.of(message));
+        response.put("parallel_tool_calls", true);
+        response.put("tool_choice", "auto");
+        response.put("tools", List.of());
+        response.put("metadata", Map.of());
+        if (withUsage) {
+            Map<String, Object> usage = new LinkedHashMap<>();
+            usage.put("input_tokens", this.usage.inputTokens());
+            usage.put("input_tokens_details", Map.of("cached_tokens", this.usage.cachedInputTokens()));
+            usage.put("output_tokens", this.usage.outputTokens());
+            usage.put("output_tokens_details", Map.of("reasoning_tokens", 0));
+            usage.put("total_tokens", this.usage.inputTokens() + this.usage.outputTokens());
+            response.put("usage", usage);
+        }
+        return response;
+    }
+
+    /** The Responses API's event stream for {@link #COMPLETION_TEXT}, as OpenAI sends it. */
+    private ResponseDefinitionBuilder responseStream() {
+        if (streamFault == StreamFault.BROKEN) {
+            return aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK);
+        }
+        List<Map<String, Object>> events = new ArrayList<>();
+        events.add(event("response.created", Map.of("response", response("in_progress", "", false))));
+        events.add(event("response.in_progress", Map.of("response", response("in_progress", "", false))));
+        Map<String, Object> item = new LinkedHashMap<>(Map.of("type", "message", "id", "msg_mock", "status", "in_progress",
+                "role", "assistant", "content", List.of()));
+        events.add(event("response.output_item.added", Map.of("output_index", 0, "item", item)));
+        Map<String, Object> emptyPart = Map.of("type", "output_text", "text", "", "annotations", List.of());
+        events.add(event("response.content_part.added", Map.of("item_id", "msg_mock", "output_index", 0, "content_index", 0,
+                "part", emptyPart)));
+        List<String> deltas = streamFault == StreamFault.CUT ? STREAM_DELTAS.subList(0, 2) : STREAM_DELTAS;
+        deltas.forEach(text -> events.add(event("response.output_text.delta", Map.of("item_id", "msg_mock", "output_index", 0,
+                "content_index", 0, "delta", text, "logprobs", List.of()))));
+        if (streamFault != StreamFault.CUT) {
+            events.add(event("response.output_text.done", Map.of("item_id", "msg_mock", "output_index", 0, "content_index", 0,
+                    "text", COMPLETION_TEXT, "logprobs", List.of())));
+            Map<String, Object> part = Map.of("type", "output_text", "text", COMPLETION_TEXT, "annotations", List.of());
+            events.add(event("response.content_part.done", Map.of("item_id", "msg_mock", "output_index", 0, "content_index", 0,
+                    "part", part)));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> done = ((List<Map<String, Object>>) response("completed", COMPLETION_TEXT, false).get("output")).get(0);
+            events.add(event("response.output_item.done", Map.of("output_index", 0, "item", done)));
+            events.add(event("response.completed", Map.of("response", response("completed", COMPLETION_TEXT, !omitStreamUsage))));
+        }
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < events.size(); i++) {
+            Map<String, Object> e = events.get(i);
+            e.put("sequence_number", i);
+            body.append("event: ").append(e.get("type")).append("\n").append("data: ").append(compact(e)).append("\n\n");
+        }
+        return aResponse().withHeader("Content-Type", "text/event-stream").withHeader("Cache-Control", "no-cache")
+                .withBody(body.toString()).withChunkedDribbleDelay(STREAM_PIECES, STREAM_MILLIS);
+    }
+
+    private static Map<String, Object> event(String type, Map<String, Object> fields) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", type);
+        event.putAll(fields);
+        return event;
     }
 
     /** One-line JSON, as an event's data line needs; WireMock's writer leaves out null fields. */

@@ -51,7 +51,9 @@ public final class Relay {
     /** What an endpoint is: its log name, operation and the kind of model it serves. */
     enum Endpoint {
         CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT),
-        EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING);
+        EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING),
+        /** OpenAI's Responses API, passed through; its streams end with {@code response.completed}, not {@code [DONE]}. */
+        RESPONSES("responses", Operation.RESPONSES, ModelKind.CHAT);
 
         final String logName;
         final Operation operation;
@@ -61,6 +63,11 @@ public final class Relay {
             this.logName = logName;
             this.operation = operation;
             this.kind = kind;
+        }
+
+        /** Whether its streams end with OpenAI's {@code data: [DONE]} marker. */
+        boolean endsWithDone() {
+            return this == CHAT;
         }
     }
 
@@ -95,6 +102,11 @@ public final class Relay {
 
     public void embeddings(Request request) {
         start(request, Endpoint.EMBEDDINGS);
+    }
+
+    /** {@code POST /v1/responses}: OpenAI's Responses API for models on OpenAI-compatible routes. */
+    public void responses(Request request) {
+        start(request, Endpoint.RESPONSES);
     }
 
     /** The parts of a call every step needs. */
@@ -155,7 +167,11 @@ public final class Relay {
 
         /** Counted usage, for when the upstream reports none. */
         Usage estimate(String completionText) {
-            Object prompt = endpoint == Endpoint.CHAT ? payload.get("messages") : payload.get("input");
+            Object prompt = switch (endpoint) {
+                case CHAT -> payload.get("messages");
+                case EMBEDDINGS -> payload.get("input");
+                case RESPONSES -> java.util.Arrays.asList(payload.get("instructions"), payload.get("input"));
+            };
             return Usage.tokens(tokens.countPrompt(prompt), 0, tokens.count(completionText));
         }
 
@@ -176,19 +192,32 @@ public final class Relay {
         ApiKey key = request.caller().key();
         Map<String, Object> payload = request.jsonBody();
         String modelName = ChatValidation.model(payload);
-        boolean stream = endpoint == Endpoint.CHAT && ChatValidation.stream(payload);
+        boolean stream = endpoint != Endpoint.EMBEDDINGS && ChatValidation.stream(payload);
         long worstInput;
         long worstOutput;
-        if (endpoint == Endpoint.CHAT) {
-            worstInput = TokenCounter.promptUpperBound(ChatValidation.messages(payload));
-            Long max = ChatValidation.maxTokens(payload);
-            worstOutput = max == null ? 0 : ChatValidation.choices(payload) * max;
-        } else {
-            worstInput = TokenCounter.promptUpperBound(ChatValidation.embeddingInput(payload));
-            worstOutput = 0;
+        switch (endpoint) {
+            case CHAT -> {
+                worstInput = TokenCounter.promptUpperBound(ChatValidation.messages(payload));
+                Long max = ChatValidation.maxTokens(payload);
+                worstOutput = max == null ? 0 : ChatValidation.choices(payload) * max;
+            }
+            case RESPONSES -> {
+                ResponsesValidation.check(payload);
+                // Everything the client sent may reach the model (instructions, tools, schemas): bound it all.
+                worstInput = TokenCounter.promptUpperBound(payload);
+                Long max = ResponsesValidation.maxOutputTokens(payload);
+                worstOutput = max == null ? 0 : max;
+            }
+            default -> {
+                worstInput = TokenCounter.promptUpperBound(ChatValidation.embeddingInput(payload));
+                worstOutput = 0;
+            }
         }
         Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), "/v1/" + endpoint.logName.replace('.', '/'));
-        if (endpoint == Endpoint.CHAT && worstOutput == 0) {
+        if (endpoint == Endpoint.RESPONSES) {
+            ResponsesValidation.servingRoutes(model, model.targets());
+        }
+        if (endpoint != Endpoint.EMBEDDINGS && worstOutput == 0) {
             long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
             worstOutput = ChatValidation.choices(payload) * cap;
         }
@@ -218,7 +247,9 @@ public final class Relay {
                     return;
                 }
                 call.hold = hold;
-                List<Catalog.Target> order = Catalog.attemptOrder(model);
+                List<Catalog.Target> order = endpoint == Endpoint.RESPONSES
+                        ? ResponsesValidation.servingRoutes(model, Catalog.attemptOrder(model))
+                        : Catalog.attemptOrder(model);
                 if (stream) {
                     call.streamRelay = new StreamRelay(this, call, order, done);
                     call.streamRelay.start();
@@ -273,7 +304,7 @@ public final class Relay {
             Usage usage = result.usage();
             boolean estimated = usage == null;
             if (estimated) {
-                usage = call.estimate(completionText(result.body()));
+                usage = call.estimate(completionText(call.endpoint, result.body()));
             }
             long cost = call.cost(usage);
             // Queued before the answer leaves, so a client's next read (after a ledger flush) sees it.
@@ -311,11 +342,23 @@ public final class Relay {
         ledger.log(record);
     }
 
-    /** The generated text of a non-streamed chat answer (only needed when usage is missing). */
-    private static String completionText(byte[] body) {
+    /** The generated text of a non-streamed answer (only needed when usage is missing). */
+    private static String completionText(Endpoint endpoint, byte[] body) {
         try {
             Map<String, Object> json = Json.object(body);
             StringBuilder text = new StringBuilder();
+            if (endpoint == Endpoint.RESPONSES && json.get("output") instanceof List<?> output) {
+                // Responses: output items (messages) with content parts (output_text, refusal).
+                for (Object item : output) {
+                    if (item instanceof Map<?, ?> m && m.get("content") instanceof List<?> parts) {
+                        for (Object part : parts) {
+                            if (part instanceof Map<?, ?> p && p.get("text") instanceof String s) {
+                                text.append(s);
+                            }
+                        }
+                    }
+                }
+            }
             if (json.get("choices") instanceof List<?> choices) {
                 for (Object c : choices) {
                     if (c instanceof Map<?, ?> choice && choice.get("message") instanceof Map<?, ?> message

@@ -112,7 +112,7 @@ final class StreamRelay {
             contentSent = true;
             text.append(chunk.text());
             byte[] data = ModelName.rewrite(chunk.data(), call.target.route().upstreamModel(), call.model.id());
-            delivered = events.send(Sse.event(data));
+            delivered = events.send(chunk.event() == null ? Sse.event(data) : Sse.event(chunk.event(), data));
         }
         if (!delivered) {
             cut();
@@ -130,7 +130,9 @@ final class StreamRelay {
         // Queued before [DONE] leaves, so a client's next read (after a ledger flush) sees it.
         relay.settle(call, cost, call.record(200, null, used, estimated, cost));
         open();
-        events.send(Sse.DONE);
+        if (call.endpoint.endsWithDone()) {
+            events.send(Sse.DONE);
+        }
         events.close();
     }
 
@@ -151,12 +153,20 @@ final class StreamRelay {
         Failure f = Upstream.failure(error);
         relay.release(call, call.record(FailureMapping.status(f.reason()), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
         Map<String, Object> err = new LinkedHashMap<>();
-        err.put("message", f.getMessage());
-        err.put("type", "api_error");
-        err.put("code", FailureMapping.code(f.reason()));
-        err.put("param", null);
-        byte[] json = Json.bytes(Map.of("error", err));
-        events.send(Sse.event(json));
+        if (call.endpoint == Relay.Endpoint.RESPONSES) {
+            // The Responses API's own error event: {"type":"error","code","message","param"}.
+            err.put("type", "error");
+            err.put("code", FailureMapping.code(f.reason()));
+            err.put("message", f.getMessage());
+            err.put("param", null);
+            events.send(Sse.event("error", Json.bytes(err)));
+        } else {
+            err.put("message", f.getMessage());
+            err.put("type", "api_error");
+            err.put("code", FailureMapping.code(f.reason()));
+            err.put("param", null);
+            events.send(Sse.event(Json.bytes(Map.of("error", err))));
+        }
         events.close();
     }
 

@@ -25,6 +25,27 @@ public final class Sse {
         return frame;
     }
 
+    /**
+     * One event named {@code name} ({@code event:} line) carrying {@code payload}. A name that is
+     * not a plain token (letters, digits, {@code . _ -}) is left out rather than sent: it comes from
+     * upstream and must not be able to add lines to the stream.
+     */
+    public static byte[] event(String name, byte[] payload) {
+        if (name == null || name.isEmpty() || name.length() > 100 || !name.chars().allMatch(Sse::tokenChar)) {
+            return event(payload);
+        }
+        byte[] head = ("event: " + name + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] data = event(payload);
+        byte[] frame = new byte[head.length + data.length];
+        System.arraycopy(head, 0, frame, 0, head.length);
+        System.arraycopy(data, 0, frame, head.length, data.length);
+        return frame;
+    }
+
+    private static boolean tokenChar(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
+    }
+
     /** True if {@code stream} ends with {@link #DONE}: the stream was complete. */
     public static boolean endsWithDone(byte[] stream) {
         if (stream.length < DONE.length) {

@@ -39,6 +39,8 @@ class HostileInputFuzzTest {
         body("POST /v1/chat/completions", "model", "\"test-chat\"", "messages", "[{\"role\":\"user\",\"content\":\"hi\"}]",
                 "max_tokens", "20", "n", "1", "stream", "false", "temperature", "0.5");
         body("POST /v1/embeddings", "model", "\"test-embedding\"", "input", "\"hi\"");
+        body("POST /v1/responses", "model", "\"test-chat\"", "input", "\"hi\"", "instructions", "\"be brief\"",
+                "max_output_tokens", "20", "stream", "false", "tools", "[{\"type\":\"function\",\"name\":\"f\"}]");
         body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");
         body("POST /v1/audio/speech", "model", "\"test-tts\"", "input", "\"hello\"", "voice", "\"alloy\"");
         body("POST /api/v1/{kind}/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1",
@@ -97,7 +99,7 @@ class HostileInputFuzzTest {
             "GET /api/v1/{kind}/generations", List.of("task_id"));
 
     /** Routes whose answer may be an upstream's failure (the test provider cannot make media). */
-    private static final Set<String> UPSTREAM = Set.of("POST /v1/chat/completions", "POST /v1/embeddings",
+    private static final Set<String> UPSTREAM = Set.of("POST /v1/chat/completions", "POST /v1/embeddings", "POST /v1/responses",
             "POST /v1/images/generations", "POST /v1/audio/speech", "POST /api/v1/{kind}/generations");
 
     private static final Pattern LEAK = Pattern.compile(

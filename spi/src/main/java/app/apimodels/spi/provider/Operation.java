@@ -3,6 +3,11 @@ package app.apimodels.spi.provider;
 /** What a provider client can be asked to do. */
 public enum Operation {
     CHAT, EMBEDDINGS, IMAGES, SPEECH, TRANSCRIPTION,
+    /**
+     * OpenAI's Responses API ({@code POST /responses}), passed through as the client sent it; streamed
+     * as Responses events ({@link StreamChunk#event()} names each), usage from {@code response.completed}.
+     */
+    RESPONSES,
     /** Video generation (an asynchronous task). */
     VIDEO,
     /** Audio generation other than text-to-speech: music, sound effects (an asynchronous task). */

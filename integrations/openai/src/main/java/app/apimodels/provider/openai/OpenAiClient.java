@@ -4,6 +4,7 @@ import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpRequestSpec;
 import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.provider.EventStreamRelay;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderConfig;
@@ -35,7 +36,7 @@ import java.util.function.Supplier;
 
 /**
  * One configured OpenAI-compatible upstream (OpenAI, DeepSeek, Groq, vLLM, Ollama, OpenRouter…).
- * Calls (chat, embeddings, speech) are forwarded as they came, with the model replaced by the
+ * Calls (chat, embeddings, responses, speech) are forwarded as they came, with the model replaced by the
  * upstream's name; answers are handed back byte for byte, with the usage read from them.
  * Generation tasks (images, speech) are finished in one synchronous call.
  */
@@ -46,7 +47,7 @@ final class OpenAiClient implements ProviderClient {
     /** A probe is a health check: it must not hang for a whole call's timeout. */
     private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<Operation> OPERATIONS = Set.of(Operation.CHAT, Operation.EMBEDDINGS, Operation.IMAGES,
-            Operation.SPEECH);
+            Operation.SPEECH, Operation.RESPONSES);
     /** Threads reading the input files of image edits at once, per client. */
     private static final int MEDIA_READERS = 4;
     private static final String JSON = "application/json";
@@ -222,9 +223,9 @@ final class OpenAiClient implements ProviderClient {
     public Cancellable stream(ProviderRequest request, StreamSink sink) {
         HttpRequestSpec spec;
         try {
-            if (request.operation() != Operation.CHAT) {
+            if (request.operation() != Operation.CHAT && request.operation() != Operation.RESPONSES) {
                 throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
-                        "only chat completions can be streamed", null);
+                        "only chat completions and responses can be streamed", null);
             }
             spec = new HttpRequestSpec("POST", URI.create(baseUrl + endpoint(request.operation())),
                     headers(JSON, "text/event-stream"), body(request, true), config.timeout(), streamIdleTimeout);
@@ -232,7 +233,9 @@ final class OpenAiClient implements ProviderClient {
             sink.onError(e);
             return () -> { };
         }
-        StreamRelay relay = new StreamRelay(sink, mapper, errors);
+        EventStreamRelay relay = request.operation() == Operation.RESPONSES
+                ? new ResponsesStream(sink, mapper, errors)
+                : new StreamRelay(sink, mapper, errors);
         relay.attach(transport.stream(spec, relay));
         return relay::cancel;
     }
@@ -254,6 +257,7 @@ final class OpenAiClient implements ProviderClient {
         return switch (operation) {
             case CHAT -> "/chat/completions";
             case EMBEDDINGS -> "/embeddings";
+            case RESPONSES -> "/responses";
             default -> throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
                     "operation " + operation + " is not offered as a call by this provider", null);
         };
@@ -275,11 +279,21 @@ final class OpenAiClient implements ProviderClient {
         return headers;
     }
 
-    /** The client's payload with the upstream's model name, and usage asked for on streams. */
+    /**
+     * The client's payload with the upstream's model name, and usage asked for on chat streams (a
+     * Responses stream always reports it in {@code response.completed}).
+     */
     private byte[] body(ProviderRequest request, boolean stream) {
         Map<String, Object> payload = new LinkedHashMap<>(request.payload());
         payload.put("model", request.upstreamModel());
-        if (stream) {
+        if (request.operation() == Operation.RESPONSES) {
+            if (stream) {
+                payload.put("stream", true);
+            } else {
+                payload.remove("stream");
+                payload.remove("stream_options");
+            }
+        } else if (stream) {
             Map<String, Object> streamOptions = new LinkedHashMap<>();
             if (payload.get("stream_options") instanceof Map<?, ?> given) {
                 given.forEach((key, value) -> streamOptions.put(String.valueOf(key), value));

@@ -1,33 +1,21 @@
 package app.apimodels.provider.openai;
 
-import app.apimodels.spi.provider.EventStreamRelay;
-import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 import java.util.Arrays;
 
 /** Turns an upstream's chat-completion event stream into {@link StreamSink} calls. */
-final class StreamRelay extends EventStreamRelay {
+final class StreamRelay extends JsonEventStream {
 
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
-    private final ObjectMapper mapper;
-    private final UpstreamErrors errors;
     private boolean finishReasonSeen;
 
     StreamRelay(StreamSink sink, ObjectMapper mapper, UpstreamErrors errors) {
-        super(sink);
-        this.mapper = mapper;
-        this.errors = errors;
-    }
-
-    @Override
-    protected ProviderException errorFor(int status, byte[] body) {
-        return errors.forStatus(status, body);
+        super(sink, mapper, errors);
     }
 
     /** Some OpenAI-compatible servers end the body after the last choice without [DONE]. */
@@ -42,15 +30,8 @@ final class StreamRelay extends EventStreamRelay {
             complete();
             return;
         }
-        JsonNode event;
-        try {
-            event = mapper.readTree(data);
-        } catch (IOException e) {
-            failAndStop(errors.malformed(e));
-            return;
-        }
-        if (!event.isObject()) {
-            failAndStop(errors.malformed(null));
+        JsonNode event = object(data);
+        if (event == null) {
             return;
         }
         JsonNode error = event.get("error");

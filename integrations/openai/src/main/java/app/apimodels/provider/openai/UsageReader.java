@@ -41,8 +41,17 @@ final class UsageReader {
         }
     }
 
-    /** Chat and embeddings usage; embeddings have no completion tokens. */
+    /**
+     * Chat and embeddings usage (embeddings have no completion tokens), or the Responses API's
+     * ({@code input_tokens}, {@code input_tokens_details.cached_tokens}, {@code output_tokens}, which
+     * already counts {@code output_tokens_details.reasoning_tokens}: reasoning is billed as output).
+     */
     static Usage usage(JsonNode usage) {
+        if (usage.has("input_tokens") && !usage.has("prompt_tokens")) {
+            return Usage.tokens(usage.path("input_tokens").asLong(0),
+                    usage.path("input_tokens_details").path("cached_tokens").asLong(0),
+                    usage.path("output_tokens").asLong(0));
+        }
         return Usage.tokens(usage.path("prompt_tokens").asLong(0),
                 usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
                 usage.path("completion_tokens").asLong(0));

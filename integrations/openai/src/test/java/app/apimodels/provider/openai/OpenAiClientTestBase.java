@@ -244,6 +244,59 @@ abstract class OpenAiClientTestBase extends ModelProviderContract {
         }
     }
 
+    // ---- the Responses API, passed through -------------------------------------------------------
+
+    private static ProviderRequest responses(boolean stream) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("model", "public-model");
+        payload.put("input", "Say hello");
+        payload.put("some_future_field", Map.of("kept", true));
+        if (stream) {
+            payload.put("stream", true);
+        }
+        return new ProviderRequest(Operation.RESPONSES, UPSTREAM_MODEL, payload, stream);
+    }
+
+    @Test
+    void aResponseIsPostedAsItCameWithTheUpstreamModelAndItsUsageRead() throws Exception {
+        upstream().usage(Usage.tokens(30, 10, 7));
+        var result = await(client().call(responses(false)));
+
+        assertThat(JSON.readTree(result.body()).at("/output/0/content/0/text").asText())
+                .isEqualTo(app.apimodels.testkit.MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(result.usage()).isEqualTo(Usage.tokens(30, 10, 7));
+        JsonNode sent = JSON.readTree(upstream().server().findAll(postRequestedFor(urlEqualTo("/v1/responses"))).get(0).getBody());
+        assertThat(sent.get("model").asText()).isEqualTo(UPSTREAM_MODEL);
+        assertThat(sent.at("/some_future_field/kept").asBoolean()).isTrue();
+        assertThat(sent.has("stream")).isFalse();
+    }
+
+    @Test
+    void aResponseStreamIsRelayedAsNamedEventsWithTheCompletedUsage() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        client().stream(responses(true), sink);
+        sink.awaitEnd();
+
+        sink.assertWellBehaved();
+        assertThat(sink.chunks()).extracting(StreamChunk::event).startsWith("response.created", "response.in_progress")
+                .endsWith("response.completed");
+        assertThat(String.join("", sink.texts())).isEqualTo(app.apimodels.testkit.MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(sink.usages()).containsExactly(app.apimodels.testkit.MockOpenAiUpstream.DEFAULT_USAGE);
+        JsonNode sent = JSON.readTree(upstream().server().findAll(postRequestedFor(urlEqualTo("/v1/responses"))).get(0).getBody());
+        assertThat(sent.get("stream").asBoolean()).isTrue();
+        assertThat(sent.has("stream_options")).as("chat's include_usage is not the Responses API's").isFalse();
+    }
+
+    @Test
+    void aResponseStreamCutBeforeResponseCompletedIsANetworkFailure() throws Exception {
+        upstream().cutStreams();
+        RecordingSink sink = new RecordingSink();
+        client().stream(responses(true), sink);
+
+        assertThat(sink.awaitError().kind()).isEqualTo(ProviderException.Kind.NETWORK);
+        assertThat(String.join("", sink.texts())).isEqualTo("Hello from");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private void stubStream(String body) {
