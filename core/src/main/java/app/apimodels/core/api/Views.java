@@ -67,6 +67,7 @@ final class Views {
         m.put("latency_ms", e.latencyMs());
         m.put("input_tokens", e.inputTokens());
         m.put("cached_input_tokens", e.cachedTokens());
+        m.put("cache_write_tokens", e.cacheWriteTokens());
         m.put("output_tokens", e.outputTokens());
         m.put("usage_estimated", e.estimated());
         m.put("cost_micros", e.costMicros());
@@ -77,13 +78,13 @@ final class Views {
     /** The same columns as {@link #call}, as one CSV line (RFC 4180 quoting). */
     static String csvHeader() {
         return "id,key_id,endpoint,model,stream,status,error,started_at,latency_ms,input_tokens,cached_input_tokens,"
-                + "output_tokens,usage_estimated,cost_micros,uncollected_micros\r\n";
+                + "cache_write_tokens,output_tokens,usage_estimated,cost_micros,uncollected_micros\r\n";
     }
 
     static String csv(CallLog.Entry e) {
         StringBuilder sb = new StringBuilder();
         Object[] cols = {e.id(), e.keyId(), e.endpoint(), e.model(), e.stream(), e.status(), e.error(), e.startedAt(),
-                e.latencyMs(), e.inputTokens(), e.cachedTokens(), e.outputTokens(), e.estimated(), e.costMicros(),
+                e.latencyMs(), e.inputTokens(), e.cachedTokens(), e.cacheWriteTokens(), e.outputTokens(), e.estimated(), e.costMicros(),
                 e.uncollectedMicros()};
         for (int i = 0; i < cols.length; i++) {
             if (i > 0) {

@@ -17,7 +17,7 @@ public final class CallLog {
     /** A logged call as shown to its owner or an admin. */
     public record Entry(String id, long accountId, Long keyId, String endpoint, String model, String provider,
                         boolean stream, int status, String error, long startedAt, int latencyMs, int attempts,
-                        long inputTokens, long cachedTokens, long outputTokens, boolean estimated, long costMicros,
+                        long inputTokens, long cachedTokens, long cacheWriteTokens, long outputTokens, boolean estimated, long costMicros,
                         long uncollectedMicros) {
     }
 
@@ -59,7 +59,7 @@ public final class CallLog {
         return new Entry(rs.getString("id"), rs.getLong("account_id"), Sql.nullableLong(rs, "key_id"), rs.getString("endpoint"),
                 rs.getString("model"), rs.getString("provider"), rs.getBoolean("stream"), rs.getInt("status"),
                 rs.getString("error"), rs.getLong("started_at"), rs.getInt("latency_ms"), rs.getInt("attempts"),
-                rs.getLong("input_tokens"), rs.getLong("cached_tokens"), rs.getLong("output_tokens"),
+                rs.getLong("input_tokens"), rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("output_tokens"),
                 rs.getBoolean("estimated"), rs.getLong("cost_micros"), rs.getLong("uncollected_micros"));
     }
 }

@@ -14,10 +14,11 @@ import java.util.Set;
  * thousand characters or request. Costs are computed in integers and rounded up to a whole
  * micro once per call, so no call is ever free by rounding.
  *
- * @param cachedInputPer1M null means cached input tokens cost the same as input tokens
+ * @param cachedInputPer1M null means cached input tokens (cache reads) cost the same as input tokens
+ * @param cacheWritePer1M  null means input tokens written to the upstream's cache cost the same as input tokens
  */
-public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, long perRequest, long perImage,
-                    long perSecond, long per1kCharacters) {
+public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, Long cacheWritePer1M, long perRequest,
+                    long perImage, long perSecond, long per1kCharacters) {
 
     /**
      * The most one call or task may hold (10^15 µ, a billion credits): a request whose worst case
@@ -26,7 +27,7 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, lo
     public static final long MAX_HOLD_MICROS = 1_000_000_000_000_000L;
 
     static final Set<String> FIELDS = Set.of("input-per-1m-tokens", "output-per-1m-tokens",
-            "cached-input-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
+            "cached-input-per-1m-tokens", "cache-write-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
     private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
     private static final BigInteger BASIS = BigInteger.valueOf(10_000);
 
@@ -36,9 +37,13 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, lo
             throw t.error("needs at least one of " + FIELDS);
         }
         return new Price(micros(m.get("input-per-1m-tokens")), micros(m.get("output-per-1m-tokens")),
-                m.containsKey("cached-input-per-1m-tokens") ? micros(m.get("cached-input-per-1m-tokens")) : null,
+                optionalMicros(m.get("cached-input-per-1m-tokens")), optionalMicros(m.get("cache-write-per-1m-tokens")),
                 micros(m.get("per-request")), micros(m.get("per-image")), micros(m.get("per-second")),
                 micros(m.get("per-1k-characters")));
+    }
+
+    private static Long optionalMicros(Tree node) {
+        return node == null ? null : micros(node);
     }
 
     /** Credits (USD) as written → micros; refuses negatives and sub-micro precision. */
@@ -61,11 +66,13 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, lo
      * The cost of a call in micros, with the markup (basis points) applied, rounded up.
      */
     public long cost(Usage u, int markupBasisPoints) {
+        // Cache reads and writes are parts of the input; an upstream reporting more is held to it.
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
-        long cachedPrice = cachedInputPer1M == null ? inputPer1M : cachedInputPer1M;
+        long written = Math.min(u.cacheWriteTokens(), u.inputTokens() - cached);
         // Everything in micros × 1e6, so each unit's price stays an integer.
-        BigInteger scaled = BigInteger.valueOf(u.inputTokens() - cached).multiply(BigInteger.valueOf(inputPer1M))
-                .add(BigInteger.valueOf(cached).multiply(BigInteger.valueOf(cachedPrice)))
+        BigInteger scaled = BigInteger.valueOf(u.inputTokens() - cached - written).multiply(BigInteger.valueOf(inputPer1M))
+                .add(BigInteger.valueOf(cached).multiply(BigInteger.valueOf(cachedInputPrice())))
+                .add(BigInteger.valueOf(written).multiply(BigInteger.valueOf(cacheWritePrice())))
                 .add(BigInteger.valueOf(u.outputTokens()).multiply(BigInteger.valueOf(outputPer1M)))
                 .add(BigInteger.valueOf(u.images()).multiply(BigInteger.valueOf(perImage)).multiply(MILLION))
                 .add(BigInteger.valueOf((long) Math.ceil(u.seconds() * 1000)).multiply(BigInteger.valueOf(perSecond)).multiply(BigInteger.valueOf(1000)))
@@ -77,12 +84,37 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, lo
         return result.min(BigInteger.valueOf(Long.MAX_VALUE / 4)).longValueExact();
     }
 
+    /**
+     * The usage of {@code inputTokens} and {@code outputTokens} that costs the most at this price:
+     * the input all plain, all read from the cache or all written to it, whichever is dearest
+     * (a cache write usually is), so a hold made from it covers every way the upstream may bill.
+     */
+    public Usage worstCase(long inputTokens, long outputTokens) {
+        Usage plain = Usage.tokens(inputTokens, 0, outputTokens);
+        long dearest = Math.max(inputPer1M, Math.max(cachedInputPrice(), cacheWritePrice()));
+        if (dearest == inputPer1M) {
+            return plain;
+        }
+        return dearest == cacheWritePrice() ? plain.withCacheWriteTokens(inputTokens) : Usage.tokens(inputTokens, inputTokens, outputTokens);
+    }
+
+    private long cachedInputPrice() {
+        return cachedInputPer1M == null ? inputPer1M : cachedInputPer1M;
+    }
+
+    private long cacheWritePrice() {
+        return cacheWritePer1M == null ? inputPer1M : cacheWritePer1M;
+    }
+
     Map<String, Object> toDoc() {
         Map<String, Object> doc = new LinkedHashMap<>();
         put(doc, "input-per-1m-tokens", inputPer1M);
         put(doc, "output-per-1m-tokens", outputPer1M);
         if (cachedInputPer1M != null) {
             doc.put("cached-input-per-1m-tokens", credits(cachedInputPer1M));
+        }
+        if (cacheWritePer1M != null) {
+            doc.put("cache-write-per-1m-tokens", credits(cacheWritePer1M));
         }
         put(doc, "per-request", perRequest);
         put(doc, "per-image", perImage);

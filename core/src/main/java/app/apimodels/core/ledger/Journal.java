@@ -179,7 +179,8 @@ final class Journal implements AutoCloseable {
         m.put("call", Arrays.asList(r.id(), r.accountId(), r.keyId(), r.endpoint(), r.model(), r.provider(),
                 r.upstreamModel(), r.stream(), r.status(), r.error(), r.startedAt(), r.latencyMs(), r.attempts(),
                 r.estimated(), r.costMicros()));
-        m.put("usage", Arrays.asList(u.inputTokens(), u.cachedInputTokens(), u.outputTokens(), u.images(), u.seconds(), u.characters()));
+        m.put("usage", Arrays.asList(u.inputTokens(), u.cachedInputTokens(), u.outputTokens(), u.images(), u.seconds(), u.characters(),
+                u.cacheWriteTokens()));
         return m;
     }
 
@@ -189,7 +190,9 @@ final class Journal implements AutoCloseable {
                 (String) m.get("lease"));
         List<?> c = (List<?>) m.get("call");
         List<?> u = (List<?>) m.get("usage");
-        Usage usage = new Usage(num(u.get(0)), num(u.get(1)), num(u.get(2)), num(u.get(3)), ((Number) u.get(4)).doubleValue(), num(u.get(5)));
+        // A journal written before cache writes were counted has six figures.
+        Usage usage = new Usage(num(u.get(0)), num(u.get(1)), num(u.get(2)), num(u.get(3)), ((Number) u.get(4)).doubleValue(), num(u.get(5)),
+                u.size() > 6 ? num(u.get(6)) : 0);
         CallRecord r = new CallRecord((String) c.get(0), num(c.get(1)), c.get(2) == null ? null : num(c.get(2)), (String) c.get(3),
                 (String) c.get(4), (String) c.get(5), (String) c.get(6), (Boolean) c.get(7), (int) num(c.get(8)), (String) c.get(9), num(c.get(10)),
                 (int) num(c.get(11)), (int) num(c.get(12)), usage, (Boolean) c.get(13), num(c.get(14)));

@@ -668,9 +668,9 @@ final class LedgerWriter implements AutoCloseable {
             Sql.batch(c, "INSERT INTO apimodels_transfer (id, debit_id, credit_id, amount, kind, hold_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transfers);
             Sql.batch(c, """
                     INSERT INTO apimodels_call_log (id, account_id, key_id, endpoint, model, provider, upstream_model, stream, status, error,
-                      started_at, latency_ms, attempts, input_tokens, cached_tokens, output_tokens, estimated, cost_micros,
-                      uncollected_micros, hold_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
+                      started_at, latency_ms, attempts, input_tokens, cached_tokens, cache_write_tokens, output_tokens, estimated,
+                      cost_micros, uncollected_micros, hold_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", logs);
             if (onlyCredits) {
                 // Same lock order as every batch: wallets, keys, hold accounts, revenue.
                 for (int n : Sql.batch(c, FIT, walletRows)) {
@@ -721,7 +721,7 @@ final class LedgerWriter implements AutoCloseable {
         return new Object[] {Storable.text(r.id(), 40), r.accountId(), r.keyId(), Storable.text(r.endpoint(), 40),
                 Storable.text(r.model(), 200), Storable.text(r.provider(), 100), Storable.text(r.upstreamModel(), 200),
                 r.stream(), r.status(), Storable.text(r.error(), 500), r.startedAt(), r.latencyMs(), r.attempts(),
-                r.usage().inputTokens(), r.usage().cachedInputTokens(), r.usage().outputTokens(), r.estimated(),
+                r.usage().inputTokens(), r.usage().cachedInputTokens(), r.usage().cacheWriteTokens(), r.usage().outputTokens(), r.estimated(),
                 collected, Math.max(0, uncollected), holdId};
     }
 

@@ -110,7 +110,7 @@ public final class CoreExport {
     static void usage(ExportArchive a) throws Exception {
         a.csvRows("usage.csv", """
                 SELECT id, key_id, endpoint, model, stream, status, error, started_at, latency_ms, attempts, input_tokens,
-                       cached_tokens, output_tokens, estimated, cost_micros, uncollected_micros
+                       cached_tokens, cache_write_tokens, output_tokens, estimated, cost_micros, uncollected_micros
                 FROM apimodels_call_log WHERE account_id = ? ORDER BY started_at, id""", a.accountId());
     }
 }

@@ -222,7 +222,7 @@ public final class Relay {
             worstOutput = ChatValidation.choices(payload) * cap;
         }
         Call call = new Call(exchange, key, endpoint, payload, model, stream);
-        long holdAmount = call.cost(Usage.tokens(worstInput, 0, worstOutput));
+        long holdAmount = call.cost(model.spec().price().worstCase(worstInput, worstOutput));
         if (holdAmount > Price.MAX_HOLD_MICROS) {
             throw Failure.invalid(payload.containsKey("max_completion_tokens") ? "max_completion_tokens"
                     : payload.containsKey("max_tokens") ? "max_tokens" : null,

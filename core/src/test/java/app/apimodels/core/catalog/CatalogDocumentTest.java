@@ -69,9 +69,32 @@ class CatalogDocumentTest {
         assertThat(price.cost(Usage.tokens(1_000_000, 0, 1_000_000), 0)).isEqualTo(750_000);
         assertThat(price.cost(Usage.tokens(1_000_000, 0, 1_000_000), 2000)).isEqualTo(900_000);
         assertThat(price.cost(Usage.NONE, 0)).isZero();
-        Price perUnit = new Price(0, 0, null, 10_000, 40_000, 1_500, 15_000);
+        Price perUnit = new Price(0, 0, null, null, 10_000, 40_000, 1_500, 15_000);
         // 1 request + 2 images + 3.5 s + 1,200 characters
         assertThat(perUnit.cost(new Usage(0, 0, 0, 2, 3.5, 1_200), 0)).isEqualTo(10_000 + 80_000 + 5_250 + 18_000);
+    }
+
+    @Test
+    void cacheWritesHaveTheirOwnPriceAndTheWorstCaseCoversThem() {
+        Price price = CatalogDocument.parseYaml(GOOD.replace("cached-input-per-1m-tokens: 0.075",
+                "cached-input-per-1m-tokens: 0.075, cache-write-per-1m-tokens: 0.1875"), "c").models().get(0).price();
+        assertThat(price.cacheWritePer1M()).isEqualTo(187_500);
+        // 1000 input: 600 plain, 200 read, 200 written; 500 output: (600*0.15 + 200*0.075 + 200*0.1875 + 500*0.60) / 1M
+        assertThat(price.cost(Usage.tokens(1000, 200, 500).withCacheWriteTokens(200), 0)).isEqualTo(443);
+        // Reads and writes beyond the input are held to it: never a negative plain part.
+        assertThat(price.cost(Usage.tokens(100, 80, 0).withCacheWriteTokens(80), 0)).isEqualTo(price.cost(Usage.tokens(100, 80, 0).withCacheWriteTokens(20), 0));
+        // The hold prices the whole prompt as cache writes, the dearest way to bill it.
+        assertThat(price.worstCase(1000, 500)).isEqualTo(Usage.tokens(1000, 0, 500).withCacheWriteTokens(1000));
+        assertThat(price.cost(price.worstCase(1000, 500), 0)).isEqualTo(488);
+        // Without a cache-write price writes cost as input, and the worst case is plain input.
+        Price plain = CatalogDocument.parseYaml(GOOD, "c").models().get(0).price();
+        assertThat(plain.cost(Usage.tokens(1000, 200, 500).withCacheWriteTokens(200), 0)).isEqualTo(435);
+        assertThat(plain.worstCase(1000, 500)).isEqualTo(Usage.tokens(1000, 0, 500));
+        assertThat(CatalogDocument.parseYaml(GOOD.replace("cached-input-per-1m-tokens: 0.075",
+                "cache-write-per-1m-tokens: 0.1875"), "c").models().get(0).price().toDoc())
+                .containsEntry("cache-write-per-1m-tokens", new java.math.BigDecimal("0.1875"));
+        assertThatThrownBy(() -> CatalogDocument.parseYaml(GOOD.replace("cached-input-per-1m-tokens: 0.075",
+                "cache-write-per-1m-tokens: -1"), "c")).hasMessageContaining("cache-write-per-1m-tokens: must not be negative");
     }
 
     @Test

@@ -86,14 +86,13 @@ final class ChatCompletion {
 
     /**
      * Anthropic counts {@code input_tokens} apart from the tokens read from and written to its
-     * prompt cache; the prompt is all three. Reads are the cached part. Writes are billed at
-     * the input price: {@link Usage} has no unit for them.
+     * prompt cache; the prompt is all three. Reads are the cached part, writes the cache-write part.
      */
     static Usage usage(JsonNode usage) {
         long cacheRead = usage.path("cache_read_input_tokens").asLong(0);
         long cacheWrite = usage.path("cache_creation_input_tokens").asLong(0);
         return Usage.tokens(usage.path("input_tokens").asLong(0) + cacheRead + cacheWrite, cacheRead,
-                usage.path("output_tokens").asLong(0));
+                usage.path("output_tokens").asLong(0)).withCacheWriteTokens(cacheWrite);
     }
 
     ObjectNode openAiUsage(Usage usage) {

@@ -222,12 +222,12 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
     }
 
     @Test
-    void cacheReadsAreCachedInputAndCacheWritesArePartOfTheInput() throws Exception {
+    void cacheReadsAndCacheWritesArePartsOfTheInput() throws Exception {
         upstream().usage(Usage.tokens(2_000, 1_500, 40)).cacheWrites(300);
 
         var result = await(client().call(chat(false)));
 
-        assertThat(result.usage()).isEqualTo(Usage.tokens(2_000, 1_500, 40));
+        assertThat(result.usage()).isEqualTo(Usage.tokens(2_000, 1_500, 40).withCacheWriteTokens(300));
         JsonNode usage = JSON.readTree(result.body()).path("usage");
         assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(2_000);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(1_500);
@@ -281,7 +281,7 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
         }
         assertThat(finish).isEqualTo("tool_calls");
         // message_start said 1 output token, message_delta 52 in all: replaced, not added.
-        assertThat(sink.usages()).containsExactly(Usage.tokens(900, 600, 52));
+        assertThat(sink.usages()).containsExactly(Usage.tokens(900, 600, 52).withCacheWriteTokens(100));
         JsonNode last = JSON.readTree(sink.chunks().get(sink.chunks().size() - 1).data());
         assertThat(last.path("choices")).isEmpty();
         assertThat(last.path("usage").path("completion_tokens").asLong()).isEqualTo(52);
