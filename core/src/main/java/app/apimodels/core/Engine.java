@@ -217,7 +217,7 @@ final class Engine {
             jobs.recurring("billing-reconciliation", Duration.ofDays(1), reconciliation::daily);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
-                    new AccountApi(accounts, keys, ledger, callLog), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,
+                    new AccountApi(accounts, keys, ledger, callLog, b.clock), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,
                             settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
                     new LimitsApi(limits, accounts, keys),
                     new OpsApi(sql, metrics, () -> open, router),

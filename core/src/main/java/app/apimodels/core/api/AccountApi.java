@@ -12,6 +12,9 @@ import app.apimodels.core.web.Request;
 import app.apimodels.spi.web.Response;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +27,15 @@ public final class AccountApi {
     private final ApiKeys keys;
     private final Ledger ledger;
     private final CallLog callLog;
+    private final Clock clock;
 
-    public AccountApi(Accounts accounts, ApiKeys keys, Ledger ledger, CallLog callLog) {
+    /** The longest range one spend query covers. */
+    static final long MAX_SPEND_RANGE_MILLIS = Duration.ofDays(366).toMillis();
+    /** UTC offsets reach from −12:00 to +14:00. */
+    static final int MAX_UTC_OFFSET_MINUTES = 14 * 60;
+
+    public AccountApi(Accounts accounts, ApiKeys keys, Ledger ledger, CallLog callLog, Clock clock) {
+        this.clock = clock;
         this.accounts = accounts;
         this.keys = keys;
         this.ledger = ledger;
@@ -56,6 +66,49 @@ public final class AccountApi {
         body.put("object", "list");
         body.put("data", rows.stream().map(Views::call).toList());
         body.put("total_cost_micros", total);
+        r.json(200, body);
+    }
+
+    /**
+     * {@code GET /api/v1/account/spend}: calls and cost per day and model over {@code from}–{@code to}
+     * (epoch ms; default the last 30 days), days cut at the caller's {@code utc_offset_minutes}.
+     */
+    public void spend(Request r) {
+        var ex = r.exchange();
+        Long to = Params.queryLong(ex.query("to"), "to");
+        Long from = Params.queryLong(ex.query("from"), "from");
+        Long offset = Params.queryLong(ex.query("utc_offset_minutes"), "utc_offset_minutes");
+        long end = to == null ? clock.millis() : to;
+        long start = from == null ? end - Duration.ofDays(30).toMillis() : from;
+        if (end < 0 || end > Limits.MAX_EPOCH_MILLIS) {
+            throw ApiException.badRequest("to", "to must be a time in epoch milliseconds");
+        }
+        if (start < 0 || start > end) {
+            throw ApiException.badRequest("from", "from must be a time in epoch milliseconds, not after to");
+        }
+        if (end - start > MAX_SPEND_RANGE_MILLIS) {
+            throw ApiException.badRequest("from", "from and to may be at most 366 days apart");
+        }
+        if (offset != null && Math.abs(offset) > MAX_UTC_OFFSET_MINUTES) {
+            throw ApiException.badRequest("utc_offset_minutes", "utc_offset_minutes must be between -840 and 840");
+        }
+        int minutes = offset == null ? 0 : offset.intValue();
+        ledger.flush().join();
+        List<CallLog.DailySpend> rows = callLog.spendPerDay(r.caller().accountId(), start, end, minutes);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("from", start);
+        body.put("to", end);
+        body.put("utc_offset_minutes", minutes);
+        body.put("data", rows.stream().map(d -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("date", LocalDate.ofEpochDay(d.day()).toString());
+            m.put("model", d.model());
+            m.put("calls", d.calls());
+            m.put("cost_micros", d.costMicros());
+            return m;
+        }).toList());
+        body.put("total_cost_micros", rows.stream().mapToLong(CallLog.DailySpend::costMicros).sum());
         r.json(200, body);
     }
 

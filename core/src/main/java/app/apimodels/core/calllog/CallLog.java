@@ -21,6 +21,17 @@ public final class CallLog {
                         long uncollectedMicros) {
     }
 
+    /**
+     * What one account spent on one model in one day: its calls (failed ones included, at no
+     * cost) and their exact cost.
+     *
+     * @param day epoch day (days since 1970-01-01) in the caller's offset from UTC
+     */
+    public record DailySpend(long day, String model, long calls, long costMicros) {
+    }
+
+    private static final long DAY_MILLIS = 86_400_000L;
+
     private final Sql sql;
 
     public CallLog(Sql sql) {
@@ -53,6 +64,22 @@ public final class CallLog {
         args.add(q.limit());
         return sql.list("SELECT * FROM apimodels_call_log" + where + " ORDER BY started_at DESC, id DESC LIMIT ?", CallLog::map,
                 args.toArray());
+    }
+
+    /**
+     * Spend per day and model over {@code [from, to)} (epoch ms), days cut at midnight
+     * {@code utcOffsetMinutes} east of UTC; oldest day first, then by model. Sums are of the
+     * logged integer costs, so they add up to the micro with the ledger's charges.
+     */
+    public List<DailySpend> spendPerDay(long accountId, long from, long to, int utcOffsetMinutes) {
+        long offset = utcOffsetMinutes * 60_000L;
+        return sql.list("""
+                        SELECT epoch_day, model, COUNT(*) AS calls, SUM(cost_micros) AS cost FROM (
+                            SELECT (started_at + ?) / ? AS epoch_day, model, cost_micros FROM apimodels_call_log
+                            WHERE account_id = ? AND started_at >= ? AND started_at < ?) calls
+                        GROUP BY epoch_day, model ORDER BY epoch_day, model""",
+                rs -> new DailySpend(rs.getLong("epoch_day"), rs.getString("model"), rs.getLong("calls"), rs.getLong("cost")),
+                offset, DAY_MILLIS, accountId, from, to);
     }
 
     private static Entry map(ResultSet rs) throws SQLException {

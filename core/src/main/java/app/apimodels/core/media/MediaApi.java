@@ -1,5 +1,7 @@
 package app.apimodels.core.media;
 
+import app.apimodels.core.api.Params;
+
 import app.apimodels.core.auth.Caller;
 import app.apimodels.core.fetch.FetchException;
 import app.apimodels.core.web.ApiException;
@@ -210,10 +212,24 @@ public final class MediaApi {
         }
     }
 
+    /** {@code GET /api/v1/account/files}: the caller's stored files, newest first ({@code limit}, {@code before}). */
+    public void list(Request r) {
+        var ex = r.exchange();
+        r.json(200, Map.of("object", "list", "data", store.page(r.caller().accountId(), Params.limit(ex.query("limit")),
+                Params.queryLong(ex.query("before"), "before")).stream().map(m -> view(m, ex)).toList()));
+    }
+
     private Map<String, Object> view(MediaObject m, Exchange ex) {
+        return view(m, links.url(ex.baseUrl(), m.id()));
+    }
+
+    /** A file as the API shows it, with its signed link. */
+    public static Map<String, Object> view(MediaObject m, String signedUrl) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("fileId", m.id());
-        v.put("fileUrl", links.url(ex.baseUrl(), m.id()));
+        v.put("fileUrl", signedUrl);
+        v.put("kind", m.kind());
+        v.put("taskId", m.taskId());
         v.put("fileName", m.fileName());
         v.put("mimeType", m.contentType());
         v.put("fileSize", m.size());

@@ -188,6 +188,15 @@ public final class MediaStore {
                 MediaStore::row, accountId);
     }
 
+    /** A page of this account's files (uploads, fetched inputs, outputs), newest first, created before {@code before} when given. */
+    public List<MediaObject> page(long accountId, int limit, Long before) {
+        return before == null
+                ? sql.list("SELECT * FROM apimodels_media_object WHERE account_id = ? AND deleted_at IS NULL "
+                + "ORDER BY created_at DESC, id DESC LIMIT ?", MediaStore::row, accountId, limit)
+                : sql.list("SELECT * FROM apimodels_media_object WHERE account_id = ? AND deleted_at IS NULL AND created_at < ? "
+                + "ORDER BY created_at DESC, id DESC LIMIT ?", MediaStore::row, accountId, before, limit);
+    }
+
     public ObjectContent open(MediaObject m, long offset, long length) {
         return storage.open(m.storageKey(), offset, length);
     }

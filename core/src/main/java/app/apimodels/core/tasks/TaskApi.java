@@ -1,5 +1,6 @@
 package app.apimodels.core.tasks;
 
+import app.apimodels.core.api.Params;
 import app.apimodels.core.limits.AbuseLimits;
 import app.apimodels.core.limits.Permit;
 import app.apimodels.core.media.MediaApi;
@@ -36,6 +37,7 @@ public final class TaskApi {
     /** OpenAI request fields that shape the answer, not the generation. */
     private static final Set<String> OPENAI_ONLY = Set.of("response_format", "user", "stream");
 
+    private final TaskService tasks;
     private final TaskSubmission submission;
     private final TaskViews views;
     private final TaskRunner runner;
@@ -47,6 +49,7 @@ public final class TaskApi {
 
     public TaskApi(TaskService tasks, ScheduledExecutorService timer, Duration syncWait, AbuseLimits limits) {
         this.limits = limits;
+        this.tasks = tasks;
         this.submission = tasks.submission();
         this.views = tasks.views();
         this.runner = tasks.runner();
@@ -94,6 +97,27 @@ public final class TaskApi {
                 .filter(t -> TaskSubmission.kinds(path).contains(t.kind()))
                 .orElseThrow(() -> ApiException.notFound("task"));
         r.json(200, MediaApi.envelope(views.view(task)));
+    }
+
+    /** {@code GET /api/v1/account/tasks}: the caller's tasks, newest first ({@code limit}, {@code before}), with signed links to their files. */
+    public void list(Request r) {
+        var ex = r.exchange();
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (TaskSummary t : tasks.list(r.caller().accountId(), Params.limit(ex.query("limit")), Params.queryLong(ex.query("before"), "before"))) {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("taskId", t.id());
+            v.put("kind", t.kind());
+            v.put("model", t.model());
+            v.put("state", t.state());
+            v.put("prompt", t.prompt());
+            v.put("cost_micros", t.costMicros());
+            v.put("createTime", t.createdAt());
+            v.put("completeTime", t.completedAt());
+            v.put("failMsg", t.failMsg());
+            v.put("files", t.files().stream().map(m -> MediaApi.view(m, tasks.links().url(ex.baseUrl(), m.id()))).toList());
+            data.add(v);
+        }
+        r.json(200, Map.of("object", "list", "data", data));
     }
 
     /** OpenAI's synchronous image endpoint, over the same tasks: waits for the result. */

@@ -12,6 +12,7 @@ import app.apimodels.core.metrics.Metrics;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +40,13 @@ public final class TaskService {
     private final TaskViews views;
     private final Callbacks callbacks;
     private final MediaStore media;
+    private final TaskStore store;
+    private final MediaLinks links;
 
     public TaskService(Sql sql, Clock clock, Supplier<Catalog> catalog, Ledger ledger, MediaStore media, MediaLinks links,
                        SafeFetcher fetcher, Jobs jobs, Metrics metrics, Config config) {
-        TaskStore store = new TaskStore(sql);
+        this.store = new TaskStore(sql);
+        this.links = links;
         this.media = media;
         this.views = new TaskViews(store, links);
         this.runner = new TaskRunner(store, views, clock, catalog, ledger, media, jobs, metrics, config);
@@ -51,6 +55,13 @@ public final class TaskService {
         this.callbacks = new Callbacks(sql, store, clock, fetcher, views);
         jobs.step(JOB, runner::step);
         jobs.step(CALLBACK_JOB, callbacks::deliver);
+    }
+
+    /** This account's tasks, newest first (created before {@code before}, epoch ms, when given). */
+    public List<TaskSummary> list(long accountId, int limit, Long before) {
+        return store.byAccount(accountId, limit, before).stream().map(t -> new TaskSummary(t.id(), t.kind().wireName(),
+                t.model(), t.publicState(), t.input().get("prompt") instanceof String p ? p : null, t.costMicros(), t.createdAt(),
+                t.completedAt(), t.failMsg(), t.resultIds().stream().flatMap(id -> media.find(id).stream()).toList())).toList();
     }
 
     TaskSubmission submission() {
@@ -67,6 +78,11 @@ public final class TaskService {
 
     Callbacks callbacks() {
         return callbacks;
+    }
+
+    /** Signs links to stored files ({@code /media/{id}?expires=&signature=}). */
+    public MediaLinks links() {
+        return links;
     }
 
     MediaStore media() {

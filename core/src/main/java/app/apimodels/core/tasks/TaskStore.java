@@ -38,6 +38,15 @@ final class TaskStore {
         return sql.one("SELECT * FROM apimodels_task WHERE id = ?", TaskStore::row, id);
     }
 
+    /** This account's tasks, newest first, created before {@code before} (epoch ms) when given. */
+    List<Task> byAccount(long accountId, int limit, Long before) {
+        return before == null
+                ? sql.list("SELECT * FROM apimodels_task WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                TaskStore::row, accountId, limit)
+                : sql.list("SELECT * FROM apimodels_task WHERE account_id = ? AND created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                TaskStore::row, accountId, before, limit);
+    }
+
     Optional<Task> byUpstream(String providerId, String upstreamId) {
         return sql.one("SELECT * FROM apimodels_task WHERE provider = ? AND upstream_id = ?", TaskStore::row, providerId, upstreamId);
     }

@@ -91,6 +91,45 @@ class QuickstartTest {
     }
 
     @Test
+    void drawsTheDemoImageAsATaskStoredHereAndChargedPerImage() throws Exception {
+        String userId = admin("/admin/users", Map.of("email", "painter@example.com")).path("id").asText();
+        admin("/admin/users/" + userId + "/credits",
+                Map.of("amount_micros", 1_000_000, "reason", "quickstart test", "idempotency_key", "painter-1"));
+        String key = admin("/admin/users/" + userId + "/keys", Map.of("name", "painter")).path("key").asText();
+
+        JsonNode task = send(key, "POST", "/api/v1/images/generations",
+                Map.of("model", "demo-image", "prompt", "a red fox in the snow", "n", 2)).path("data");
+
+        assertThat(task.path("state").asText()).isEqualTo("completed");
+        assertThat(task.path("resultUrls")).hasSize(2);
+        byte[] first = null;
+        for (JsonNode url : task.path("resultUrls")) {
+            assertThat(url.asText()).as("stored here, behind a signed link").contains("/media/").contains("signature=");
+            var file = HTTP.send(HttpRequest.newBuilder(URI.create(url.asText())).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(file.statusCode()).isEqualTo(200);
+            assertThat(file.headers().firstValue("Content-Type")).hasValue("image/png");
+            var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(file.body()));
+            assertThat(image.getWidth()).isEqualTo(256);
+            assertThat(image.getHeight()).isEqualTo(256);
+            assertThat(file.body()).as("the two images of one prompt differ").isNotEqualTo(first);
+            first = file.body();
+        }
+        // 0.01 credits per image, two images: 20,000 micros, held, then settled exactly.
+        JsonNode account = send(key, "GET", "/api/v1/account", null);
+        assertThat(account.path("balance_micros").asLong()).isEqualTo(1_000_000 - 20_000);
+        assertThat(account.path("held_micros").asLong()).isZero();
+        JsonNode listed = send(key, "GET", "/api/v1/account/tasks", null).path("data").path(0);
+        assertThat(listed.path("taskId").asText()).isEqualTo(task.path("taskId").asText());
+        assertThat(listed.path("cost_micros").asLong()).isEqualTo(20_000);
+        assertThat(listed.path("files")).hasSize(2).allSatisfy(f -> assertThat(f.path("mimeType").asText()).isEqualTo("image/png"));
+        JsonNode spend = send(key, "GET", "/api/v1/account/spend", null);
+        assertThat(spend.path("data")).singleElement().satisfies(day -> {
+            assertThat(day.path("model").asText()).isEqualTo("demo-image");
+            assertThat(day.path("cost_micros").asLong()).isEqualTo(20_000);
+        });
+    }
+
+    @Test
     void refusesToStartWhenThePortIsTaken(@TempDir Path otherDataDir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             assertThatThrownBy(() -> Quickstart.start(settings(taken.getLocalPort(), otherDataDir)))
@@ -113,6 +152,18 @@ class QuickstartTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isBetween(200, 299);
+        return JSON.readTree(response.body());
+    }
+
+    private static JsonNode send(String key, String method, String path, Map<String, Object> body) throws Exception {
+        var request = HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key);
+        if (body != null) {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        var response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }
 

@@ -9,6 +9,9 @@ import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.TaskOutput;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +41,9 @@ import java.util.concurrent.Executors;
  *       {@value #ECHO_LIMIT} characters; a stream sends one chunk per word;</li>
  *   <li>embeddings are {@value #DIMENSIONS}-dimensional unit vectors made from the SHA-256 of each
  *       input: equal inputs give equal vectors, but similar inputs do not give similar ones;</li>
+ *   <li>images are small PNGs of shapes drawn from the SHA-256 of the prompt ({@link DemoPainter}):
+ *       a task that finishes at once, so the engine holds, stores the files and settles as for
+ *       any upstream;</li>
  *   <li>usage is reported the way an upstream reports it, counted by one deterministic rule:
  *       tokens = UTF-8 bytes / 4, rounded up. Prompt tokens count the text of all messages (or all
  *       embedding inputs), completion tokens the reply.</li>
@@ -48,6 +54,7 @@ final class DemoClient implements ProviderClient {
     static final String REPLY_PREFIX = "[demo provider] You said: ";
     static final int ECHO_LIMIT = 200;
     static final int DIMENSIONS = 8;
+    static final int MAX_IMAGES = 10;
 
     private static final ObjectMapper JSON = JsonMappers.create();
     private static final String JSON_TYPE = "application/json";
@@ -70,7 +77,28 @@ final class DemoClient implements ProviderClient {
 
     @Override
     public Set<Operation> operations() {
-        return Set.of(Operation.CHAT, Operation.EMBEDDINGS);
+        return Set.of(Operation.CHAT, Operation.EMBEDDINGS, Operation.IMAGES);
+    }
+
+    /**
+     * Images are a task that finishes at once: {@code n} PNGs drawn from the prompt by
+     * {@link DemoPainter}, handed back as bytes for the engine to store (no upstream id, nothing
+     * to poll); usage is left to the engine, which counts the images.
+     */
+    @Override
+    public CompletableFuture<TaskUpdate> submit(TaskRequest request) {
+        if (request.operation() != Operation.IMAGES) {
+            return CompletableFuture.failedFuture(unsupported(request.operation()));
+        }
+        if (!(request.input().get("prompt") instanceof String prompt) || prompt.isBlank()) {
+            return CompletableFuture.failedFuture(invalid("prompt", "prompt must be a non-empty string"));
+        }
+        int n = request.input().get("n") instanceof Number number ? Math.max(1, Math.min(MAX_IMAGES, number.intValue())) : 1;
+        List<TaskOutput> images = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            images.add(TaskOutput.bytes(DemoPainter.png(prompt, i), "image/png"));
+        }
+        return CompletableFuture.completedFuture(TaskUpdate.succeeded(null, images, null));
     }
 
     @Override

@@ -8,6 +8,9 @@ import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskState;
+import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +18,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -186,6 +192,33 @@ class DemoClientTest {
     }
 
     @Test
+    void drawsOnePngPerImageTheSameForTheSamePrompt() throws Exception {
+        TaskUpdate update = client.submit(image(Map.of("prompt", "a lighthouse", "n", 2))).get();
+        TaskUpdate again = client.submit(image(Map.of("prompt", "a lighthouse", "n", 1))).get();
+        TaskUpdate other = client.submit(image(Map.of("prompt", "a lighthouse at night"))).get();
+
+        assertThat(update.state()).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(update.usage()).as("the engine counts the images").isNull();
+        assertThat(update.outputs()).hasSize(2).allSatisfy(output -> {
+            assertThat(output.contentType()).isEqualTo("image/png");
+            BufferedImage png = ImageIO.read(new ByteArrayInputStream(output.data()));
+            assertThat(png.getWidth()).isEqualTo(DemoPainter.SIZE);
+            assertThat(png.getHeight()).isEqualTo(DemoPainter.SIZE);
+        });
+        assertThat(update.outputs().get(0).data()).isEqualTo(again.outputs().get(0).data())
+                .isNotEqualTo(update.outputs().get(1).data())
+                .isNotEqualTo(other.outputs().get(0).data());
+    }
+
+    @Test
+    void refusesAnImageWithoutPrompt() {
+        assertThatThrownBy(() -> client.submit(image(Map.of("prompt", " "))).join())
+                .satisfies(e -> assertThat(((ProviderException) e.getCause()).param()).isEqualTo("prompt"));
+        assertThatThrownBy(() -> client.submit(new TaskRequest(Operation.SPEECH, "demo", Map.of("prompt", "hi"), null, null)).join())
+                .satisfies(e -> assertThat(((ProviderException) e.getCause()).kind()).isEqualTo(ProviderException.Kind.INVALID_REQUEST));
+    }
+
+    @Test
     void refusesWhatItCannotDoAsAnInvalidRequest() throws Exception {
         assertThatThrownBy(() -> client.call(new ProviderRequest(Operation.IMAGES, "demo", Map.of(), false)).join())
                 .hasCauseInstanceOf(ProviderException.class)
@@ -205,6 +238,10 @@ class DemoClientTest {
                 ? Map.of("messages", messages, "stream", true, "stream_options", Map.of("include_usage", true))
                 : Map.of("messages", messages);
         return new ProviderRequest(Operation.CHAT, "demo-echo", payload, includeUsage);
+    }
+
+    private static TaskRequest image(Map<String, Object> input) {
+        return new TaskRequest(Operation.IMAGES, "demo-draw", input, null, null);
     }
 
     private static ProviderRequest embeddings(Map<String, Object> payload) {
