@@ -66,10 +66,7 @@ class QuickstartTest {
 
     @Test
     void servesTheReadmesFirstCallToAnOpenAiClient() throws Exception {
-        String userId = admin("/admin/users", Map.of("email", "reader@example.com")).path("id").asText();
-        admin("/admin/users/" + userId + "/credits",
-                Map.of("amount_micros", 5_000_000, "reason", "quickstart test", "idempotency_key", "readme-1"));
-        String key = admin("/admin/users/" + userId + "/keys", Map.of("name", "readme")).path("key").asText();
+        String key = userKey("readme", 5_000_000);
         OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(uri("/v1").toString()).apiKey(key).build();
 
         ChatCompletionCreateParams chat = ChatCompletionCreateParams.builder()
@@ -92,10 +89,7 @@ class QuickstartTest {
 
     @Test
     void drawsTheDemoImageAsATaskStoredHereAndChargedPerImage() throws Exception {
-        String userId = admin("/admin/users", Map.of("email", "painter@example.com")).path("id").asText();
-        admin("/admin/users/" + userId + "/credits",
-                Map.of("amount_micros", 1_000_000, "reason", "quickstart test", "idempotency_key", "painter-1"));
-        String key = admin("/admin/users/" + userId + "/keys", Map.of("name", "painter")).path("key").asText();
+        String key = userKey("painter", 1_000_000);
 
         JsonNode task = send(key, "POST", "/api/v1/images/generations",
                 Map.of("model", "demo-image", "prompt", "a red fox in the snow", "n", 2)).path("data");
@@ -153,6 +147,14 @@ class QuickstartTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isBetween(200, 299);
         return JSON.readTree(response.body());
+    }
+
+    /** The README's first steps through the admin API: a user {@code name}@example.com with {@code micros} of credit, and a key. */
+    private static String userKey(String name, long micros) throws Exception {
+        String userId = admin("/admin/users", Map.of("email", name + "@example.com")).path("id").asText();
+        admin("/admin/users/" + userId + "/credits",
+                Map.of("amount_micros", micros, "reason", "quickstart test", "idempotency_key", name + "-1"));
+        return admin("/admin/users/" + userId + "/keys", Map.of("name", name)).path("key").asText();
     }
 
     private static JsonNode send(String key, String method, String path, Map<String, Object> body) throws Exception {
