@@ -55,6 +55,10 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
  * "param"}}}, and every answer a {@code Request-Id}. Not modelled: Stripe's minimum charge (USD
  * 0.50), currencies' special minor units, Connect, taxes and discounts.
  *
+ * <p>A session's {@code url} is a checkout page served here ({@code /c/pay/{id}}): a browser that
+ * presses its "Pay" button pays the session, and the signed {@code checkout.session.completed} is
+ * posted to the {@link #endpoint} before the browser is sent to the {@code success_url}.
+ *
  * <p>What happens outside the API is played by {@link #pay}, {@link #payLater} (a delayed method
  * such as a bank debit: the session completes unpaid) with {@link #settleLater},
  * {@link #expireSession}, {@link #refundInDashboard}, {@link #openDispute} and
@@ -72,6 +76,7 @@ public final class MockStripe implements AutoCloseable {
 
     private static final String ROUTER = "mock-stripe";
     private static final Pattern SESSION = Pattern.compile("/v1/checkout/sessions/([^/]+)");
+    private static final Pattern CHECKOUT_PAGE = Pattern.compile("/c/pay/([A-Za-z0-9_]+)");
     private static final Pattern EXPIRE = Pattern.compile("/v1/checkout/sessions/([^/]+)/expire");
     private static final Duration MIN_EXPIRY = Duration.ofMinutes(30);
     private static final Duration MAX_EXPIRY = Duration.ofHours(24);
@@ -406,7 +411,63 @@ public final class MockStripe implements AutoCloseable {
 
     // ---- the API ---------------------------------------------------------------------------------
 
-    private synchronized ResponseDefinitionBuilder route(LoggedRequest request) {
+    /** The payer's checkout pages first (no API key, and a delivery made outside the lock), then the API. */
+    private ResponseDefinitionBuilder route(LoggedRequest request) {
+        Matcher page = CHECKOUT_PAGE.matcher(URI.create(request.getUrl()).getRawPath());
+        return page.matches() ? checkoutPage(request.getMethod().getName(), page.group(1)) : api(request);
+    }
+
+    /**
+     * The hosted checkout a session's {@code url} opens: GET shows the amount with a "Pay" button
+     * and a "Cancel" link; POST (the button) {@link #pay pays} the session, posts
+     * {@code checkout.session.completed}, signed, to the {@link #endpoint} (as Stripe does just
+     * before it sends the payer back) and redirects to the session's {@code success_url}.
+     */
+    private ResponseDefinitionBuilder checkoutPage(String method, String sessionId) {
+        String amount;
+        String successUrl;
+        String cancelUrl;
+        URI target;
+        synchronized (this) {
+            Session session = sessions.get(sessionId);
+            if (session == null || !session.status.equals("open")) {
+                return aResponse().withStatus(404).withHeader("Content-Type", "text/html; charset=utf-8")
+                        .withBody("<!doctype html><title>Checkout</title><p>This checkout session is no longer open.</p>");
+            }
+            amount = String.format(java.util.Locale.ROOT, "%d.%02d %s", session.amount / 100, session.amount % 100,
+                    session.currency.toUpperCase(java.util.Locale.ROOT));
+            successUrl = session.params.get("success_url");
+            cancelUrl = session.params.get("cancel_url");
+            target = endpoint;
+        }
+        if (method.equals("GET")) {
+            return aResponse().withStatus(200).withHeader("Content-Type", "text/html; charset=utf-8").withBody("""
+                    <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Mock Stripe Checkout</title></head>
+                    <body><main><h1>Mock Stripe Checkout</h1><p>Pay <strong>%s</strong> (test mode, no card needed).</p>
+                    <form method="post"><button type="submit">Pay</button></form>
+                    <p><a href="%s">Cancel</a></p></main></body></html>""".formatted(amount, html(cancelUrl)));
+        }
+        if (target == null) {
+            return aResponse().withStatus(500).withHeader("Content-Type", "text/plain")
+                    .withBody("MockStripe has no webhook endpoint: call endpoint(URI) first");
+        }
+        pay(sessionId);
+        int status = webhook(sessionEvent("checkout.session.completed", sessionId)).deliverTo(target);
+        if (status / 100 != 2) {
+            return aResponse().withStatus(502).withHeader("Content-Type", "text/plain")
+                    .withBody("the webhook endpoint answered " + status);
+        }
+        return successUrl == null
+                ? aResponse().withStatus(200).withHeader("Content-Type", "text/html; charset=utf-8")
+                .withBody("<!doctype html><title>Checkout</title><p>Paid.</p>")
+                : aResponse().withStatus(303).withHeader("Location", successUrl.replace("{CHECKOUT_SESSION_ID}", sessionId));
+    }
+
+    private static String html(String text) {
+        return text == null ? "" : text.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private synchronized ResponseDefinitionBuilder api(LoggedRequest request) {
         URI url = URI.create(request.getUrl());
         String path = url.getRawPath();
         String method = request.getMethod().getName();
@@ -597,7 +658,7 @@ public final class MockStripe implements AutoCloseable {
         object.put("payment_status", session.paymentStatus);
         object.put("status", session.status);
         object.put("success_url", p.get("success_url"));
-        object.put("url", session.status.equals("open") ? "https://checkout.stripe.com/c/pay/" + session.id : null);
+        object.put("url", session.status.equals("open") ? server.baseUrl() + "/c/pay/" + session.id : null);
         return object;
     }
 

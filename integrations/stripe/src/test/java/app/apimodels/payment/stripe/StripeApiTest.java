@@ -60,7 +60,7 @@ class StripeApiTest {
                 URI.create("https://shop.example/billing/cancelled"), null, expiresAt, "checkout-" + orderId));
 
         assertThat(checkout.gatewayOrderId()).startsWith("cs_");
-        assertThat(checkout.redirectUrl()).hasToString("https://checkout.stripe.com/c/pay/" + checkout.gatewayOrderId());
+        assertThat(checkout.redirectUrl()).hasToString(stripe.apiBase() + "/c/pay/" + checkout.gatewayOrderId());
         assertThat(checkout.expiresAt()).isEqualTo(expiresAt);
         MockStripe.Request sent = stripe.requests().get(0);
         assertThat(sent.method()).isEqualTo("POST");
