@@ -17,7 +17,14 @@ final class Background {
     private static final System.Logger LOG = System.getLogger(ApiModels.class.getName());
 
     private final Threads.Daemons threads = new Threads.Daemons("apimodels-timer");
-    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, threads);
+    private final ScheduledExecutorService timer = timer(threads);
+
+    /** Cancelled tasks leave the queue at once: every call schedules its timeouts and cancels them when it ends. */
+    private static ScheduledExecutorService timer(Threads.Daemons threads) {
+        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(2, threads);
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     ScheduledExecutorService timer() {
         return timer;

@@ -56,6 +56,8 @@ import app.apimodels.core.providers.ProviderRegistry;
 import app.apimodels.core.relay.InFlight;
 import app.apimodels.core.relay.Relay;
 import app.apimodels.core.relay.TokenCounter;
+import app.apimodels.core.routing.Routing;
+import app.apimodels.core.routing.RoutesApi;
 import app.apimodels.core.retention.Retention;
 import app.apimodels.core.redemption.Redemptions;
 import app.apimodels.core.startup.BootstrapAdmin;
@@ -162,7 +164,9 @@ final class Engine {
             nodes.beat();
             limits = new AbuseLimits(sql, b.clock, settings.get(Keys.LIMITS_CACHE_TTL), limitDefaults(settings), clientAddress, nodes::live,
                     metrics);
-            Relay relay = new Relay(catalog::catalog, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
+            Routing routing = new Routing(catalog::catalog, b.clock, new Routing.Policy(settings.get(Keys.ROUTING_BREAKER_FAILURES),
+                    settings.get(Keys.ROUTING_BREAKER_OPEN), settings.get(Keys.ROUTING_FIRST_BYTE_TIMEOUT), settings.get(Keys.ROUTING_KEY_REST)));
+            Relay relay = new Relay(catalog::catalog, routing, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);
             fetcher = new SafeFetcher(new FetchPolicy(settings.find(Keys.FETCH_ALLOWED_PRIVATE_HOSTS).orElse(java.util.Set.of()),
@@ -182,7 +186,7 @@ final class Engine {
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                     settings.get(Keys.MEDIA_REDIRECT), authenticator::keyCaller);
             Duration outputRetention = settings.get(Keys.MEDIA_OUTPUT_RETENTION);
-            TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, ledger, media, links, fetcher, jobs, metrics,
+            TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, routing, ledger, media, links, fetcher, jobs, metrics,
                     new TaskService.Config(settings.get(Keys.TASKS_TIMEOUT), settings.get(Keys.TASKS_POLL_INITIAL),
                             settings.get(Keys.TASKS_POLL_MAX), settings.get(Keys.TASKS_REHOST_DEFAULT_VALIDITY),
                             uploadRetention, outputRetention.isZero() ? null : outputRetention, fetchTimeout,
@@ -224,8 +228,10 @@ final class Engine {
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
                     new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi(),
-                    new AnnouncementApi(new Announcements(sql, outbox)));
+                    new AnnouncementApi(new Announcements(sql, outbox)), new RoutesApi(routing));
 
+            metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",
+                    routing::disabledKeys);
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",
                     limits::counted);

@@ -16,6 +16,7 @@ import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.media.MediaApi;
 import app.apimodels.core.plugins.Plugins;
 import app.apimodels.core.relay.Relay;
+import app.apimodels.core.routing.RoutesApi;
 import app.apimodels.core.tasks.TaskApi;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Router;
@@ -32,7 +33,7 @@ final class Routes {
     static void add(Router router, ModelsApi models, Relay relay, TaskApi taskApi, MediaApi mediaApi, AccountApi account,
                     AdminApi admin, LimitsApi limits, OpsApi ops, RedemptionApi redemption, PrivacyApi privacy, Jobs jobs,
                     Plugins plugins, BillingApi billing, ReconciliationApi reconciliation, AuthApi auth, PolicyApi policy,
-                    AnnouncementApi announcements) {
+                    AnnouncementApi announcements, RoutesApi routes) {
         router.add("GET", "/v1/models", Access.KEY, models::list)
                 .add("GET", "/v1/models/{id}", Access.KEY, models::get)
                 .add("POST", "/v1/chat/completions", Access.KEY, relay::chat)
@@ -117,6 +118,7 @@ final class Routes {
                 })
                 .add("GET", "/admin/plugins", Access.ADMIN, r -> r.json(200, plugins.report()))
                 .add("GET", "/admin/catalog", Access.ADMIN, admin::getCatalog)
+                .add("GET", "/admin/routes", Access.ADMIN, routes::list)
                 .add("PUT", "/admin/catalog/providers/{id}", Access.ADMIN, admin::putProvider)
                 .add("DELETE", "/admin/catalog/providers/{id}", Access.ADMIN, admin::deleteProvider)
                 .add("PUT", "/admin/catalog/models/{id}", Access.ADMIN, admin::putModel)

@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class CatalogService implements AutoCloseable {
     private final Map<String, Built> clients = new HashMap<>();
     private String lastLoaded = "";
 
-    private record Built(ProviderSpec spec, ProviderClient client) {
+    private record Built(ProviderSpec spec, List<Catalog.Key> keys) {
     }
 
     public CatalogService(Sql sql, Clock clock, ProviderRegistry registry, ConfigSource secrets) {
@@ -66,7 +67,7 @@ public final class CatalogService implements AutoCloseable {
             }
             CatalogDocument doc = CatalogDocument.parseYaml(text, file.toString());
             // Build before storing, so a file that cannot work stops start-up without touching the database.
-            doc.providers().forEach(p -> client(p, file.toString()));
+            doc.providers().forEach(p -> keys(p, file.toString()));
             sql.tx(c -> {
                 for (ProviderSpec p : doc.providers()) {
                     upsert(c, "apimodels_catalog_provider", p.id(), p.toDoc());
@@ -125,10 +126,10 @@ public final class CatalogService implements AutoCloseable {
 
     private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source) {
         Map<String, ProviderSpec> providerById = new LinkedHashMap<>();
-        Map<String, ProviderClient> clientById = new HashMap<>();
+        Map<String, List<Catalog.Key>> keysById = new HashMap<>();
         for (ProviderSpec p : providers) {
             providerById.put(p.id(), p);
-            clientById.put(p.id(), client(p, source));
+            keysById.put(p.id(), keys(p, source));
         }
         Map<String, Catalog.Model> built = new LinkedHashMap<>();
         for (ModelSpec m : models) {
@@ -137,7 +138,7 @@ public final class CatalogService implements AutoCloseable {
                 if (p == null) {
                     throw new ConfigException(source + ": model '" + m.id() + "' routes to unknown provider '" + r.provider() + "'");
                 }
-                return new Catalog.Target(p, clientById.get(p.id()), r);
+                return new Catalog.Target(p, r, keysById.get(p.id()));
             }).toList();
             built.put(m.id(), new Catalog.Model(m, targets));
         }
@@ -145,25 +146,48 @@ public final class CatalogService implements AutoCloseable {
         return new Catalog(built, providerById);
     }
 
-    private synchronized ProviderClient client(ProviderSpec spec, String source) {
+    /** A client for each key of the provider's pool, reused while its spec is unchanged. */
+    private synchronized List<Catalog.Key> keys(ProviderSpec spec, String source) {
         Built existing = clients.get(spec.id());
         if (existing != null && existing.spec.equals(spec)) {
-            return existing.client;
+            return existing.keys;
         }
         String where = source + ": provider '" + spec.id() + "'";
         // Options may hold secrets too (a webhook signing secret): resolved the same way, never stored resolved.
         Map<String, String> options = new LinkedHashMap<>();
         spec.options().forEach((k, v) -> options.put(k, resolve(v, where + " options." + k)));
-        ProviderConfig config = new ProviderConfig(spec.id(), spec.type(), spec.baseUrl(),
-                resolve(spec.apiKey(), where + " api-key"), Duration.ofSeconds(spec.timeoutSeconds()), options);
-        ProviderClient client;
-        try {
-            client = registry.create(config, spec.transport());
-        } catch (ConfigException e) {
-            throw new ConfigException(where + ": " + e.getMessage(), e);
+        List<Catalog.Key> keys = new ArrayList<>();
+        List<String> pool = spec.pool();
+        for (int i = 0; i < pool.size(); i++) {
+            String secret = resolve(pool.get(i), where + (i == 0 && !spec.apiKey().isEmpty() ? " api-key" : " api-keys"));
+            ProviderConfig config = new ProviderConfig(spec.id(), spec.type(), spec.baseUrl(), secret,
+                    Duration.ofSeconds(spec.timeoutSeconds()), options);
+            try {
+                keys.add(new Catalog.Key(fingerprint(spec.id(), secret), label(secret), registry.create(config, spec.transport())));
+            } catch (ConfigException e) {
+                keys.forEach(k -> k.client().close());
+                throw new ConfigException(where + ": " + e.getMessage(), e);
+            }
         }
-        clients.put(spec.id(), new Built(spec, client));
-        return client;
+        Built built = new Built(spec, List.copyOf(keys));
+        clients.put(spec.id(), built);
+        return built.keys;
+    }
+
+    /** The last four characters of a secret, all that is ever shown of it ({@code …abcd}); none for a short one. */
+    static String label(String secret) {
+        return secret.length() < 12 ? "…" : "…" + secret.substring(secret.length() - 4);
+    }
+
+    /** Names a key without its secret: a truncated SHA-256 of provider and secret. */
+    private static String fingerprint(String provider, String secret) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((provider + "\u0000" + secret).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 
     /** Replaces {@code ${NAME}} / {@code ${NAME:default}} with configuration or environment values. */
@@ -290,7 +314,7 @@ public final class CatalogService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        clients.values().forEach(b -> b.client.close());
+        clients.values().forEach(b -> b.keys.forEach(k -> k.client().close()));
         clients.clear();
         Objects.requireNonNull(registry).close();
     }

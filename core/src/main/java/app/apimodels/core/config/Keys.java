@@ -114,6 +114,16 @@ public final class Keys {
             List.of("never", "settlements", "always"), "PostgreSQL only: which ledger batches commit without waiting for the WAL flush");
 
     // ---- engine ---------------------------------------------------------------------------------
+    // ---- routing: this node's view of each route (see README "Routing") ---------------------------
+    public static final Setting<Integer> ROUTING_BREAKER_FAILURES = Setting.integer("apimodels.routing.breaker-failures", 5, 1, 1000,
+            "consecutive failures of a route (5xx, timeouts, broken connections) that open its circuit breaker");
+    public static final Setting<Duration> ROUTING_BREAKER_OPEN = Setting.seconds("apimodels.routing.breaker-open-seconds", 30, 1,
+            "how long an open breaker keeps calls off its route before one probe call may close it");
+    public static final Setting<Duration> ROUTING_FIRST_BYTE_TIMEOUT = Setting.seconds("apimodels.routing.first-byte-timeout-seconds", 60, 0,
+            "a stream whose upstream sent no content by then goes to the next route (per route: first-byte-timeout-seconds); 0: no limit");
+    public static final Setting<Duration> ROUTING_KEY_REST = Setting.seconds("apimodels.routing.key-rest-seconds", 3600, 1,
+            "an upstream key refused by its upstream (401, 403, out of quota) is left out this long, then tried again");
+
     public static final Setting<Duration> CATALOG_REFRESH = Setting.seconds("apimodels.catalog.refresh-seconds", 30, 1,
             "how often a node reloads catalog changes made on other nodes");
     public static final Setting<Duration> SHUTDOWN_GRACE = Setting.seconds("apimodels.shutdown.grace-seconds", 30, 0,

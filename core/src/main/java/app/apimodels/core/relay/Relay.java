@@ -12,6 +12,9 @@ import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.limits.AbuseLimits;
 import app.apimodels.core.limits.Permit;
 import app.apimodels.core.metrics.Metrics;
+import app.apimodels.core.routing.Attempt;
+import app.apimodels.core.routing.Plan;
+import app.apimodels.core.routing.Routing;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
 import app.apimodels.core.web.FailureMapping;
@@ -38,9 +41,9 @@ import java.util.function.Supplier;
 
 /**
  * Forwards OpenAI-compatible calls: checks the request, holds the worst case, tries the model's
- * routes in order (the next one on connect errors, timeouts before the first byte, 429 and 5xx —
- * never once bytes reached the client), answers, then settles what was used and logs the call
- * off the client's path.
+ * routes as {@link Routing} plans them (the next one on connect errors, timeouts before the first
+ * byte, 429 and 5xx — never once content reached the client), answers, then settles what was used
+ * and logs the call off the client's path.
  */
 public final class Relay {
 
@@ -81,9 +84,11 @@ public final class Relay {
     private final AbuseLimits limits;
     private final long defaultMaxTokens;
     private final Duration keepAlive;
+    private final Routing routing;
 
-    public Relay(Supplier<Catalog> catalog, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
+    public Relay(Supplier<Catalog> catalog, Routing routing, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
                  InFlight inFlight, AbuseLimits limits, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
+        this.routing = routing;
         this.limits = limits;
         this.metrics = metrics;
         this.access = new ModelAccess(catalog);
@@ -214,9 +219,10 @@ public final class Relay {
             }
         }
         Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), "/v1/" + endpoint.logName.replace('.', '/'));
-        if (endpoint == Endpoint.RESPONSES) {
-            ResponsesValidation.servingRoutes(model, model.targets());
-        }
+        // No route can take the call now (breakers open, keys refused or rate limited): nothing is held.
+        Plan plan = endpoint == Endpoint.RESPONSES
+                ? routing.plan(model, ResponsesValidation.servingRoutes(model, model.targets())::contains)
+                : routing.plan(model);
         if (endpoint != Endpoint.EMBEDDINGS && worstOutput == 0) {
             long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
             worstOutput = ChatValidation.choices(payload) * cap;
@@ -247,15 +253,20 @@ public final class Relay {
                     return;
                 }
                 call.hold = hold;
-                List<Catalog.Target> order = endpoint == Endpoint.RESPONSES
-                        ? ResponsesValidation.servingRoutes(model, Catalog.attemptOrder(model))
-                        : Catalog.attemptOrder(model);
+                Attempt first = plan.first();
+                if (first == null) {
+                    Failure f = Plan.unavailable();
+                    release(call, call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
+                    call.fail(f);
+                    done.run();
+                    return;
+                }
                 if (stream) {
-                    call.streamRelay = new StreamRelay(this, call, order, done);
+                    call.streamRelay = new StreamRelay(this, call, first, done);
                     call.streamRelay.start();
                 } else {
                     exchange.onClientGone(call::abandon);
-                    unary(call, order, 0, done);
+                    unary(call, first, done);
                 }
             } catch (RuntimeException e) {
                 // Nothing may escape a future's callback unanswered: the client would wait forever.
@@ -270,13 +281,13 @@ public final class Relay {
         });
     }
 
-    private void unary(Call call, List<Catalog.Target> order, int index, Runnable done) {
-        Catalog.Target target = order.get(index);
+    private void unary(Call call, Attempt attempt, Runnable done) {
+        Catalog.Target target = attempt.target();
         call.target = target;
         call.attempts++;
         java.util.concurrent.CompletableFuture<ProviderResult> future;
         try {
-            future = target.client().call(call.requestFor(target));
+            future = attempt.client().call(call.requestFor(target));
         } catch (RuntimeException e) {
             future = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -284,23 +295,27 @@ public final class Relay {
         if (call.abandoned) {
             future.cancel(true);
         }
-        future.whenComplete((result, err) -> {
+        attempt.within(future, timer).whenComplete((result, err) -> {
             if (err != null && call.abandoned) {
                 // The client closed the request (nginx's 499): the cancelled upstream reported nothing to charge.
+                attempt.unjudged();
                 release(call, call.record(CLIENT_CLOSED, "the client closed the request", Usage.NONE, false, 0));
                 done.run();
                 return;
             }
             if (err != null) {
                 ProviderException pe = Upstream.cause(err);
-                if (pe.kind().retryable() && index + 1 < order.size()) {
-                    unary(call, order, index + 1, done);
+                attempt.failed(pe);
+                Attempt next = attempt.plan().next(attempt, pe);
+                if (next != null) {
+                    unary(call, next, done);
                     return;
                 }
                 failed(call, pe);
                 done.run();
                 return;
             }
+            attempt.succeeded();
             Usage usage = result.usage();
             boolean estimated = usage == null;
             if (estimated) {

@@ -2,6 +2,7 @@ package app.apimodels.core.relay;
 
 import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.failure.Failure;
+import app.apimodels.core.routing.Attempt;
 import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.core.web.Json;
@@ -13,24 +14,22 @@ import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One streamed chat call. The event stream opens with the first chunk (or the first keep-alive
- * comment, while the upstream thinks); until a chunk reached the client, a failing route may be
- * replaced by the next one. Every path ends the call exactly once: completed (settle the reported
- * or counted usage), failed upstream (release: nothing charged), or cut by the client or a
- * shutdown (cancel upstream, settle what was used up to the cut, never more than the hold).
+ * comment, while the upstream thinks); until a chunk reached the client, a failing route — or one
+ * silent past its first-byte timeout — may be replaced by the next one the plan gives. Every path
+ * ends the call exactly once: completed (settle the reported or counted usage), failed upstream
+ * (release: nothing charged; also when the route's whole timeout passes mid-stream), or cut by the
+ * client or a shutdown (cancel upstream, settle what was used up to the cut, never more than the hold).
  */
 final class StreamRelay {
 
-
     private final Relay relay;
     private final Relay.Call call;
-    private final List<Catalog.Target> order;
     private final Runnable onEnd;
     private final StringBuilder text = new StringBuilder();
     private EventStream events;
@@ -40,11 +39,15 @@ final class StreamRelay {
     private Cancellable upstream;
     private Usage usage;
     private ScheduledFuture<?> keepAlive;
+    private Attempt current;
+    /** The current attempt's timeouts: until its first content, and for the whole call. */
+    private ScheduledFuture<?> firstByteTimer;
+    private ScheduledFuture<?> totalTimer;
 
-    StreamRelay(Relay relay, Relay.Call call, List<Catalog.Target> order, Runnable onEnd) {
+    StreamRelay(Relay relay, Relay.Call call, Attempt first, Runnable onEnd) {
         this.relay = relay;
         this.call = call;
-        this.order = order;
+        this.current = first;
         this.onEnd = onEnd;
     }
 
@@ -53,20 +56,62 @@ final class StreamRelay {
         if (every > 0) {
             keepAlive = relay.timer().scheduleAtFixedRate(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
         }
-        next();
+        next(current);
     }
 
-    private void next() {
+    private void next(Attempt a) {
+        stopTimers();
         attempt++;
-        Catalog.Target target = order.get(attempt);
+        current = a;
+        Catalog.Target target = a.target();
         call.target = target;
         call.attempts++;
         usage = null;
+        upstream = null;
         int mine = attempt;
+        long firstByte = a.firstByteTimeout().toMillis();
+        if (firstByte > 0) {
+            firstByteTimer = relay.timer().schedule(() -> timedOut(mine, true), firstByte, TimeUnit.MILLISECONDS);
+        }
+        totalTimer = relay.timer().schedule(() -> timedOut(mine, false), a.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
-            upstream = target.client().stream(call.requestFor(target), new Sink(mine));
+            Cancellable started = a.client().stream(call.requestFor(target), new Sink(mine));
+            if (mine == attempt) { // not already failed over by a failure the provider reported at once
+                upstream = started;
+            }
         } catch (RuntimeException e) {
             onError(mine, Upstream.cause(e));
+        }
+    }
+
+    /**
+     * A timeout of attempt {@code attemptNo} passed: before content, the next route may take over;
+     * after it, the stream fails. The silent upstream is cancelled outside the lock (see {@link #cut}).
+     */
+    private void timedOut(int attemptNo, boolean firstByte) {
+        Cancellable silent;
+        synchronized (this) {
+            if (ended || attemptNo != attempt || (firstByte && contentSent)) {
+                return;
+            }
+            silent = upstream;
+            onError(attemptNo, new ProviderException(ProviderException.Kind.TIMEOUT, 0, firstByte
+                    ? "the upstream sent nothing within the route's first-byte timeout"
+                    : "the upstream did not finish within the route's timeout", null, null));
+        }
+        if (silent != null) {
+            silent.cancel();
+        }
+    }
+
+    private void stopTimers() {
+        if (firstByteTimer != null) {
+            firstByteTimer.cancel(false);
+            firstByteTimer = null;
+        }
+        if (totalTimer != null) {
+            totalTimer.cancel(false);
+            totalTimer = null;
         }
     }
 
@@ -109,6 +154,12 @@ final class StreamRelay {
                 return;
             }
             open();
+            if (!contentSent) {
+                current.firstByte();
+                if (firstByteTimer != null) {
+                    firstByteTimer.cancel(false);
+                }
+            }
             contentSent = true;
             text.append(chunk.text());
             byte[] data = ModelName.rewrite(chunk.data(), call.target.route().upstreamModel(), call.model.id());
@@ -123,6 +174,7 @@ final class StreamRelay {
         if (ended || attemptNo != attempt) {
             return;
         }
+        current.succeeded();
         boolean estimated = usage == null;
         Usage used = estimated ? call.estimate(text.toString()) : usage;
         long cost = call.cost(used);
@@ -140,9 +192,13 @@ final class StreamRelay {
         if (ended || attemptNo != attempt) {
             return;
         }
-        if (!contentSent && error.kind().retryable() && attempt + 1 < order.size()) {
-            next();
-            return;
+        current.failed(error);
+        if (!contentSent) {
+            Attempt another = current.plan().next(current, error);
+            if (another != null) {
+                next(another);
+                return;
+            }
         }
         end();
         if (events == null) {
@@ -182,6 +238,12 @@ final class StreamRelay {
                 return;
             }
             end();
+            // Content delivered before the cut shows the route working; a cut before it says nothing.
+            if (contentSent) {
+                current.succeeded();
+            } else {
+                current.unjudged();
+            }
             running = upstream;
             if (events != null) {
                 events.close();
@@ -221,6 +283,7 @@ final class StreamRelay {
 
     private void end() {
         ended = true;
+        stopTimers();
         if (keepAlive != null) {
             keepAlive.cancel(false);
         }

@@ -2,6 +2,7 @@ package app.apimodels.core.tasks;
 
 import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.catalog.ModelAccess;
+import app.apimodels.core.routing.Routing;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.fetch.SafeFetcher;
 import app.apimodels.core.jobs.Jobs;
@@ -43,14 +44,14 @@ public final class TaskService {
     private final TaskStore store;
     private final MediaLinks links;
 
-    public TaskService(Sql sql, Clock clock, Supplier<Catalog> catalog, Ledger ledger, MediaStore media, MediaLinks links,
+    public TaskService(Sql sql, Clock clock, Supplier<Catalog> catalog, Routing routing, Ledger ledger, MediaStore media, MediaLinks links,
                        SafeFetcher fetcher, Jobs jobs, Metrics metrics, Config config) {
         this.store = new TaskStore(sql);
         this.links = links;
         this.media = media;
         this.views = new TaskViews(store, links);
         this.runner = new TaskRunner(store, views, clock, catalog, ledger, media, jobs, metrics, config);
-        this.submission = new TaskSubmission(store, runner, clock, new ModelAccess(catalog), ledger, media, links, fetcher,
+        this.submission = new TaskSubmission(store, runner, clock, new ModelAccess(catalog), routing, ledger, media, links, fetcher,
                 jobs, config);
         this.callbacks = new Callbacks(sql, store, clock, fetcher, views);
         jobs.step(JOB, runner::step);

@@ -4,6 +4,9 @@ import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.catalog.ModelKind;
 import app.apimodels.core.catalog.Price;
+import app.apimodels.core.routing.Attempt;
+import app.apimodels.core.routing.Plan;
+import app.apimodels.core.routing.Routing;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.fetch.FetchException;
 import app.apimodels.core.fetch.SafeFetcher;
@@ -55,9 +58,11 @@ final class TaskSubmission {
     private final SafeFetcher fetcher;
     private final Jobs jobs;
     private final TaskService.Config config;
+    private final Routing routing;
 
-    TaskSubmission(TaskStore store, TaskRunner runner, Clock clock, ModelAccess access, Ledger ledger, MediaStore media,
+    TaskSubmission(TaskStore store, TaskRunner runner, Clock clock, ModelAccess access, Routing routing, Ledger ledger, MediaStore media,
                    MediaLinks links, SafeFetcher fetcher, Jobs jobs, TaskService.Config config) {
+        this.routing = routing;
         this.store = store;
         this.runner = runner;
         this.clock = clock;
@@ -92,6 +97,7 @@ final class TaskSubmission {
             throw Failure.invalid("model", "model is required");
         }
         Catalog.Model model = access.resolve(key, modelName, kinds(path), path + " generations");
+        Plan plan = routing.plan(model);
         String callbackUrl = callbackUrl(body);
         TaskParams params = TaskParams.validate(model.spec(), body, ignored);
         long holdAmount = model.spec().price().cost(params.quantity(), model.markupBasisPoints());
@@ -130,30 +136,32 @@ final class TaskSubmission {
 
         Operation operation = operation(model.spec().kind());
         ProviderException last = null;
-        for (Catalog.Target target : Catalog.attemptOrder(model)) {
-            TaskRequest attempt = new TaskRequest(operation, target.route().upstreamModel(), input, inputs,
+        for (Attempt attempt = plan.first(); attempt != null; attempt = attempt.plan().next(attempt, last)) {
+            Catalog.Target target = attempt.target();
+            TaskRequest request = new TaskRequest(operation, target.route().upstreamModel(), input, inputs,
                     webhookUrl(requestBase, target.provider().id(), id));
             TaskUpdate update;
             try {
-                update = target.client().submit(attempt).get(target.provider().timeoutSeconds(), TimeUnit.SECONDS);
+                update = attempt.client().submit(request).get(attempt.timeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                attempt.unjudged();
                 last = new ProviderException(ProviderException.Kind.NETWORK, "interrupted", e);
                 break;
             } catch (TimeoutException e) {
                 last = new ProviderException(ProviderException.Kind.TIMEOUT, "the provider did not accept the task in time", e);
+                attempt.failed(last);
                 continue;
             } catch (ExecutionException e) {
                 last = Upstream.cause(e.getCause());
-                if (last.kind().retryable()) {
-                    continue;
-                }
-                break;
+                attempt.failed(last);
+                continue;
             }
+            attempt.succeeded();
             if (!store.running(id, target.provider().id(), target.route().upstreamModel(), update.upstreamId(), clock.millis())) {
                 // The job gave up on this task meanwhile; the upstream's work is not wanted.
                 if (update.upstreamId() != null) {
-                    target.client().cancel(update.upstreamId());
+                    attempt.client().cancel(update.upstreamId());
                 }
                 throw new Failure(Failure.Reason.UPSTREAM_TIMEOUT, "the provider did not accept the task in time");
             }
@@ -164,10 +172,9 @@ final class TaskSubmission {
             }
             return store.load(id).orElseThrow();
         }
-        ProviderException cause = last != null ? last
-                : new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, "no route serves this model", null);
-        Failure failure = Upstream.failure(cause);
-        runner.fail(store.load(id).orElseThrow(), failure.reason(), cause.getMessage());
+        Failure failure = last != null ? Upstream.failure(last) : Plan.unavailable();
+        String cause = last != null ? last.getMessage() : failure.getMessage();
+        runner.fail(store.load(id).orElseThrow(), failure.reason(), cause);
         throw failure;
     }
 

@@ -18,9 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -49,6 +51,13 @@ final class ScriptedProvider implements ModelProvider {
     static final Usage CHAT_USAGE = Usage.tokens(11, 0, 5);
     static final String REPLY = "Hello there";
 
+    /**
+     * Scripts for calls made with one upstream key (the key of a route's provider, or one key of a
+     * pool), taking the place of {@link #onCall} for that key.
+     */
+    final Map<String, Function<ProviderRequest, CompletableFuture<ProviderResult>>> onCallWithKey = new ConcurrentHashMap<>();
+    /** The upstream key of every call and stream, in the order they came. */
+    final List<String> keysUsed = new CopyOnWriteArrayList<>();
     final List<ProviderRequest> calls = new CopyOnWriteArrayList<>();
     final List<TaskRequest> submissions = new CopyOnWriteArrayList<>();
     final List<String> polls = new CopyOnWriteArrayList<>();
@@ -70,13 +79,15 @@ final class ScriptedProvider implements ModelProvider {
             @Override
             public CompletableFuture<ProviderResult> call(ProviderRequest request) {
                 calls.add(request);
-                return onCall.apply(request);
+                keysUsed.add(config.apiKey());
+                return onCallWithKey.getOrDefault(config.apiKey(), onCall).apply(request);
             }
 
             @Override
             public Cancellable stream(ProviderRequest request, StreamSink sink) {
                 calls.add(request);
-                OpenStream stream = new OpenStream(request, sink);
+                keysUsed.add(config.apiKey());
+                OpenStream stream = new OpenStream(request, sink, config.apiKey());
                 streams.add(stream);
                 return stream;
             }
@@ -100,6 +111,8 @@ final class ScriptedProvider implements ModelProvider {
         onCall = r -> CompletableFuture.completedFuture(chat(CHAT_USAGE));
         onSubmit = r -> CompletableFuture.failedFuture(failure("no submission scripted"));
         onPoll = id -> CompletableFuture.failedFuture(failure("no poll scripted"));
+        onCallWithKey.clear();
+        keysUsed.clear();
         calls.clear();
         submissions.clear();
         polls.clear();
@@ -119,11 +132,14 @@ final class ScriptedProvider implements ModelProvider {
     static final class OpenStream implements Cancellable {
         final ProviderRequest request;
         final StreamSink sink;
+        /** The upstream key it was opened with. */
+        final String key;
         private final CountDownLatch cancelled = new CountDownLatch(1);
 
-        OpenStream(ProviderRequest request, StreamSink sink) {
+        OpenStream(ProviderRequest request, StreamSink sink, String key) {
             this.request = request;
             this.sink = sink;
+            this.key = key;
         }
 
         /** Delivers one chunk in OpenAI's format carrying {@code text}. */

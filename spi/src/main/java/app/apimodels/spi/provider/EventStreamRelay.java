@@ -29,6 +29,8 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
     private volatile boolean stopUpstream;
     private int status;
     private ByteArrayOutputStream errorBody;
+    /** The head of an answer outside 2xx, for its {@code Retry-After}. */
+    private Map<String, String> errorHeaders;
     private Usage usage;
 
     protected EventStreamRelay(StreamSink sink) {
@@ -61,6 +63,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
     public final void onHead(int status, Map<String, String> headers) {
         this.status = status;
         if (status / 100 != 2) {
+            errorHeaders = headers;
             errorBody = new ByteArrayOutputStream();
         }
     }
@@ -85,7 +88,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
             return;
         }
         if (errorBody != null) {
-            fail(errorFor(status, errorBody.toByteArray()));
+            fail(errorFor(status, errorBody.toByteArray()).withRetryAfter(errorHeaders));
         } else if (finished()) {
             complete();
         } else {

@@ -17,7 +17,11 @@ public class ProviderException extends RuntimeException {
         RATE_LIMITED(true),
         /** Upstream 5xx. */
         UPSTREAM_ERROR(true),
-        /** Upstream refused our credentials or configuration (401/403/404): our fault, not the client's. */
+        /**
+         * Upstream refused our credentials or configuration (401/403/404): our fault, not the client's.
+         * With status 401, 402 or 403, or 429 for an account out of quota (OpenAI's
+         * {@code insufficient_quota}), the key itself was refused: see {@link #keyRefused()}.
+         */
         UPSTREAM_CONFIG(true),
         /** Upstream says the client's request is invalid (400/413/422); retrying elsewhere won't help. */
         INVALID_REQUEST(false);
@@ -36,12 +40,20 @@ public class ProviderException extends RuntimeException {
     private final Kind kind;
     private final int upstreamStatus;
     private final String param;
+    private final java.time.Duration retryAfter;
 
     public ProviderException(Kind kind, int upstreamStatus, String message, String param, Throwable cause) {
+        this(kind, upstreamStatus, message, param, cause, null);
+    }
+
+    /** @param retryAfter how long the upstream asked us to wait ({@code Retry-After}), or null */
+    public ProviderException(Kind kind, int upstreamStatus, String message, String param, Throwable cause,
+                             java.time.Duration retryAfter) {
         super(message, cause);
         this.kind = kind;
         this.upstreamStatus = upstreamStatus;
         this.param = param;
+        this.retryAfter = retryAfter;
     }
 
     public ProviderException(Kind kind, String message, Throwable cause) {
@@ -83,5 +95,33 @@ public class ProviderException extends RuntimeException {
     /** The request field the upstream complained about, if it said. */
     public String param() {
         return param;
+    }
+
+    /** How long the upstream asked us to wait before calling again ({@code Retry-After}), if it said. */
+    public java.util.Optional<java.time.Duration> retryAfter() {
+        return java.util.Optional.ofNullable(retryAfter);
+    }
+
+    /**
+     * This failure with the wait an answer's headers ask for ({@code retry-after-ms}, {@code Retry-After}
+     * in seconds or as an HTTP date; see {@link app.apimodels.spi.http.RetryAfter}); itself if they ask none.
+     */
+    public ProviderException withRetryAfter(java.util.Map<String, String> headers) {
+        return app.apimodels.spi.http.RetryAfter.from(headers)
+                .map(wait -> {
+                    ProviderException e = new ProviderException(kind, upstreamStatus, getMessage(), param, getCause(), wait);
+                    e.setStackTrace(getStackTrace());
+                    return e;
+                })
+                .orElse(this);
+    }
+
+    /**
+     * The upstream refused the key the call was made with (401, 403; 402 or an account out of quota):
+     * another key of the same provider may still work, this one will not soon.
+     */
+    public boolean keyRefused() {
+        return kind == Kind.UPSTREAM_CONFIG
+                && (upstreamStatus == 401 || upstreamStatus == 402 || upstreamStatus == 403 || upstreamStatus == 429);
     }
 }

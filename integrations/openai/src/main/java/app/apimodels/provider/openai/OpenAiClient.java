@@ -199,7 +199,7 @@ final class OpenAiClient implements ProviderClient {
                 if (failure != null) {
                     result.completeExceptionally(errors.forTransport(failure));
                 } else if (response.status() / 100 != 2) {
-                    result.completeExceptionally(errors.forStatus(response.status(), response.body()));
+                    result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
                 } else {
                     try {
                         result.complete(reader.read(response));

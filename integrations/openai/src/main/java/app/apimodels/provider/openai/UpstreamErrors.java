@@ -39,6 +39,10 @@ final class UpstreamErrors {
         if (status == 408) {
             return new ProviderException(Kind.TIMEOUT, status, "upstream timed out (HTTP 408)", null, null);
         }
+        if (status == 429 && "insufficient_quota".equals(text(errorDocument(body), "code"))) {
+            // Not a passing limit: the account behind this key has no quota left until someone pays.
+            return new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream account is out of quota (HTTP 429)", null, null);
+        }
         if (status == 429) {
             return new ProviderException(Kind.RATE_LIMITED, status, "upstream rate limit reached (HTTP 429)", null, null);
         }
