@@ -133,6 +133,21 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
         return this;
     }
 
+    /**
+     * Answers every call as OpenAI does for an account with no quota left: 429 with
+     * {@code insufficient_quota} (and no {@code Retry-After}: waiting does not help).
+     */
+    public MockOpenAiUpstream outOfQuota() {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("message", "You exceeded your current quota, please check your plan and billing details.");
+        detail.put("type", "insufficient_quota");
+        detail.put("param", null);
+        detail.put("code", "insufficient_quota");
+        error = aResponse().withStatus(429).withHeader("Content-Type", "application/json").withBody(compact(Map.of("error", detail)));
+        install();
+        return this;
+    }
+
     /** The image every images answer carries (a fresh copy). */
     public static byte[] imagePng() {
         return PNG.clone();

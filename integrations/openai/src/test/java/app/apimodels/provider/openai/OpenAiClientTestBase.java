@@ -121,6 +121,38 @@ abstract class OpenAiClientTestBase extends ModelProviderContract {
     }
 
     @Test
+    void aRateLimitCarriesTheUpstreamsRetryAfterStreamedOrNot() {
+        upstream().respondWithError(429); // with Retry-After: 1, as OpenAI sends it
+
+        ProviderException unary = failureOf(client().call(chat(false)));
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+        ProviderException streamed = sink.awaitError();
+
+        for (ProviderException failure : List.of(unary, streamed)) {
+            assertThat(failure.kind()).isEqualTo(ProviderException.Kind.RATE_LIMITED);
+            assertThat(failure.retryAfter()).contains(Duration.ofSeconds(1));
+            assertThat(failure.keyRefused()).isFalse();
+        }
+    }
+
+    @Test
+    void anAccountOutOfQuotaOrABadKeyRefusesTheKey() {
+        upstream().outOfQuota();
+        ProviderException quota = failureOf(client().call(chat(false)));
+        assertThat(quota.keyRefused()).as("insufficient_quota is the key's account, not a passing limit").isTrue();
+        assertThat(quota.retryAfter()).isEmpty();
+
+        upstream().respondWithError(401);
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+        assertThat(sink.awaitError().keyRefused()).isTrue();
+
+        upstream().respondWithError(404);
+        assertThat(failureOf(client().call(chat(false))).keyRefused()).as("a wrong model is the route's").isFalse();
+    }
+
+    @Test
     void invalidRequestCarriesTheUpstreamMessageAndParam() {
         upstream().respondWithError(400, "Invalid value for 'temperature': must be at most 2.", "temperature");
 
