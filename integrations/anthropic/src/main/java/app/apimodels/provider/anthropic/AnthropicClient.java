@@ -102,7 +102,7 @@ final class AnthropicClient implements ProviderClient {
                 if (failure != null) {
                     result.completeExceptionally(ProviderException.fromTransport(failure));
                 } else if (response.status() / 100 != 2) {
-                    result.completeExceptionally(errors.forStatus(response.status(), response.body()));
+                    result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
                 } else {
                     result.complete(read(response.body()));
                 }

@@ -78,7 +78,7 @@ final class GeminiClient implements ProviderClient {
             if (failure != null) {
                 result.completeExceptionally(ProviderException.fromTransport(failure));
             } else if (response.status() / 100 != 2) {
-                result.completeExceptionally(errors.forStatus(response.status(), response.body()));
+                result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
             } else {
                 try {
                     JsonNode answer = mapper.readTree(response.body());
