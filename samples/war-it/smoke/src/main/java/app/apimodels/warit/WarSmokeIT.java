@@ -56,6 +56,9 @@ public class WarSmokeIT {
     private static final int REFUSED = -1;
     private static final Duration UNDEPLOY_DEADLINE = Duration.ofSeconds(60);
     private static final String CHAT = "/v1/chat/completions";
+    private static final int BACK_TO_BACK_PAIRS = 200;
+    /** Far above a mock answer's milliseconds, far below the 30 s a lost request would take to notice. */
+    private static final Duration BACK_TO_BACK_TIMEOUT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = JsonMappers.create();
 
     private final HttpClient http = HttpClient.newBuilder()
@@ -119,8 +122,9 @@ public class WarSmokeIT {
             backends.upstream().server().verify(1, postRequestedFor(urlEqualTo(CHAT))
                     .withHeader("Authorization", equalTo("Bearer " + ServerBackends.CDI_UPSTREAM_KEY)));
 
-            assertBalance(base, key, 3);
-            backends.upstream().server().verify(3, postRequestedFor(urlEqualTo(CHAT)));
+            answersBackToBackCallsOnOneConnection(base, key);
+            assertBalance(base, key, 3 + 2 * BACK_TO_BACK_PAIRS);
+            backends.upstream().server().verify(3 + 2 * BACK_TO_BACK_PAIRS, postRequestedFor(urlEqualTo(CHAT)));
         } finally {
             deployer.undeploy(WAR);
         }
@@ -140,7 +144,7 @@ public class WarSmokeIT {
         try {
             assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
             assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.CDI_MODEL, false))), ServerBackends.CDI_MODEL);
-            assertBalance(base, key, 4);
+            assertBalance(base, key, 4 + 2 * BACK_TO_BACK_PAIRS);
         } finally {
             deployer.undeploy(WAR);
         }
@@ -148,6 +152,23 @@ public class WarSmokeIT {
         String logs = System.getProperty(ServerBackends.TOMCAT_LOGS);
         if (logs != null) {
             assertThat(new TomcatLog(Path.of(logs)).leaksAfter(WAR, 2, UNDEPLOY_DEADLINE)).isEmpty();
+        }
+    }
+
+    /**
+     * Pairs of a plain and a streamed call, each sent the moment the previous answer ended, on the
+     * one keep-alive connection this client holds: the next request reaches the server while it may
+     * still be finishing the last exchange. Payara Micro (Grizzly) lost about one such request in
+     * forty when the adapter sent a whole answer before completing its exchange (the request sat
+     * unanswered, nothing logged); this many pairs find that with a chance above 99 %.
+     */
+    private void answersBackToBackCallsOnOneConnection(URI base, String key) throws IOException {
+        for (int i = 0; i < BACK_TO_BACK_PAIRS; i++) {
+            assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.MODEL, false)).timeout(BACK_TO_BACK_TIMEOUT)),
+                    ServerBackends.MODEL);
+            HttpResponse<String> stream = send(post(base, CHAT, key, chat(ServerBackends.MODEL, true)).timeout(BACK_TO_BACK_TIMEOUT));
+            assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+            assertThat(stream.body()).as("pair %d", i).contains("data: [DONE]");
         }
     }
 
