@@ -27,7 +27,6 @@ import app.apimodels.core.startup.Pepper;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.function.BiPredicate;
 
 /** The people side of the engine wired together: accounts, sign-up, sessions, throttling, policy versions. */
@@ -52,7 +51,7 @@ record People(Accounts accounts, Passwords passwords, Tokens tokens, Sessions se
         Site site = new Site(settings.find(Keys.PUBLIC_URL).orElse(null));
         Csrf csrf = new Csrf(site);
         SignUps signUps = new SignUps(sql, accounts, passwords, tokens, throttle, policies, consents, outbox,
-                SignUps.Mode.valueOf(settings.get(Keys.SIGNUP_MODE).toUpperCase(Locale.ROOT)), verifyTtl, resetTtl,
+                settings.get(Keys.SIGNUP_MODE), verifyTtl, resetTtl,
                 settings.get(Keys.INVITE_TTL));
         PasswordResets resets = new PasswordResets(sql, accounts, passwords, tokens, throttle, outbox, resetTtl, sessions::endAll);
         Logins logins = new Logins(clock, accounts, passwords, throttle, sessions, outbox);

@@ -1,9 +1,11 @@
 package app.apimodels.core.config;
 
+import app.apimodels.core.accounts.SignUps;
 import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.fetch.Cidr;
 import app.apimodels.core.fetch.FetchPolicy;
+import app.apimodels.core.ledger.AsyncCommits;
 import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.limits.Limit;
 
@@ -110,8 +112,8 @@ public final class Keys {
             "a budget lease grows by the worst case of this many calls; 0 turns leases off");
     public static final Setting<Duration> LEDGER_LEASE_IDLE = Setting.millis("apimodels.ledger.lease-idle-ms", 2_000, 1,
             "a lease without calls for this long goes back to the wallet");
-    public static final Setting<String> LEDGER_ASYNC_COMMITS = Setting.choice("apimodels.ledger.async-commits", "settlements",
-            List.of("never", "settlements", "always"), "PostgreSQL only: which ledger batches commit without waiting for the WAL flush");
+    public static final Setting<AsyncCommits> LEDGER_ASYNC_COMMITS = Setting.choice("apimodels.ledger.async-commits",
+            AsyncCommits.SETTLEMENTS, "PostgreSQL only: which ledger batches commit without waiting for the WAL flush");
 
     // ---- engine ---------------------------------------------------------------------------------
     // ---- routing: this node's view of each route (see README "Routing") ---------------------------
@@ -254,8 +256,8 @@ public final class Keys {
             "how often the retention job runs");
 
     // ---- people: sign-up, sessions, throttling, policy ---------------------------------------------
-    public static final Setting<String> SIGNUP_MODE = Setting.choice("apimodels.signup.mode", "open",
-            List.of("open", "invite", "closed"), "who may sign up: anyone, holders of an admin's invitation, or nobody");
+    public static final Setting<SignUps.Mode> SIGNUP_MODE = Setting.choice("apimodels.signup.mode", SignUps.Mode.OPEN,
+            "who may sign up: anyone, holders of an admin's invitation, or nobody");
     public static final Setting<Integer> PASSWORD_ARGON2_MEMORY_KIB = Setting.integer("apimodels.passwords.argon2-memory-kib",
             19_456, 19_456, 4_194_304, "Argon2id memory per password hash (KiB; OWASP's minimum is 19456); "
                     + "a stored hash made with other parameters is redone at the next login");

@@ -80,15 +80,25 @@ public final class Setting<T> {
                 code(String.valueOf(fallback)), meaning);
     }
 
-    /** One of {@code choices} (any case; read in lower case). */
-    public static Setting<String> choice(String key, String fallback, List<String> choices, String meaning) {
+    /**
+     * One of the constants of {@code fallback}'s enum, written as its name in lower case (read in
+     * any case), so a choice reaches its user as a type the compiler checks, never as text to compare.
+     */
+    public static <E extends Enum<E>> Setting<E> choice(String key, E fallback, String meaning) {
+        E[] constants = fallback.getDeclaringClass().getEnumConstants();
+        List<String> names = java.util.Arrays.stream(constants).map(Setting::lowerCase).toList();
         return new Setting<>(key, raw -> {
-            String value = raw.toLowerCase(Locale.ROOT);
-            if (!choices.contains(value)) {
-                throw new IllegalArgumentException("must be one of " + String.join(", ", choices));
+            int at = names.indexOf(raw.toLowerCase(Locale.ROOT));
+            if (at < 0) {
+                throw new IllegalArgumentException("must be one of " + String.join(", ", names));
             }
-            return value;
-        }, () -> fallback, code(fallback), meaning);
+            return constants[at];
+        }, () -> fallback, code(lowerCase(fallback)), meaning);
+    }
+
+    /** How a choice is written in settings and the README. */
+    public static String lowerCase(Enum<?> choice) {
+        return choice.name().toLowerCase(Locale.ROOT);
     }
 
     public static Setting<Path> path(String key, String meaning) {

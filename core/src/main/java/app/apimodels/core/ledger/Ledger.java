@@ -35,7 +35,7 @@ public final class Ledger implements AutoCloseable {
 
     /** {@code callbacks} runs whatever waits on a hold or settlement (never the writer's thread). */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks) {
-        this(sql, clock, holdTtl, maxBatch, callbacks, "settlements", Duration.ZERO, DEFAULT_LEASE_CALLS, DEFAULT_LEASE_IDLE);
+        this(sql, clock, holdTtl, maxBatch, callbacks, AsyncCommits.SETTLEMENTS, Duration.ZERO, DEFAULT_LEASE_CALLS, DEFAULT_LEASE_IDLE);
     }
 
     /** A budget lease grows by what this many calls like the one asking may cost. */
@@ -45,15 +45,14 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * @param asyncCommits on PostgreSQL, which writer batches may commit without waiting for the
-     *                     WAL flush: {@code never}, {@code settlements} (batches without holds) or
-     *                     {@code always}; ignored on H2
+     *                     WAL flush; ignored on H2
      * @param settleLinger how long the settlement writer waits for more work before a commit
      * @param leaseCalls   0: every call's hold is its own row, committed before the call goes out;
      *                     otherwise calls are carved from budget leases ({@link Leases}) this big
      * @param leaseIdle    a lease without calls for this long goes back to the wallet
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
-                  String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle) {
+                  AsyncCommits asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle) {
         this(sql, clock, holdTtl, maxBatch, callbacks, asyncCommits, settleLinger, leaseCalls, leaseIdle, null);
     }
 
@@ -63,36 +62,18 @@ public final class Ledger implements AutoCloseable {
      *                journals of dead processes found there are replayed now. Null: none.
      */
     public Ledger(Sql sql, Clock clock, Duration holdTtl, int maxBatch, java.util.concurrent.Executor callbacks,
-                  String asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle, java.nio.file.Path journal) {
+                  AsyncCommits asyncCommits, Duration settleLinger, long leaseCalls, Duration leaseIdle, java.nio.file.Path journal) {
         this.sql = sql;
         this.clock = clock;
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
         this.debts = new Debts(sql, clock);
         boolean postgres = sql.database().vendor() == app.apimodels.core.db.Database.Vendor.POSTGRESQL;
-        boolean asyncHolds;
-        boolean asyncSettlements;
-        switch (asyncCommits.toLowerCase(java.util.Locale.ROOT)) {
-            case "never" -> {
-                asyncHolds = false;
-                asyncSettlements = false;
-            }
-            case "settlements" -> {
-                asyncHolds = false;
-                asyncSettlements = true;
-            }
-            case "always" -> {
-                asyncHolds = true;
-                asyncSettlements = true;
-            }
-            default -> throw new app.apimodels.core.config.ConfigException(
-                    "apimodels.ledger.async-commits must be never, settlements or always, got '" + asyncCommits + "'");
-        }
         // Two writers, so a hold (which a client is waiting for) never queues behind settlements.
         // Holds are committed by the threads that ask for them (flat combining: no hand-off at low
         // load, batches at high load); settlements by a thread of their own, off the clients' path.
-        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncHolds, false, Duration.ZERO);
-        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncSettlements, true, settleLinger);
+        this.holds = new LedgerWriter("holds", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncCommits.holds(), false, Duration.ZERO);
+        this.settlements = new LedgerWriter("settlements", sql, clock, maxBatch, revenueId, callbacks, postgres && asyncCommits.settlements(), true, settleLinger);
         this.leases = leaseCalls > 0 ? new Leases(sql, clock, settlements, callbacks, holdTtl, leaseCalls, leaseIdle) : null;
         if (journal == null) {
             this.journal = null;

@@ -1,5 +1,7 @@
 package app.apimodels.core.config;
 
+import app.apimodels.core.accounts.SignUps;
+import app.apimodels.core.ledger.AsyncCommits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,7 +27,7 @@ class SettingsTest {
 
         assertThat(none.get(Keys.LEDGER_SWEEP)).isEqualTo(Duration.ofSeconds(30));
         assertThat(none.get(Keys.MEDIA_REDIRECT)).isTrue();
-        assertThat(none.get(Keys.LEDGER_ASYNC_COMMITS)).isEqualTo("settlements");
+        assertThat(none.get(Keys.LEDGER_ASYNC_COMMITS)).isEqualTo(AsyncCommits.SETTLEMENTS);
         assertThat(none.get(Keys.DATA_DIR)).isEqualTo(Path.of("./apimodels-data"));
         assertThat(none.get(Keys.WORKER_THREADS)).isEqualTo(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
         assertThat(none.find(Keys.PUBLIC_URL)).isEmpty();
@@ -39,7 +41,8 @@ class SettingsTest {
         assertThat(of("apimodels.media.redirect", "True").get(Keys.MEDIA_REDIRECT)).isTrue();
         assertThat(of("apimodels.ledger.sweep-seconds", "5").get(Keys.LEDGER_SWEEP)).isEqualTo(Duration.ofSeconds(5));
         assertThat(of("apimodels.tasks.poll-initial-ms", "250").get(Keys.TASKS_POLL_INITIAL)).isEqualTo(Duration.ofMillis(250));
-        assertThat(of("apimodels.ledger.async-commits", "ALWAYS").get(Keys.LEDGER_ASYNC_COMMITS)).isEqualTo("always");
+        assertThat(of("apimodels.ledger.async-commits", "ALWAYS").get(Keys.LEDGER_ASYNC_COMMITS)).isEqualTo(AsyncCommits.ALWAYS);
+        assertThat(of("apimodels.signup.mode", "Invite").get(Keys.SIGNUP_MODE)).isEqualTo(SignUps.Mode.INVITE);
         assertThat(of("apimodels.public-url", "https://api.example.com/ai").find(Keys.PUBLIC_URL))
                 .hasValue(URI.create("https://api.example.com/ai"));
         assertThat(of("apimodels.fetch.allowed-private-hosts", "localhost:8080, 127.0.0.1:9000").find(Keys.FETCH_ALLOWED_PRIVATE_HOSTS))

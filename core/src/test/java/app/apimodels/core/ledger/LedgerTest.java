@@ -436,7 +436,7 @@ class LedgerTest {
         Hold h = ledger.holdForCall(limited, 1_000).join();
         assertThat(h.leaseId()).isNull();
         assertThat(sql.one("SELECT amount FROM apimodels_hold WHERE id = ?", rs -> rs.getLong(1), h.id())).contains(1_000L);
-        Ledger perCall = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 0, Duration.ofSeconds(2));
+        Ledger perCall = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, AsyncCommits.NEVER, Duration.ZERO, 0, Duration.ofSeconds(2));
         try {
             Hold p = perCall.holdForCall(key(a, KeyOptions.named("free")), 1_000).join();
             assertThat(p.leaseId()).isNull();
@@ -540,7 +540,7 @@ class LedgerTest {
         open(kind);
         ledger.close();
         // Settlements linger, so the ends below share a batch.
-        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ofMillis(300), 0, Duration.ofSeconds(2));
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, AsyncCommits.NEVER, Duration.ofMillis(300), 0, Duration.ofSeconds(2));
         Account a = user();
         ApiKey k = key(a, KeyOptions.named("k"));
         ledger.grant(a, 100_000, null, "g");
@@ -603,7 +603,7 @@ class LedgerTest {
             }
         }
 
-        Ledger restarted = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, "never", Duration.ZERO, 100,
+        Ledger restarted = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks, AsyncCommits.NEVER, Duration.ZERO, 100,
                 Duration.ofSeconds(2), node);
         try {
             restarted.flush().join();
