@@ -181,7 +181,7 @@ final class Engine {
                     settings.get(Keys.HTTP_BODY_TIMEOUT), settings.get(Keys.HTTP_UPLOAD_TIMEOUT),
                     settings.get(Keys.HTTP_MAX_CONCURRENT_BODY_READS), settings.get(Keys.HTTP_MAX_CONCURRENT_UPLOADS),
                     settings.get(Keys.HTTP_MAX_PUBLIC_BODY_BYTES), settings.get(Keys.HTTP_PUBLIC_BODY_TIMEOUT),
-                    settings.get(Keys.HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS));
+                    settings.get(Keys.HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS), settings.get(Keys.HTTP_MAX_BUFFERED_BODY_BYTES));
             Duration uploadRetention = settings.get(Keys.UPLOADS_RETENTION);
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                     settings.get(Keys.MEDIA_REDIRECT), authenticator::keyCaller);

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the request bodies being received by one servlet share: the limits, the cap on how many
- * are received at once, the timer that enforces their deadlines, and a log of refused slow clients
- * that says how many without writing a line per client.
+ * are received at once and on the bytes they buffer, the timer that enforces their deadlines, and
+ * a log of refused slow clients that says how many without writing a line per client.
  */
 final class BodyReads implements AutoCloseable {
 
@@ -30,6 +30,8 @@ final class BodyReads implements AutoCloseable {
     private final Semaphore streamedSlots;
     /** Public routes' bodies (unauthenticated): their own slots, never one of {@code slots}. */
     private final Semaphore publicSlots;
+    /** Bytes reserved by authenticated callers' buffered bodies being received. */
+    private final AtomicLong bufferedBytes = new AtomicLong();
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong overCapacity = new AtomicLong();
@@ -85,6 +87,30 @@ final class BodyReads implements AutoCloseable {
         }
     }
 
+    /**
+     * Reserves {@code bytes} more of the buffered-body budget ({@link BodyLimits#maxBufferedBytes}),
+     * or returns false, reserving nothing, when they do not fit.
+     */
+    boolean tryReserve(long bytes) {
+        long used;
+        do {
+            used = bufferedBytes.get();
+            if (bytes > limits.maxBufferedBytes() - used) {
+                return false;
+            }
+        } while (!bufferedBytes.compareAndSet(used, used + bytes));
+        return true;
+    }
+
+    void unreserve(long bytes) {
+        bufferedBytes.addAndGet(-bytes);
+    }
+
+    /** Bytes of the buffered-body budget in use right now. */
+    long reservedBytes() {
+        return bufferedBytes.get();
+    }
+
     /** Authenticated callers' bodies being received right now. */
     int active() {
         return limits.maxConcurrentReads() - slots.availablePermits();
@@ -114,10 +140,10 @@ final class BodyReads implements AutoCloseable {
         long busy = overCapacity.getAndSet(0);
         LOG.log(System.Logger.Level.WARNING, "Refused slow request bodies since the last report: {0} not received "
                         + "within {1} s ({2} s on public routes; answered 408), {3} over the cap of {4} bodies "
-                        + "({5} uploads, and {6} on public routes) received at once (answered 503); latest from {7}",
+                        + "({5} uploads, and {6} on public routes) received at once or over the {8} bytes they may buffer (answered 503); latest from {7}",
                 slow, limits.timeout().toSeconds(), limits.publicTimeout().toSeconds(), busy,
                 limits.maxConcurrentReads(), limits.maxConcurrentStreamedReads(), limits.maxConcurrentPublicReads(),
-                remoteAddress);
+                remoteAddress, limits.maxBufferedBytes());
     }
 
     @Override

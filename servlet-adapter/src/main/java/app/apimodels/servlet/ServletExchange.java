@@ -88,6 +88,8 @@ final class ServletExchange implements Exchange, AsyncListener {
     private InputStream spoolReader;
     /** The body being received, while {@code bodyState} is {@code READING}. */
     private BodyListener receiving;
+    /** Of the buffered-body budget, what this body holds while it is received (authenticated buffered bodies only). */
+    private long reservedBytes;
     private boolean answered;
     private boolean finished;
     private boolean clientGone;
@@ -210,7 +212,11 @@ final class ServletExchange implements Exchange, AsyncListener {
                 bodyTooLarge = true; // bodyState stays UNREAD: the answer closes the connection
             } else if (!reads.tryAcquire(streamed, from)) {
                 bodyState = BodyState.REFUSED;
+            } else if (budgeted() && declared > 0 && !reads.tryReserve(declared)) {
+                reads.release(streamed, from);
+                bodyState = BodyState.REFUSED;
             } else {
+                reservedBytes = budgeted() ? Math.max(declared, 0) : 0;
                 bodyState = BodyState.READING;
             }
         }
@@ -226,6 +232,22 @@ final class ServletExchange implements Exchange, AsyncListener {
 
     private synchronized BodyState bodyState() {
         return bodyState;
+    }
+
+    /** Caller holds the monitor: gives back the read's slot and what it reserved of the budget. */
+    private void releaseRead() {
+        reads.release(streamed, sender);
+        reads.unreserve(reservedBytes);
+        reservedBytes = 0;
+    }
+
+    /**
+     * Caller holds the monitor. Whether this body counts against the buffered-body budget: it is
+     * kept in memory and an authenticated caller sends it (public routes' bodies have slots of
+     * their own, each small; uploads go to a file).
+     */
+    private boolean budgeted() {
+        return !streamed && sender != Sender.PUBLIC;
     }
 
     /** Starts the non-blocking read; the caller holds a concurrent-read slot, released when reading ends. */
@@ -253,7 +275,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             synchronized (this) {
                 if (bodyState == BodyState.READING) {
                     bodyState = BodyState.REFUSED;
-                    reads.release(streamed, sender);
+                    releaseRead();
                 }
             }
             if (sink != null) {
@@ -543,6 +565,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         @Override
         public void onDataAvailable() throws IOException {
             boolean overLimit = false;
+            boolean overBudget = false;
             boolean sinkFailed = false;
             boolean ended = false;
             synchronized (ServletExchange.this) {
@@ -566,6 +589,15 @@ final class ServletExchange implements Exchange, AsyncListener {
                         overLimit = true;
                         break;
                     }
+                    // A chunked body reserves as it grows (a declared length was reserved in full).
+                    if (budgeted() && received + n > reservedBytes) {
+                        if (!reads.tryReserve(received + n - reservedBytes)) {
+                            end(BodyState.REFUSED);
+                            overBudget = true;
+                            break;
+                        }
+                        reservedBytes = received + n;
+                    }
                     try {
                         sink.write(chunk, 0, n);
                     } catch (IOException e) {
@@ -579,6 +611,9 @@ final class ServletExchange implements Exchange, AsyncListener {
             }
             if (overLimit) {
                 proceed(next); // the engine answers 413
+            } else if (overBudget) {
+                reads.refused(BodyReads.Refusal.OVER_CAPACITY, remoteAddress);
+                respond(TOO_MANY_BODIES);
             } else if (sinkFailed) {
                 abort();
             } else if (ended) {
@@ -630,7 +665,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private void end(BodyState state) {
             bodyState = state;
             receiving = null;
-            reads.release(streamed, sender);
+            releaseRead();
             if (deadline != null) {
                 deadline.cancel(false);
             }

@@ -66,12 +66,16 @@ class ServletExchangeTest {
     private static final long PUBLIC_LIMIT = 5;
     private static final int CONCURRENT_PUBLIC_READS = 2;
     private static final BodyReads READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT, BODY_TIMEOUT, BODY_TIMEOUT,
-            CONCURRENT_READS, 1, PUBLIC_LIMIT, Duration.ofSeconds(3), CONCURRENT_PUBLIC_READS));
+            CONCURRENT_READS, 1, PUBLIC_LIMIT, Duration.ofSeconds(3), CONCURRENT_PUBLIC_READS, 1000));
     /** Limits far apart, for telling which deadline a body got: the public one, or the authenticated one. */
     private static final Duration SHORT_PUBLIC_TIMEOUT = Duration.ofMillis(300);
     private static final Duration LONG_TIMEOUT = Duration.ofSeconds(8);
     private static final BodyReads SHORT_PUBLIC_READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT,
-            LONG_TIMEOUT, LONG_TIMEOUT, CONCURRENT_READS, 1, PUBLIC_LIMIT, SHORT_PUBLIC_TIMEOUT, 1));
+            LONG_TIMEOUT, LONG_TIMEOUT, CONCURRENT_READS, 1, PUBLIC_LIMIT, SHORT_PUBLIC_TIMEOUT, 1, 1000));
+    /** Room for one largest body and a half: slots to spare, bytes not. */
+    private static final long BUFFERED_BUDGET = 15;
+    private static final BodyReads SMALL_BUDGET_READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT,
+            LONG_TIMEOUT, LONG_TIMEOUT, 8, 1, PUBLIC_LIMIT, LONG_TIMEOUT, 1, BUFFERED_BUDGET));
 
     /**
      * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
@@ -81,7 +85,8 @@ class ServletExchangeTest {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) {
             boolean streamed = request.getHeader("X-Streamed") != null;
-            BodyReads reads = request.getHeader("X-Short-Public-Deadline") == null ? READS : SHORT_PUBLIC_READS;
+            BodyReads reads = request.getHeader("X-Short-Public-Deadline") != null ? SHORT_PUBLIC_READS
+                    : request.getHeader("X-Small-Budget") != null ? SMALL_BUDGET_READS : READS;
             ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), reads, streamed);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
@@ -125,6 +130,7 @@ class ServletExchangeTest {
     static void stopContainer() throws Exception {
         READS.close();
         SHORT_PUBLIC_READS.close();
+        SMALL_BUDGET_READS.close();
         tomcat.close();
     }
 
@@ -391,6 +397,54 @@ class ServletExchangeTest {
             }
         }
         assertThat(EXCHANGES.poll()).isNull();
+    }
+
+    @Test
+    void aDeclaredBodyOverTheBufferedByteBudgetAnswers503AtOnce() throws Exception {
+        String head = "POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nX-Small-Budget: yes\r\nContent-Length: ";
+        try (Socket slow = tomcat.sendHead(head + BODY_LIMIT)) {
+            awaitReservedBytes(BODY_LIMIT); // counted in full before a byte of it arrived
+            try (Socket refused = tomcat.sendHead(head + BODY_LIMIT)) {
+                assertThat(readToEnd(refused)).startsWith("HTTP/1.1 503").contains("Retry-After: 5")
+                        .containsIgnoringCase("Connection: close");
+            }
+            // What is left of the budget still takes a smaller body.
+            try (Socket fits = tomcat.sendHead(head + "5")) {
+                fits.getOutputStream().write("abcde".getBytes(UTF_8));
+                fits.getOutputStream().flush();
+                ServletExchange exchange = nextExchange();
+                assertThat(new String(exchange.body(), UTF_8)).isEqualTo("abcde");
+                exchange.respond(new Response(204, null, null));
+                assertThat(EmbeddedTomcat.readStatusLine(fits)).startsWith("HTTP/1.1 204");
+            }
+            awaitReservedBytes(BODY_LIMIT);
+        }
+        awaitReservedBytes(0);
+        assertThat(EXCHANGES.poll()).isNull();
+    }
+
+    @Test
+    void aChunkedBodyGrowingOverTheBufferedByteBudgetAnswers503() throws Exception {
+        String head = "POST /ctx/mount/echo HTTP/1.1\r\nHost: localhost\r\nX-Small-Budget: yes\r\n";
+        try (Socket slow = tomcat.sendHead(head + "Content-Length: 8")) {
+            awaitReservedBytes(8);
+            try (Socket chunked = tomcat.sendHead(head + "Transfer-Encoding: chunked")) {
+                chunked.getOutputStream().write("5\r\nabcde\r\n".getBytes(UTF_8));
+                chunked.getOutputStream().flush();
+                awaitReservedBytes(13); // as it arrives
+                chunked.getOutputStream().write("5\r\nfghij\r\n".getBytes(UTF_8));
+                chunked.getOutputStream().flush();
+                assertThat(readToEnd(chunked)).startsWith("HTTP/1.1 503").containsIgnoringCase("Connection: close");
+            }
+            awaitReservedBytes(8);
+        }
+        awaitReservedBytes(0);
+        assertThat(EXCHANGES.poll()).isNull();
+    }
+
+    private static void awaitReservedBytes(long expected) {
+        Awaitility.await("buffered bytes reserved").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(SMALL_BUDGET_READS.reservedBytes()).isEqualTo(expected));
     }
 
     @Test

@@ -141,6 +141,9 @@ public final class Keys {
             "the same deadline for multipart uploads");
     public static final Setting<Integer> HTTP_MAX_CONCURRENT_BODY_READS = Setting.integer("apimodels.http.max-concurrent-body-reads",
             512, 1, 1_000_000, "servlet adapter: bodies received at once; more get 503");
+    public static final Setting<Long> HTTP_MAX_BUFFERED_BODY_BYTES = Setting.number("apimodels.http.max-buffered-body-bytes",
+            256L << 20, 1024, Long.MAX_VALUE, "servlet adapter: bytes of request bodies being received at once; more get 503")
+            .computed(() -> Runtime.getRuntime().maxMemory() / 4, "a quarter of the maximum heap");
     public static final Setting<Integer> HTTP_MAX_CONCURRENT_UPLOADS = Setting.integer("apimodels.http.max-concurrent-uploads",
             32, 1, 1_000_000, "of those, multipart uploads; more get 503");
     public static final Setting<Integer> HTTP_MAX_CONCURRENT_PUBLIC_BODY_READS = Setting.integer(

@@ -18,12 +18,20 @@ import java.time.Duration;
  * @param maxConcurrentPublicReads public routes' bodies received at once, apart from (and not counted in)
  *                                 {@code maxConcurrentReads}: unauthenticated clients never take an
  *                                 authenticated caller's slot; more get 503 at once
+ * @param maxBufferedBytes   bytes of authenticated callers' buffered bodies being received at once (a
+ *                           declared length counts in full from the start, a chunked body as it
+ *                           arrives); a body that would go over it gets 503. Never below
+ *                           {@code maxBytes}, so one largest body always fits. With public routes'
+ *                           {@code maxConcurrentPublicReads × maxPublicBytes}, this bounds the memory of
+ *                           bodies being received
  */
 public record BodyLimits(long maxBytes, long maxStreamedBytes, Duration timeout, Duration streamedTimeout,
                          int maxConcurrentReads, int maxConcurrentStreamedReads,
-                         long maxPublicBytes, Duration publicTimeout, int maxConcurrentPublicReads) {
+                         long maxPublicBytes, Duration publicTimeout, int maxConcurrentPublicReads,
+                         long maxBufferedBytes) {
 
     public BodyLimits {
+        maxBufferedBytes = Math.max(maxBufferedBytes, maxBytes);
         if (maxBytes < 0 || maxStreamedBytes < 0 || maxPublicBytes < 0 || maxConcurrentReads < 1
                 || maxConcurrentStreamedReads < 1 || maxConcurrentPublicReads < 1
                 || timeout.isNegative() || timeout.isZero() || streamedTimeout.isNegative() || streamedTimeout.isZero()
