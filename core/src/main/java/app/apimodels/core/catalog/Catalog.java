@@ -2,13 +2,10 @@ package app.apimodels.core.catalog;
 
 import app.apimodels.spi.provider.ProviderClient;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** An immutable snapshot of the catalog with a ready client for every provider instance. */
 public final class Catalog {
@@ -79,32 +76,5 @@ public final class Catalog {
 
     public List<ProviderSpec> providers() {
         return new TreeMap<>(providers).values().stream().toList();
-    }
-
-    /**
-     * The order to try a model's routes in: by priority, and within one priority a weighted
-     * random order (so load spreads by weight while every route stays a fallback).
-     */
-    public static List<Target> attemptOrder(Model model) {
-        List<Target> targets = model.targets();
-        if (targets.size() == 1) {
-            return targets;
-        }
-        TreeMap<Integer, List<Target>> byPriority = new TreeMap<>();
-        for (Target t : targets) {
-            byPriority.computeIfAbsent(t.route().priority(), p -> new ArrayList<>()).add(t);
-        }
-        List<Target> out = new ArrayList<>(targets.size());
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        for (List<Target> group : byPriority.values()) {
-            // Weighted shuffle (Efraimidis–Spirakis): key = u^(1/w), largest first.
-            List<Map.Entry<Double, Target>> keyed = new ArrayList<>();
-            for (Target t : group) {
-                keyed.add(Map.entry(Math.pow(random.nextDouble(), 1.0 / t.route().weight()), t));
-            }
-            keyed.sort(Map.Entry.<Double, Target>comparingByKey(Comparator.reverseOrder()));
-            keyed.forEach(e -> out.add(e.getValue()));
-        }
-        return out;
     }
 }

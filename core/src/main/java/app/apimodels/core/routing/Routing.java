@@ -7,10 +7,13 @@ import app.apimodels.spi.provider.ProviderException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -94,7 +97,7 @@ public final class Routing {
             }
             long free = Math.max(breakerFree, keyFree);
             if (free <= now) {
-                return new Plan(this, model, Catalog.attemptOrder(model).stream().filter(serves).toList());
+                return new Plan(this, model, attemptOrder(model).stream().filter(serves).toList());
             }
             onlyRateLimited &= breakerFree <= now && keyCooling;
             freeAt = Math.min(freeAt, free);
@@ -105,6 +108,33 @@ public final class Routing {
                     "every upstream for this model is rate limited; retry shortly", null, wait);
         }
         throw new Failure(Failure.Reason.UNAVAILABLE, "every upstream for this model is failing; retry shortly", null, wait);
+    }
+
+    /**
+     * The order to try a model's routes in: by priority, and within one priority a weighted
+     * random order (so load spreads by weight while every route stays a fallback).
+     */
+    private static List<Catalog.Target> attemptOrder(Catalog.Model model) {
+        List<Catalog.Target> targets = model.targets();
+        if (targets.size() == 1) {
+            return targets;
+        }
+        TreeMap<Integer, List<Catalog.Target>> byPriority = new TreeMap<>();
+        for (Catalog.Target t : targets) {
+            byPriority.computeIfAbsent(t.route().priority(), p -> new ArrayList<>()).add(t);
+        }
+        List<Catalog.Target> out = new ArrayList<>(targets.size());
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (List<Catalog.Target> group : byPriority.values()) {
+            // Weighted shuffle (Efraimidis–Spirakis): key = u^(1/w), largest first.
+            List<Map.Entry<Double, Catalog.Target>> keyed = new ArrayList<>();
+            for (Catalog.Target t : group) {
+                keyed.add(Map.entry(Math.pow(random.nextDouble(), 1.0 / t.route().weight()), t));
+            }
+            keyed.sort(Map.Entry.<Double, Catalog.Target>comparingByKey(Comparator.reverseOrder()));
+            keyed.forEach(e -> out.add(e.getValue()));
+        }
+        return out;
     }
 
     /** An attempt on {@code target} with one of its usable keys not in {@code tried}, or null if none may go now. */

@@ -5,6 +5,10 @@ import app.apimodels.core.testing.MutableClock;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
+import app.apimodels.spi.provider.TaskOutput;
+import app.apimodels.spi.provider.TaskRequest;
+import app.apimodels.spi.provider.TaskUpdate;
+import app.apimodels.testkit.MockMedia;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -58,6 +63,10 @@ class RoutingTest {
                 kind: chat
                 routes: [ { provider: pool, upstream-model: pooled-up } ]
                 %s
+              - id: task-routes
+                kind: image
+                routes: [ { provider: first, upstream-model: image-a, priority: 1 }, { provider: second, upstream-model: image-b, priority: 2 } ]
+                price: { per-image: 0.04 }
             """.formatted(PRICE);
 
     static String twoRoutes(String model, String firstRouteExtra) {
@@ -296,6 +305,27 @@ class RoutingTest {
         assertThat(answer.bodyText()).contains("Hel").contains("\"error\"").doesNotContain("[DONE]");
         assertThat(gateway.upstream.keysUsed).containsExactly(FIRST);
         assertThat(gateway.balance(u)).as("a failed stream costs nothing").isEqualTo(1_000_000);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aTaskGoesToTheNextRouteWhenTheFirstRefusesItAndIsChargedOnce() {
+        java.util.concurrent.atomic.AtomicInteger submissions = new java.util.concurrent.atomic.AtomicInteger();
+        gateway.upstream.onSubmit = r -> submissions.getAndIncrement() == 0
+                ? CompletableFuture.failedFuture(new ProviderException(ProviderException.Kind.UPSTREAM_ERROR, 503,
+                        "upstream failed (HTTP 503)", null, null))
+                : CompletableFuture.completedFuture(TaskUpdate.succeeded("sync-1",
+                        List.of(TaskOutput.bytes(MockMedia.sample("image/png"), null)), null));
+        User u = gateway.user(1_000_000);
+
+        JsonNode data = json(expect(gateway.post("/api/v1/images/generations", u.key(),
+                "{\"model\":\"task-routes\",\"prompt\":\"a red fox\"}"), 200)).get("data");
+
+        assertThat(data.get("state").asText()).isEqualTo("completed");
+        assertThat(gateway.upstream.keysUsed).containsExactly(FIRST, SECOND);
+        assertThat(gateway.upstream.submissions).extracting(TaskRequest::upstreamModel).containsExactly("image-a", "image-b");
+        assertThat(route("task-routes", "first").get("consecutive_failures").asInt()).isEqualTo(1);
+        assertThat(gateway.charges(u)).containsExactly(-EngineHarness.PER_IMAGE);
         assertThat(gateway.held(u)).isZero();
     }
 

@@ -56,7 +56,7 @@ final class ScriptedProvider implements ModelProvider {
      * pool), taking the place of {@link #onCall} for that key.
      */
     final Map<String, Function<ProviderRequest, CompletableFuture<ProviderResult>>> onCallWithKey = new ConcurrentHashMap<>();
-    /** The upstream key of every call and stream, in the order they came. */
+    /** The upstream key of every call, stream and task submission, in the order they came. */
     final List<String> keysUsed = new CopyOnWriteArrayList<>();
     final List<ProviderRequest> calls = new CopyOnWriteArrayList<>();
     final List<TaskRequest> submissions = new CopyOnWriteArrayList<>();
@@ -95,6 +95,7 @@ final class ScriptedProvider implements ModelProvider {
             @Override
             public CompletableFuture<TaskUpdate> submit(TaskRequest request) {
                 submissions.add(request);
+                keysUsed.add(config.apiKey());
                 return onSubmit.apply(request);
             }
 
