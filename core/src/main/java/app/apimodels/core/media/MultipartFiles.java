@@ -18,15 +18,23 @@ import java.util.Map;
  * Streams the parts of a {@code multipart/form-data} body (Commons FileUpload's streaming API):
  * nothing is buffered to memory or disk beyond the part being read.
  */
-final class MultipartFiles {
+public final class MultipartFiles {
 
     /** One file part, readable once, before the next is requested. */
     record FilePart(String fieldName, String fileName, InputStream stream) {
     }
 
+    /**
+     * One part, file or form field, readable once before the next is requested.
+     *
+     * @param fileName the file name a file part was sent with; null for a form field
+     */
+    public record Part(String fieldName, String fileName, boolean isFile, InputStream stream) {
+    }
+
     private final FileItemInputIterator items;
 
-    MultipartFiles(InputStream body, String contentType) throws IOException {
+    public MultipartFiles(InputStream body, String contentType) throws IOException {
         try {
             this.items = new Parser().getItemIterator(new Context(body, contentType));
         } catch (FileUploadException e) {
@@ -34,19 +42,32 @@ final class MultipartFiles {
         }
     }
 
-    static boolean isMultipart(String contentType) {
+    public static boolean isMultipart(String contentType) {
         return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data");
     }
 
     /** The next file part (form fields are skipped), or null at the end. */
     FilePart nextFile() throws IOException {
-        while (items.hasNext()) {
-            FileItemInput item = items.next();
-            if (!item.isFormField()) {
-                return new FilePart(item.getFieldName(), item.getName(), item.getInputStream());
+        for (Part part = nextPart(); part != null; part = nextPart()) {
+            if (part.isFile()) {
+                return new FilePart(part.fieldName(), part.fileName(), part.stream());
             }
         }
         return null;
+    }
+
+    /** The next part, file or form field, or null at the end. */
+    public Part nextPart() throws IOException {
+        try {
+            if (!items.hasNext()) {
+                return null;
+            }
+            FileItemInput item = items.next();
+            return new Part(item.getFieldName(), item.isFormField() ? null : item.getName(), !item.isFormField(),
+                    item.getInputStream());
+        } catch (FileUploadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     private record Context(InputStream body, String contentType) implements RequestContext {

@@ -1,5 +1,6 @@
 package app.apimodels.spi.provider;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,9 +10,21 @@ import java.util.Map;
  * @param upstreamModel the provider's name for the model (replaces the client's public name)
  * @param payload       the client's request in OpenAI's wire format, as JSON-compatible Java
  *                      values (maps, lists, strings, numbers, booleans, null); the client is
- *                      free to copy and change it
+ *                      free to copy and change it. For a multipart request (transcriptions) its
+ *                      form fields: a string per field, a list of strings for a repeated one
  * @param stream        whether the client asked for a stream
+ * @param files         the files the client sent with the call (a transcription's {@code file}),
+ *                      readable with {@link TaskInput#open()} while the call runs; empty for JSON calls
  */
 public record ProviderRequest(Operation operation, String upstreamModel, Map<String, Object> payload,
-                              boolean stream) {
+                              boolean stream, List<TaskInput> files) {
+
+    public ProviderRequest {
+        files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    /** A call without files. */
+    public ProviderRequest(Operation operation, String upstreamModel, Map<String, Object> payload, boolean stream) {
+        this(operation, upstreamModel, payload, stream, List.of());
+    }
 }

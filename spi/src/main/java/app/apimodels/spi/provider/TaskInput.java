@@ -10,7 +10,8 @@ import java.io.InputStream;
  * send the bytes (multipart uploads) read them with {@link #open()}.
  *
  * @param field       the input parameter it was given in, e.g. {@code image_url}
- * @param url         a URL the upstream can read (a signed link to the engine's copy)
+ * @param url         a URL the upstream can read (a signed link to the engine's copy); null for a
+ *                    file sent with a call ({@link ProviderRequest#files()}), which is only opened
  * @param contentType the sniffed media type
  * @param size        bytes
  */
