@@ -167,7 +167,8 @@ final class Engine {
             Routing routing = new Routing(catalog::catalog, b.clock, new Routing.Policy(settings.get(Keys.ROUTING_BREAKER_FAILURES),
                     settings.get(Keys.ROUTING_BREAKER_OPEN), settings.get(Keys.ROUTING_FIRST_BYTE_TIMEOUT), settings.get(Keys.ROUTING_KEY_REST)));
             Relay relay = new Relay(catalog::catalog, routing, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
-                    settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE));
+                    settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE),
+                    settings.get(Keys.UPLOADS_MAX_AUDIO_BYTES));
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);
             fetcher = new SafeFetcher(new FetchPolicy(settings.find(Keys.FETCH_ALLOWED_PRIVATE_HOSTS).orElse(java.util.Set.of()),
                     settings.get(Keys.FETCH_CONNECT_TIMEOUT), fetchTimeout, 5, "apimodels/1"));
@@ -294,7 +295,7 @@ final class Engine {
     }
 
     boolean streamsBody(String method, String path, String contentType) {
-        return MediaApi.streamsBody(method, path, contentType);
+        return MediaApi.streamsBody(method, path, contentType) || Relay.streamsBody(method, path, contentType);
     }
 
     long maxBodyBytes() {

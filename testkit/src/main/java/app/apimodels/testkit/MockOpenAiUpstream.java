@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aMultipart;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
@@ -53,6 +54,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
  *       item done, then {@code response.completed} with the usage. {@link #cutStreams()} stops after
  *       two deltas;</li>
  *   <li>{@code POST /v1/audio/speech}: {@link #speechMp3()} as {@code audio/mpeg};</li>
+ *   <li>{@code POST /v1/audio/transcriptions} (multipart): {@code {"text": }{@link #TRANSCRIPT}{@code }} as
+ *       JSON, or with {@code response_format=text} the transcript as {@code text/plain};</li>
  *   <li>{@code GET /v1/models}: a model list.</li>
  * </ul>
  * Every chat and embeddings response names the model {@link #MODEL}; fields that would be {@code null} are left out.
@@ -74,9 +77,11 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
     public static final List<String> STREAM_DELTAS = List.of("Hello", " from", " the", " mock", " upstream.");
     public static final String COMPLETION_TEXT = String.join("", STREAM_DELTAS);
     public static final Usage DEFAULT_USAGE = Usage.tokens(11, 0, 5);
+    public static final String TRANSCRIPT = "A steady tone.";
 
     private static final String CHAT = "/v1/chat/completions";
     private static final String RESPONSES = "/v1/responses";
+    private static final String TRANSCRIPTIONS = "/v1/audio/transcriptions";
     private static final String IMAGE_FILE = "/files/mock-image.png";
     /** A valid 1×1 PNG. */
     private static final byte[] PNG = Base64.getDecoder().decode(
@@ -208,6 +213,9 @@ public final class MockOpenAiUpstream extends WireMockChatUpstream<MockOpenAiUps
         stub(post("/v1/images/edits"), json(images()));
         stub(get(IMAGE_FILE), aResponse().withHeader("Content-Type", "image/png").withBody(PNG));
         stub(post("/v1/audio/speech"), aResponse().withHeader("Content-Type", "audio/mpeg").withBody(MP3));
+        stub(post(TRANSCRIPTIONS), json(Map.of("text", TRANSCRIPT, "usage", Map.of("type", "duration", "seconds", 3))));
+        stub(post(TRANSCRIPTIONS).withMultipartRequestBody(aMultipart().withName("response_format").withBody(equalTo("text"))),
+                aResponse().withHeader("Content-Type", "text/plain; charset=utf-8").withBody(TRANSCRIPT + "\n"));
         stub(get("/v1/models"), json(Map.of("object", "list",
                 "data", List.of(Map.of("id", MODEL, "object", "model", "created", 1_700_000_000, "owned_by", "mock")))));
     }

@@ -56,7 +56,9 @@ public final class Relay {
         CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT),
         EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING),
         /** OpenAI's Responses API, passed through; its streams end with {@code response.completed}, not {@code [DONE]}. */
-        RESPONSES("responses", Operation.RESPONSES, ModelKind.CHAT);
+        RESPONSES("responses", Operation.RESPONSES, ModelKind.CHAT),
+        /** Speech to text (multipart), charged for the audio's measured seconds. */
+        TRANSCRIPTIONS("audio.transcriptions", Operation.TRANSCRIPTION, ModelKind.TRANSCRIPTION);
 
         final String logName;
         final Operation operation;
@@ -85,10 +87,13 @@ public final class Relay {
     private final long defaultMaxTokens;
     private final Duration keepAlive;
     private final Routing routing;
+    private final long maxAudioBytes;
 
     public Relay(Supplier<Catalog> catalog, Routing routing, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
-                 InFlight inFlight, AbuseLimits limits, Metrics metrics, long defaultMaxTokens, Duration keepAlive) {
+                 InFlight inFlight, AbuseLimits limits, Metrics metrics, long defaultMaxTokens, Duration keepAlive,
+                 long maxAudioBytes) {
         this.routing = routing;
+        this.maxAudioBytes = maxAudioBytes;
         this.limits = limits;
         this.metrics = metrics;
         this.access = new ModelAccess(catalog);
@@ -114,6 +119,35 @@ public final class Relay {
         start(request, Endpoint.RESPONSES);
     }
 
+    /** Whether a request's body is read as a stream rather than buffered (a transcription's audio). */
+    public static boolean streamsBody(String method, String path, String contentType) {
+        return TranscriptionForm.streamsBody(method, path, contentType);
+    }
+
+    /**
+     * {@code POST /v1/audio/transcriptions}: the audio is measured before anything is held, the
+     * hold is its seconds at the model's price, and so is the charge (what the upstream reports
+     * is not used). The temporary copy of the audio lives until the call ends.
+     */
+    public void transcriptions(Request request) {
+        TranscriptionForm form = TranscriptionForm.read(request.exchange(), maxAudioBytes);
+        try {
+            Catalog.Model model = access.resolve(request.caller().key(), form.model(), Set.of(ModelKind.TRANSCRIPTION),
+                    "/v1/audio/transcriptions");
+            Call call = new Call(request.exchange(), request.caller().key(), Endpoint.TRANSCRIPTIONS, form.fields(), model, false);
+            call.files = List.of(form.input());
+            call.measured = new Usage(0, 0, 0, 0, form.seconds(), 0);
+            long holdAmount = call.cost(call.measured);
+            if (holdAmount > Price.MAX_HOLD_MICROS) {
+                throw Failure.invalid("file", "this audio could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits");
+            }
+            begin(request, call, routing.plan(model), holdAmount, 0, form::close);
+        } catch (RuntimeException e) {
+            form.close();
+            throw e;
+        }
+    }
+
     /** The parts of a call every step needs. */
     final class Call {
         final String id = "req_" + UUID.randomUUID().toString().replace("-", "");
@@ -136,6 +170,10 @@ public final class Relay {
         volatile java.util.concurrent.CompletableFuture<ProviderResult> upstream;
         /** The client of a non-streamed call left before its answer. */
         volatile boolean abandoned;
+        /** Files sent with the call (a transcription's audio). */
+        List<app.apimodels.spi.provider.TaskInput> files = List.of();
+        /** What the call is charged whatever the upstream reports (a transcription's measured seconds), or null. */
+        Usage measured;
 
         /** The client left: stop the upstream (both sides read the other's field after writing their own). */
         void abandon() {
@@ -163,7 +201,7 @@ public final class Relay {
         }
 
         ProviderRequest requestFor(Catalog.Target t) {
-            return new ProviderRequest(endpoint.operation, t.route().upstreamModel(), deepCopy(payload), stream);
+            return new ProviderRequest(endpoint.operation, t.route().upstreamModel(), deepCopy(payload), stream, files);
         }
 
         long cost(Usage usage) {
@@ -176,6 +214,7 @@ public final class Relay {
                 case CHAT -> payload.get("messages");
                 case EMBEDDINGS -> payload.get("input");
                 case RESPONSES -> java.util.Arrays.asList(payload.get("instructions"), payload.get("input"));
+                case TRANSCRIPTIONS -> null;
             };
             return Usage.tokens(tokens.countPrompt(prompt), 0, tokens.count(completionText));
         }
@@ -234,10 +273,26 @@ public final class Relay {
                     : payload.containsKey("max_tokens") ? "max_tokens" : null,
                     "this request could cost more than " + Price.MAX_HOLD_MICROS + " micro-credits; ask for fewer tokens");
         }
+        begin(request, call, plan, holdAmount, Math.addExact(worstInput, worstOutput), () -> { });
+    }
+
+    /**
+     * Admits a checked call under the abuse limits, holds {@code holdAmount} and forwards it;
+     * {@code ended} runs once the call has ended, whichever way.
+     */
+    private void begin(Request request, Call call, Plan plan, long holdAmount, long worstTokens, Runnable ended) {
+        Exchange exchange = call.exchange;
+        ApiKey key = call.key;
+        Catalog.Model model = call.model;
+        Endpoint endpoint = call.endpoint;
+        boolean stream = call.stream;
         // Limits count the worst case now and are corrected to the usage when the call's record is written.
-        call.permit = limits.call(request.caller(), exchange, Math.addExact(worstInput, worstOutput));
+        call.permit = limits.call(request.caller(), exchange, worstTokens);
         Runnable cut = call::cut;
-        Runnable done = () -> inFlight.exit(cut);
+        Runnable done = () -> {
+            inFlight.exit(cut);
+            ended.run();
+        };
         if (!inFlight.enter(cut)) {
             call.permit.end(0);
             throw new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
@@ -316,7 +371,7 @@ public final class Relay {
                 return;
             }
             attempt.succeeded();
-            Usage usage = result.usage();
+            Usage usage = call.measured != null ? call.measured : result.usage();
             boolean estimated = usage == null;
             if (estimated) {
                 usage = call.estimate(completionText(call.endpoint, result.body()));
@@ -327,8 +382,10 @@ public final class Relay {
             settle(call, cost, call.abandoned
                     ? call.record(CLIENT_CLOSED, "the client closed the request", usage, estimated, cost)
                     : call.record(200, null, usage, estimated, cost));
-            call.exchange.respond(new Response(200, result.contentType(),
-                    ModelName.rewrite(result.body(), target.route().upstreamModel(), call.model.id()), Map.of("x-request-id", call.id)));
+            byte[] body = result.contentType() != null && result.contentType().startsWith("application/json")
+                    ? ModelName.rewrite(result.body(), target.route().upstreamModel(), call.model.id())
+                    : result.body(); // a transcript as text, SRT or WebVTT: not JSON to rewrite
+            call.exchange.respond(new Response(200, result.contentType(), body, Map.of("x-request-id", call.id)));
             done.run();
         });
     }

@@ -61,6 +61,10 @@ final class EngineHarness implements AutoCloseable {
                 kind: speech
                 routes: [ { provider: up, upstream-model: upstream-tts, priority: 1, weight: 1 } ]
                 price: { per-1k-characters: 0.015 }
+              - id: test-stt
+                kind: transcription
+                routes: [ { provider: up, upstream-model: upstream-stt, priority: 1, weight: 1 } ]
+                price: { per-second: 0.0001 }
             """;
 
     final ScriptedProvider upstream = new ScriptedProvider();

@@ -39,6 +39,8 @@ class HostileInputFuzzTest {
         body("POST /v1/chat/completions", "model", "\"test-chat\"", "messages", "[{\"role\":\"user\",\"content\":\"hi\"}]",
                 "max_tokens", "20", "n", "1", "stream", "false", "temperature", "0.5");
         body("POST /v1/embeddings", "model", "\"test-embedding\"", "input", "\"hi\"");
+        // Multipart only: every JSON variant is refused (415 naming file) before anything is read or held.
+        body("POST /v1/audio/transcriptions", "model", "\"test-stt\"", "response_format", "\"json\"");
         body("POST /v1/responses", "model", "\"test-chat\"", "input", "\"hi\"", "instructions", "\"be brief\"",
                 "max_output_tokens", "20", "stream", "false", "tools", "[{\"type\":\"function\",\"name\":\"f\"}]");
         body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -71,9 +70,9 @@ final class Images {
         parameters(request, EDIT_PARAMETERS).forEach((name, value) -> form.field(name, text(value)));
         List<TaskInput> images = request.media().stream().filter(input -> !MASK_FIELDS.contains(input.field())).toList();
         String imagePart = images.size() == 1 ? "image" : "image[]";
-        images.forEach(image -> attach(form, imagePart, image));
+        images.forEach(image -> form.file(imagePart, image));
         request.media().stream().filter(input -> MASK_FIELDS.contains(input.field()))
-                .forEach(mask -> attach(form, "mask", mask));
+                .forEach(mask -> form.file("mask", mask));
         return form;
     }
 
@@ -103,16 +102,6 @@ final class Images {
             return mapper.writeValueAsString(value);
         } catch (IOException e) {
             throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, "the request could not be encoded", e);
-        }
-    }
-
-    private static void attach(Multipart form, String part, TaskInput input) {
-        try (InputStream data = input.open()) {
-            form.file(part, input.fileName(), input.contentType(), data);
-        } catch (IOException | RuntimeException e) {
-            // The engine's own copy could not be read: nothing the upstream or the client did.
-            throw new ProviderException(ProviderException.Kind.NETWORK,
-                    "could not read the input file given in '" + input.field() + "'", e);
         }
     }
 

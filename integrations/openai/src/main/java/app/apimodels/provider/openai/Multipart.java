@@ -1,5 +1,8 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.spi.provider.ProviderException;
+import app.apimodels.spi.provider.TaskInput;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +66,19 @@ final class Multipart {
         data.transferTo(body);
         body.writeBytes(CRLF);
         return this;
+    }
+
+    /**
+     * A file the engine keeps (a model input), read now; a file that cannot be read is the
+     * engine's failure, not the upstream's or the client's.
+     */
+    Multipart file(String name, TaskInput input) {
+        try (InputStream data = input.open()) {
+            return file(name, input.fileName(), input.contentType(), data);
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderException(ProviderException.Kind.NETWORK,
+                    "could not read the input file given in '" + input.field() + "'", e);
+        }
     }
 
     /** The whole body, with the closing delimiter. */

@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 
 /**
  * One configured OpenAI-compatible upstream (OpenAI, DeepSeek, Groq, vLLM, Ollama, OpenRouter…).
- * Calls (chat, embeddings, responses, speech) are forwarded as they came, with the model replaced by the
+ * Calls (chat, embeddings, responses, transcriptions, speech) are forwarded as they came, with the model replaced by the
  * upstream's name; answers are handed back byte for byte, with the usage read from them.
  * Generation tasks (images, speech) are finished in one synchronous call.
  */
@@ -47,7 +47,7 @@ final class OpenAiClient implements ProviderClient {
     /** A probe is a health check: it must not hang for a whole call's timeout. */
     private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<Operation> OPERATIONS = Set.of(Operation.CHAT, Operation.EMBEDDINGS, Operation.IMAGES,
-            Operation.SPEECH, Operation.RESPONSES);
+            Operation.SPEECH, Operation.RESPONSES, Operation.TRANSCRIPTION);
     /** Threads reading the input files of image edits at once, per client. */
     private static final int MEDIA_READERS = 4;
     private static final String JSON = "application/json";
@@ -113,6 +113,14 @@ final class OpenAiClient implements ProviderClient {
             return speech(payload, audio -> new ProviderResult(audio.data(),
                     audio.contentType() == null ? "application/octet-stream" : audio.contentType(), audio.usage()));
         }
+        if (request.operation() == Operation.TRANSCRIPTION) {
+            // Reading the audio blocks (a temporary file): not on the caller's thread.
+            return exchange(CompletableFuture.supplyAsync(() -> {
+                Multipart form = transcriptionForm(request);
+                return post("/audio/transcriptions", form.contentType(), "*/*", form.toByteArray());
+            }, mediaReader), response -> new ProviderResult(response.body(),
+                    response.header("content-type") == null ? "application/octet-stream" : response.header("content-type"), null));
+        }
         return exchange(prepared(() -> post(endpoint(request.operation()), JSON, JSON, body(request, false))),
                 response -> new ProviderResult(response.body(), JSON, usageReader.read(response.body())));
     }
@@ -163,6 +171,24 @@ final class OpenAiClient implements ProviderClient {
         }
         return exchange(prepared(() -> post("/audio/speech", JSON, "*/*", json(payload))),
                 response -> answer.apply(Speech.audio(response, characters, errors)));
+    }
+
+    /**
+     * A transcription as OpenAI takes it: the client's form fields as they came (a repeated one
+     * once per value), the route's model, and the audio. Built in memory: the transport takes a
+     * body as bytes, and the audio is bounded by the engine's audio upload limit.
+     */
+    private static Multipart transcriptionForm(ProviderRequest request) {
+        Multipart form = new Multipart().field("model", request.upstreamModel());
+        request.payload().forEach((name, value) -> {
+            if (!name.equals("model")) {
+                for (Object one : value instanceof List<?> list ? list : List.of(value)) {
+                    form.field(name, String.valueOf(one));
+                }
+            }
+        });
+        request.files().forEach(file -> form.file("file", file));
+        return form;
     }
 
     /** Reads a successful answer; may throw ProviderException, or IOException if it is malformed. */

@@ -296,6 +296,46 @@ abstract class OpenAiMediaTestBase {
         upstream.server().verify(0, anyRequestedFor(anyUrl()));
     }
 
+    // ---- transcriptions --------------------------------------------------------------------------
+
+    @Test
+    void aTranscriptionIsSentAsMultipartWithTheFormTheRouteModelAndTheAudio() throws Exception {
+        byte[] audio = {'R', 'I', 'F', 'F', 1, 2, 3, 4};
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("model", "public-stt");
+        form.put("language", "de");
+        form.put("timestamp_granularities[]", List.of("word", "segment"));
+
+        ProviderResult result = await(client.call(new ProviderRequest(Operation.TRANSCRIPTION, "whisper-1", form, false,
+                List.of(new TaskInput("file", null, "audio/wav", audio.length, () -> new ByteArrayInputStream(audio))))));
+
+        assertThat(JSON.readTree(result.body()).get("text").asText()).isEqualTo(MockOpenAiUpstream.TRANSCRIPT);
+        assertThat(result.contentType()).startsWith("application/json");
+        LoggedRequest sent = upstream.server().findAll(postRequestedFor(urlEqualTo("/v1/audio/transcriptions"))).get(0);
+        assertThat(part(sent, "model").getBody().asString()).isEqualTo("whisper-1");
+        assertThat(part(sent, "language").getBody().asString()).isEqualTo("de");
+        assertThat(sent.getParts().stream().filter(p -> p.getName().equals("timestamp_granularities[]"))
+                .map(p -> p.getBody().asString())).containsExactly("word", "segment");
+        assertThat(part(sent, "file").getBody().asBytes()).isEqualTo(audio);
+        assertThat(part(sent, "file").getHeader("Content-Type").firstValue()).isEqualTo("audio/wav");
+        assertThat(part(sent, "file").getHeader("Content-Disposition").firstValue()).contains("filename=\"file.wav\"");
+    }
+
+    @Test
+    void aTextTranscriptKeepsItsContentType() throws Exception {
+        byte[] audio = {1, 2, 3};
+        ProviderResult result = await(client.call(new ProviderRequest(Operation.TRANSCRIPTION, "whisper-1",
+                Map.of("response_format", "text"), false,
+                List.of(new TaskInput("file", null, "audio/mpeg", audio.length, () -> new ByteArrayInputStream(audio))))));
+
+        assertThat(new String(result.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(MockOpenAiUpstream.TRANSCRIPT + "\n");
+        assertThat(result.contentType()).startsWith("text/plain");
+    }
+
+    private static com.github.tomakehurst.wiremock.http.Request.Part part(LoggedRequest request, String name) {
+        return request.getParts().stream().filter(p -> p.getName().equals(name)).findFirst().orElseThrow();
+    }
+
     // ---- text to speech -------------------------------------------------------------------------
 
     @Test
