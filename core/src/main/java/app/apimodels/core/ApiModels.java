@@ -1,6 +1,7 @@
 package app.apimodels.core;
 
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.core.extension.Extension;
 import app.apimodels.core.mail.Outbox;
 import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
@@ -93,6 +94,7 @@ public final class ApiModels implements AutoCloseable {
         final List<MediaStorageFactory> storageFactories = new ArrayList<>();
         final List<PaymentGateway> paymentGateways = new ArrayList<>();
         final List<Mailer> mailers = new ArrayList<>();
+        final List<Extension> extensions = new ArrayList<>();
         MediaStorage storage;
 
         private Builder() {
@@ -162,6 +164,15 @@ public final class ApiModels implements AutoCloseable {
         /** Adds a ready mailer (e.g. a CDI bean), used when {@code apimodels.mail.type} names its type. */
         public Builder mailer(Mailer mailer) {
             mailers.add(mailer);
+            return this;
+        }
+
+        /**
+         * Adds an extension (pages or endpoints of another module, like the console) beside those
+         * ServiceLoader finds; wins on a name clash. See {@link Extension}.
+         */
+        public Builder extension(Extension extension) {
+            extensions.add(extension);
             return this;
         }
 

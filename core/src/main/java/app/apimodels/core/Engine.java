@@ -68,6 +68,11 @@ import app.apimodels.core.threads.Threads;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.ErrorRenderer;
+import app.apimodels.core.web.FailureMapping;
+import app.apimodels.core.accounts.MailLinks;
+import app.apimodels.core.extension.Extension;
+import app.apimodels.core.extension.Services;
+import app.apimodels.core.sessions.Csrf;
 import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Request;
@@ -121,6 +126,9 @@ final class Engine {
     private final Nodes nodes;
     private final AbuseLimits limits;
     private final Gateways gateways;
+    private final Csrf csrf;
+    /** The installed extensions (the console): their routes are in the router, their paths' failures theirs to render. */
+    private final List<Extension> extensions;
     private volatile boolean open = true;
 
     private Engine(ApiModels.Builder b) {
@@ -144,11 +152,15 @@ final class Engine {
             Duration cacheTtl = settings.get(Keys.KEYS_CACHE_TTL);
             keys = new ApiKeys(sql, b.clock, pepper, cacheTtl);
             ClientAddress clientAddress = new ClientAddress(settings.find(Keys.LIMITS_TRUSTED_PROXIES).orElse(java.util.List.of()));
-            People people = People.wire(settings, sql, b.clock, outbox, pepper, cacheTtl, clientAddress);
-            Accounts accounts = people.accounts();
-            authenticator = new Authenticator(keys, people.sessions(), people.csrf(), people.policies());
             Plugins plugins = new Plugins(b.classLoader, new Plugins.Extras(b.providers, b.transports, b.storageFactories,
-                    b.storage, b.paymentGateways, b.mailers));
+                    b.storage, b.paymentGateways, b.mailers, b.extensions));
+            extensions = plugins.enabledExtensions(settings);
+            MailLinks mailLinks = extensions.stream().map(Extension::mailLinks).filter(java.util.Objects::nonNull).findFirst()
+                    .orElse(MailLinks.JSON);
+            People people = People.wire(settings, sql, b.clock, outbox, pepper, cacheTtl, clientAddress, mailLinks);
+            Accounts accounts = people.accounts();
+            csrf = people.csrf();
+            authenticator = new Authenticator(keys, people.sessions(), csrf, people.policies());
             LOG.log(System.Logger.Level.INFO, "Upstream HTTP transports found: " + plugins.transports().keySet()
                     + "; providers that name none use '" + plugins.defaultTransport() + "'");
             ProviderRegistry registry = new ProviderRegistry(plugins, new TransportOptions(
@@ -221,6 +233,10 @@ final class Engine {
             Reconciliation reconciliation = new Reconciliation(sql, b.clock, billing, metrics);
             jobs.recurring("billing-reconciliation", Duration.ofDays(1), reconciliation::daily);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
+            Services services = new Services(settings, b.clock, people.site(), csrf, people.cookie(), people.sessions(), clientAddress,
+                    people.throttle(), accounts, people.signUps(), people.logins(), people.resets(), people.policies(), keys, ledger,
+                    callLog, billing, redemptions, reconciliation, catalog, tasks, media, links, profiles, exports, erasure,
+                    privacyRequests, restrictions, limits, jobs, plugins);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog, b.clock), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,
                             settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
@@ -230,6 +246,7 @@ final class Engine {
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
                     new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi(),
                     new AnnouncementApi(new Announcements(sql, outbox)), new RoutesApi(routing));
+            extensions.forEach(x -> x.install(router, services));
 
             metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",
                     routing::disabledKeys);
@@ -364,6 +381,9 @@ final class Engine {
                     return; // replayed
                 }
             }
+            if (caller != null && caller.session() != null && !Csrf.safe(exchange.method()) && Csrf.inForm(exchange)) {
+                csrf.checkForm(exchange, caller.session());
+            }
             try {
                 match.route().handler().handle(new Request(ex, match.params(), caller));
             } catch (java.util.concurrent.CompletionException e) {
@@ -377,20 +397,27 @@ final class Engine {
 
     private void fail(Exchange exchange, Exception failure) {
         String path = exchange.path();
+        ApiException error;
         if (failure instanceof ApiException e) {
-            exchange.respond(ErrorRenderer.render(path, e));
+            error = e;
         } else if (failure instanceof Failure e) {
-            exchange.respond(ErrorRenderer.render(path, e));
+            error = FailureMapping.toApi(e);
         } else if (failure instanceof DataException e) {
             LOG.log(System.Logger.Level.ERROR, "database failure on " + exchange.method() + " " + path, e);
-            exchange.respond(ErrorRenderer.render(path, new ApiException(503, "unavailable",
-                    "the service cannot reach its database; retry shortly", null, Map.of("Retry-After", "1"))));
+            error = new ApiException(503, "unavailable", "the service cannot reach its database; retry shortly", null,
+                    Map.of("Retry-After", "1"));
         } else {
             String ref = UUID.randomUUID().toString();
             LOG.log(System.Logger.Level.ERROR, "internal error " + ref + " on " + exchange.method() + " " + path, failure);
-            exchange.respond(ErrorRenderer.render(path, new ApiException(500, "internal_error",
-                    "internal error (reference " + ref + ")")));
+            error = new ApiException(500, "internal_error", "internal error (reference " + ref + ")");
         }
+        for (Extension x : extensions) {
+            if (x.owns(path)) {
+                exchange.respond(x.failure(exchange, error));
+                return;
+            }
+        }
+        exchange.respond(ErrorRenderer.render(path, error));
     }
 
     synchronized void close() {

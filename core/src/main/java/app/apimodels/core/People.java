@@ -2,6 +2,7 @@ package app.apimodels.core;
 
 import app.apimodels.core.accounts.Accounts;
 import app.apimodels.core.accounts.Attempts;
+import app.apimodels.core.accounts.MailLinks;
 import app.apimodels.core.accounts.PasswordResets;
 import app.apimodels.core.accounts.Passwords;
 import app.apimodels.core.accounts.SignUps;
@@ -31,10 +32,12 @@ import java.util.function.BiPredicate;
 
 /** The people side of the engine wired together: accounts, sign-up, sessions, throttling, policy versions. */
 record People(Accounts accounts, Passwords passwords, Tokens tokens, Sessions sessions, Csrf csrf, Policies policies,
-              Throttle throttle, AuthApi authApi, PolicyApi policyApi, Site site) {
+              Throttle throttle, SignUps signUps, Logins logins, PasswordResets resets, SessionCookie cookie,
+              AuthApi authApi, PolicyApi policyApi, Site site) {
 
+    /** @param links where mailed sign-up and reset links land (the console's pages when it is installed) */
     static People wire(Settings settings, Sql sql, Clock clock, Outbox outbox, byte[] pepper, Duration cacheTtl,
-                       ClientAddress clientAddress) {
+                       ClientAddress clientAddress, MailLinks links) {
         Passwords passwords = new Passwords(settings.get(Keys.PASSWORD_ARGON2_MEMORY_KIB), settings.get(Keys.PASSWORD_ARGON2_ITERATIONS),
                 settings.get(Keys.PASSWORD_ARGON2_PARALLELISM));
         Tokens tokens = new Tokens(clock);
@@ -52,12 +55,14 @@ record People(Accounts accounts, Passwords passwords, Tokens tokens, Sessions se
         Csrf csrf = new Csrf(site);
         SignUps signUps = new SignUps(sql, accounts, passwords, tokens, throttle, policies, consents, outbox,
                 settings.get(Keys.SIGNUP_MODE), verifyTtl, resetTtl,
-                settings.get(Keys.INVITE_TTL));
-        PasswordResets resets = new PasswordResets(sql, accounts, passwords, tokens, throttle, outbox, resetTtl, sessions::endAll);
+                settings.get(Keys.INVITE_TTL), links);
+        PasswordResets resets = new PasswordResets(sql, accounts, passwords, tokens, throttle, outbox, resetTtl, sessions::endAll,
+                links);
         Logins logins = new Logins(clock, accounts, passwords, throttle, sessions, outbox);
-        AuthApi authApi = new AuthApi(signUps, logins, sessions, resets, accounts, throttle, csrf, new SessionCookie(site), site,
-                clientAddress);
-        return new People(accounts, passwords, tokens, sessions, csrf, policies, throttle, authApi, new PolicyApi(policies, site), site);
+        SessionCookie cookie = new SessionCookie(site);
+        AuthApi authApi = new AuthApi(signUps, logins, sessions, resets, accounts, throttle, csrf, cookie, site, clientAddress);
+        return new People(accounts, passwords, tokens, sessions, csrf, policies, throttle, signUps, logins, resets, cookie, authApi,
+                new PolicyApi(policies, site), site);
     }
 
     /** A password against a stored hash, with the hashing parameters the hash names (for erasure's confirmation). */

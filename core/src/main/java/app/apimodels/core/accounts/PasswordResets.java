@@ -23,10 +23,12 @@ public final class PasswordResets {
     private final Outbox outbox;
     private final Duration ttl;
     private final LongConsumer endSessions;
+    private final MailLinks links;
 
     /** @param endSessions ends every session of an account, inside nothing (after the new password is stored) */
     public PasswordResets(Sql sql, Accounts accounts, Passwords passwords, Tokens tokens, Throttle throttle,
-                          Outbox outbox, Duration ttl, LongConsumer endSessions) {
+                          Outbox outbox, Duration ttl, LongConsumer endSessions, MailLinks links) {
+        this.links = links;
         this.sql = sql;
         this.accounts = accounts;
         this.passwords = passwords;
@@ -45,7 +47,7 @@ public final class PasswordResets {
         accounts.credentials(normalized).ifPresent(known -> sql.tx(c -> {
             String token = tokens.issue(c, known.accountId(), Tokens.Purpose.RESET_PASSWORD, null, ttl);
             outbox.queue(c, new Letter(known.email(), "reset-password", known.locale(),
-                    Map.of("link", base + "/auth/reset-password?token=" + token), null));
+                    Map.of("link", links.reset(base, token)), null));
             return null;
         }));
     }

@@ -52,10 +52,12 @@ public final class SignUps {
     private final Duration verifyTtl;
     private final Duration resetTtl;
     private final Duration inviteTtl;
+    private final MailLinks links;
 
     public SignUps(Sql sql, Accounts accounts, Passwords passwords, Tokens tokens, Throttle throttle,
                    Policies policies, Consents consents, Outbox outbox, Mode mode, Duration verifyTtl, Duration resetTtl,
-                   Duration inviteTtl) {
+                   Duration inviteTtl, MailLinks links) {
+        this.links = links;
         this.sql = sql;
         this.accounts = accounts;
         this.passwords = passwords;
@@ -139,7 +141,7 @@ public final class SignUps {
         if (known.verified()) {
             String token = tokens.issue(c, known.accountId(), Tokens.Purpose.RESET_PASSWORD, null, resetTtl);
             outbox.queue(c, new Letter(known.email(), "reset-password", known.locale(),
-                    Map.of("link", base + "/auth/reset-password?token=" + token), null));
+                    Map.of("link", links.reset(base, token)), null));
         } else {
             sendVerification(c, known.accountId(), known.email(), known.locale(), base);
         }
@@ -147,7 +149,7 @@ public final class SignUps {
 
     private void sendVerification(Connection c, long accountId, String email, Locale locale, String base) throws SQLException {
         String token = tokens.issue(c, accountId, Tokens.Purpose.VERIFY_EMAIL, null, verifyTtl);
-        outbox.queue(c, new Letter(email, "verify-email", locale, Map.of("link", base + "/auth/verify-email?token=" + token), null));
+        outbox.queue(c, new Letter(email, "verify-email", locale, Map.of("link", links.verify(base, token)), null));
     }
 
     /** Uses a verification link once: the address is verified and the person may log in. */

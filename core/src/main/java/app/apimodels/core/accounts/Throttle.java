@@ -94,6 +94,22 @@ public final class Throttle {
         attempts.record(failuresByIp, ip);
     }
 
+    /**
+     * Uses a mailed link for the client at {@code ip}: refused while it is blocked, and a failure
+     * naming {@code field} (a bad or used token) counts against it, so links cannot be guessed at speed.
+     */
+    public void usingLink(String ip, String field, Runnable use) {
+        beforeLink(ip);
+        try {
+            use.run();
+        } catch (Failure e) {
+            if (field.equals(e.param())) {
+                linkFailed(ip);
+            }
+            throw e;
+        }
+    }
+
     /** Claims the address's one mail per cool-down; 429 with the time left if one was sent within it. */
     public void claimMail(String email) {
         String subject = address(email);

@@ -6,7 +6,6 @@ import app.apimodels.core.accounts.PasswordResets;
 import app.apimodels.core.accounts.Passwords;
 import app.apimodels.core.accounts.SignUps;
 import app.apimodels.core.accounts.Throttle;
-import app.apimodels.core.failure.Failure;
 import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.sessions.Csrf;
 import app.apimodels.core.sessions.Logins;
@@ -98,16 +97,7 @@ public final class AuthApi {
      * so links cannot be guessed at speed.
      */
     private void usingLink(Request r, String field, Runnable use) {
-        String ip = ip(r.exchange());
-        throttle.beforeLink(ip);
-        try {
-            use.run();
-        } catch (Failure e) {
-            if (field.equals(e.param())) {
-                throttle.linkFailed(ip);
-            }
-            throw e;
-        }
+        throttle.usingLink(ip(r.exchange()), field, use);
     }
 
     /** {@code POST /auth/login {email, password}}: a new session cookie and its CSRF token. */

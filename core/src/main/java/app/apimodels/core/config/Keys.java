@@ -294,6 +294,10 @@ public final class Keys {
             "API keys keep working this many days after a policy version takes effect before its owner must accept it; "
                     + "sessions must accept at once");
 
+    // ---- console ----------------------------------------------------------------------------------
+    public static final Setting<Boolean> CONSOLE_ENABLED = Setting.flag("apimodels.console.enabled", true,
+            "serve the browser console under /console/ when the apimodels-console module is on the class path");
+
     // ---- job runner -----------------------------------------------------------------------------
     public static final Setting<Integer> JOBS_THREADS = Setting.integer("apimodels.jobs.threads", 8, 1, 256,
             "threads of the job runner");

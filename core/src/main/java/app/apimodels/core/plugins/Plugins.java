@@ -3,6 +3,7 @@ package app.apimodels.core.plugins;
 import app.apimodels.core.config.ConfigException;
 import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
+import app.apimodels.core.extension.Extension;
 import app.apimodels.core.plugins.Plugin.Origin;
 import app.apimodels.spi.http.HttpTransportFactory;
 import app.apimodels.spi.mail.Mailer;
@@ -29,15 +30,15 @@ import java.util.function.Function;
 /**
  * Every plug-in of the engine, found in one place: {@link ServiceLoader} on the engine's class
  * loader, then what was handed to the builder (the application's objects, or CDI beans through the
- * servlet adapter), which wins on a name clash. Providers, transports, storage, payment gateways
- * and mailers are all looked up here, and {@link #report()} says what was found and what is used.
+ * servlet adapter), which wins on a name clash. Providers, transports, storage, payment gateways,
+ * mailers and extensions (the console) are all looked up here, and {@link #report()} says what was found and what is used.
  */
 public final class Plugins {
 
     /** What the builder handed over beside ServiceLoader's plug-ins; {@code storage} may be null. */
     public record Extras(List<ModelProvider> providers, List<HttpTransportFactory> transports,
                          List<MediaStorageFactory> storageFactories, MediaStorage storage,
-                         List<PaymentGateway> paymentGateways, List<Mailer> mailers) {
+                         List<PaymentGateway> paymentGateways, List<Mailer> mailers, List<Extension> extensions) {
     }
 
     private final Map<String, Plugin<ModelProvider>> providers;
@@ -50,6 +51,8 @@ public final class Plugins {
     private final MediaStorage givenStorage;
     private volatile Plugin<MediaStorage> storage;
     private volatile String mailer;
+    private final Map<String, Plugin<Extension>> extensions;
+    private volatile List<String> installedExtensions = List.of();
 
     public Plugins(ClassLoader loader, Extras extras) {
         providers = find(loader, ModelProvider.class, ModelProvider::type, extras.providers());
@@ -59,6 +62,14 @@ public final class Plugins {
                 extras.paymentGateways(), PaymentGateway::type);
         mailers = find(loader, MailerFactory.class, MailerFactory::type, extras.mailers(), Mailer::type);
         givenStorage = extras.storage();
+        extensions = find(loader, Extension.class, Extension::name, extras.extensions());
+    }
+
+    /** The extensions the settings switch on ({@link Extension#enabled}), by name; the engine installs them. */
+    public List<Extension> enabledExtensions(Settings settings) {
+        List<Extension> enabled = extensions.values().stream().map(Plugin::instance).filter(x -> x.enabled(settings)).toList();
+        installedExtensions = enabled.stream().map(Extension::name).toList();
+        return enabled;
     }
 
     public Map<String, Plugin<ModelProvider>> providers() {
@@ -193,12 +204,15 @@ public final class Plugins {
         view.put("payment_gateways_enabled", enabledGateways);
         view.put("mailers", List.copyOf(mailers.keySet()));
         view.put("mailer", mailer);
+        view.put("extensions", List.copyOf(extensions.keySet()));
+        view.put("extensions_enabled", installedExtensions);
         Map<String, Object> origins = new LinkedHashMap<>();
         origins.put("providers", origins(providers));
         origins.put("transports", origins(transports));
         origins.put("storage", used == null ? Map.of() : Map.of(used.name(), used.origin().label()));
         origins.put("payment_gateways", origins(paymentGateways));
         origins.put("mailers", origins(mailers));
+        origins.put("extensions", origins(extensions));
         view.put("origins", origins);
         return view;
     }

@@ -1,6 +1,7 @@
 package app.apimodels.core.sessions;
 
 import app.apimodels.core.failure.Failure;
+import app.apimodels.core.web.Form;
 import app.apimodels.spi.web.Exchange;
 
 import java.nio.charset.StandardCharsets;
@@ -8,12 +9,15 @@ import java.security.MessageDigest;
 
 /**
  * What a change made with a session cookie must show, since a browser sends the cookie whoever
- * made the page: the session's token in {@code X-CSRF-Token} (another site cannot read it), and an
- * {@code Origin} (or, without one, a {@code Referer}) of this service's own origin.
+ * made the page: the session's token in {@code X-CSRF-Token} (another site cannot read it) — or,
+ * for an HTML form posted without script, in its {@code csrf_token} field — and an {@code Origin}
+ * (or, without one, a {@code Referer}) of this service's own origin.
  */
 public final class Csrf {
 
     public static final String HEADER = "X-CSRF-Token";
+    /** The hidden field of a form that carries the token instead of the header. */
+    public static final String FIELD = "csrf_token";
 
     private final Site site;
 
@@ -29,13 +33,37 @@ public final class Csrf {
     /** Refuses (403 {@code csrf_rejected}, naming what is wrong) a change that lacks either. */
     public void check(Exchange ex, Session session) {
         checkOrigin(ex, true);
+        if (inForm(ex)) {
+            return; // the body is not read yet: checkForm, once it is
+        }
         String token = ex.header(HEADER);
         if (token == null || token.isBlank()) {
             throw refused("the " + HEADER + " header is missing: a change made with a session cookie must send the csrf_token given at login");
         }
-        if (!MessageDigest.isEqual(token.trim().getBytes(StandardCharsets.UTF_8), session.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+        if (!matches(token, session)) {
             throw refused("the " + HEADER + " header does not match this session's csrf_token");
         }
+    }
+
+    /** True when a change sends its token in a form field, not the header: {@link #checkForm} once the body is read. */
+    public static boolean inForm(Exchange ex) {
+        String token = ex.header(HEADER);
+        return (token == null || token.isBlank()) && Form.carriedBy(ex);
+    }
+
+    /** The form's {@code csrf_token} field against the session's token (the origin was checked on the headers). */
+    public void checkForm(Exchange ex, Session session) {
+        String token = Form.of(ex).get(FIELD);
+        if (token == null || token.isBlank()) {
+            throw refused("the form's " + FIELD + " field is missing: a form posted with a session cookie must carry the session's csrf_token");
+        }
+        if (!matches(token, session)) {
+            throw refused("the form's " + FIELD + " field does not match this session's csrf_token");
+        }
+    }
+
+    private static boolean matches(String token, Session session) {
+        return MessageDigest.isEqual(token.trim().getBytes(StandardCharsets.UTF_8), session.csrfToken().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

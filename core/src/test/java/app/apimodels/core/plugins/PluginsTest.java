@@ -30,7 +30,7 @@ class PluginsTest {
     @TempDir
     Path dir;
 
-    private static final Plugins.Extras NONE = new Plugins.Extras(List.of(), List.of(), List.of(), null, List.of(), List.of());
+    private static final Plugins.Extras NONE = new Plugins.Extras(List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of());
 
     private Settings settings(Map<String, String> values) {
         Map<String, String> all = new java.util.HashMap<>(values);
@@ -58,7 +58,7 @@ class PluginsTest {
     void theBuildersStorageIsTheOneReportedWhateverTheTypeSetting() throws Exception {
         MediaStorage given = new LocalDiskStorageFactory().create(new StorageConfig("local", Map.of("dir", dir.resolve("given").toString())));
         Plugins plugins = new Plugins(getClass().getClassLoader(),
-                new Plugins.Extras(List.of(), List.of(), List.of(), given, List.of(), List.of()));
+                new Plugins.Extras(List.of(), List.of(), List.of(), given, List.of(), List.of(), List.of()));
 
         assertThat(plugins.openStorage(settings(Map.of("apimodels.storage.type", "s3")))).isSameAs(given);
         Map<String, Object> report = plugins.report();
@@ -103,7 +103,7 @@ class PluginsTest {
             }
         };
         Plugins plugins = new Plugins(getClass().getClassLoader(),
-                new Plugins.Extras(List.of(provider), List.of(jdk), List.of(), null, List.of(), List.of(mailer)));
+                new Plugins.Extras(List.of(provider), List.of(jdk), List.of(), null, List.of(), List.of(mailer), List.of()));
 
         assertThat(plugins.transports().get("jdk").instance()).isSameAs(jdk);
         Map<String, Object> report = plugins.report();
@@ -133,7 +133,7 @@ class PluginsTest {
         List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
         Plugins plugins = new Plugins(getClass().getClassLoader(), new Plugins.Extras(List.of(),
                 List.of(transport("fast", 100, created), transport("also-fast", 100, created), transport("slow", -5, created)),
-                List.of(), null, List.of(), List.of()));
+                List.of(), null, List.of(), List.of(), List.of()));
 
         assertThat(plugins.defaultTransport()).as("highest preference, first name on a tie").isEqualTo("also-fast");
         assertThat(plugins.report().get("default_transport")).isEqualTo("also-fast");
@@ -150,7 +150,7 @@ class PluginsTest {
             }
         };
         Plugins withEcho = new Plugins(getClass().getClassLoader(), new Plugins.Extras(List.of(echo),
-                List.of(transport("fast", 100, created), transport("slow", -5, created)), List.of(), null, List.of(), List.of()));
+                List.of(transport("fast", 100, created), transport("slow", -5, created)), List.of(), null, List.of(), List.of(), List.of()));
         var registry = new app.apimodels.core.providers.ProviderRegistry(withEcho, new TransportOptions(java.time.Duration.ofSeconds(1), 4));
         ProviderConfig config = new ProviderConfig("p", "echo", java.net.URI.create("http://127.0.0.1:1"), "", java.time.Duration.ofSeconds(5), Map.of());
         registry.create(config, null);

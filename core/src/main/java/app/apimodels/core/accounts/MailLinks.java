@@ -1,0 +1,20 @@
+package app.apimodels.core.accounts;
+
+/**
+ * Where the one-time links of sign-up and password-reset mail land, as paths under the mount (the
+ * token is appended as {@code ?token=…}). The JSON routes by default; an installed extension with
+ * pages for them (the console) makes people land on a page instead.
+ */
+public record MailLinks(String verifyEmail, String resetPassword) {
+
+    /** The JSON routes: {@code GET /auth/verify-email} verifies; a reset link's token goes to {@code POST /auth/reset-password}. */
+    public static final MailLinks JSON = new MailLinks("/auth/verify-email", "/auth/reset-password");
+
+    String verify(String base, String token) {
+        return base + verifyEmail + "?token=" + token;
+    }
+
+    String reset(String base, String token) {
+        return base + resetPassword + "?token=" + token;
+    }
+}
