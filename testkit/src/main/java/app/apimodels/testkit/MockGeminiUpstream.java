@@ -35,6 +35,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
  *       server-sent events, one {@link #STREAM_DELTAS} element per event, each event carrying the
  *       running {@code usageMetadata} (as Gemini does) and the last one the {@code finishReason};
  *       Gemini sends no end marker, the body just ends;</li>
+ *   <li>{@code POST /v1beta/models/{model}:batchEmbedContents}: one embedding per request it
+ *       carries, each {@link #EMBEDDING}, and no usage (Gemini reports none for embeddings);</li>
+ *   <li>{@code POST /v1beta/models/{model}:countTokens}: {@code totalTokens}, the usage's input tokens;</li>
  *   <li>{@code GET /v1beta/models}: a model list.</li>
  * </ul>
  * The usage is reported as Gemini splits it: {@code promptTokenCount} (the input, of which
@@ -52,6 +55,8 @@ public final class MockGeminiUpstream extends WireMockChatUpstream<MockGeminiUps
     public static final Usage DEFAULT_USAGE = Usage.tokens(11, 0, 5);
     public static final long DEFAULT_THOUGHTS = 2;
     public static final String RESPONSE_ID = "mockResp42";
+    /** The vector every embedding carries. */
+    public static final List<Double> EMBEDDING = List.of(0.125, -0.5, 0.25);
 
     private static final String MODELS = "/v1beta/models/";
     private static final int STREAM_PIECES = 7;
@@ -145,14 +150,14 @@ public final class MockGeminiUpstream extends WireMockChatUpstream<MockGeminiUps
         install();
     }
 
-    /** Chat only: the Gemini fake serves no embeddings. */
     @Override
     public void verifyReceived(Operation operation, String upstreamModel, boolean stream) {
-        if (operation != Operation.CHAT) {
-            throw new IllegalArgumentException("the Gemini fake serves chat, not " + operation);
-        }
-        server.verify(postRequestedFor(urlPathEqualTo(MODELS + upstreamModel
-                + (stream ? ":streamGenerateContent" : ":generateContent"))));
+        String method = switch (operation) {
+            case CHAT -> stream ? ":streamGenerateContent" : ":generateContent";
+            case EMBEDDINGS -> ":batchEmbedContents";
+            default -> throw new IllegalArgumentException("the Gemini fake serves chat and embeddings, not " + operation);
+        };
+        server.verify(postRequestedFor(urlPathEqualTo(MODELS + upstreamModel + method)));
     }
 
     @Override
@@ -166,6 +171,12 @@ public final class MockGeminiUpstream extends WireMockChatUpstream<MockGeminiUps
         }
         stub(post(urlPathMatching(MODELS + "[^/:]+:generateContent")), json(response(answerParts(COMPLETION_TEXT), finishReason, true)));
         stub(post(urlPathMatching(MODELS + "[^/:]+:streamGenerateContent")).withQueryParam("alt", equalTo("sse")), stream());
+        // As many embeddings as the request has requests (WireMock's response templating counts them).
+        String vector = compact(Map.of("values", EMBEDDING));
+        stub(post(urlPathMatching(MODELS + "[^/:]+:batchEmbedContents")), aResponse().withHeader("Content-Type", "application/json")
+                .withBody("{\"embeddings\":[{{#each (jsonPath request.body '$.requests') as |r|}}{{#unless @first}},{{/unless}}"
+                        + vector + "{{/each}}]}").withTransformers("response-template"));
+        stub(post(urlPathMatching(MODELS + "[^/:]+:countTokens")), json(Map.of("totalTokens", usage.inputTokens())));
         stub(get(urlPathEqualTo("/v1beta/models")), json(Map.of("models",
                 List.of(Map.of("name", "models/gemini-mock", "displayName", "Gemini mock")))));
         // Google refuses calls without a key: 403 PERMISSION_DENIED.

@@ -11,6 +11,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -28,7 +30,8 @@ import java.util.regex.Pattern;
  * One configured Gemini upstream. Chat requests in OpenAI's format are translated
  * ({@link ChatRequests}) and sent to {@code /v1beta/models/{model}:generateContent}, or
  * {@code :streamGenerateContent?alt=sse} for streams; answers come back in OpenAI's format
- * ({@link Answers}). The key goes in the {@code x-goog-api-key} header, never in the URL.
+ * ({@link Answers}). Embeddings go to {@code :batchEmbedContents} ({@link Embeddings}). The key
+ * goes in the {@code x-goog-api-key} header, never in the URL.
  */
 final class GeminiClient implements ProviderClient {
 
@@ -43,6 +46,7 @@ final class GeminiClient implements ProviderClient {
     private final GeminiErrors errors;
     private final ChatRequests requests;
     private final Answers answers;
+    private final Embeddings embeddings;
     private final Clock clock = Clock.systemUTC();
     private final String baseUrl;
 
@@ -53,6 +57,7 @@ final class GeminiClient implements ProviderClient {
         this.errors = new GeminiErrors(mapper, config.apiKey());
         this.requests = new ChatRequests(mapper);
         this.answers = new Answers(mapper);
+        this.embeddings = new Embeddings(mapper);
         Objects.requireNonNull(config.timeout(), "timeout");
         String base = config.baseUrl() == null ? "https://generativelanguage.googleapis.com" : config.baseUrl().toString();
         this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
@@ -60,11 +65,14 @@ final class GeminiClient implements ProviderClient {
 
     @Override
     public Set<Operation> operations() {
-        return Set.of(Operation.CHAT);
+        return Set.of(Operation.CHAT, Operation.EMBEDDINGS);
     }
 
     @Override
     public CompletableFuture<ProviderResult> call(ProviderRequest request) {
+        if (request.operation() == Operation.EMBEDDINGS) {
+            return embed(request);
+        }
         HttpRequestSpec spec;
         try {
             spec = post(request, ":generateContent", JSON, config.timeout());
@@ -72,7 +80,60 @@ final class GeminiClient implements ProviderClient {
             return CompletableFuture.failedFuture(e);
         }
         long created = clock.instant().getEpochSecond();
-        CompletableFuture<ProviderResult> result = new CompletableFuture<>();
+        return send(spec, answer -> new ProviderResult(mapper.writeValueAsBytes(
+                answers.completion(answer, request.upstreamModel(), created)), JSON, Answers.usage(answer)));
+    }
+
+    /**
+     * Embeddings: the vectors from {@code batchEmbedContents} and, at the same time, the input
+     * tokens from {@code countTokens} (Gemini reports no usage with embeddings). Counting is best
+     * effort: if it fails the usage is left out, and the engine counts the input itself.
+     */
+    private CompletableFuture<ProviderResult> embed(ProviderRequest request) {
+        List<String> texts;
+        HttpRequestSpec batch;
+        HttpRequestSpec count;
+        try {
+            String model = model(request);
+            texts = Embeddings.texts(request.payload());
+            batch = post(model, ":batchEmbedContents", embeddings.batchRequest(model, texts, request.payload()));
+            count = post(model, ":countTokens", Embeddings.countRequest(texts));
+        } catch (ProviderException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean base64 = "base64".equals(request.payload().get("encoding_format"));
+        CompletableFuture<Long> tokens = send(count, answer -> answer.path("totalTokens").isIntegralNumber()
+                ? answer.get("totalTokens").asLong() : null);
+        CompletableFuture<JsonNode> vectors = send(batch, answer -> answer);
+        CompletableFuture<ProviderResult> result = vectors.thenCombine(tokens.exceptionally(failure -> null), (answer, input) -> {
+            try {
+                return new ProviderResult(mapper.writeValueAsBytes(embeddings.answer(answer, request.upstreamModel(), texts.size(),
+                        base64, input)), JSON, input == null ? null : Usage.tokens(input, 0, 0));
+            } catch (IOException | RuntimeException e) {
+                throw errors.malformed(e);
+            }
+        });
+        result.whenComplete((value, failure) -> {
+            if (result.isCancelled()) {
+                vectors.cancel(true);
+                tokens.cancel(true);
+            }
+        });
+        return result;
+    }
+
+    /** Reads a successful JSON answer; may throw if it is not what Gemini promises. */
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(JsonNode answer) throws IOException;
+    }
+
+    /**
+     * Sends a request and reads its JSON answer; failures are ProviderExceptions (Google's errors
+     * mapped, with Retry-After), and cancelling the result stops the exchange.
+     */
+    private <T> CompletableFuture<T> send(HttpRequestSpec spec, Reader<T> reader) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<HttpResponseData> exchange = transport.send(spec);
         exchange.whenComplete((response, failure) -> {
             if (failure != null) {
@@ -85,8 +146,7 @@ final class GeminiClient implements ProviderClient {
                     if (answer == null || !answer.isObject()) {
                         throw new IOException("not a JSON object");
                     }
-                    result.complete(new ProviderResult(mapper.writeValueAsBytes(
-                            answers.completion(answer, request.upstreamModel(), created)), JSON, Answers.usage(answer)));
+                    result.complete(reader.read(answer));
                 } catch (IOException | RuntimeException e) {
                     result.completeExceptionally(errors.malformed(e));
                 }
@@ -130,22 +190,34 @@ final class GeminiClient implements ProviderClient {
     private HttpRequestSpec post(ProviderRequest request, String method, String accept, Duration timeout) {
         if (request.operation() != Operation.CHAT) {
             throw new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, 0,
-                    "this provider does not offer " + request.operation(), null, null);
+                    "this provider does not offer " + request.operation() + " as a stream", null, null);
         }
+        return new HttpRequestSpec("POST", URI.create(baseUrl + "/v1beta/models/" + model(request) + method),
+                headers(JSON, accept), json(requests.generateContent(request.payload())), timeout, timeout);
+    }
+
+    private HttpRequestSpec post(String model, String method, Map<String, Object> body) {
+        return new HttpRequestSpec("POST", URI.create(baseUrl + "/v1beta/models/" + model + method),
+                headers(JSON, JSON), json(body), config.timeout(), config.timeout());
+    }
+
+    /** The catalog's upstream model as it goes into a URL path ({@code models/} prefix optional). */
+    private static String model(ProviderRequest request) {
         String model = request.upstreamModel().startsWith("models/")
                 ? request.upstreamModel().substring("models/".length()) : request.upstreamModel();
         if (!MODEL.matcher(model).matches()) {
             throw new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, 0,
                     "the catalog's upstream model name is not a Gemini model id", null, null);
         }
-        byte[] body;
+        return model;
+    }
+
+    private byte[] json(Object body) {
         try {
-            body = mapper.writeValueAsBytes(requests.generateContent(request.payload()));
+            return mapper.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, "the request could not be encoded as JSON", e);
         }
-        return new HttpRequestSpec("POST", URI.create(baseUrl + "/v1beta/models/" + model + method),
-                headers(JSON, accept), body, timeout, timeout);
     }
 
     private Map<String, String> headers(String contentType, String accept) {

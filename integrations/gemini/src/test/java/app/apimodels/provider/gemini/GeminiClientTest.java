@@ -10,7 +10,7 @@ import app.apimodels.spi.provider.ProviderConfig;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.Usage;
-import app.apimodels.testkit.ChatProviderContract;
+import app.apimodels.testkit.ChatAndEmbeddingsProviderContract;
 import app.apimodels.testkit.MockGeminiUpstream;
 import app.apimodels.testkit.RecordingSink;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,8 +36,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The chat provider contract against the Gemini fake, plus what is particular to Gemini's wire format. */
-class GeminiClientTest extends ChatProviderContract<MockGeminiUpstream> {
+/** The chat and embeddings provider contract against the Gemini fake, plus what is particular to Gemini's wire format. */
+class GeminiClientTest extends ChatAndEmbeddingsProviderContract<MockGeminiUpstream> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -210,5 +210,67 @@ class GeminiClientTest extends ChatProviderContract<MockGeminiUpstream> {
 
         assertThat(failure.kind()).isEqualTo(ProviderException.Kind.UPSTREAM_CONFIG);
         assertThat(failure.getMessage()).doesNotContain(API_KEY);
+    }
+
+    // ---- embeddings ---------------------------------------------------------------------------
+
+    private static ProviderRequest embeddings(Map<String, Object> payload) {
+        return new ProviderRequest(Operation.EMBEDDINGS, UPSTREAM_MODEL, payload, false);
+    }
+
+    @Test
+    void severalTextsAreOneBatchWithTheirDimensionsAndCountedByCountTokens() throws Exception {
+        upstream().usage(Usage.tokens(9, 0, 0));
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("model", "public-embedding");
+        payload.put("input", List.of("first text", "second text"));
+        payload.put("dimensions", 3L);
+
+        var result = await(client().call(embeddings(payload)));
+
+        JsonNode answer = JSON.readTree(result.body());
+        assertThat(answer.get("data")).hasSize(2);
+        assertThat(answer.at("/data/1/index").asInt()).isEqualTo(1);
+        assertThat(answer.at("/data/0/embedding/1").asDouble()).isEqualTo(-0.5);
+        assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(9);
+        assertThat(result.usage()).isEqualTo(Usage.tokens(9, 0, 0));
+        JsonNode batch = JSON.readTree(upstream().server().findAll(postRequestedFor(urlPathMatching(".*:batchEmbedContents")))
+                .get(0).getBody());
+        assertThat(batch.at("/requests/1/content/parts/0/text").asText()).isEqualTo("second text");
+        assertThat(batch.at("/requests/0/model").asText()).isEqualTo("models/" + UPSTREAM_MODEL);
+        assertThat(batch.at("/requests/0/outputDimensionality").asLong()).isEqualTo(3);
+        JsonNode count = JSON.readTree(upstream().server().findAll(postRequestedFor(urlPathMatching(".*:countTokens")))
+                .get(0).getBody());
+        assertThat(count.at("/contents/0/parts/0/text").asText()).isEqualTo("first text");
+    }
+
+    @Test
+    void base64EmbeddingsAreLittleEndianFloat32AsOpenAiSendsThem() throws Exception {
+        var result = await(client().call(embeddings(Map.of("input", "text", "encoding_format", "base64"))));
+
+        byte[] raw = java.util.Base64.getDecoder().decode(JSON.readTree(result.body()).at("/data/0/embedding").asText());
+        java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        assertThat(new float[] {floats.get(0), floats.get(1), floats.get(2)}).containsExactly(0.125f, -0.5f, 0.25f);
+    }
+
+    @Test
+    void aFailedCountLeavesTheUsageToTheEngine() throws Exception {
+        upstream().server().stubFor(post(urlPathMatching(".*:countTokens")).atPriority(0).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"code\":404,\"message\":\"countTokens is not supported\",\"status\":\"NOT_FOUND\"}}")));
+
+        var result = await(client().call(embeddings(Map.of("input", "text"))));
+
+        assertThat(result.usage()).isNull();
+        assertThat(JSON.readTree(result.body()).has("usage")).isFalse();
+        assertThat(JSON.readTree(result.body()).get("data")).hasSize(1);
+    }
+
+    @Test
+    void tokenIdsAreRefusedWithoutCallingGoogle() {
+        ProviderException failure = failureOf(client().call(embeddings(Map.of("input", List.of(List.of(1L, 2L))))));
+
+        assertThat(failure.kind()).isEqualTo(ProviderException.Kind.INVALID_REQUEST);
+        upstream().server().verify(0, postRequestedFor(urlPathMatching(".*")));
     }
 }
