@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,6 +49,59 @@ class FaultsTest extends EndToEndTest {
         JsonNode call = gateway.usage(u).get(0);
         assertThat(call.get("status").asInt()).isEqualTo(200);
         assertThat(gateway.queryLong("SELECT attempts FROM apimodels_call_log")).isEqualTo(2);
+    }
+
+    @Test
+    void aRateLimitedRouteRestsForItsRetryAfterAndTheNextRouteAnswers() throws Exception {
+        Gateway.User u = start(true, 30);
+        // Long enough that the second call surely comes within it, however slow the machine.
+        upstream.server().stubFor(post(urlEqualTo("/v1/chat/completions")).atPriority(1)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "30").withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
+        Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
+        Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
+
+        assertThat(upstream.server().getAllServeEvents()).as("the resting route is not called again").hasSize(1);
+        assertThat(fallback.server().getAllServeEvents()).hasSize(2);
+        JsonNode primary = Gateway.json(Gateway.expect(gateway.send("GET", "/admin/routes", Gateway.ADMIN_KEY, null), 200))
+                .at("/data/0");
+        assertThat(primary.get("provider").asText()).isEqualTo("primary");
+        assertThat(primary.get("cool_down_until").asLong()).isGreaterThan(System.currentTimeMillis() + 20_000);
+        assertThat(primary.get("circuit").asText()).isEqualTo("closed");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - 2 * Catalogs.MOCK_CALL_COST);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    @Test
+    void aKeyOfThePoolTheUpstreamRefusesIsLeftOutAndShownByItsLastFour() throws Exception {
+        String catalog = Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30)
+                .replace("    api-key: ${TEST_UPSTREAM_KEY:sk-upstream-secret-123}\n",
+                        "    api-key: sk-good-upstream-1111\n    api-keys: [ sk-bad-upstream-2222 ]\n");
+        gateway = Gateway.start(TestDatabases.H2, catalog, dir, Map.of());
+        Gateway.User u = gateway.user(GRANT);
+        upstream.server().stubFor(post(urlEqualTo("/v1/chat/completions")).atPriority(1)
+                .withHeader("Authorization", equalTo("Bearer sk-bad-upstream-2222"))
+                .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}")));
+
+        for (int i = 0; i < 4; i++) {
+            Gateway.expect(gateway.send("POST", "/v1/chat/completions", u.key(), CHAT), 200);
+        }
+
+        upstream.server().verify(1, postRequestedFor(urlEqualTo("/v1/chat/completions"))
+                .withHeader("Authorization", equalTo("Bearer sk-bad-upstream-2222")));
+        upstream.server().verify(4, postRequestedFor(urlEqualTo("/v1/chat/completions"))
+                .withHeader("Authorization", equalTo("Bearer sk-good-upstream-1111")));
+        HttpResponse<String> routes = Gateway.expect(gateway.send("GET", "/admin/routes", Gateway.ADMIN_KEY, null), 200);
+        assertThat(routes.body()).doesNotContain("sk-bad-upstream-2222").doesNotContain("sk-good-upstream-1111");
+        JsonNode keys = Gateway.json(routes).at("/data/0/keys");
+        assertThat(keys.get(0).get("key").asText()).isEqualTo("…1111");
+        assertThat(keys.get(0).get("state").asText()).isEqualTo("active");
+        assertThat(keys.get(1).get("key").asText()).isEqualTo("…2222");
+        assertThat(keys.get(1).get("state").asText()).isEqualTo("disabled");
+        assertThat(keys.get(1).get("reason").asText()).isEqualTo("HTTP 401");
+        assertThat(gateway.balance(u)).isEqualTo(GRANT - 4 * Catalogs.MOCK_CALL_COST);
+        assertThat(gateway.held(u)).isZero();
     }
 
     @Test
