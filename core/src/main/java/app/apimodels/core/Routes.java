@@ -40,6 +40,8 @@ final class Routes {
                 .add("POST", "/v1/embeddings", Access.KEY, relay::embeddings)
                 .add("POST", "/v1/responses", Access.KEY, relay::responses)
                 .add("POST", "/v1/audio/transcriptions", Access.KEY, relay::transcriptions)
+                .add("POST", "/v1/messages", Access.KEY, relay::messages)
+                .add("POST", "/v1/messages/count_tokens", Access.KEY, relay::countTokens)
                 .add("POST", "/v1/images/generations", Access.KEY, taskApi::openAiImages)
                 .add("POST", "/v1/audio/speech", Access.KEY, taskApi::openAiSpeech)
                 .add("POST", "/api/v1/{kind}/generations", Access.KEY_OR_SESSION, taskApi::submit)

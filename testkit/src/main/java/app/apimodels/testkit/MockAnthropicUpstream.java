@@ -40,6 +40,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
  *       each tool's input) and {@code content_block_stop} per block, {@code message_delta} with
  *       the stop reason and the cumulative usage, {@code message_stop}; sent in several network
  *       pieces that split events at arbitrary bytes;</li>
+ *   <li>{@code POST /v1/messages/count_tokens}: {@code {"input_tokens": n}}, n the usage's input tokens;</li>
  *   <li>{@code GET /v1/models}: a model list.</li>
  * </ul>
  * Usage: {@code input_tokens} is the prompt less the cached part ({@code cache_read_input_tokens},
@@ -60,6 +61,7 @@ public final class MockAnthropicUpstream extends WireMockChatUpstream<MockAnthro
             List.of("toolu_01B", "get_time", "{\"zone\":\"Europe/Paris\"}"));
 
     private static final String MESSAGES = "/v1/messages";
+    private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
     private static final String STREAMING = "$[?(@.stream == true)]";
     private static final int STREAM_PIECES = 7;
     private static final int STREAM_MILLIS = 35;
@@ -153,6 +155,8 @@ public final class MockAnthropicUpstream extends WireMockChatUpstream<MockAnthro
                         Map.of("type", "error", "error", Map.of("type", "invalid_request_error", "message", "anthropic-version: header is required"))))));
         stub(post(MESSAGES), aResponse().withHeader("Content-Type", "application/json").withBody(compact(message())));
         stub(post(MESSAGES).withRequestBody(matchingJsonPath(STREAMING)), stream());
+        stub(post(COUNT_TOKENS), aResponse().withHeader("Content-Type", "application/json")
+                .withBody(compact(Map.of("input_tokens", usage.inputTokens()))));
         stub(get("/v1/models"), aResponse().withHeader("Content-Type", "application/json").withBody(compact(Map.of(
                 "data", List.of(Map.of("type", "model", "id", MODEL, "display_name", "Claude Mock", "created_at", "2025-01-01T00:00:00Z")),
                 "has_more", false, "first_id", MODEL, "last_id", MODEL))));

@@ -3,8 +3,10 @@ package app.apimodels.core.catalog;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.InsufficientCreditsException;
+import app.apimodels.spi.provider.Operation;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -37,6 +39,20 @@ public final class ModelAccess {
             throw new Failure(Failure.Reason.MODEL_NOT_ALLOWED, "this API key may not use the model '" + modelName + "'", "model");
         }
         return model;
+    }
+
+    /**
+     * The routes of {@code order} whose provider offers {@code operation}, in that order: a passed-through
+     * API reaches only upstreams that speak it. Refused (400 naming {@code model}) if there is none.
+     *
+     * @param api the API as a client knows it ("the Responses API")
+     */
+    public static List<Catalog.Target> serving(Catalog.Model model, List<Catalog.Target> order, Operation operation, String api) {
+        List<Catalog.Target> serving = order.stream().filter(t -> t.client().operations().contains(operation)).toList();
+        if (serving.isEmpty()) {
+            throw Failure.invalid("model", "model '" + model.id() + "' is not served through " + api + "; use /v1/chat/completions");
+        }
+        return serving;
     }
 
     /**

@@ -23,7 +23,8 @@ import java.util.Map;
  * Client {@code Idempotency-Key} on POST: the first request's result is stored and replayed for
  * retries with the same key, so a retried call is charged once. Reusing a key for a different
  * request, or while the first is still running, is a 409. Results that invite a retry (5xx, 402,
- * 429) are not kept, nor is a stream that did not end with {@code [DONE]} (cut or failed).
+ * 429) are not kept, nor is a stream that did not end with {@code [DONE]} or Anthropic's
+ * {@code message_stop} (cut or failed).
  * Every other answer ends the key, whatever its shape: a file answer (speech audio) is kept like
  * any body, and one too large to keep ({@value #MAX_STORED} bytes) makes a retry a 409 rather than
  * a second, charged, generation. Bodies are stored in base64, so binary answers replay exactly.
@@ -204,7 +205,7 @@ public final class Idempotency {
                     if (!closed) {
                         closed = true;
                         byte[] events = copy.toByteArray();
-                        if (Sse.endsWithDone(events)) {
+                        if (Sse.complete(events)) {
                             finish(accountId, key, 200, "text/event-stream", Map.of(), events);
                         } else {
                             // Cut or failed: a retry must run again, not replay half an answer.

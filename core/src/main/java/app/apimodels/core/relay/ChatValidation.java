@@ -67,6 +67,15 @@ final class ChatValidation {
         return a != null ? a : b;
     }
 
+    /** {@code max_tokens}, which Anthropic's Messages API requires. */
+    static long requiredMaxTokens(Map<String, Object> p) {
+        Long max = positive(p, "max_tokens", MAX_TOKENS);
+        if (max == null) {
+            throw Failure.invalid("max_tokens", "max_tokens is required");
+        }
+        return max;
+    }
+
     static long choices(Map<String, Object> p) {
         Long n = positive(p, "n", 128);
         return n == null ? 1 : n;

@@ -21,6 +21,7 @@ import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Request;
+import app.apimodels.core.web.Sse;
 import app.apimodels.spi.web.Response;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderException;
@@ -51,23 +52,34 @@ public final class Relay {
     /** The status logged for a call whose client left before its answer (nginx's "client closed request"). */
     static final int CLIENT_CLOSED = 499;
 
-    /** What an endpoint is: its log name, operation and the kind of model it serves. */
+    /**
+     * What an endpoint is: its log name, operation and the kind of model it serves; for an API
+     * passed through, its name as clients know it (only routes whose provider offers it are tried).
+     */
     enum Endpoint {
-        CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT),
-        EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING),
+        CHAT("chat.completions", Operation.CHAT, ModelKind.CHAT, null),
+        EMBEDDINGS("embeddings", Operation.EMBEDDINGS, ModelKind.EMBEDDING, null),
         /** OpenAI's Responses API, passed through; its streams end with {@code response.completed}, not {@code [DONE]}. */
-        RESPONSES("responses", Operation.RESPONSES, ModelKind.CHAT),
+        RESPONSES("responses", Operation.RESPONSES, ModelKind.CHAT, "the Responses API"),
+        /** Anthropic's Messages API, passed through; its streams end with {@code message_stop}. */
+        MESSAGES("messages", Operation.MESSAGES, ModelKind.CHAT, "Anthropic's Messages API (the model has no route to Anthropic)"),
         /** Speech to text (multipart), charged for the audio's measured seconds. */
-        TRANSCRIPTIONS("audio.transcriptions", Operation.TRANSCRIPTION, ModelKind.TRANSCRIPTION);
+        TRANSCRIPTIONS("audio.transcriptions", Operation.TRANSCRIPTION, ModelKind.TRANSCRIPTION, null);
 
         final String logName;
         final Operation operation;
         final ModelKind kind;
+        final String passedThrough;
 
-        Endpoint(String logName, Operation operation, ModelKind kind) {
+        Endpoint(String logName, Operation operation, ModelKind kind, String passedThrough) {
             this.logName = logName;
             this.operation = operation;
             this.kind = kind;
+            this.passedThrough = passedThrough;
+        }
+
+        String path() {
+            return "/v1/" + logName.replace('.', '/');
         }
 
         /** Whether its streams end with OpenAI's {@code data: [DONE]} marker. */
@@ -148,6 +160,53 @@ public final class Relay {
         }
     }
 
+    /** Anthropic's {@code POST /v1/messages}, passed through to the model's Anthropic routes. */
+    public void messages(Request request) {
+        start(request, Endpoint.MESSAGES);
+    }
+
+    /**
+     * Anthropic's {@code POST /v1/messages/count_tokens}, passed through to the model's first
+     * Anthropic route that answers: free (it generates nothing), so neither held nor logged.
+     */
+    public void countTokens(Request request) {
+        Map<String, Object> payload = request.jsonBody();
+        String modelName = ChatValidation.model(payload);
+        ChatValidation.messages(payload);
+        Catalog.Model model = access.resolve(request.caller().key(), modelName, Set.of(ModelKind.CHAT), request.exchange().path());
+        Attempt first = routing.plan(model, ModelAccess.serving(model, model.targets(), Operation.COUNT_TOKENS,
+                Endpoint.MESSAGES.passedThrough)::contains).first();
+        if (first == null) {
+            throw Plan.unavailable();
+        }
+        count(request.exchange(), payload, first);
+    }
+
+    private void count(Exchange exchange, Map<String, Object> payload, Attempt attempt) {
+        java.util.concurrent.CompletableFuture<ProviderResult> future;
+        try {
+            future = attempt.client().call(new ProviderRequest(Operation.COUNT_TOKENS, attempt.target().route().upstreamModel(),
+                    deepCopy(payload), false));
+        } catch (RuntimeException e) {
+            future = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        attempt.within(future, timer).whenComplete((result, err) -> {
+            if (err == null) {
+                attempt.succeeded();
+                exchange.respond(new Response(200, result.contentType(), result.body(), Map.of()));
+                return;
+            }
+            ProviderException pe = Upstream.cause(err);
+            attempt.failed(pe);
+            Attempt next = attempt.plan().next(attempt, pe);
+            if (next != null) {
+                count(exchange, payload, next);
+            } else {
+                exchange.respond(ErrorRenderer.render(exchange.path(), Upstream.failure(pe)));
+            }
+        });
+    }
+
     /** The parts of a call every step needs. */
     final class Call {
         final String id = "req_" + UUID.randomUUID().toString().replace("-", "");
@@ -215,6 +274,7 @@ public final class Relay {
                 case EMBEDDINGS -> payload.get("input");
                 case RESPONSES -> java.util.Arrays.asList(payload.get("instructions"), payload.get("input"));
                 case TRANSCRIPTIONS -> null;
+                case MESSAGES -> java.util.Arrays.asList(payload.get("system"), payload.get("messages"));
             };
             return Usage.tokens(tokens.countPrompt(prompt), 0, tokens.count(completionText));
         }
@@ -228,6 +288,32 @@ public final class Relay {
 
         void fail(Failure f) {
             exchange.respond(ErrorRenderer.render(exchange.path(), f).withHeader("x-request-id", id));
+        }
+
+        /** A failure reported inside a stream whose headers are out, as the endpoint's own clients read it. */
+        byte[] streamError(Failure f) {
+            Map<String, Object> err = new LinkedHashMap<>();
+            switch (endpoint) {
+                case MESSAGES -> {
+                    // Anthropic's error event carries its error shape.
+                    return Sse.event("error", ErrorRenderer.render(exchange.path(), f).body());
+                }
+                case RESPONSES -> {
+                    // The Responses API's own error event: {"type":"error","code","message","param"}.
+                    err.put("type", "error");
+                    err.put("code", FailureMapping.code(f.reason()));
+                    err.put("message", f.getMessage());
+                    err.put("param", null);
+                    return Sse.event("error", Json.bytes(err));
+                }
+                default -> {
+                    err.put("message", f.getMessage());
+                    err.put("type", "api_error");
+                    err.put("code", FailureMapping.code(f.reason()));
+                    err.put("param", null);
+                    return Sse.event(Json.bytes(Map.of("error", err)));
+                }
+            }
         }
     }
 
@@ -245,6 +331,12 @@ public final class Relay {
                 Long max = ChatValidation.maxTokens(payload);
                 worstOutput = max == null ? 0 : ChatValidation.choices(payload) * max;
             }
+            case MESSAGES -> {
+                ChatValidation.messages(payload);
+                // The system prompt, tools and documents are prompt too: the whole request bounds them.
+                worstInput = TokenCounter.promptUpperBound(payload);
+                worstOutput = ChatValidation.requiredMaxTokens(payload);
+            }
             case RESPONSES -> {
                 ResponsesValidation.check(payload);
                 // Everything the client sent may reach the model (instructions, tools, schemas): bound it all.
@@ -257,11 +349,10 @@ public final class Relay {
                 worstOutput = 0;
             }
         }
-        Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), "/v1/" + endpoint.logName.replace('.', '/'));
+        Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), endpoint.path());
         // No route can take the call now (breakers open, keys refused or rate limited): nothing is held.
-        Plan plan = endpoint == Endpoint.RESPONSES
-                ? routing.plan(model, ResponsesValidation.servingRoutes(model, model.targets())::contains)
-                : routing.plan(model);
+        Plan plan = endpoint.passedThrough == null ? routing.plan(model)
+                : routing.plan(model, ModelAccess.serving(model, model.targets(), endpoint.operation, endpoint.passedThrough)::contains);
         if (endpoint != Endpoint.EMBEDDINGS && worstOutput == 0) {
             long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
             worstOutput = ChatValidation.choices(payload) * cap;
@@ -428,6 +519,14 @@ public final class Relay {
                                 text.append(s);
                             }
                         }
+                    }
+                }
+            }
+            if (endpoint == Endpoint.MESSAGES && json.get("content") instanceof List<?> blocks) {
+                // Messages: content blocks (text; tool input is not text).
+                for (Object b : blocks) {
+                    if (b instanceof Map<?, ?> block && block.get("text") instanceof String t) {
+                        text.append(t);
                     }
                 }
             }

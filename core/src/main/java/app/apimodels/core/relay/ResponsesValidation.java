@@ -1,8 +1,6 @@
 package app.apimodels.core.relay;
 
-import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.failure.Failure;
-import app.apimodels.spi.provider.Operation;
 
 import java.util.List;
 import java.util.Map;
@@ -69,16 +67,6 @@ final class ResponsesValidation {
             throw Failure.invalid("max_output_tokens", "max_output_tokens must be between 1 and " + ChatValidation.MAX_TOKENS);
         }
         throw Failure.invalid("max_output_tokens", "max_output_tokens must be a positive integer");
-    }
-
-    /** The model's routes that speak the Responses API (OpenAI-compatible upstreams), in the order given. */
-    static List<Catalog.Target> servingRoutes(Catalog.Model model, List<Catalog.Target> order) {
-        List<Catalog.Target> serving = order.stream().filter(t -> t.client().operations().contains(Operation.RESPONSES)).toList();
-        if (serving.isEmpty()) {
-            throw Failure.invalid("model", "model '" + model.id() + "' is not served through the Responses API;"
-                    + " use /v1/chat/completions");
-        }
-        return serving;
     }
 
     private static void refuse(Map<String, Object> p, String field, String message) {

@@ -5,7 +5,6 @@ import app.apimodels.core.failure.Failure;
 import app.apimodels.core.routing.Attempt;
 import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.web.EventStream;
-import app.apimodels.core.web.Json;
 import app.apimodels.core.web.Sse;
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.provider.ProviderException;
@@ -13,8 +12,6 @@ import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -205,24 +202,10 @@ final class StreamRelay {
             relay.failed(call, error);
             return;
         }
-        // Headers are out: report the failure in the stream, as OpenAI does, and charge nothing.
+        // Headers are out: report the failure in the stream, as the vendors do, and charge nothing.
         Failure f = Upstream.failure(error);
         relay.release(call, call.record(FailureMapping.status(f.reason()), "stream failed: " + error.getMessage(), Usage.NONE, false, 0));
-        Map<String, Object> err = new LinkedHashMap<>();
-        if (call.endpoint == Relay.Endpoint.RESPONSES) {
-            // The Responses API's own error event: {"type":"error","code","message","param"}.
-            err.put("type", "error");
-            err.put("code", FailureMapping.code(f.reason()));
-            err.put("message", f.getMessage());
-            err.put("param", null);
-            events.send(Sse.event("error", Json.bytes(err)));
-        } else {
-            err.put("message", f.getMessage());
-            err.put("type", "api_error");
-            err.put("code", FailureMapping.code(f.reason()));
-            err.put("param", null);
-            events.send(Sse.event(Json.bytes(Map.of("error", err))));
-        }
+        events.send(call.streamError(f));
         events.close();
     }
 

@@ -16,6 +16,11 @@ public final class TokenCounter {
 
     /** Allowance per image part: above what vision models charge for a high-detail image. */
     static final long IMAGE_TOKENS = 2_000;
+    /**
+     * Allowance per Anthropic document (a PDF, by URL or inline): its pages are billed as text and
+     * images, which its size does not bound; a prompt cannot exceed the 200k-token context window.
+     */
+    static final long DOCUMENT_TOKENS = 200_000;
     private static final int PER_MESSAGE = 4;
 
     private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
@@ -79,6 +84,9 @@ public final class TokenCounter {
             if (isImage(m)) {
                 return IMAGE_TOKENS;
             }
+            if (isDocument(m)) {
+                return DOCUMENT_TOKENS;
+            }
             long n = PER_MESSAGE;
             for (Object o : m.values()) {
                 n += walk(o, false);
@@ -95,8 +103,15 @@ public final class TokenCounter {
         return 0;
     }
 
+    /** An Anthropic document whose source is not plain text (a PDF). */
+    private static boolean isDocument(Map<?, ?> part) {
+        return "document".equals(part.get("type")) && part.get("source") instanceof Map<?, ?> source
+                && !"text".equals(source.get("type")) && !"content".equals(source.get("type"));
+    }
+
+    /** An image or audio part: OpenAI's ({@code image_url}, {@code input_image}, {@code input_audio}) or Anthropic's ({@code image}). */
     private static boolean isImage(Map<?, ?> part) {
         return "image_url".equals(part.get("type")) || "input_image".equals(part.get("type"))
-                || "input_audio".equals(part.get("type"));
+                || "input_audio".equals(part.get("type")) || "image".equals(part.get("type"));
     }
 }

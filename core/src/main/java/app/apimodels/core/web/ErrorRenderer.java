@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Renders errors in the shape each endpoint family promises (README "API surface"):
- * OpenAI's under {@code /v1}, apimodels.app's {@code {code,msg,data}} under the
+ * Anthropic's under {@code /v1/messages}, OpenAI's elsewhere under {@code /v1}, apimodels.app's {@code {code,msg,data}} under the
  * {@code /api/v1/…/generations} and uploads endpoints, RFC 9457 problem details elsewhere.
  */
 public final class ErrorRenderer {
@@ -23,7 +23,15 @@ public final class ErrorRenderer {
     public static Response render(String path, ApiException e) {
         Map<String, Object> body = new LinkedHashMap<>();
         String type;
-        if (path.startsWith("/v1/")) {
+        if (path.equals("/v1/messages") || path.startsWith("/v1/messages/")) {
+            // Anthropic's SDKs read its shape; it has no field member, so the message names the field.
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("type", anthropicType(e.status()));
+            error.put("message", e.getMessage());
+            body.put("type", "error");
+            body.put("error", error);
+            type = "application/json";
+        } else if (path.startsWith("/v1/")) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("message", e.getMessage());
             error.put("type", openAiType(e.status()));
@@ -57,6 +65,21 @@ public final class ErrorRenderer {
             case 404 -> "not_found_error";
             case 409 -> "conflict_error";
             case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+    }
+
+    /** Anthropic's error types (its API reference, "Errors"). */
+    private static String anthropicType(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503 -> "overloaded_error";
+            case 504 -> "timeout_error";
             default -> status >= 500 ? "api_error" : "invalid_request_error";
         };
     }

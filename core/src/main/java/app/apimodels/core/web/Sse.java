@@ -9,6 +9,8 @@ public final class Sse {
     public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     /** A comment line: keeps proxies and clients from timing out while nothing else is sent. */
     public static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** The start of the last event of a whole Anthropic Messages stream. */
+    private static final byte[] MESSAGE_STOP = "event: message_stop\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
 
@@ -46,13 +48,29 @@ public final class Sse {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
     }
 
-    /** True if {@code stream} ends with {@link #DONE}: the stream was complete. */
-    public static boolean endsWithDone(byte[] stream) {
-        if (stream.length < DONE.length) {
+    /**
+     * True if {@code stream} (its frames as sent) is a whole answer: it ends with {@link #DONE}, or
+     * its last event is Anthropic's {@code message_stop}.
+     */
+    public static boolean complete(byte[] stream) {
+        if (startsWith(stream, DONE, stream.length - DONE.length)) {
+            return true;
+        }
+        // The last frame starts after the blank line that ends the one before it.
+        int end = stream.length - 2;
+        int start = end;
+        while (start > 0 && !(stream[start - 1] == '\n' && start >= 2 && stream[start - 2] == '\n')) {
+            start--;
+        }
+        return end > start && startsWith(stream, MESSAGE_STOP, start);
+    }
+
+    private static boolean startsWith(byte[] stream, byte[] prefix, int at) {
+        if (at < 0 || at + prefix.length > stream.length) {
             return false;
         }
-        for (int i = 0; i < DONE.length; i++) {
-            if (stream[stream.length - DONE.length + i] != DONE[i]) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (stream[at + i] != prefix[i]) {
                 return false;
             }
         }

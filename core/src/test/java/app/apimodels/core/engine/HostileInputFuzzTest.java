@@ -41,6 +41,9 @@ class HostileInputFuzzTest {
         body("POST /v1/embeddings", "model", "\"test-embedding\"", "input", "\"hi\"");
         // Multipart only: every JSON variant is refused (415 naming file) before anything is read or held.
         body("POST /v1/audio/transcriptions", "model", "\"test-stt\"", "response_format", "\"json\"");
+        body("POST /v1/messages", "model", "\"test-chat\"", "max_tokens", "20", "system", "\"be brief\"",
+                "messages", "[{\"role\":\"user\",\"content\":\"hi\"}]", "stream", "false");
+        body("POST /v1/messages/count_tokens", "model", "\"test-chat\"", "messages", "[{\"role\":\"user\",\"content\":\"hi\"}]");
         body("POST /v1/responses", "model", "\"test-chat\"", "input", "\"hi\"", "instructions", "\"be brief\"",
                 "max_output_tokens", "20", "stream", "false", "tools", "[{\"type\":\"function\",\"name\":\"f\"}]");
         body("POST /v1/images/generations", "model", "\"test-image\"", "prompt", "\"a cat\"", "n", "1", "response_format", "\"url\"");
@@ -102,6 +105,7 @@ class HostileInputFuzzTest {
 
     /** Routes whose answer may be an upstream's failure (the test provider cannot make media). */
     private static final Set<String> UPSTREAM = Set.of("POST /v1/chat/completions", "POST /v1/embeddings", "POST /v1/responses",
+            "POST /v1/messages", "POST /v1/messages/count_tokens",
             "POST /v1/images/generations", "POST /v1/audio/speech", "POST /api/v1/{kind}/generations");
 
     private static final Pattern LEAK = Pattern.compile(
@@ -346,6 +350,12 @@ class HostileInputFuzzTest {
     /** Checks the error shape the path promises and returns its message. */
     @SuppressWarnings("unchecked")
     private static String errorShape(String path, Map<String, Object> json, int status, String what) {
+        if (path.startsWith("/v1/messages")) {
+            assertThat(json).as(what).containsOnlyKeys("type", "error");
+            Map<String, Object> e = (Map<String, Object>) json.get("error");
+            assertThat(e).as(what).containsOnlyKeys("type", "message");
+            return (String) e.get("message");
+        }
         if (path.startsWith("/v1/")) {
             assertThat(json).as(what).containsOnlyKeys("error");
             Map<String, Object> e = (Map<String, Object>) json.get("error");

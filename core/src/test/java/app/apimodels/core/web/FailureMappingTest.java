@@ -73,6 +73,31 @@ class FailureMappingTest {
 
     @ParameterizedTest
     @EnumSource(Reason.class)
+    void anthropicShape(Reason reason) throws IOException {
+        Wire wire = WIRE.get(reason);
+        for (String path : List.of("/v1/messages", "/v1/messages/count_tokens")) {
+            Response r = ErrorRenderer.render(path, new Failure(reason, "what went wrong", "model"));
+            assertThat(r.status()).isEqualTo(wire.status());
+            assertThat(r.contentType()).isEqualTo("application/json");
+            String type = switch (wire.status()) {
+                case 400, 409, 415, 423 -> "invalid_request_error";
+                case 401 -> "authentication_error";
+                case 402 -> "billing_error";
+                case 403 -> "permission_error";
+                case 404 -> "not_found_error";
+                case 413 -> "request_too_large";
+                case 429 -> "rate_limit_error";
+                case 503 -> "overloaded_error";
+                case 504 -> "timeout_error";
+                default -> "api_error";
+            };
+            assertThat(new String(r.body())).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"" + type
+                    + "\",\"message\":\"what went wrong\"}}");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reason.class)
     void apimodelsAppShape(Reason reason) throws IOException {
         Wire wire = WIRE.get(reason);
         for (String path : List.of("/api/v1/images/generations", "/api/v1/uploads")) {

@@ -11,5 +11,13 @@ public enum Operation {
     /** Video generation (an asynchronous task). */
     VIDEO,
     /** Audio generation other than text-to-speech: music, sound effects (an asynchronous task). */
-    AUDIO
+    AUDIO,
+    /**
+     * Anthropic's Messages API passed through: the payload is a Messages request (only its
+     * {@code model} and {@code stream} set by the engine), the answer a Messages response or its
+     * named events, as the upstream sent them.
+     */
+    MESSAGES,
+    /** Anthropic's {@code /v1/messages/count_tokens} passed through: the answer is the upstream's. */
+    COUNT_TOKENS
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param operation     what is asked
  * @param upstreamModel the provider's name for the model (replaces the client's public name)
- * @param payload       the client's request in OpenAI's wire format, as JSON-compatible Java
+ * @param payload       the client's request in the operation's wire format (OpenAI's, Anthropic's for
+ *                      {@link Operation#MESSAGES} and {@link Operation#COUNT_TOKENS}), as JSON-compatible Java
  *                      values (maps, lists, strings, numbers, booleans, null); the client is
  *                      free to copy and change it. For a multipart request (transcriptions) its
  *                      form fields: a string per field, a list of strings for a repeated one

@@ -11,6 +11,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -26,7 +28,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One configured Anthropic upstream: chat completions translated to {@code POST /v1/messages}
- * and back, streamed or not.
+ * and back, streamed or not; and Anthropic's own Messages requests ({@link Operation#MESSAGES},
+ * {@link Operation#COUNT_TOKENS}) passed through with only the model name changed, their answers
+ * handed back as they came.
  */
 final class AnthropicClient implements ProviderClient {
 
@@ -46,6 +50,7 @@ final class AnthropicClient implements ProviderClient {
     private final MessagesRequest requests;
     private final ChatCompletion completions;
     private final URI messages;
+    private final URI countTokens;
     private final URI models;
     private final long defaultMaxTokens;
 
@@ -61,6 +66,7 @@ final class AnthropicClient implements ProviderClient {
         String base = config.baseUrl().toString();
         String root = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.messages = URI.create(root + "/v1/messages");
+        this.countTokens = URI.create(root + "/v1/messages/count_tokens");
         this.models = URI.create(root + "/v1/models");
         this.defaultMaxTokens = maxTokens(config);
     }
@@ -84,7 +90,7 @@ final class AnthropicClient implements ProviderClient {
 
     @Override
     public Set<Operation> operations() {
-        return Set.of(Operation.CHAT);
+        return Set.of(Operation.CHAT, Operation.MESSAGES, Operation.COUNT_TOKENS);
     }
 
     @Override
@@ -104,7 +110,7 @@ final class AnthropicClient implements ProviderClient {
                 } else if (response.status() / 100 != 2) {
                     result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
                 } else {
-                    result.complete(read(response.body()));
+                    result.complete(read(request.operation(), response.body()));
                 }
             } catch (ProviderException e) {
                 result.completeExceptionally(e);
@@ -121,13 +127,20 @@ final class AnthropicClient implements ProviderClient {
         return result;
     }
 
-    private ProviderResult read(byte[] answer) throws IOException {
-        JsonNode message = mapper.readTree(answer);
-        if (message == null || !"message".equals(message.path("type").asText())) {
+    private ProviderResult read(Operation operation, byte[] answer) throws IOException {
+        JsonNode json = mapper.readTree(answer);
+        if (operation == Operation.COUNT_TOKENS) {
+            if (json == null || !json.path("input_tokens").isIntegralNumber()) {
+                throw errors.malformed(null);
+            }
+            return new ProviderResult(answer, JSON, null);
+        }
+        if (json == null || !"message".equals(json.path("type").asText())) {
             throw errors.malformed(null);
         }
-        return new ProviderResult(mapper.writeValueAsBytes(completions.translate(message)), JSON,
-                ChatCompletion.usage(message.path("usage")));
+        Usage usage = ChatCompletion.usage(json.path("usage"));
+        return operation == Operation.MESSAGES ? new ProviderResult(answer, JSON, usage)
+                : new ProviderResult(mapper.writeValueAsBytes(completions.translate(json)), JSON, usage);
     }
 
     @Override
@@ -139,7 +152,8 @@ final class AnthropicClient implements ProviderClient {
             sink.onError(e);
             return () -> { };
         }
-        AnthropicStream relay = new AnthropicStream(sink, mapper, errors, completions);
+        AnthropicEvents relay = request.operation() == Operation.MESSAGES ? new MessagesEvents(sink, mapper, errors)
+                : new AnthropicStream(sink, mapper, errors, completions);
         relay.attach(transport.stream(spec, relay));
         return relay::cancel;
     }
@@ -158,18 +172,31 @@ final class AnthropicClient implements ProviderClient {
     }
 
     private HttpRequestSpec request(ProviderRequest request, boolean stream) {
-        if (request.operation() != Operation.CHAT) {
-            throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
+        Map<String, Object> body;
+        URI uri = messages;
+        switch (request.operation()) {
+            case CHAT -> body = requests.translate(request.payload(), request.upstreamModel(), defaultMaxTokens, stream);
+            case MESSAGES, COUNT_TOKENS -> {
+                // Passed through: every field the client sent (new ones included) reaches Anthropic.
+                body = new LinkedHashMap<>(request.payload());
+                body.put("model", request.upstreamModel());
+                if (stream) {
+                    body.put("stream", true);
+                }
+                if (request.operation() == Operation.COUNT_TOKENS) {
+                    uri = countTokens;
+                }
+            }
+            default -> throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
                     "operation " + request.operation() + " is not offered by this provider", null);
         }
-        Map<String, Object> body = requests.translate(request.payload(), request.upstreamModel(), defaultMaxTokens, stream);
         byte[] json;
         try {
             json = mapper.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, "the request could not be encoded as JSON", e);
         }
-        return new HttpRequestSpec("POST", messages, headers(stream ? "text/event-stream" : JSON), json, config.timeout(), config.timeout());
+        return new HttpRequestSpec("POST", uri, headers(stream ? "text/event-stream" : JSON), json, config.timeout(), config.timeout());
     }
 
     @Override

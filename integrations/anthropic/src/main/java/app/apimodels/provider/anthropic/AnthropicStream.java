@@ -1,7 +1,5 @@
 package app.apimodels.provider.anthropic;
 
-import app.apimodels.spi.provider.EventStreamRelay;
-import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,64 +15,31 @@ import java.util.Map;
  * {@link StreamSink}: {@code message_start} opens (assistant role), {@code text_delta} and
  * {@code thinking_delta} become content and reasoning deltas, a {@code tool_use} block start
  * and its {@code input_json_delta}s become tool-call deltas numbered in order of appearance,
- * {@code message_delta} carries the finish reason, {@code message_stop} ends it; {@code ping}
- * is ignored and {@code error} fails the stream. Usage comes from {@code message_start}; each
- * {@code message_delta} carries cumulative counts, so its fields replace, never add to, what
- * was known. A body ending before {@code message_stop} is a cut stream.
+ * {@code message_delta} carries the finish reason, {@code message_stop} ends it after OpenAI's
+ * closing usage chunk; {@code ping} is ignored. Usage, errors and the end are
+ * {@link AnthropicEvents}'.
  */
-final class AnthropicStream extends EventStreamRelay {
+final class AnthropicStream extends AnthropicEvents {
 
-    private final ObjectMapper mapper;
-    private final AnthropicErrors errors;
     private final ChatCompletion completions;
     private String id = "";
     private String model = "";
     private final long created = System.currentTimeMillis() / 1000;
     /** Anthropic's content block index → OpenAI tool-call index. */
     private final Map<Integer, Integer> toolCalls = new HashMap<>();
-    /** Anthropic's usage as last reported; message_delta's fields replace message_start's. */
-    private ObjectNode usage;
-    private boolean stopped;
 
     AnthropicStream(StreamSink sink, ObjectMapper mapper, AnthropicErrors errors, ChatCompletion completions) {
-        super(sink);
-        this.mapper = mapper;
-        this.errors = errors;
+        super(sink, mapper, errors);
         this.completions = completions;
     }
 
     @Override
-    protected boolean finished() {
-        return stopped;
-    }
-
-    @Override
-    protected ProviderException errorFor(int status, byte[] body) {
-        return errors.forStatus(status, body);
-    }
-
-    @Override
-    protected void onEvent(byte[] data) {
-        JsonNode event;
-        try {
-            event = mapper.readTree(data);
-        } catch (IOException e) {
-            failAndStop(errors.malformed(e));
-            return;
-        }
-        if (event == null || !event.isObject()) {
-            failAndStop(errors.malformed(null));
-            return;
-        }
-        switch (event.path("type").asText()) {
+    protected void onMessageEvent(String type, JsonNode event, byte[] data) {
+        switch (type) {
             case "message_start" -> {
                 JsonNode message = event.path("message");
                 id = message.path("id").asText("");
                 model = message.path("model").asText("");
-                if (message.path("usage").isObject()) {
-                    usage = message.path("usage").deepCopy();
-                    usage(ChatCompletion.usage(usage));
-                }
                 ObjectNode delta = mapper.createObjectNode();
                 delta.put("role", "assistant");
                 delta.put("content", "");
@@ -96,24 +61,12 @@ final class AnthropicStream extends EventStreamRelay {
             }
             case "content_block_delta" -> delta(event.path("index").asInt(), event.path("delta"));
             case "message_delta" -> {
-                if (event.path("usage").isObject()) {
-                    if (usage == null) {
-                        usage = mapper.createObjectNode();
-                    }
-                    usage.setAll((ObjectNode) event.path("usage")); // cumulative: replaces, never adds
-                    usage(ChatCompletion.usage(usage));
-                }
                 String finish = ChatCompletion.finishReason(event.path("delta").path("stop_reason").asText(null));
                 if (finish != null) {
                     send(mapper.createObjectNode(), finish, "");
                 }
             }
-            case "message_stop" -> {
-                stopped = true;
-                closingUsageChunk();
-                complete();
-            }
-            case "error" -> failAndStop(errors.forStreamError(event.path("error")));
+            case "message_stop" -> closingUsageChunk();
             default -> { } // ping, content_block_stop, and event types added later
         }
     }
@@ -177,6 +130,7 @@ final class AnthropicStream extends EventStreamRelay {
 
     /** OpenAI's closing usage chunk ({@code "choices": []}), as with {@code include_usage}. */
     private void closingUsageChunk() {
+        ObjectNode usage = reportedUsage();
         if (usage != null) {
             ObjectNode chunk = mapper.createObjectNode();
             chunk.put("id", id);

@@ -248,6 +248,83 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
         }
     }
 
+    // ---- Anthropic's own API passed through -------------------------------------------------
+
+    private static ProviderRequest messages(Operation operation, boolean stream) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("model", "public-model");
+        payload.put("max_tokens", 64);
+        payload.put("system", List.of(Map.of("type", "text", "text", "Be brief.", "cache_control", Map.of("type", "ephemeral"))));
+        payload.put("messages", List.of(Map.of("role", "user", "content", "Hello")));
+        payload.put("a_field_added_later", Map.of("kept", true));
+        return new ProviderRequest(operation, MockAnthropicUpstream.MODEL, payload, stream);
+    }
+
+    @Test
+    void aMessagesRequestIsPassedThroughAndItsAnswerHandedBackAsItCame() throws Exception {
+        upstream().usage(Usage.tokens(2_000, 1_500, 40)).cacheWrites(300);
+
+        var result = await(client().call(messages(Operation.MESSAGES, false)));
+
+        JsonNode sent = lastRequest();
+        JsonNode expected = JSON.valueToTree(messages(Operation.MESSAGES, false).payload());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) expected).put("model", MockAnthropicUpstream.MODEL);
+        assertThat(sent).isEqualTo(expected); // every field as sent, only the model renamed; no stream flag
+        JsonNode answer = JSON.readTree(result.body());
+        assertThat(answer.path("type").asText()).isEqualTo("message");
+        assertThat(answer.path("content").get(0).path("text").asText()).isEqualTo(MockAnthropicUpstream.TEXT);
+        assertThat(answer.path("usage").path("cache_creation_input_tokens").asLong()).isEqualTo(300);
+        assertThat(result.usage()).isEqualTo(Usage.tokens(2_000, 1_500, 40).withCacheWriteTokens(300));
+    }
+
+    @Test
+    void aMessagesStreamIsRelayedEventByEventUnderItsNames() throws Exception {
+        upstream().answerWithToolUse().usage(Usage.tokens(900, 600, 52)).cacheWrites(100);
+
+        RecordingSink sink = new RecordingSink();
+        client().stream(messages(Operation.MESSAGES, true), sink);
+        sink.awaitEnd();
+
+        assertThat(lastRequest().path("stream").asBoolean()).isTrue();
+        List<StreamChunk> chunks = sink.chunks();
+        assertThat(chunks).extracting(StreamChunk::event).startsWith("message_start", "ping", "content_block_start")
+                .endsWith("message_delta", "message_stop").contains("content_block_delta", "content_block_stop");
+        for (StreamChunk chunk : chunks) {
+            assertThat(JSON.readTree(chunk.data()).path("type").asText()).isEqualTo(chunk.event()); // the upstream's own data
+        }
+        String text = chunks.stream().map(StreamChunk::text).reduce("", String::concat);
+        assertThat(text).isEqualTo(MockAnthropicUpstream.TEXT + MockAnthropicUpstream.TOOL_CALLS.get(0).get(2)
+                + MockAnthropicUpstream.TOOL_CALLS.get(1).get(2));
+        // message_start said 1 output token, message_delta 52 in all: replaced, not added.
+        assertThat(sink.usages()).containsExactly(Usage.tokens(900, 600, 52).withCacheWriteTokens(100));
+        sink.assertWellBehaved();
+    }
+
+    @Test
+    void countTokensIsPassedThrough() throws Exception {
+        upstream().usage(Usage.tokens(1_234, 0, 1));
+
+        var result = await(client().call(messages(Operation.COUNT_TOKENS, false)));
+
+        assertThat(JSON.readTree(result.body())).isEqualTo(JSON.readTree("{\"input_tokens\":1234}"));
+        assertThat(result.usage()).isNull();
+        List<LoggedRequest> requests = upstream().server().findAll(postRequestedFor(urlEqualTo("/v1/messages/count_tokens")));
+        assertThat(requests).hasSize(1);
+        assertThat(JSON.readTree(requests.get(0).getBodyAsString()).path("model").asText()).isEqualTo(MockAnthropicUpstream.MODEL);
+        assertThat(JSON.readTree(requests.get(0).getBodyAsString()).has("stream")).isFalse();
+    }
+
+    @Test
+    void aCutMessagesStreamFailsAsNetworkWithTheUsageSoFar() throws Exception {
+        upstream().usage(Usage.tokens(100, 0, 9)).cutStreams();
+
+        RecordingSink sink = new RecordingSink();
+        client().stream(messages(Operation.MESSAGES, true), sink);
+
+        assertThat(sink.awaitError().kind()).isEqualTo(ProviderException.Kind.NETWORK);
+        assertThat(sink.usages()).containsExactly(Usage.tokens(100, 0, 1)); // message_start's, all that came
+    }
+
     // ---- streams --------------------------------------------------------------------------
 
     @Test

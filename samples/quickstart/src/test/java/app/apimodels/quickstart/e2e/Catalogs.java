@@ -31,6 +31,27 @@ final class Catalogs {
         return y.toString();
     }
 
+    /**
+     * {@code claude-test} on an Anthropic upstream and {@code gemini-test} on a Gemini one, per
+     * token: input 10 µ, cache read 1 µ, cache write 13 µ (Claude), output 30 µ.
+     */
+    static String claudeAndGemini(String claudeUrl, String geminiUrl) {
+        return """
+                providers:
+                  - { id: claude, type: anthropic, base-url: %s, api-key: sk-ant-upstream, timeout-seconds: 30 }
+                  - { id: google, type: gemini, base-url: %s, api-key: goog-upstream, timeout-seconds: 30 }
+                models:
+                  - id: claude-test
+                    kind: chat
+                    routes: [ { provider: claude, upstream-model: claude-mock-1 } ]
+                    price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30, cached-input-per-1m-tokens: 1, cache-write-per-1m-tokens: 13 }
+                  - id: gemini-test
+                    kind: chat
+                    routes: [ { provider: google, upstream-model: gemini-mock } ]
+                    price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30, cached-input-per-1m-tokens: 1 }
+                """.formatted(claudeUrl, geminiUrl);
+    }
+
     private static String provider(String id, String baseUrl, String transport, int timeoutSeconds) {
         return "  - id: " + id + "\n    type: openai\n    base-url: " + baseUrl + "\n    api-key: ${TEST_UPSTREAM_KEY:sk-upstream-secret-123}\n"
                 + "    transport: " + transport + "\n    timeout-seconds: " + timeoutSeconds + "\n";

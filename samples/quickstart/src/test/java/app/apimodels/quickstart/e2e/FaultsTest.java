@@ -167,7 +167,7 @@ class FaultsTest extends EndToEndTest {
             assertThat(first.toString()).contains("Hello");
         } // the client leaves after the first event
 
-        JsonNode call = awaitCall(u);
+        JsonNode call = gateway.awaitLoggedCall(u);
         assertThat(call.get("status").asInt()).isEqualTo(499);
         assertThat(call.get("usage_estimated").asBoolean()).isTrue();
         long cost = call.get("cost_micros").asLong();
@@ -179,18 +179,6 @@ class FaultsTest extends EndToEndTest {
         assertThat(cost).isPositive().isLessThanOrEqualTo(hold);
         assertThat(gateway.balance(u)).isEqualTo(GRANT - cost);
         assertThat(gateway.held(u)).isZero();
-    }
-
-    private JsonNode awaitCall(Gateway.User u) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode rows = gateway.usage(u);
-            if (rows.size() > 0) {
-                return rows.get(0);
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("the cut call was never logged");
     }
 
 }

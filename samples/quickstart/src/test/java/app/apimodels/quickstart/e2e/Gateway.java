@@ -129,11 +129,16 @@ final class Gateway implements AutoCloseable {
      * HttpClient cannot be made to do) and returns the open socket once the first event arrived.
      */
     static java.net.Socket openStream(int port, String key, String body, StringBuilder firstEvent) throws IOException {
+        return openStream(port, key, "/v1/chat/completions", body, firstEvent);
+    }
+
+    /** The same on another streaming route ({@code /v1/messages}, {@code /v1/responses}). */
+    static java.net.Socket openStream(int port, String key, String path, String body, StringBuilder firstEvent) throws IOException {
         java.net.Socket socket = new java.net.Socket("localhost", port);
         socket.setSoTimeout(10_000);
         byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         var out = socket.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.write(bytes);
@@ -192,6 +197,11 @@ final class Gateway implements AutoCloseable {
         HttpResponse<String> r = send("GET", "/api/v1/account/usage", u.key(), null);
         expect(r, 200);
         return json(r).get("data");
+    }
+
+    /** The user's latest call once it is logged (a cut call is logged when the relay notices the cut). */
+    JsonNode awaitLoggedCall(User u) {
+        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> usage(u), rows -> rows.size() > 0).get(0);
     }
 
     static HttpResponse<String> expect(HttpResponse<String> r, int status) {

@@ -3,9 +3,7 @@ package app.apimodels.quickstart.e2e;
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.MockAnthropicUpstream;
-import app.apimodels.testkit.MockGeminiUpstream;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -18,11 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reads and writes (each at its own price) and Gemini's cached and thinking tokens, streamed and
  * not, on both databases; the call log shows each part.
  */
-class ProviderChargesTest extends EndToEndTest {
+class ProviderChargesTest extends ClaudeAndGeminiTest {
 
     /**
-     * Per token: input 10 µ, cache read 1 µ, cache write 13 µ, output 30 µ. Anthropic reports a
-     * 1,000-token prompt as 500 plain + 300 read + 200 written, and 50 output tokens.
+     * At {@link Catalogs#claudeAndGemini}'s prices, Anthropic reporting a 1,000-token prompt as 500
+     * plain + 300 read + 200 written, and 50 output tokens.
      */
     static final long ANTHROPIC_COST = 500 * 10 + 300 + 200 * 13 + 50 * 30;
     /** Gemini: 1,000 prompt tokens of which 400 cached, 30 candidate + 20 thinking tokens (output). */
@@ -30,38 +28,13 @@ class ProviderChargesTest extends EndToEndTest {
     /** A prompt whose size bounds more than the 1,000 tokens reported, so the hold covers the charge. */
     static final String PROMPT = "cache me ".repeat(150);
 
-    private final MockAnthropicUpstream claude = new MockAnthropicUpstream();
-    private final MockGeminiUpstream gemini = new MockGeminiUpstream();
-
-    static String catalog(String claudeUrl, String geminiUrl) {
-        return """
-                providers:
-                  - { id: claude, type: anthropic, base-url: %s, api-key: sk-ant-upstream, timeout-seconds: 30 }
-                  - { id: google, type: gemini, base-url: %s, api-key: goog-upstream, timeout-seconds: 30 }
-                models:
-                  - id: claude-test
-                    kind: chat
-                    routes: [ { provider: claude, upstream-model: %s } ]
-                    price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30, cached-input-per-1m-tokens: 1, cache-write-per-1m-tokens: 13 }
-                  - id: gemini-test
-                    kind: chat
-                    routes: [ { provider: google, upstream-model: gemini-mock } ]
-                    price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30, cached-input-per-1m-tokens: 1 }
-                """.formatted(claudeUrl, geminiUrl, MockAnthropicUpstream.MODEL);
-    }
-
-    @AfterEach
-    void stopUpstreams() {
-        claude.close();
-        gemini.close();
-    }
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
     void cacheReadsWritesAndThinkingAreChargedAtTheirPrices(TestDatabases db) throws Exception {
         claude.usage(Usage.tokens(1_000, 300, 50)).cacheWrites(200);
         gemini.usage(Usage.tokens(1_000, 400, 50)).thoughtsTokens(20);
-        gateway = Gateway.start(db, catalog(claude.baseUrl(), gemini.baseUrl()), dir, Map.of());
+        gateway = Gateway.start(db, Catalogs.claudeAndGemini(claude.baseUrl(), gemini.baseUrl()), dir, Map.of());
         Gateway.User user = gateway.user(1_000_000);
 
         for (boolean stream : new boolean[] {false, true}) {

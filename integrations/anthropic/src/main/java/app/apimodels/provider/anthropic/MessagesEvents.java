@@ -1,0 +1,33 @@
+package app.apimodels.provider.anthropic;
+
+import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.StreamSink;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Anthropic's Messages event stream passed through for its own SDKs: every event (pings
+ * included) handed on as the upstream sent it, under its name; the generated text of each delta
+ * (text, thinking, tool input) is counted for when no usage comes.
+ */
+final class MessagesEvents extends AnthropicEvents {
+
+    MessagesEvents(StreamSink sink, ObjectMapper mapper, AnthropicErrors errors) {
+        super(sink, mapper, errors);
+    }
+
+    @Override
+    protected void onMessageEvent(String type, JsonNode event, byte[] data) {
+        deliver(new StreamChunk(data, "content_block_delta".equals(type) ? generated(event.path("delta")) : "", type));
+    }
+
+    /** The text a content block delta adds. */
+    private static String generated(JsonNode delta) {
+        return switch (delta.path("type").asText()) {
+            case "text_delta" -> delta.path("text").asText();
+            case "thinking_delta" -> delta.path("thinking").asText();
+            case "input_json_delta" -> delta.path("partial_json").asText();
+            default -> "";
+        };
+    }
+}
