@@ -67,7 +67,7 @@ final class Answers {
             choice.put("finish_reason", turn.finishReason());
         }
         ObjectNode chunk = mapper.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-                .put("created", created).put("model", model(response, model));
+                .put("created", created).put("model", model);
         chunk.putArray("choices").add(choice);
         return chunk;
     }
@@ -154,13 +154,13 @@ final class Answers {
         return json;
     }
 
+    /**
+     * The answer's envelope. Its model is the one asked for, never Gemini's {@code modelVersion}:
+     * the engine puts the public name in place of the route's model, and any other name would show
+     * clients the reseller's upstream.
+     */
     private ObjectNode envelope(JsonNode response, String object, String model, long created) {
         return mapper.createObjectNode().put("id", id(response)).put("object", object).put("created", created)
-                .put("model", model(response, model));
-    }
-
-    private static String model(JsonNode response, String model) {
-        String version = response.path("modelVersion").asText("");
-        return version.isEmpty() ? model : version;
+                .put("model", model);
     }
 }
