@@ -180,7 +180,8 @@ final class AuthPages implements Section {
         return ip == null || ip.isBlank() ? "unknown" : ip;
     }
 
-    private static ApiException asApi(RuntimeException e) {
+    /** A service's failure or the web layer's refusal, as the web layer would answer it. */
+    static ApiException asApi(RuntimeException e) {
         return e instanceof Failure f ? FailureMapping.toApi(f) : (ApiException) e;
     }
 

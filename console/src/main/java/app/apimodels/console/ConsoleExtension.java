@@ -43,7 +43,8 @@ public final class ConsoleExtension implements Extension {
      * The sections, in menu order. A new page is a {@link Section} added here (see docs/console.md).
      */
     private static List<Section> sections() {
-        return List.of(new AuthPages(), new Dashboard());
+        return List.of(new AuthPages(), new Dashboard(), new KeysPage(), new BillingPage(), new UsagePage(), new TasksPage(),
+                new ModelsPage(), new QuickStartPage(), new AccountPage());
     }
 
     @Override

@@ -7,3 +7,46 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = token;
   }
 });
+
+// The dashboard's spend chart: uPlot, fed by the JSON in the chart element's data-chart attribute
+// (the same figures are in the table below it). Credits per day, one line per model.
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.getElementById("spend-chart");
+  if (!el || typeof uPlot === "undefined") {
+    return;
+  }
+  var chart = JSON.parse(el.dataset.chart);
+  var colours = ["#0b5cad", "#b42318", "#1a7f37", "#8250df", "#bf8700", "#57606a"];
+  var xs = chart.days.map(function (d) { return Date.parse(d + "T00:00:00Z") / 1000; });
+  var data = [xs];
+  var series = [{}];
+  chart.series.forEach(function (s, i) {
+    data.push(s.micros.map(function (m) { return m / 1e6; }));
+    series.push({ label: s.model, stroke: colours[i % colours.length], width: 2, points: { show: true } });
+  });
+  if (chart.series.length === 0) {
+    data.push(xs.map(function () { return 0; }));
+    series.push({ label: el.dataset.unit, stroke: colours[0], width: 1 });
+  }
+  var width = function () { return Math.max(280, el.clientWidth); };
+  var plot = new uPlot({ width: width(), height: 260, series: series, axes: [{}, { label: el.dataset.unit }] }, data, el);
+  window.addEventListener("resize", function () { plot.setSize({ width: width(), height: 260 }); });
+});
+
+// Copy buttons: <button data-copy="element-id"> copies that element's text (the new key, a snippet).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  var source = document.getElementById(button.dataset.copy);
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.dataset.copied = "true";
+      var done = button.dataset.done;
+      if (done) {
+        button.textContent = done;
+      }
+    });
+  }
+});

@@ -136,7 +136,8 @@ public final class AccountApi {
         r.exchange().respond(new Response(204, null, null));
     }
 
-    static KeyOptions options(Map<String, Object> body) {
+    /** A key's options from a request's fields, checked (400 naming the field); the console's form uses the same rules. */
+    public static KeyOptions options(Map<String, Object> body) {
         String name = Params.string(body, "name", false, 200);
         Set<String> models = Params.strings(body, "allowed_models", 100, 200);
         if (String.join(",", models).length() > 4000) {

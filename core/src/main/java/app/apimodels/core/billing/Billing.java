@@ -128,6 +128,11 @@ public final class Billing {
         return gateways;
     }
 
+    /** The credit packages a checkout may name ({@code apimodels.billing.packages}), in their configured order. */
+    public Map<String, Long> packages() {
+        return packages;
+    }
+
     public Duration expiry() {
         return expiry;
     }
