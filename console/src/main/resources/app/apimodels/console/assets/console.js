@@ -29,7 +29,15 @@ document.addEventListener("DOMContentLoaded", function () {
     series.push({ label: el.dataset.unit, stroke: colours[0], width: 1 });
   }
   var width = function () { return Math.max(280, el.clientWidth); };
-  var plot = new uPlot({ width: width(), height: 260, series: series, axes: [{}, { label: el.dataset.unit }] }, data, el);
+  // Days are UTC days; amounts are shown to the micro, not rounded to whole credits.
+  var options = {
+    width: width(), height: 260, series: series,
+    tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); },
+    axes: [{}, { label: el.dataset.unit, size: 70, values: function (u, splits) {
+      return splits.map(function (v) { return String(+v.toFixed(6)); });
+    } }]
+  };
+  var plot = new uPlot(options, data, el);
   window.addEventListener("resize", function () { plot.setSize({ width: width(), height: 260 }); });
 });
 
