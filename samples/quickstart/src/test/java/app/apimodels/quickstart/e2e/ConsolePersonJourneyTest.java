@@ -75,10 +75,7 @@ class ConsolePersonJourneyTest extends EndToEndTest {
 
     @Test
     void signUpVerifyLogInKeyTopUpCallUsageExportDelete() throws Exception {
-        Map<String, String> settings = new HashMap<>(Map.of("apimodels.mail.type", "smtp", "apimodels.mail.host", inbox.host(),
-                "apimodels.mail.port", Integer.toString(inbox.port()), "apimodels.mail.username", inbox.username(),
-                "apimodels.mail.password", inbox.password(), "apimodels.mail.starttls", "false",
-                "apimodels.mail.from", "Acme AI <noreply@acme.example>", "apimodels.mail.send-interval-ms", "50"));
+        Map<String, String> settings = Gateway.mailTo(inbox);
         settings.putAll(Map.of("apimodels.stripe.secret-key", "sk_test_journey", "apimodels.stripe.webhook-secret", "whsec_journey",
                 "apimodels.stripe.api-base", stripe.apiBase()));
         gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, settings);

@@ -61,6 +61,17 @@ final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Settings that send the gateway's mail to {@code inbox} over SMTP, looked for every 50 ms (a mutable map, for more). */
+    static Map<String, String> mailTo(app.apimodels.testkit.GreenMailInbox inbox) {
+        Map<String, String> mail = new HashMap<>(Map.of("apimodels.mail.type", "smtp", "apimodels.mail.host", inbox.host(),
+                "apimodels.mail.port", Integer.toString(inbox.port()), "apimodels.mail.username", inbox.username(),
+                "apimodels.mail.password", inbox.password(), "apimodels.mail.starttls", "false",
+                "apimodels.mail.from", "Acme AI <noreply@acme.example>"));
+        mail.put("apimodels.mail.send-interval-ms", "50");
+        mail.put("apimodels.jobs.poll-interval-ms", "50");
+        return mail;
+    }
+
     static Gateway start(TestDatabases db, String catalogYaml, Path dir, Map<String, String> extra) throws Exception {
         return start(db, catalogYaml, dir, extra, java.time.Clock.systemUTC());
     }

@@ -44,12 +44,7 @@ class PeopleEndToEndTest extends EndToEndTest {
 
     @Test
     void signUpVerifyLogInCallExportAndDelete() throws Exception {
-        Map<String, String> mail = new HashMap<>(Map.of("apimodels.mail.type", "smtp", "apimodels.mail.host", inbox.host(),
-                "apimodels.mail.port", Integer.toString(inbox.port()), "apimodels.mail.username", inbox.username(),
-                "apimodels.mail.password", inbox.password(), "apimodels.mail.starttls", "false",
-                "apimodels.mail.from", "Acme AI <noreply@acme.example>"));
-        mail.put("apimodels.mail.send-interval-ms", "50");
-        mail.put("apimodels.jobs.poll-interval-ms", "50");
+        Map<String, String> mail = Gateway.mailTo(inbox);
         gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, mail);
         String origin = gateway.baseUrl();
         Gateway.expect(gateway.send("POST", "/admin/policies", Gateway.ADMIN_KEY,
