@@ -5,6 +5,7 @@ import app.apimodels.core.web.Json;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -53,8 +54,14 @@ public List<Integer> spentDays() {
 public String json() {
         List<Map<String, Object>> series = new ArrayList<>();
         for (int m = 0; m < models.size(); m++) {
-            series.add(Map.of("model", models.get(m), "micros", micros[m]));
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("model", models.get(m));
+            one.put("micros", micros[m]);
+            series.add(one);
         }
-        return Json.string(Map.of("days", days, "series", series));
+        Map<String, Object> chart = new LinkedHashMap<>();
+        chart.put("days", days);
+        chart.put("series", series);
+        return Json.string(chart);
     }
 }
