@@ -85,12 +85,12 @@ public final class Throttle {
     }
 
     /** Before using a link: 429 if the client sent too many bad ones (or failed too many logins). */
-    public void beforeLink(String ip) {
+    private void beforeLink(String ip) {
         refuseIfBlocked(failuresByIp, ip);
     }
 
     /** Counts a bad link from the client. */
-    public void linkFailed(String ip) {
+    private void linkFailed(String ip) {
         attempts.record(failuresByIp, ip);
     }
 
