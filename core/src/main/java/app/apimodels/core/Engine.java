@@ -148,6 +148,7 @@ final class Engine {
                     settings.get(Keys.LEDGER_ASYNC_COMMITS), settings.get(Keys.LEDGER_SETTLE_LINGER),
                     settings.get(Keys.LEDGER_LEASE_CALLS), settings.get(Keys.LEDGER_LEASE_IDLE),
                     settings.get(Keys.DATA_DIR).resolve("ledger-journal"));
+            ledger.observe(metrics);
             byte[] pepper = Pepper.load(settings);
             Duration cacheTtl = settings.get(Keys.KEYS_CACHE_TTL);
             keys = new ApiKeys(sql, b.clock, pepper, cacheTtl);
@@ -167,6 +168,7 @@ final class Engine {
                     settings.get(Keys.HTTP_CONNECT_TIMEOUT), settings.get(Keys.HTTP_MAX_CONNECTIONS_PER_HOST)));
             catalog = new CatalogService(sql, b.clock, registry, b.config);
             catalog.start(settings.find(Keys.CATALOG).orElse(null));
+            metrics.knownModels(id -> catalog.catalog().model(id).isPresent());
             idempotency = new Idempotency(sql, b.clock, Duration.ofHours(24));
             CallLog callLog = new CallLog(sql);
             BootstrapAdmin.run(settings, sql, accounts, keys);
@@ -178,9 +180,10 @@ final class Engine {
                     metrics);
             Routing routing = new Routing(catalog::catalog, b.clock, new Routing.Policy(settings.get(Keys.ROUTING_BREAKER_FAILURES),
                     settings.get(Keys.ROUTING_BREAKER_OPEN), settings.get(Keys.ROUTING_FIRST_BYTE_TIMEOUT), settings.get(Keys.ROUTING_KEY_REST)));
+            metrics.circuits(routing::statuses);
             Relay relay = new Relay(catalog::catalog, routing, ledger, new TokenCounter(), background.timer(), b.clock, inFlight, limits, metrics,
                     settings.get(Keys.RELAY_DEFAULT_MAX_TOKENS), settings.get(Keys.STREAM_KEEP_ALIVE),
-                    settings.get(Keys.UPLOADS_MAX_AUDIO_BYTES));
+                    settings.get(Keys.UPLOADS_MAX_AUDIO_BYTES), plugins.tracer());
             Duration fetchTimeout = settings.get(Keys.FETCH_TIMEOUT);
             fetcher = new SafeFetcher(new FetchPolicy(settings.find(Keys.FETCH_ALLOWED_PRIVATE_HOSTS).orElse(java.util.Set.of()),
                     settings.get(Keys.FETCH_CONNECT_TIMEOUT), fetchTimeout, 5, "apimodels/1"));
@@ -266,6 +269,7 @@ final class Engine {
             background.every("node-heartbeat", Nodes.EVERY, nodes::beat);
             background.every("limits-sweep", Duration.ofMinutes(1), limits::sweep);
             background.every("auth-attempts-sweep", Duration.ofMinutes(10), people.throttle()::sweep);
+            metrics.jobs(jobs.names(), jobs::backlog);
             jobs.start();
         } catch (RuntimeException | Error e) {
             // Whatever started before the failure (pool, writer threads, embedded database) must not

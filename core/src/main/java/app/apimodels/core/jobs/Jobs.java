@@ -184,6 +184,38 @@ public final class Jobs implements AutoCloseable {
         return out;
     }
 
+    /** How many runs of one job type are due and not picked by any node, and how late the oldest is. */
+    public record Backlog(long due, Duration lag) {
+        public static final Backlog NONE = new Backlog(0, Duration.ZERO);
+    }
+
+    /** Every registered job type, steps and sweeps. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>(steps.keySet());
+        names.addAll(sweeps.keySet());
+        return names;
+    }
+
+    /** The backlog of each job type that has one now (one query over the cluster's job table). */
+    public Map<String, Backlog> backlog() {
+        Instant now = clock.instant();
+        Map<String, Backlog> out = new LinkedHashMap<>();
+        try (var c = dataSource.getConnection();
+             var ps = c.prepareStatement("SELECT task_name, COUNT(*), MIN(execution_time) FROM apimodels_jobs"
+                     + " WHERE picked = FALSE AND execution_time <= ? GROUP BY task_name")) {
+            ps.setObject(1, now.atOffset(java.time.ZoneOffset.UTC));
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Instant oldest = rs.getObject(3, java.time.OffsetDateTime.class).toInstant();
+                    out.put(rs.getString(1), new Backlog(rs.getLong(2), Duration.between(oldest, now)));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the job backlog", e);
+        }
+        return out;
+    }
+
     /**
      * One kind of job.
      *

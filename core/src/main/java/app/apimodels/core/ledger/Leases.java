@@ -50,6 +50,8 @@ final class Leases {
     private final long idleMillis;
     private final Map<Long, Budget> budgets = new ConcurrentHashMap<>();
     private final Map<String, Lease> byId = new ConcurrentHashMap<>();
+    /** Set once by the engine after construction. */
+    volatile LedgerEvents events = LedgerEvents.NONE;
 
     /**
      * @param holdTtl     how long a hold may live before the sweeper voids it: a lease is carved
@@ -228,6 +230,9 @@ final class Leases {
                     target.dry = taken == 0;
                     closeIfDone(target);
                 }
+            }
+            if (taken > 0) {
+                events.leaseGrown(taken);
             }
             f.complete(new Growth(taken > 0, need));
         });

@@ -352,6 +352,15 @@ public final class Ledger implements AutoCloseable {
         return sql.tx(c -> balance(c, account));
     }
 
+    /** Reports batches and lease growth to {@code events} from now on. */
+    public void observe(LedgerEvents events) {
+        holds.events = events;
+        settlements.events = events;
+        if (leases != null) {
+            leases.events = events;
+        }
+    }
+
     /** Budget leases this node holds open. */
     public int openLeases() {
         return leases == null ? 0 : leases.open();

@@ -50,6 +50,9 @@ final class LedgerWriter implements AutoCloseable {
     private final boolean asyncCommit;
     private final java.time.Duration linger;
     private Connection connection;
+    private final String name;
+    /** Set once by the engine after construction; read per commit. */
+    volatile LedgerEvents events = LedgerEvents.NONE;
 
     /**
      * @param callbacks   runs what waits on each op, so that work never delays the next commit
@@ -69,6 +72,7 @@ final class LedgerWriter implements AutoCloseable {
         this.clock = clock;
         this.maxBatch = maxBatch;
         this.revenueId = revenueId;
+        this.name = name;
         if (ownThread) {
             this.thread = new Thread(this::loop, "apimodels-ledger-" + name);
             this.thread.setDaemon(true);
@@ -235,6 +239,7 @@ final class LedgerWriter implements AutoCloseable {
             }
             connection = c;
         }
+        long started = System.nanoTime();
         try {
             List<Runnable> completions;
             try {
@@ -244,6 +249,7 @@ final class LedgerWriter implements AutoCloseable {
                 completions = new Batch(connection, batch, true).apply();
             }
             connection.commit();
+            events.ledgerBatch(name, batch.size(), System.nanoTime() - started);
             return completions;
         } catch (SQLException | RuntimeException e) {
             try {

@@ -16,6 +16,8 @@ import app.apimodels.spi.provider.ModelProvider;
 import app.apimodels.spi.storage.MediaStorage;
 import app.apimodels.spi.storage.MediaStorageFactory;
 import app.apimodels.spi.storage.StorageConfig;
+import app.apimodels.spi.trace.CallTracer;
+
 
 import java.util.Collections;
 import java.util.HashMap;
@@ -49,6 +51,7 @@ public final class Plugins {
     private volatile List<String> enabledGateways = List.of();
     private final Map<String, Plugin<?>> mailers;
     private final MediaStorage givenStorage;
+    private final Map<String, Plugin<CallTracer>> tracers;
     private volatile Plugin<MediaStorage> storage;
     private volatile String mailer;
     private final Map<String, Plugin<Extension>> extensions;
@@ -63,6 +66,17 @@ public final class Plugins {
         mailers = find(loader, MailerFactory.class, MailerFactory::type, extras.mailers(), Mailer::type);
         givenStorage = extras.storage();
         extensions = find(loader, Extension.class, Extension::name, extras.extensions());
+        tracers = find(loader, CallTracer.class, CallTracer::name, List.of());
+    }
+
+    /** What follows relayed calls: the one tracer found, all of them in turn, or none. */
+    public CallTracer tracer() {
+        List<CallTracer> all = tracers.values().stream().map(Plugin::instance).toList();
+        return switch (all.size()) {
+            case 0 -> CallTracer.NONE;
+            case 1 -> all.get(0);
+            default -> new Tracers(all);
+        };
     }
 
     /** The extensions the settings switch on ({@link Extension#enabled}), by name; the engine installs them. */
@@ -206,6 +220,7 @@ public final class Plugins {
         view.put("mailer", mailer);
         view.put("extensions", List.copyOf(extensions.keySet()));
         view.put("extensions_enabled", installedExtensions);
+        view.put("tracers", List.copyOf(tracers.keySet()));
         Map<String, Object> origins = new LinkedHashMap<>();
         origins.put("providers", origins(providers));
         origins.put("transports", origins(transports));
@@ -213,6 +228,7 @@ public final class Plugins {
         origins.put("payment_gateways", origins(paymentGateways));
         origins.put("mailers", origins(mailers));
         origins.put("extensions", origins(extensions));
+        origins.put("tracers", origins(tracers));
         view.put("origins", origins);
         return view;
     }

@@ -11,6 +11,7 @@ import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.limits.AbuseLimits;
 import app.apimodels.core.limits.Permit;
+import app.apimodels.core.metrics.CallTiming;
 import app.apimodels.core.metrics.Metrics;
 import app.apimodels.core.routing.Attempt;
 import app.apimodels.core.routing.Plan;
@@ -28,6 +29,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.Usage;
+import app.apimodels.spi.trace.CallTracer;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -100,12 +102,14 @@ public final class Relay {
     private final Duration keepAlive;
     private final Routing routing;
     private final long maxAudioBytes;
+    private final CallTracer tracer;
 
     public Relay(Supplier<Catalog> catalog, Routing routing, Ledger ledger, TokenCounter tokens, ScheduledExecutorService timer, Clock clock,
                  InFlight inFlight, AbuseLimits limits, Metrics metrics, long defaultMaxTokens, Duration keepAlive,
-                 long maxAudioBytes) {
+                 long maxAudioBytes, CallTracer tracer) {
         this.routing = routing;
         this.maxAudioBytes = maxAudioBytes;
+        this.tracer = tracer;
         this.limits = limits;
         this.metrics = metrics;
         this.access = new ModelAccess(catalog);
@@ -223,6 +227,13 @@ public final class Relay {
         Hold hold;
         Catalog.Target target;
         int attempts;
+        /** System.nanoTime() of the first upstream attempt's start, the last upstream event, the first chunk sent (0: not yet). */
+        long upstreamFrom;
+        long upstreamTo;
+        long firstChunkAt;
+        /** The tracer's view of this call and of its current upstream attempt (nothing without a tracer). */
+        CallTracer.Call trace = CallTracer.Call.NONE;
+        CallTracer.Attempt attempt = CallTracer.Attempt.NONE;
         /** Set once a streamed call is under way, so a shutdown can cut it. */
         volatile StreamRelay streamRelay;
         /** The upstream attempt a non-streamed call waits on, cancelled if the client leaves. */
@@ -284,6 +295,34 @@ public final class Relay {
                     target == null ? null : target.provider().id(), target == null ? null : target.route().upstreamModel(),
                     stream, status, error, startedAt, (int) ((System.nanoTime() - startedNanos) / 1_000_000), attempts,
                     usage, estimated, cost);
+        }
+
+        /** An attempt on {@link #target} starts. */
+        void attemptStarted() {
+            if (upstreamFrom == 0) {
+                upstreamFrom = System.nanoTime();
+            }
+            upstreamTo = 0;
+            attempt = trace.attempt(target.provider().type(), target.provider().id(), target.route().upstreamModel());
+        }
+
+        /** The current attempt ended: with the usage the upstream reported (null if none), or failed with {@code errorType}. */
+        void attemptEnded(Usage usage, String errorType) {
+            upstreamTo = System.nanoTime();
+            attempt.end(usage, errorType);
+            attempt = CallTracer.Attempt.NONE;
+        }
+
+        void firstChunk() {
+            if (firstChunkAt == 0) {
+                firstChunkAt = System.nanoTime();
+            }
+        }
+
+        CallTiming timing() {
+            long now = System.nanoTime();
+            long upstream = upstreamFrom == 0 ? -1 : (upstreamTo == 0 ? now : upstreamTo) - upstreamFrom;
+            return new CallTiming(now - startedNanos, upstream, firstChunkAt == 0 ? -1 : firstChunkAt - startedNanos);
         }
 
         void fail(Failure f) {
@@ -388,12 +427,13 @@ public final class Relay {
             call.permit.end(0);
             throw new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
         }
+        call.trace = tracer.start(endpoint.operation, model.id(), stream);
         ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
             try {
                 if (err != null) {
                     Failure f = ModelAccess.holdRefused(err, holdAmount, "request");
                     call.permit.end(0);
-                    log(call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
+                    log(call, call.record(FailureMapping.status(f.reason()), f.getMessage(), Usage.NONE, false, 0));
                     call.fail(f);
                     done.run();
                     return;
@@ -419,6 +459,8 @@ public final class Relay {
                 LOG.log(System.Logger.Level.ERROR, "call " + call.id + " failed before it was forwarded", e);
                 if (hold != null) {
                     release(call, call.record(500, "internal error", Usage.NONE, false, 0));
+                } else {
+                    call.trace.end(500, Usage.NONE, "500");
                 }
                 call.permit.end(0);
                 call.fail(new Failure(Failure.Reason.INTERNAL, "internal error (reference " + call.id + ")"));
@@ -431,6 +473,7 @@ public final class Relay {
         Catalog.Target target = attempt.target();
         call.target = target;
         call.attempts++;
+        call.attemptStarted();
         java.util.concurrent.CompletableFuture<ProviderResult> future;
         try {
             future = attempt.client().call(call.requestFor(target));
@@ -442,6 +485,8 @@ public final class Relay {
             future.cancel(true);
         }
         attempt.within(future, timer).whenComplete((result, err) -> {
+            call.attemptEnded(err == null ? result.usage() : null,
+                    err == null ? null : call.abandoned ? Upstream.CANCELLED : Upstream.errorType(Upstream.cause(err)));
             if (err != null && call.abandoned) {
                 // The client closed the request (nginx's 499): the cancelled upstream reported nothing to charge.
                 attempt.unjudged();
@@ -490,19 +535,25 @@ public final class Relay {
 
     void settle(Call call, long cost, CallRecord record) {
         call.permit.end(Math.addExact(record.usage().inputTokens(), record.usage().outputTokens()));
-        metrics.call(record);
+        ended(call, record);
         ledger.settle(call.hold, cost, record);
     }
 
     void release(Call call, CallRecord record) {
         call.permit.end(0);
-        metrics.call(record);
+        ended(call, record);
         ledger.release(call.hold, record);
     }
 
-    private void log(CallRecord record) {
-        metrics.call(record);
+    private void log(Call call, CallRecord record) {
+        ended(call, record);
         ledger.log(record);
+    }
+
+    /** Every way a call ends passes here once: measured and its trace closed. */
+    private void ended(Call call, CallRecord record) {
+        metrics.call(record, call.timing());
+        call.trace.end(record.status(), record.usage(), record.status() == 200 ? null : Integer.toString(record.status()));
     }
 
     /** The generated text of a non-streamed answer (only needed when usage is missing). */

@@ -63,6 +63,7 @@ final class StreamRelay {
         Catalog.Target target = a.target();
         call.target = target;
         call.attempts++;
+        call.attemptStarted();
         usage = null;
         upstream = null;
         int mine = attempt;
@@ -151,6 +152,7 @@ final class StreamRelay {
                 return;
             }
             open();
+            call.firstChunk();
             if (!contentSent) {
                 current.firstByte();
                 if (firstByteTimer != null) {
@@ -172,6 +174,7 @@ final class StreamRelay {
             return;
         }
         current.succeeded();
+        call.attemptEnded(usage, null);
         boolean estimated = usage == null;
         Usage used = estimated ? call.estimate(text.toString()) : usage;
         long cost = call.cost(used);
@@ -189,6 +192,7 @@ final class StreamRelay {
         if (ended || attemptNo != attempt) {
             return;
         }
+        call.attemptEnded(null, Upstream.errorType(error));
         current.failed(error);
         if (!contentSent) {
             Attempt another = current.plan().next(current, error);
@@ -228,6 +232,7 @@ final class StreamRelay {
                 current.unjudged();
             }
             running = upstream;
+            call.attemptEnded(usage, Upstream.CANCELLED);
             if (events != null) {
                 events.close();
             }

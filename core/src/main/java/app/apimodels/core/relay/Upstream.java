@@ -24,6 +24,14 @@ public final class Upstream {
         return new ProviderException(ProviderException.Kind.NETWORK, "provider failed unexpectedly", t);
     }
 
+    /** The error type of an attempt the engine stopped (the client left, or a shutdown cut it). */
+    public static final String CANCELLED = "cancelled";
+
+    /** A failure's bounded name for traces: {@code network}, {@code timeout}, {@code rate_limited}… */
+    public static String errorType(ProviderException pe) {
+        return pe.kind().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The client's failure once every route was tried. */
     public static Failure failure(ProviderException pe) {
         return switch (pe.kind()) {

@@ -77,7 +77,7 @@ class OperationsTest extends EndToEndTest {
         assertThat(Gateway.json(Gateway.expect(gateway.send("GET", "/health/ready", null, null), 200)).get("status").asText())
                 .isEqualTo("UP");
         assertThat(Gateway.expect(gateway.send("GET", "/metrics", null, null), 200).body())
-                .contains("apimodels_calls_total{endpoint=\"chat.completions\",model=\"test-chat\",status=\"200\"} 1.0");
+                .contains("apimodels_calls_total{endpoint=\"chat.completions\",model=\"test-chat\",route=\"primary\",status=\"200\"} 1.0");
         JsonNode openApi = Gateway.json(Gateway.expect(gateway.send("GET", "/openapi.json", null, null), 200));
         assertThat(openApi.get("paths").has("/v1/chat/completions")).isTrue();
         assertThat(openApi.get("paths").has("/admin/users/{id}/credits")).isTrue();
