@@ -11,6 +11,9 @@ public final class Sse {
     public static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
     /** The start of the last event of a whole Anthropic Messages stream. */
     private static final byte[] MESSAGE_STOP = "event: message_stop\n".getBytes(StandardCharsets.US_ASCII);
+    /** The starts of the last event of a whole Responses API stream (the answer, or one cut at its output cap). */
+    private static final byte[][] RESPONSE_ENDS = {"event: response.completed\n".getBytes(StandardCharsets.US_ASCII),
+            "event: response.incomplete\n".getBytes(StandardCharsets.US_ASCII)};
 
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
 
@@ -50,7 +53,8 @@ public final class Sse {
 
     /**
      * True if {@code stream} (its frames as sent) is a whole answer: it ends with {@link #DONE}, or
-     * its last event is Anthropic's {@code message_stop}.
+     * its last event is Anthropic's {@code message_stop} or the Responses API's {@code response.completed}
+     * (or {@code response.incomplete}).
      */
     public static boolean complete(byte[] stream) {
         if (startsWith(stream, DONE, stream.length - DONE.length)) {
@@ -62,7 +66,8 @@ public final class Sse {
         while (start > 0 && !(stream[start - 1] == '\n' && start >= 2 && stream[start - 2] == '\n')) {
             start--;
         }
-        return end > start && startsWith(stream, MESSAGE_STOP, start);
+        return end > start && (startsWith(stream, MESSAGE_STOP, start) || startsWith(stream, RESPONSE_ENDS[0], start)
+                || startsWith(stream, RESPONSE_ENDS[1], start));
     }
 
     private static boolean startsWith(byte[] stream, byte[] prefix, int at) {

@@ -120,6 +120,29 @@ class ResponsesRelayTest {
     }
 
     @Test
+    void aCompletedStreamIsReplayedForItsIdempotencyKeyAndChargedOnce() throws Exception {
+        User u = gateway.user(1_000_000);
+        String body = REQUEST.replace("{\"model\"", "{\"stream\":true,\"model\"");
+        MockExchange first = MockExchange.post("/v1/responses").bearer(u.key()).header("Idempotency-Key", "resp-1").json(body).build();
+        gateway.engine.handle(first);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        event(upstream, "response.output_text.delta", "{\"type\":\"response.output_text.delta\",\"delta\":\"Hello\"}", "Hello");
+        event(upstream, "response.completed", "{\"type\":\"response.completed\",\"response\":{\"usage\":"
+                + "{\"input_tokens\":20,\"output_tokens\":8}}}", "");
+        upstream.sink.onUsage(USAGE);
+        upstream.sink.onComplete();
+        String firstBody = first.awaitAnswer(WAIT).bodyText();
+
+        MockExchange.Answer again = gateway.call(MockExchange.post("/v1/responses").bearer(u.key())
+                .header("Idempotency-Key", "resp-1").json(body));
+
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.bodyText()).isEqualTo(firstBody).contains("event: response.completed");
+        assertThat(gateway.upstream.calls).hasSize(1);
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - COST);
+    }
+
+    @Test
     void aStreamTheClientLeavesIsChargedWhatWasProducedNeverAboveTheHold() throws Exception {
         User u = gateway.user(1_000_000);
         MockExchange exchange = MockExchange.post("/v1/responses").bearer(u.key())

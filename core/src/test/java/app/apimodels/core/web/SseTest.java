@@ -29,5 +29,10 @@ class SseTest {
         // message_stop named only in the data of another event is not the end
         assertThat(Sse.complete(frames("event: ping\ndata: {\"note\":\"event: message_stop\\n\"}\n\n"))).isFalse();
         assertThat(Sse.complete(new byte[0])).isFalse();
+        byte[] created = Sse.event("response.created", "{\"type\":\"response.created\"}".getBytes(StandardCharsets.UTF_8));
+        byte[] completed = Sse.event("response.completed", "{\"type\":\"response.completed\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(Sse.complete(frames(new String(created, StandardCharsets.UTF_8), new String(completed, StandardCharsets.UTF_8))))
+                .isTrue();
+        assertThat(Sse.complete(created)).isFalse();
     }
 }
