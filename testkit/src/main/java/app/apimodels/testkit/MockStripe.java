@@ -442,7 +442,7 @@ public final class MockStripe implements AutoCloseable {
         }
         if (method.equals("GET")) {
             return aResponse().withStatus(200).withHeader("Content-Type", "text/html; charset=utf-8").withBody("""
-                    <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Mock Stripe Checkout</title></head>
+                    <!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Mock Stripe Checkout</title></head>
                     <body><main><h1>Mock Stripe Checkout</h1><p>Pay <strong>%s</strong> (test mode, no card needed).</p>
                     <form method="post"><button type="submit">Pay</button></form>
                     <p><a href="%s">Cancel</a></p></main></body></html>""".formatted(amount, html(cancelUrl)));

@@ -98,6 +98,11 @@ final class ConsoleBrowser implements AutoCloseable {
         return checked(name);
     }
 
+    /** The driver, for what a test reads beyond these steps (an element by id, a link's target, the session cookie). */
+    ChromeDriver driver() {
+        return driver;
+    }
+
     String heading() {
         return driver.findElement(By.tagName("h1")).getText();
     }
