@@ -221,12 +221,20 @@ public final class Accounts {
             args.add(beforeId);
         }
         args.add(limit);
-        return sql.list("SELECT id, email, name, role, created_at, restricted_at, suspended_at, deleted_at FROM apimodels_account"
-                        + where + " ORDER BY id DESC LIMIT ?",
-                rs -> new Summary(rs.getLong("id"), rs.getString("email"), rs.getString("name"), Role.fromDb(rs.getString("role")),
-                        rs.getLong("created_at"), rs.getObject("restricted_at") != null, rs.getObject("suspended_at") != null,
-                        rs.getObject("deleted_at") != null),
-                args.toArray());
+        return sql.list(SUMMARY + where + " ORDER BY id DESC LIMIT ?", Accounts::summary, args.toArray());
+    }
+
+    /** One account as an operator's list shows it; 404 naming {@code user} if there is none. */
+    public Summary summary(long id) {
+        return sql.one(SUMMARY + " WHERE id = ?", Accounts::summary, id).orElseThrow(() -> Failure.notFound("user"));
+    }
+
+    private static final String SUMMARY = "SELECT id, email, name, role, created_at, restricted_at, suspended_at, deleted_at FROM apimodels_account";
+
+    private static Summary summary(ResultSet rs) throws SQLException {
+        return new Summary(rs.getLong("id"), rs.getString("email"), rs.getString("name"), Role.fromDb(rs.getString("role")),
+                rs.getLong("created_at"), rs.getObject("restricted_at") != null, rs.getObject("suspended_at") != null,
+                rs.getObject("deleted_at") != null);
     }
 
     /**

@@ -60,6 +60,18 @@ public final class Policies {
         reload();
     }
 
+    private static void checkUrl(String url) {
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null) {
+                return;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw Failure.invalid("url", "url must be an absolute http or https URL");
+    }
+
     /**
      * Publishes a version and queues a {@code policy-change} notice to every account with a verified
      * address, in one transaction. Versions take effect in the order they are published: 400 for an
@@ -70,6 +82,9 @@ public final class Policies {
     public Policy publish(String version, long effectiveAt, String summary, String url, String link) {
         if (version == null || !VERSION.matcher(version).matches()) {
             throw Failure.invalid("version", "version must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        if (url != null) {
+            checkUrl(url);
         }
         long now = clock.millis();
         Policy policy = new Policy(version, effectiveAt, summary, url, now);
