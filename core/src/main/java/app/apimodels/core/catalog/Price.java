@@ -5,6 +5,7 @@ import app.apimodels.spi.provider.Usage;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,13 +27,14 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, Lo
      */
     public static final long MAX_HOLD_MICROS = 1_000_000_000_000_000L;
 
-    static final Set<String> FIELDS = Set.of("input-per-1m-tokens", "output-per-1m-tokens",
+    /** The price's fields as the catalog names them, in the order a form shows them. */
+    public static final List<String> FIELDS = List.of("input-per-1m-tokens", "output-per-1m-tokens",
             "cached-input-per-1m-tokens", "cache-write-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
     private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
     private static final BigInteger BASIS = BigInteger.valueOf(10_000);
 
     static Price parse(Tree t) {
-        Map<String, Tree> m = t.map(FIELDS);
+        Map<String, Tree> m = t.map(Set.copyOf(FIELDS));
         if (m.isEmpty()) {
             throw t.error("needs at least one of " + FIELDS);
         }
