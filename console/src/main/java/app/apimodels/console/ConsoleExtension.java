@@ -1,5 +1,6 @@
 package app.apimodels.console;
 
+import app.apimodels.console.operators.Operators;
 import app.apimodels.core.accounts.MailLinks;
 import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
@@ -11,6 +12,7 @@ import app.apimodels.core.web.Router.Access;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.web.Response;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,8 +45,10 @@ public final class ConsoleExtension implements Extension {
      * The sections, in menu order. A new page is a {@link Section} added here (see docs/console.md).
      */
     private static List<Section> sections() {
-        return List.of(new AuthPages(), new Dashboard(), new KeysPage(), new BillingPage(), new UsagePage(), new TasksPage(),
-                new ModelsPage(), new QuickStartPage(), new AccountPage());
+        List<Section> all = new ArrayList<>(List.of(new AuthPages(), new Dashboard(), new KeysPage(), new BillingPage(), new UsagePage(),
+                new TasksPage(), new ModelsPage(), new QuickStartPage(), new AccountPage()));
+        all.addAll(Operators.sections());
+        return all;
     }
 
     @Override

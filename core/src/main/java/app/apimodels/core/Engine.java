@@ -236,10 +236,11 @@ final class Engine {
             Reconciliation reconciliation = new Reconciliation(sql, b.clock, billing, metrics);
             jobs.recurring("billing-reconciliation", Duration.ofDays(1), reconciliation::daily);
             TaskApi taskApi = new TaskApi(tasks, background.timer(), settings.get(Keys.TASKS_SYNC_WAIT), limits);
+            Announcements announcements = new Announcements(sql, outbox);
             Services services = new Services(settings, b.clock, people.site(), csrf, people.cookie(), people.sessions(), clientAddress,
                     people.throttle(), accounts, people.signUps(), people.logins(), people.resets(), people.policies(), keys, ledger,
                     callLog, billing, redemptions, reconciliation, catalog, tasks, media, links, profiles, exports, erasure,
-                    privacyRequests, restrictions, limits, jobs, plugins);
+                    privacyRequests, restrictions, limits, jobs, plugins, routing, announcements);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog, b.clock), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,
                             settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
@@ -248,7 +249,7 @@ final class Engine {
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
                     new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi(),
-                    new AnnouncementApi(new Announcements(sql, outbox)), new RoutesApi(routing));
+                    new AnnouncementApi(announcements), new RoutesApi(routing));
             extensions.forEach(x -> x.install(router, services));
 
             metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",

@@ -17,15 +17,8 @@ public final class AnnouncementApi {
     /** {@code {subject, body}} → 202 {@code {id, recipients}}; the letters leave with the mail job. */
     public void send(Request r) {
         Map<String, Object> body = r.jsonBody();
-        String subject = Params.string(body, "subject", true, 200);
-        String text = Params.string(body, "body", true, 20_000);
-        if (subject.isBlank() || subject.indexOf('\n') >= 0 || subject.indexOf('\r') >= 0) {
-            throw app.apimodels.core.failure.Failure.invalid("subject", "subject must be one non-empty line");
-        }
-        if (text.isBlank()) {
-            throw app.apimodels.core.failure.Failure.invalid("body", "body must not be empty");
-        }
-        Announcements.Queued queued = announcements.send(subject.strip(), text);
+        Announcements.Queued queued = announcements.send(Params.string(body, "subject", true, 200),
+                Params.string(body, "body", true, 20_000));
         r.json(202, Map.of("id", queued.id(), "recipients", queued.recipients()));
     }
 }

@@ -12,6 +12,7 @@ import app.apimodels.core.jobs.Jobs;
 import app.apimodels.core.keys.ApiKeys;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.limits.AbuseLimits;
+import app.apimodels.core.mail.Announcements;
 import app.apimodels.core.limits.ClientAddress;
 import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaStore;
@@ -23,6 +24,7 @@ import app.apimodels.core.privacy.PrivacyRequests;
 import app.apimodels.core.privacy.Profiles;
 import app.apimodels.core.privacy.Restrictions;
 import app.apimodels.core.reconciliation.Reconciliation;
+import app.apimodels.core.routing.Routing;
 import app.apimodels.core.redemption.Redemptions;
 import app.apimodels.core.sessions.Csrf;
 import app.apimodels.core.sessions.Logins;
@@ -60,6 +62,8 @@ import java.time.Clock;
  * @param limits          abuse limits (per key, account and address)
  * @param jobs            durable jobs (names, run now)
  * @param plugins         what plug-ins were found and are in use
+ * @param routing         each route's breaker, error rate and latency as this node sees it
+ * @param announcements   product news mailed to the people who agreed to it
  */
 public record Services(Settings settings, Clock clock,
                        Site site, Csrf csrf, SessionCookie sessionCookie, Sessions sessions, ClientAddress clientAddress,
@@ -68,5 +72,6 @@ public record Services(Settings settings, Clock clock,
                        Billing billing, Redemptions redemptions, Reconciliation reconciliation,
                        CatalogService catalog, TaskService tasks, MediaStore media, MediaLinks mediaLinks,
                        Profiles profiles, Exports exports, Erasure erasure, PrivacyRequests privacyRequests,
-                       Restrictions restrictions, AbuseLimits limits, Jobs jobs, Plugins plugins) {
+                       Restrictions restrictions, AbuseLimits limits, Jobs jobs, Plugins plugins, Routing routing,
+                       Announcements announcements) {
 }

@@ -1,6 +1,7 @@
 package app.apimodels.core.mail;
 
 import app.apimodels.core.db.Sql;
+import app.apimodels.core.failure.Failure;
 
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +27,17 @@ public final class Announcements {
         this.outbox = outbox;
     }
 
-    /** Queues one {@code announcement} letter per consenting person, in one transaction: all or none. */
+    /**
+     * Queues one {@code announcement} letter per consenting person, in one transaction: all or none.
+     * 400 naming {@code subject} unless it is one non-empty line, {@code body} if it is empty.
+     */
     public Queued send(String subject, String body) {
+        if (subject == null || subject.isBlank() || subject.indexOf('\n') >= 0 || subject.indexOf('\r') >= 0) {
+            throw Failure.invalid("subject", "subject must be one non-empty line");
+        }
+        if (body == null || body.isBlank()) {
+            throw Failure.invalid("body", "body must not be empty");
+        }
         String id = "ann_" + UUID.randomUUID().toString().replace("-", "");
         int recipients = sql.tx(c -> {
             List<String[]> people = Sql.list(c, "SELECT email, locale FROM apimodels_account WHERE marketing_consent"
@@ -35,7 +45,7 @@ public final class Announcements {
                     rs -> new String[] {rs.getString(1), rs.getString(2)});
             for (String[] p : people) {
                 outbox.queue(c, new Letter(p[0], "announcement", Locale.forLanguageTag(p[1]),
-                        Map.of("subject", subject, "body", body), id + ":" + p[0]));
+                        Map.of("subject", subject.strip(), "body", body), id + ":" + p[0]));
             }
             return people.size();
         });

@@ -1,0 +1,175 @@
+package app.apimodels.quickstart.e2e;
+
+import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.testkit.MockStripe;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An operator's journey in real Chromium: log in as the bootstrap admin, find a customer, grant
+ * credits (the balance moves in the API), edit a model's price (a bad value is refused beside its
+ * field; a good one is what the next call costs), and refund part of an order the customer paid
+ * through Stripe (the test double): the refund goes to Stripe, and when Stripe reports it the
+ * ledger takes the credits back. Every operators' page is visited, screenshotted under
+ * {@code target/} and checked with axe-core.
+ */
+class OperatorConsoleBrowserTest extends EndToEndTest {
+
+    private static final String STRIPE_KEY = "sk_test_operator";
+    private static final String WEBHOOK_SECRET = "whsec_operator";
+    private static final long TWENTY = 20_000_000;
+
+    private MockStripe stripe;
+    private OperatorBrowser browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        stripe = new MockStripe(STRIPE_KEY, WEBHOOK_SECRET);
+        gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, Map.of(
+                "apimodels.bootstrap.admin-password", OperatorConsoleHttpTest.ADMIN_PASSWORD,
+                "apimodels.stripe.secret-key", STRIPE_KEY,
+                "apimodels.stripe.webhook-secret", WEBHOOK_SECRET,
+                "apimodels.stripe.api-base", stripe.apiBase()));
+        stripe.endpoint(gateway.uri("/webhooks/stripe"));
+        browser = OperatorBrowser.open(gateway.baseUrl(), "operator");
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        stripe.close();
+    }
+
+    @Test
+    void anOperatorFindsACustomerGrantsCreditsEditsAPriceAndRefundsAnOrder() {
+        // A customer who paid 20 credits through Stripe.
+        String email = "grace-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+        long id = Gateway.json(Gateway.expect(gateway.send("POST", "/admin/users", Gateway.ADMIN_KEY,
+                "{\"email\":\"" + email + "\"}"), 201)).get("id").asLong();
+        String key = Gateway.json(Gateway.expect(gateway.send("POST", "/admin/users/" + id + "/keys", Gateway.ADMIN_KEY,
+                "{\"name\":\"laptop\"}"), 201)).get("key").asText();
+        Gateway.User customer = new Gateway.User(id, key);
+        String orderId = Gateway.json(Gateway.expect(gateway.send("POST", "/api/v1/billing/checkout", key,
+                "{\"amount_micros\":" + TWENTY + ",\"method\":\"stripe\"}"), 201)).get("order_id").asText();
+        String session = stripe.sessionFor(orderId);
+        stripe.pay(session);
+        assertThat(stripe.webhook(stripe.sessionEvent("checkout.session.completed", session)).deliver()).isEqualTo(200);
+        assertThat(gateway.balance(customer)).isEqualTo(TWENTY);
+
+        // Log in as the bootstrap admin.
+        browser.go("/console/login");
+        browser.fill("Email", OperatorConsoleHttpTest.ADMIN_EMAIL);
+        browser.fill("Password", OperatorConsoleHttpTest.ADMIN_PASSWORD);
+        browser.press("Log in");
+        browser.check("dashboard");
+
+        // Find the customer.
+        browser.follow("Users");
+        browser.check("users");
+        browser.fill("Email, name or ID", email.substring(0, 10));
+        browser.press("Search users");
+        browser.check("users-found");
+        browser.follow(email);
+        assertThat(browser.text(By.id("user-email"))).isEqualTo(email);
+        browser.check("user");
+
+        // Grant credits: the balance moves in the API.
+        browser.fill("Amount to grant", "5");
+        browser.fill("Reason", "sorry for the outage");
+        browser.press("Grant credits");
+        assertThat(browser.page()).contains("Credits granted.");
+        assertThat(browser.text(By.id("balance"))).isEqualTo("25");
+        assertThat(gateway.balance(customer)).isEqualTo(TWENTY + 5_000_000);
+        browser.check("user-granted");
+
+        // Edit a price: a bad value is refused beside its field, a good one is what the next call costs.
+        browser.follow("Catalog");
+        browser.check("catalog");
+        browser.follow("Edit test-chat");
+        browser.check("model");
+        browser.fill("Input, per million tokens", "-1");
+        browser.press("Save price");
+        WebElement error = browser.driver().findElement(By.id("input-per-1m-tokens-error"));
+        assertThat(error.getText()).contains("must not be negative");
+        assertThat(browser.driver().findElement(By.id("input-per-1m-tokens")).getAttribute("aria-invalid")).isEqualTo("true");
+        browser.check("model-refused");
+        browser.fill("Input, per million tokens", "20");
+        browser.fill("Output, per million tokens", "60");
+        browser.press("Save price");
+        assertThat(browser.page()).contains("Price saved");
+        long before = gateway.balance(customer);
+        Gateway.expect(gateway.send("POST", "/v1/chat/completions", key,
+                "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}"), 200);
+        assertThat(before - gateway.balance(customer)).as("11 in × 20 + 5 out × 60 micros").isEqualTo(520);
+
+        // Refund 7 of the order's 20 credits: through Stripe, taken back when Stripe reports it.
+        browser.follow("Orders");
+        browser.check("orders");
+        browser.follow(orderId);
+        browser.check("order");
+        browser.fill("Amount to refund (credits)", "7");
+        browser.press("Refund order");
+        assertThat(browser.page()).contains("Refund sent");
+        assertThat(stripe.requests()).anySatisfy(r -> {
+            assertThat(r.path()).isEqualTo("/v1/refunds");
+            assertThat(r.params()).containsEntry("amount", "700").containsEntry("payment_intent", stripe.paymentIntentOf(session));
+        });
+        assertThat(stripe.webhook(stripe.chargeEvent("charge.refunded", session)).deliver()).isEqualTo(200);
+        long afterCall = before - 520;
+        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(gateway.balance(customer)).isEqualTo(afterCall - 7_000_000));
+        JsonNode order = Gateway.json(Gateway.expect(gateway.send("GET", "/admin/orders/" + orderId, Gateway.ADMIN_KEY, null), 200));
+        assertThat(order.get("state").asText()).isEqualTo("partially_refunded");
+        assertThat(order.get("clawed_back_micros").asLong()).isEqualTo(7_000_000);
+        browser.go("/console/admin/orders/" + orderId);
+        assertThat(browser.text(By.id("clawed"))).isEqualTo("7");
+        browser.check("order-refunded");
+
+        // The other operators' pages, each with its main action.
+        browser.follow("Redemption codes");
+        browser.fill("Number of codes", "3");
+        browser.fill("Credits per code", "2");
+        browser.press("Create codes");
+        assertThat(browser.driver().findElements(By.cssSelector("ol.codes li"))).hasSize(3);
+        assertThat(browser.driver().findElement(By.linkText("Download the codes (CSV)")).getAttribute("href")).startsWith("data:text/csv");
+        browser.check("redemption");
+        browser.follow("Call log");
+        browser.fill("Model", "test-chat");
+        browser.press("Search calls");
+        assertThat(browser.driver().findElements(By.cssSelector("main tbody tr"))).hasSizeGreaterThanOrEqualTo(1);
+        browser.check("calls");
+        browser.follow("Reconciliation");
+        browser.check("reconciliation");
+        browser.follow("Policies");
+        browser.fill("Version", "2027-01");
+        browser.fill("Takes effect (UTC)", "");
+        browser.press("Publish version");
+        assertThat(browser.text(By.id("effective-error"))).contains("date and time");
+        browser.check("policies-refused");
+        browser.fill("Subject", "New models");
+        browser.fill("Message", "Two new chat models are in the catalog.");
+        browser.press("Send announcement");
+        assertThat(browser.page()).contains("Announcement queued");
+        browser.check("policies");
+        browser.follow("Privacy requests");
+        browser.check("privacy");
+        browser.follow("Jobs");
+        browser.press("Run retention now");
+        assertThat(browser.page()).contains("Job run.");
+        browser.check("jobs");
+        browser.follow("Plug-ins");
+        browser.check("plugins");
+    }
+}
