@@ -117,6 +117,19 @@ public final class MockAnthropicUpstream extends WireMockChatUpstream<MockAnthro
         return this;
     }
 
+    /**
+     * Answers every call as Anthropic does for an account out of credit: 400
+     * {@code invalid_request_error} about the credit balance (and no {@code retry-after}).
+     */
+    public MockAnthropicUpstream outOfCredit() {
+        error = aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody(compact(Map.of("type", "error", "error", Map.of("type", "invalid_request_error",
+                        "message", "Your credit balance is too low to access the Anthropic API. "
+                                + "Please go to Plans & Billing to upgrade or purchase credits."))));
+        install();
+        return this;
+    }
+
     @Override
     public void reset() {
         resetFaults(DEFAULT_USAGE);

@@ -140,6 +140,35 @@ public final class MockGeminiUpstream extends WireMockChatUpstream<MockGeminiUps
         return this;
     }
 
+    /**
+     * Answers every call with Google's 429 {@code RESOURCE_EXHAUSTED} for one quota: a
+     * {@code google.rpc.QuotaFailure} naming {@code quotaId} with limit {@code quotaValue}, and a
+     * {@code google.rpc.RetryInfo} asking to wait {@code retryDelay} (e.g. "13s"; no header).
+     * {@code GenerateRequestsPerMinutePerProjectPerModel-FreeTier} is a rate limit,
+     * {@code GenerateRequestsPerDayPerProjectPerModel-FreeTier} (or a limit of 0) a quota used up.
+     */
+    public MockGeminiUpstream quotaExceeded(String quotaId, int quotaValue, String retryDelay) {
+        Map<String, Object> violation = new LinkedHashMap<>();
+        violation.put("quotaMetric", "generativelanguage.googleapis.com/generate_content_free_tier_requests");
+        violation.put("quotaId", quotaId);
+        violation.put("quotaDimensions", Map.of("location", "global", "model", "gemini-2.0-flash"));
+        violation.put("quotaValue", String.valueOf(quotaValue));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", 429);
+        body.put("message", "You exceeded your current quota, please check your plan and billing details.");
+        body.put("status", "RESOURCE_EXHAUSTED");
+        body.put("details", List.of(
+                Map.of("@type", "type.googleapis.com/google.rpc.QuotaFailure", "violations", List.of(violation)),
+                Map.of("@type", "type.googleapis.com/google.rpc.Help",
+                        "links", List.of(Map.of("description", "Learn more about Gemini API quotas",
+                                "url", "https://ai.google.dev/gemini-api/docs/rate-limits"))),
+                Map.of("@type", "type.googleapis.com/google.rpc.RetryInfo", "retryDelay", retryDelay)));
+        error = aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+                .withBody(compact(Map.of("error", body)));
+        install();
+        return this;
+    }
+
     @Override
     public void reset() {
         resetFaults(DEFAULT_USAGE);

@@ -149,7 +149,7 @@ public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements
     /**
      * Answers every API call (not the output files) with {@code status} and an error in the
      * vendor's shape carrying {@code message} and, for validation errors, the input {@code field}.
-     * A 429 also carries {@code Retry-After: 1}.
+     * A 429 or 503 also carries {@code Retry-After: 1}.
      */
     public synchronized M respondWithError(int status, String message, String field) {
         errorStatus = status;
@@ -322,7 +322,7 @@ public abstract class MockTaskUpstream<M extends MockTaskUpstream<M>> implements
             response = file(path.substring(FILES.length()));
         } else if (errorStatus != null) {
             response = error(errorStatus, errorMessage, errorField);
-            if (errorStatus == 429) {
+            if (errorStatus == 429 || errorStatus == 503) {
                 response.withHeader("Retry-After", "1");
             }
         } else {

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -193,6 +194,9 @@ public abstract class TaskProviderContract<M extends MockTaskUpstream<M>> {
         assertThat(failures).allSatisfy(failure -> {
             assertThat(failure.kind()).as("%s", failure.getMessage()).isEqualTo(kind);
             assertThat(failure.upstreamStatus()).isEqualTo(status);
+            // The upstream's Retry-After (the mock sends one with 429 and 503) is what routing rests the key for.
+            assertThat(failure.retryAfter()).isEqualTo(status == 429 || status == 503
+                    ? Optional.of(Duration.ofSeconds(1)) : Optional.empty());
         });
     }
 

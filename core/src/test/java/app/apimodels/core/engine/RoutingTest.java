@@ -46,6 +46,8 @@ class RoutingTest {
     static final String POOL_A = "sk-pool-key-aaaa";
     static final String POOL_B = "sk-pool-key-bbbb";
     static final String POOL_C = "sk-pool-key-cccc";
+    static final String CREDIT_A = "sk-credit-key-dddd";
+    static final String CREDIT_B = "sk-credit-key-eeee";
     static final String PRICE = "price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }";
 
     /** Each test has models of its own, so one test's breakers and cool-downs never meet another's. */
@@ -54,8 +56,9 @@ class RoutingTest {
               - { id: first, type: scripted, base-url: http://first.invalid, api-key: %s, timeout-seconds: 10 }
               - { id: second, type: scripted, base-url: http://second.invalid, api-key: %s, timeout-seconds: 10 }
               - { id: pool, type: scripted, base-url: http://pool.invalid, api-keys: [ %s, %s, %s ] }
+              - { id: credit, type: scripted, base-url: http://credit.invalid, api-keys: [ %s, %s ] }
             models:
-            """.formatted(FIRST, SECOND, POOL_A, POOL_B, POOL_C)
+            """.formatted(FIRST, SECOND, POOL_A, POOL_B, POOL_C, CREDIT_A, CREDIT_B)
             + twoRoutes("skip", "") + twoRoutes("breaker", "") + twoRoutes("cooldown", "") + twoRoutes("first-byte", ", first-byte-timeout-seconds: 1")
             + twoRoutes("total", ", timeout-seconds: 1") + twoRoutes("after-content", "") + twoRoutes("closed", "") + twoRoutes("cooldown-all", "")
             + """
@@ -63,11 +66,15 @@ class RoutingTest {
                 kind: chat
                 routes: [ { provider: pool, upstream-model: pooled-up } ]
                 %s
+              - id: credit-pooled
+                kind: chat
+                routes: [ { provider: credit, upstream-model: credit-up } ]
+                %s
               - id: task-routes
                 kind: image
                 routes: [ { provider: first, upstream-model: image-a, priority: 1 }, { provider: second, upstream-model: image-b, priority: 2 } ]
                 price: { per-image: 0.04 }
-            """.formatted(PRICE);
+            """.formatted(PRICE, PRICE);
 
     static String twoRoutes(String model, String firstRouteExtra) {
         return """
@@ -252,6 +259,23 @@ class RoutingTest {
         assertThat(pooled.get("keys").get(0).get("state").asText()).isEqualTo("active");
         assertThat(expect(gateway.get("/metrics", null), 200).bodyText()).contains("apimodels_upstream_keys_disabled 1.0");
         chargedFor(u, 12);
+    }
+
+    @Test
+    void aKeyRefusedWithA400LikeAnthropicsCreditBalanceIsLeftOutNotAnsweredToTheClient() {
+        User u = gateway.user(1_000_000);
+        gateway.upstream.onCallWithKey.put(CREDIT_A, failing(new ProviderException(ProviderException.Kind.UPSTREAM_CONFIG, 400,
+                "upstream account is out of credit (HTTP 400)", null, null)));
+        for (int i = 0; i < 4; i++) {
+            expect(gateway.post("/v1/chat/completions", u.key(), chat("credit-pooled")), 200);
+        }
+        assertThat(gateway.upstream.keysUsed.stream().filter(CREDIT_A::equals)).hasSize(1);
+        assertThat(gateway.upstream.keysUsed).hasSize(5);
+        JsonNode a = route("credit-pooled", "credit").get("keys").get(0);
+        assertThat(a.get("state").asText()).isEqualTo("disabled");
+        assertThat(a.get("reason").asText()).isEqualTo("HTTP 400");
+        chargedFor(u, 4);
+        clock.advance(Duration.ofHours(1).plusSeconds(1)); // the rest ends: other tests count no disabled key of ours
     }
 
     @Test

@@ -19,8 +19,9 @@ public class ProviderException extends RuntimeException {
         UPSTREAM_ERROR(true),
         /**
          * Upstream refused our credentials or configuration (401/403/404): our fault, not the client's.
-         * With status 401, 402 or 403, or 429 for an account out of quota (OpenAI's
-         * {@code insufficient_quota}), the key itself was refused: see {@link #keyRefused()}.
+         * With status 401, 402 or 403, 429 for an account out of quota (OpenAI's {@code insufficient_quota},
+         * Gemini's exhausted daily or zero quota) or 400 for a key the upstream names as such (Anthropic's
+         * credit balance, Google's {@code API_KEY_INVALID}), the key itself was refused: see {@link #keyRefused()}.
          */
         UPSTREAM_CONFIG(true),
         /** Upstream says the client's request is invalid (400/413/422); retrying elsewhere won't help. */
@@ -117,11 +118,12 @@ public class ProviderException extends RuntimeException {
     }
 
     /**
-     * The upstream refused the key the call was made with (401, 403; 402 or an account out of quota):
+     * The upstream refused the key the call was made with (401, 403; 402, or a 400 or 429 a provider
+     * classified as its configuration: an account out of credit or quota, a key it does not know):
      * another key of the same provider may still work, this one will not soon.
      */
     public boolean keyRefused() {
-        return kind == Kind.UPSTREAM_CONFIG
-                && (upstreamStatus == 401 || upstreamStatus == 402 || upstreamStatus == 403 || upstreamStatus == 429);
+        return kind == Kind.UPSTREAM_CONFIG && (upstreamStatus == 400 || upstreamStatus == 401
+                || upstreamStatus == 402 || upstreamStatus == 403 || upstreamStatus == 429);
     }
 }

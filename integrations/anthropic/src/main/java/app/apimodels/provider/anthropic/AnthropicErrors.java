@@ -13,7 +13,9 @@ import java.io.IOException;
  * only the client's own mistakes (400, 413) carry Anthropic's words, scrubbed of anything like a
  * secret; the rest get fixed messages. Anthropic's error shape is
  * {@code {"type": "error", "error": {"type": "...", "message": "..."}}}; 529 is its
- * "overloaded", retryable like any 5xx.
+ * "overloaded", retryable like any 5xx. An account out of credit is a 400
+ * {@code invalid_request_error} whose message speaks of the credit balance ("Your credit balance is
+ * too low to access the Anthropic API…"): the key's account, not the client's request.
  */
 final class AnthropicErrors {
 
@@ -35,8 +37,11 @@ final class AnthropicErrors {
                 if (status >= 500) {
                     yield new ProviderException(Kind.UPSTREAM_ERROR, status, "upstream failed (HTTP " + status + ")", null, null);
                 }
+                String message = message(body);
+                if (status == 400 && outOfCredit(message)) {
+                    yield config(status, "upstream account is out of credit (HTTP 400)");
+                }
                 if (status >= 400) {
-                    String message = message(body);
                     yield new ProviderException(Kind.INVALID_REQUEST, status,
                             message == null ? "upstream rejected the request (HTTP " + status + ")" : message, null, null);
                 }
@@ -58,6 +63,10 @@ final class AnthropicErrors {
 
     private static ProviderException config(int status, String message) {
         return new ProviderException(Kind.UPSTREAM_CONFIG, status, message, null, null);
+    }
+
+    private static boolean outOfCredit(String message) {
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("credit balance");
     }
 
     private String message(byte[] body) {

@@ -181,6 +181,24 @@ class AnthropicClientTest extends ChatProviderContract<MockAnthropicUpstream> {
     }
 
     @Test
+    void anAccountOutOfCreditRefusesTheKeyNotTheRequest() {
+        upstream().outOfCredit();
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+
+        for (ProviderException failure : List.of(failureOf(client().call(chat(false))), sink.awaitError())) {
+            assertThat(failure.kind()).as("the key's account, not the client's request").isEqualTo(ProviderException.Kind.UPSTREAM_CONFIG);
+            assertThat(failure.keyRefused()).isTrue();
+            assertThat(failure.getMessage()).isEqualTo("upstream account is out of credit (HTTP 400)");
+        }
+
+        upstream().respondWithError(400, "messages: field required", null);
+        ProviderException invalid = failureOf(client().call(chat(false)));
+        assertThat(invalid.kind()).isEqualTo(ProviderException.Kind.INVALID_REQUEST);
+        assertThat(invalid.keyRefused()).isFalse();
+    }
+
+    @Test
     void severalChoicesAreRefusedNamingN() {
         Map<String, Object> payload = new LinkedHashMap<>(chat(false).payload());
         payload.put("n", 2);

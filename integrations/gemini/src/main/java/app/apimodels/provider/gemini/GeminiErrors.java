@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Duration;
 
 /**
  * Turns Gemini's failures ({@code {"error": {"code", "message", "status", "details"}}}, Google's
@@ -14,6 +16,10 @@ import java.io.IOException;
  * mistakes carry Google's words, scrubbed of anything like a secret. Google answers a bad API key
  * with 400 {@code API_KEY_INVALID} and an unsupported region or unpaid project with 400
  * {@code FAILED_PRECONDITION}: both are the gateway's configuration, not the client's request.
+ * A 429 {@code RESOURCE_EXHAUSTED} is a passing rate limit when every {@code google.rpc.QuotaFailure}
+ * violation it lists is a per-minute (or per-second) quota; a per-day quota, one of limit 0 (the
+ * tier has none for the model) or a billing reason means the key's project is out of quota. Either
+ * way {@code google.rpc.RetryInfo.retryDelay} ("13s") is the wait it asks for.
  */
 final class GeminiErrors {
 
@@ -38,7 +44,10 @@ final class GeminiErrors {
             return new ProviderException(Kind.TIMEOUT, status, "upstream timed out (HTTP 408)", null, null);
         }
         if (status == 429) {
-            return new ProviderException(Kind.RATE_LIMITED, status, "upstream rate limit or quota reached (HTTP 429)", null, null);
+            Duration retryDelay = retryDelay(error);
+            return outOfQuota(error)
+                    ? new ProviderException(Kind.UPSTREAM_CONFIG, status, "upstream project is out of quota (HTTP 429)", null, null, retryDelay)
+                    : new ProviderException(Kind.RATE_LIMITED, status, "upstream rate limit reached (HTTP 429)", null, null, retryDelay);
         }
         if (status >= 500) {
             return new ProviderException(Kind.UPSTREAM_ERROR, status, "upstream failed (HTTP " + status + ")", null, null);
@@ -65,6 +74,43 @@ final class GeminiErrors {
             }
         }
         return false;
+    }
+
+    /** A quota that waiting a minute will not refill: per day (or longer), of limit 0, or a billing reason. */
+    private static boolean outOfQuota(JsonNode error) {
+        if (error == null) {
+            return false;
+        }
+        for (JsonNode detail : error.path("details")) {
+            if (detail.path("reason").asText("").contains("BILLING")) {
+                return true;
+            }
+            for (JsonNode violation : detail.path("violations")) {
+                // A violation naming no quota says nothing either way: taken as a passing limit.
+                String quota = violation.path("quotaId").asText("");
+                boolean passing = quota.isEmpty() || quota.contains("PerMinute") || quota.contains("PerSecond");
+                if (!passing || "0".equals(violation.path("quotaValue").asText())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** {@code RetryInfo.retryDelay}, a protobuf Duration in JSON ("13s", "0.5s"), or null. */
+    private static Duration retryDelay(JsonNode error) {
+        if (error == null) {
+            return null;
+        }
+        for (JsonNode detail : error.path("details")) {
+            String delay = detail.path("retryDelay").asText("");
+            if (delay.matches("\\d{1,9}(\\.\\d{1,9})?s")) {
+                Duration wait = Duration.ofNanos(new BigDecimal(delay.substring(0, delay.length() - 1))
+                        .movePointRight(9).longValueExact());
+                return wait.isZero() ? null : wait;
+            }
+        }
+        return null;
     }
 
     /** An error sent as an event of a stream that had started well. */

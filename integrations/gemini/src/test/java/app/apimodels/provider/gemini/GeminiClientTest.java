@@ -112,6 +112,34 @@ class GeminiClientTest extends ChatAndEmbeddingsProviderContract<MockGeminiUpstr
     }
 
     @Test
+    void aPerMinuteQuotaIsARateLimitRestedForItsRetryDelay() {
+        upstream().quotaExceeded("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", 15, "13.5s");
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+
+        for (ProviderException failure : List.of(failureOf(client().call(chat(false))), sink.awaitError())) {
+            assertThat(failure.kind()).isEqualTo(ProviderException.Kind.RATE_LIMITED);
+            assertThat(failure.keyRefused()).isFalse();
+            assertThat(failure.retryAfter()).as("RetryInfo.retryDelay is Gemini's Retry-After").contains(Duration.ofMillis(13_500));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} limit {1}")
+    @CsvSource({"GenerateRequestsPerDayPerProjectPerModel-FreeTier, 50",
+            "GenerateRequestsPerMinutePerProjectPerModel-FreeTier, 0"})
+    void aUsedUpQuotaRefusesTheKey(String quotaId, int limit) {
+        upstream().quotaExceeded(quotaId, limit, "37s");
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+
+        for (ProviderException failure : List.of(failureOf(client().call(chat(false))), sink.awaitError())) {
+            assertThat(failure.kind()).isEqualTo(ProviderException.Kind.UPSTREAM_CONFIG);
+            assertThat(failure.keyRefused()).as("waiting a minute will not help").isTrue();
+            assertThat(failure.getMessage()).isEqualTo("upstream project is out of quota (HTTP 429)");
+        }
+    }
+
+    @Test
     void imageByUrlOfUnknownTypeIsRefusedNamingTheField() {
         ProviderRequest request = new ProviderRequest(Operation.CHAT, UPSTREAM_MODEL, Map.of("messages", List.of(
                 Map.of("role", "user", "content", List.of(Map.of("type", "image_url",

@@ -28,8 +28,15 @@ final class ReplicateErrors {
         this.redactor = new Redactor(apiKey);
     }
 
-    /** An HTTP answer outside 2xx. */
+    /**
+     * An HTTP answer outside 2xx, with the wait its {@code Retry-After} asks for (Replicate sends one
+     * with a 429 or 503), so routing rests the key that long.
+     */
     ProviderException forStatus(HttpResponseData response) {
+        return classify(response).withRetryAfter(response.headers());
+    }
+
+    private ProviderException classify(HttpResponseData response) {
         int status = response.status();
         switch (status) {
             case 401, 403:
