@@ -300,12 +300,28 @@ final class Leases {
         return byId.size();
     }
 
-    /** Gives back what this node leased of the account and no call is using (a balance read). */
+    /**
+     * Gives back what this node leased of the account and no call is using (a balance read). A
+     * growth still in flight is waited for first: skipped, the money it moves (and the lease it
+     * may open) would show as held on a read made after every call had ended.
+     */
     CompletableFuture<Void> giveBack(long accountId) {
         Budget b = budgets.get(accountId);
         if (b == null) {
             return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Growth> growth;
+        synchronized (b) {
+            growth = b.growing;
+        }
+        if (growth == null) {
+            return giveBackNow(b);
+        }
+        // Once: a growth started after this one belongs to a call made after the read began.
+        return growth.handle((g, failure) -> null).thenCompose(x -> giveBackNow(b));
+    }
+
+    private CompletableFuture<Void> giveBackNow(Budget b) {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (b) {
             for (Lease l : b.leases()) {

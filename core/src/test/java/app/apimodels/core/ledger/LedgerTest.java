@@ -428,6 +428,69 @@ class LedgerTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
+    void aBalanceReadWaitsForALeaseGrowthInFlightAndThenGivesEverythingBack(TestDatabases kind) throws Exception {
+        open(kind);
+        ledger.close();
+        GrowthsOnHold executor = new GrowthsOnHold(callbacks);
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, executor);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        ledger.grant(a, 100_000, null, "g");
+        Hold h1 = ledger.holdForCall(k, 20_000).join(); // opens a lease of half the wallet: 50,000
+        executor.holding = true;
+        Hold h2 = ledger.holdForCall(k, 20_000).join(); // leaves 10,000 free: a growth starts, held back
+        assertThat(executor.held()).isEqualTo(1);
+        ledger.settle(h1, 1_000, record(a)).join();
+        ledger.settle(h2, 1_000, record(a)).join();
+
+        // Every call has ended; the read must not show the lease, nor what the growth is moving, as held.
+        CompletableFuture<Balance> read = CompletableFuture.supplyAsync(() -> ledger.balance(a));
+        executor.release();
+        assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new Balance(100_000 - 2_000, 0));
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    /** Runs every task at once except budget-lease growths while {@code holding}: those wait for {@link #release()}. */
+    private static final class GrowthsOnHold implements java.util.concurrent.Executor {
+        private final java.util.concurrent.Executor delegate;
+        private final List<Runnable> held = new ArrayList<>();
+        volatile boolean holding;
+
+        GrowthsOnHold(java.util.concurrent.Executor delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            boolean growth = StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getClassName().equals(Leases.class.getName()) && f.getMethodName().equals("grow")));
+            synchronized (held) {
+                if (holding && growth) {
+                    held.add(task);
+                    return;
+                }
+            }
+            delegate.execute(task);
+        }
+
+        int held() {
+            synchronized (held) {
+                return held.size();
+            }
+        }
+
+        void release() {
+            synchronized (held) {
+                holding = false;
+                held.forEach(delegate::execute);
+                held.clear();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
     void keysWithASpendLimitAndLedgersWithoutLeasesHoldPerCall(TestDatabases kind) {
         open(kind);
         Account a = user();
