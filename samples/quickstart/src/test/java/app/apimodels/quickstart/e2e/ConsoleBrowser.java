@@ -120,6 +120,11 @@ final class ConsoleBrowser implements AutoCloseable {
         return driver.findElement(By.tagName("body")).getText();
     }
 
+    /** The visible text of one element (a value the page marks with an id), without surrounding space. */
+    String text(By by) {
+        return driver.findElement(by).getText().strip();
+    }
+
     /** How long the page shown took to load, from navigation start to the load event (Navigation Timing). */
     double loadMillis() {
         Object ms = driver.executeScript("const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;");

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 
 import java.util.Map;
 import java.util.UUID;
@@ -20,8 +19,8 @@ import static org.awaitility.Awaitility.await;
  * credits (the balance moves in the API), edit a model's price (a bad value is refused beside its
  * field; a good one is what the next call costs), and refund part of an order the customer paid
  * through Stripe (the test double): the refund goes to Stripe, and when Stripe reports it the
- * ledger takes the credits back. Every operators' page is visited, screenshotted under
- * {@code target/} and checked with axe-core.
+ * ledger takes the credits back. Every operators' page is visited and {@link ConsoleBrowser#checked}:
+ * a screenshot under {@code target/console-screenshots/}, axe-core, no browser console error.
  */
 class OperatorConsoleBrowserTest extends EndToEndTest {
 
@@ -30,7 +29,7 @@ class OperatorConsoleBrowserTest extends EndToEndTest {
     private static final long TWENTY = 20_000_000;
 
     private MockStripe stripe;
-    private OperatorBrowser browser;
+    private ConsoleBrowser browser;
 
     @BeforeEach
     void start() throws Exception {
@@ -41,7 +40,7 @@ class OperatorConsoleBrowserTest extends EndToEndTest {
                 "apimodels.stripe.webhook-secret", WEBHOOK_SECRET,
                 "apimodels.stripe.api-base", stripe.apiBase()));
         stripe.endpoint(gateway.uri("/webhooks/stripe"));
-        browser = OperatorBrowser.open(gateway.baseUrl(), "operator");
+        browser = new ConsoleBrowser(gateway.baseUrl(), ConsoleBrowser.DESKTOP);
     }
 
     @AfterEach
@@ -69,59 +68,48 @@ class OperatorConsoleBrowserTest extends EndToEndTest {
         assertThat(gateway.balance(customer)).isEqualTo(TWENTY);
 
         // Log in as the bootstrap admin.
-        browser.go("/console/login");
-        browser.fill("Email", OperatorConsoleHttpTest.ADMIN_EMAIL);
-        browser.fill("Password", OperatorConsoleHttpTest.ADMIN_PASSWORD);
-        browser.press("Log in");
-        browser.check("dashboard");
+        browser.open("/console/login", "operator-login")
+                .fill("Email", OperatorConsoleHttpTest.ADMIN_EMAIL)
+                .fill("Password", OperatorConsoleHttpTest.ADMIN_PASSWORD)
+                .click("Log in", "operator-dashboard");
 
         // Find the customer.
-        browser.follow("Users");
-        browser.check("users");
-        browser.fill("Email, name or ID", email.substring(0, 10));
-        browser.press("Search users");
-        browser.check("users-found");
-        browser.follow(email);
+        browser.click("Users", "operator-users")
+                .fill("Email, name or ID", email.substring(0, 10))
+                .click("Search users", "operator-users-found")
+                .click(email, "operator-user");
         assertThat(browser.text(By.id("user-email"))).isEqualTo(email);
-        browser.check("user");
 
         // Grant credits: the balance moves in the API.
-        browser.fill("Amount to grant", "5");
-        browser.fill("Reason", "sorry for the outage");
-        browser.press("Grant credits");
-        assertThat(browser.page()).contains("Credits granted.");
+        browser.fill("Amount to grant", "5")
+                .fill("Reason", "sorry for the outage")
+                .click("Grant credits", "operator-user-granted");
+        assertThat(browser.text()).contains("Credits granted.");
         assertThat(browser.text(By.id("balance"))).isEqualTo("25");
         assertThat(gateway.balance(customer)).isEqualTo(TWENTY + 5_000_000);
-        browser.check("user-granted");
 
         // Edit a price: a bad value is refused beside its field, a good one is what the next call costs.
-        browser.follow("Catalog");
-        browser.check("catalog");
-        browser.follow("Edit test-chat");
-        browser.check("model");
-        browser.fill("Input, per million tokens", "-1");
-        browser.press("Save price");
-        WebElement error = browser.driver().findElement(By.id("input-per-1m-tokens-error"));
-        assertThat(error.getText()).contains("must not be negative");
-        assertThat(browser.driver().findElement(By.id("input-per-1m-tokens")).getAttribute("aria-invalid")).isEqualTo("true");
-        browser.check("model-refused");
-        browser.fill("Input, per million tokens", "20");
-        browser.fill("Output, per million tokens", "60");
-        browser.press("Save price");
-        assertThat(browser.page()).contains("Price saved");
+        browser.click("Catalog", "operator-catalog")
+                .click("Edit test-chat", "operator-model")
+                .fill("Input, per million tokens", "-1")
+                .click("Save price", "operator-model-refused");
+        assertThat(browser.text(By.id("input-per-1m-tokens-error"))).contains("must not be negative");
+        assertThat(browser.driver().findElement(By.id("input-per-1m-tokens")).getDomAttribute("aria-invalid")).isEqualTo("true");
+        browser.fill("Input, per million tokens", "20")
+                .fill("Output, per million tokens", "60")
+                .click("Save price", "operator-model-saved");
+        assertThat(browser.text()).contains("Price saved");
         long before = gateway.balance(customer);
         Gateway.expect(gateway.send("POST", "/v1/chat/completions", key,
                 "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}"), 200);
         assertThat(before - gateway.balance(customer)).as("11 in × 20 + 5 out × 60 micros").isEqualTo(520);
 
         // Refund 7 of the order's 20 credits: through Stripe, taken back when Stripe reports it.
-        browser.follow("Orders");
-        browser.check("orders");
-        browser.follow(orderId);
-        browser.check("order");
-        browser.fill("Amount to refund (credits)", "7");
-        browser.press("Refund order");
-        assertThat(browser.page()).contains("Refund sent");
+        browser.click("Orders", "operator-orders")
+                .click(orderId, "operator-order")
+                .fill("Amount to refund (credits)", "7")
+                .click("Refund order", "operator-order-refund-sent");
+        assertThat(browser.text()).contains("Refund sent");
         assertThat(stripe.requests()).anySatisfy(r -> {
             assertThat(r.path()).isEqualTo("/v1/refunds");
             assertThat(r.params()).containsEntry("amount", "700").containsEntry("payment_intent", stripe.paymentIntentOf(session));
@@ -133,43 +121,34 @@ class OperatorConsoleBrowserTest extends EndToEndTest {
         JsonNode order = Gateway.json(Gateway.expect(gateway.send("GET", "/admin/orders/" + orderId, Gateway.ADMIN_KEY, null), 200));
         assertThat(order.get("state").asText()).isEqualTo("partially_refunded");
         assertThat(order.get("clawed_back_micros").asLong()).isEqualTo(7_000_000);
-        browser.go("/console/admin/orders/" + orderId);
+        browser.open("/console/admin/orders/" + orderId, "operator-order-refunded");
         assertThat(browser.text(By.id("clawed"))).isEqualTo("7");
-        browser.check("order-refunded");
 
         // The other operators' pages, each with its main action.
-        browser.follow("Redemption codes");
-        browser.fill("Number of codes", "3");
-        browser.fill("Credits per code", "2");
-        browser.press("Create codes");
+        browser.click("Redemption codes", "operator-redemption")
+                .fill("Number of codes", "3")
+                .fill("Credits per code", "2")
+                .click("Create codes", "operator-redemption-created");
         assertThat(browser.driver().findElements(By.cssSelector("ol.codes li"))).hasSize(3);
-        assertThat(browser.driver().findElement(By.linkText("Download the codes (CSV)")).getAttribute("href")).startsWith("data:text/csv");
-        browser.check("redemption");
-        browser.follow("Call log");
-        browser.fill("Model", "test-chat");
-        browser.press("Search calls");
+        assertThat(browser.driver().findElement(By.linkText("Download the codes (CSV)")).getDomAttribute("href")).startsWith("data:text/csv");
+        browser.click("Call log", "operator-calls")
+                .fill("Model", "test-chat")
+                .click("Search calls", "operator-calls-found");
         assertThat(browser.driver().findElements(By.cssSelector("main tbody tr"))).hasSizeGreaterThanOrEqualTo(1);
-        browser.check("calls");
-        browser.follow("Reconciliation");
-        browser.check("reconciliation");
-        browser.follow("Policies");
-        browser.fill("Version", "2027-01");
-        browser.fill("Takes effect (UTC)", "");
-        browser.press("Publish version");
+        browser.click("Reconciliation", "operator-reconciliation")
+                .click("Policies", "operator-policies")
+                .fill("Version", "2027-01")
+                .fill("Takes effect (UTC)", "")
+                .click("Publish version", "operator-policies-refused");
         assertThat(browser.text(By.id("effective-error"))).contains("date and time");
-        browser.check("policies-refused");
-        browser.fill("Subject", "New models");
-        browser.fill("Message", "Two new chat models are in the catalog.");
-        browser.press("Send announcement");
-        assertThat(browser.page()).contains("Announcement queued");
-        browser.check("policies");
-        browser.follow("Privacy requests");
-        browser.check("privacy");
-        browser.follow("Jobs");
-        browser.press("Run retention now");
-        assertThat(browser.page()).contains("Job run.");
-        browser.check("jobs");
-        browser.follow("Plug-ins");
-        browser.check("plugins");
+        browser.fill("Subject", "New models")
+                .fill("Message", "Two new chat models are in the catalog.")
+                .click("Send announcement", "operator-announcement-queued");
+        assertThat(browser.text()).contains("Announcement queued");
+        browser.click("Privacy requests", "operator-privacy")
+                .click("Jobs", "operator-jobs")
+                .click("Run retention now", "operator-job-run");
+        assertThat(browser.text()).contains("Job run.");
+        browser.click("Plug-ins", "operator-plugins");
     }
 }
