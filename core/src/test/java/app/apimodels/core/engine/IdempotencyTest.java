@@ -5,11 +5,8 @@ import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.testkit.MockMedia;
 import app.apimodels.testkit.web.MockExchange;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.util.Arrays;
 import java.util.Base64;
@@ -24,28 +21,14 @@ import static app.apimodels.core.engine.EngineHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code Idempotency-Key}: a retried request is answered from the first one and charged once, whatever the answer's shape. */
-class IdempotencyTest {
+class IdempotencyTest extends EngineTest {
 
     static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-
-    @TempDir
-    static java.nio.file.Path dir;
-    static EngineHarness gateway;
 
     @BeforeAll
     static void start() throws Exception {
         // No keep-alive comments: the replayed stream is compared with the events as first sent.
         gateway = EngineHarness.start(dir, java.util.Map.of("apimodels.stream.keep-alive-ms", "0"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gateway.upstream.reset();
     }
 
     private MockExchange.Answer keyed(User u, String path, String key, String json) {

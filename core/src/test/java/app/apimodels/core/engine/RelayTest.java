@@ -8,14 +8,10 @@ import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,30 +29,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * price of the reported usage, or of what was used up to a cut, never above the hold), that a
  * failed upstream costs nothing, and that a stream reaches the client chunk by chunk.
  */
-class RelayTest {
+class RelayTest extends EngineTest {
 
     static final List<Map<String, String>> MESSAGES = List.of(Map.of("role", "user", "content", "Say hello"));
     static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
     static final String STREAM = "{\"model\":\"test-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
 
-    @TempDir
-    static Path dir;
-    static EngineHarness gateway;
-
     @BeforeAll
     static void start() throws Exception {
         // Keep-alive comments would interleave with the events these tests count.
         gateway = EngineHarness.start(dir, Map.of("apimodels.stream.keep-alive-ms", "0"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gateway.upstream.reset();
     }
 
     @Test

@@ -8,16 +8,12 @@ import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as named Responses events without {@code [DONE]}, a cut stream charged what was produced and never
  * more than the hold, and the features that would reach the upstream account's stored state refused.
  */
-class ResponsesRelayTest {
+class ResponsesRelayTest extends EngineTest {
 
     static final String REQUEST = """
             {"model":"test-chat","instructions":"Be brief","input":"Say hello","max_output_tokens":50,
@@ -44,23 +40,9 @@ class ResponsesRelayTest {
     static final Usage USAGE = Usage.tokens(20, 0, 8);
     static final long COST = 20 * CHAT_INPUT_MICROS_PER_TOKEN + 8 * CHAT_OUTPUT_MICROS_PER_TOKEN;
 
-    @TempDir
-    static Path dir;
-    static EngineHarness gateway;
-
     @BeforeAll
     static void start() throws Exception {
         gateway = EngineHarness.start(dir, Map.of("apimodels.stream.keep-alive-ms", "0"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gateway.upstream.reset();
     }
 
     static ProviderResult response(Usage usage) {

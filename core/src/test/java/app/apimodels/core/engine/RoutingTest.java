@@ -11,11 +11,8 @@ import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.testkit.MockMedia;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a call to the next route, nothing is retried once content reached the client — and in every case
  * the call is charged once, for the route that answered, and nothing stays held.
  */
-class RoutingTest {
+class RoutingTest extends EngineTest {
 
     static final String FIRST = "sk-first-route-0001";
     static final String SECOND = "sk-second-route-0002";
@@ -87,9 +84,6 @@ class RoutingTest {
                 """.formatted(model, model, firstRouteExtra, model, PRICE);
     }
 
-    @TempDir
-    static Path dir;
-    static EngineHarness gateway;
     static final MutableClock clock = new MutableClock();
 
     @BeforeAll
@@ -98,16 +92,6 @@ class RoutingTest {
         Files.writeString(catalog, CATALOG);
         gateway = EngineHarness.start(dir, Map.of("apimodels.catalog", catalog.toString(), "apimodels.stream.keep-alive-ms", "0",
                 "apimodels.routing.breaker-failures", "3", "apimodels.routing.breaker-open-seconds", "30"), clock);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gateway.upstream.reset();
     }
 
     static String chat(String model) {

@@ -6,11 +6,8 @@ import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.TaskInput;
 import app.apimodels.testkit.web.MockExchange;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +15,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,28 +31,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * 2.5 s test recording costs 250 µ), the form passed on, the temporary copy gone after the call,
  * and every bad input refused naming its field before money moves.
  */
-class TranscriptionsTest {
+class TranscriptionsTest extends EngineTest {
 
     static final String BOUNDARY = "----apimodels-stt-boundary";
     static final long MAX_AUDIO_BYTES = 200_000;
 
-    @TempDir
-    static Path dir;
-    static EngineHarness gateway;
-
     @BeforeAll
     static void start() throws Exception {
         gateway = EngineHarness.start(dir, Map.of("apimodels.uploads.max-audio-bytes", String.valueOf(MAX_AUDIO_BYTES)));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gateway.upstream.reset();
     }
 
     @Test
