@@ -1,6 +1,7 @@
 package app.apimodels.console;
 
 import app.apimodels.core.auth.Caller;
+import app.apimodels.core.config.Keys;
 import app.apimodels.core.extension.Services;
 import app.apimodels.core.web.ApiException;
 import app.apimodels.core.web.Form;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a {@link Section} builds its pages with: the engine's services, routes under
@@ -30,15 +32,9 @@ import java.util.Map;
  */
 public final class Console {
 
-    /** Every console answer carries it: scripts and styles only from our own files, no frames, no plug-ins. */
-    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-    private static final Map<String, String> SECURITY = Map.of(
-            "Content-Security-Policy", CSP,
-            "X-Content-Type-Options", "nosniff",
-            "Referrer-Policy", "same-origin");
     private static final String HTML = "text/html; charset=utf-8";
 
+    private final Map<String, String> security;
     private final Router router;
     private final Services services;
     private final Assets assets;
@@ -49,9 +45,27 @@ public final class Console {
         this.router = router;
         this.services = services;
         this.assets = assets;
+        this.security = Map.of(
+                "Content-Security-Policy", csp(services.settings().get(Keys.MEDIA_REDIRECT)
+                        ? services.media().linkOrigin() : Optional.empty()),
+                "X-Content-Type-Options", "nosniff",
+                "Referrer-Policy", "same-origin");
         // Classes compiled from src/main/jte at build time; nothing is compiled at run time.
         this.templates = TemplateEngine.createPrecompiled(null, ContentType.Html, Console.class.getClassLoader(),
                 "gg.jte.generated.precompiled");
+    }
+
+    /**
+     * What every console answer carries: scripts and styles only from our own files, no frames, no
+     * plug-ins. File previews ({@code <img>}, {@code <audio>}, {@code <video>}) link to {@code /media/…},
+     * which redirects to the storage's own link when {@code apimodels.media.redirect} is on and the
+     * storage hands links out (S3): then exactly that storage's origin may serve images and media.
+     */
+    static String csp(Optional<String> mediaOrigin) {
+        String media = mediaOrigin.map(o -> " " + o).orElse("");
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:" + media + "; "
+                + (media.isEmpty() ? "" : "media-src 'self'" + media + "; ")
+                + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
     }
 
     /** The engine's services (accounts, sessions, keys, ledger, billing, …): pages call them directly. */
@@ -112,7 +126,7 @@ public final class Console {
         params.put("page", page);
         Utf8ByteOutput out = new Utf8ByteOutput();
         templates.render(template, params, out);
-        Map<String, String> headers = new LinkedHashMap<>(SECURITY);
+        Map<String, String> headers = new LinkedHashMap<>(security);
         // Pages carry the session's CSRF token and the account's data: never cached.
         headers.put("Cache-Control", "no-store");
         return new Response(status, HTML, out.toByteArray(), headers);
@@ -128,7 +142,7 @@ public final class Console {
     }
 
     private Response redirectResponse(Exchange ex, String under, Map<String, String> more) {
-        Map<String, String> headers = new LinkedHashMap<>(SECURITY);
+        Map<String, String> headers = new LinkedHashMap<>(security);
         headers.putAll(more);
         headers.put("Location", root(ex) + under);
         headers.put("Cache-Control", "no-store");
@@ -143,7 +157,7 @@ public final class Console {
     /** Answers with a static file of {@link Assets} (it brings its own cache headers). */
     void asset(Request r) {
         Response file = assets.serve(r.exchange(), r.param("name"));
-        Map<String, String> headers = new LinkedHashMap<>(SECURITY);
+        Map<String, String> headers = new LinkedHashMap<>(security);
         headers.putAll(file.headers());
         r.exchange().respond(new Response(file.status(), file.contentType(), file.body(), headers));
     }

@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -204,6 +205,25 @@ public final class MediaStore {
     /** A direct link from the storage (presigned or public), if it offers them. */
     public Optional<URI> storageUrl(MediaObject m, Duration validity) {
         return storage.readUrl(m.storageKey(), validity);
+    }
+
+    /**
+     * The origin (scheme, host, port) the storage's direct links point at, if it hands links out:
+     * what a page that shows files through redirects must allow. Every link of one storage shares
+     * it (one endpoint or public base URL and bucket), so it is read from a link to a probe key;
+     * presigning is local, nothing is fetched. Empty when the storage cannot give one.
+     */
+    public Optional<String> linkOrigin() {
+        try {
+            return storage.readUrl("apimodels-link-origin", Duration.ofMinutes(1))
+                    .filter(u -> u.getScheme() != null && u.getHost() != null)
+                    .map(u -> u.getScheme().toLowerCase(Locale.ROOT) + "://" + u.getHost().toLowerCase(Locale.ROOT)
+                            + (u.getPort() == -1 ? "" : ":" + u.getPort()));
+        } catch (RuntimeException e) {
+            // No credentials yet, say: links fail the same way later; the page just does not allow them.
+            LOG.log(System.Logger.Level.WARNING, "the media storage gave no link to read its origin from: " + e.getClass().getSimpleName());
+            return Optional.empty();
+        }
     }
 
     /** Deletes a file now (its owner asked, or its retention ended). */

@@ -1,6 +1,7 @@
 package app.apimodels.quickstart.e2e;
 
 import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.storage.s3.S3ProxyServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -67,6 +69,28 @@ class ConsoleHttpTest extends EndToEndTest {
         assertThat(new GZIPInputStream(new ByteArrayInputStream(zipped.body())).readAllBytes()).isEqualTo(plain.body());
         assertThat(zipped.body().length).isLessThan(plain.body().length);
         assertThat(get("/console/assets/console-0000000000.css", Map.of()).statusCode()).isEqualTo(404);
+    }
+
+    /** With media on S3 and redirects on, previews load from the bucket's origin: the CSP allows exactly it. */
+    @Test
+    void mediaOnS3IsAllowedFromExactlyTheStoragesOrigin() throws Exception {
+        gateway.close();
+        try (S3ProxyServer s3 = new S3ProxyServer()) {
+            Map<String, String> settings = new HashMap<>(s3.engineSettings());
+            gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, settings);
+            String origin = s3.endpoint();
+            assertThat(get("/console/login", Map.of()).headers().firstValue("Content-Security-Policy")).hasValue(
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: " + origin + "; "
+                            + "media-src 'self' " + origin + "; "
+                            + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+            gateway.close();
+
+            settings.put("apimodels.media.redirect", "false");
+            gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, settings);
+            secured(get("/console/login", Map.of()));
+            gateway.close();
+            gateway = null;
+        }
     }
 
     @Test
