@@ -16,12 +16,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Account and privacy ({@code /console/account}): the profile and its correction (name), marketing
+ * Account and privacy ({@code /console/account}): the profile and its correction (name; the address
+ * through a link mailed to the new one, as {@code PATCH /api/v1/account} does), marketing
  * mail (consent or objection), restricting processing, accepting the policy in force, the export
  * download ({@code GET /api/v1/account/export}), and deleting the account with its password —
  * the privacy services the JSON API uses, each change recorded as a privacy request.
  */
 final class AccountPage implements Section {
+
+    private static final int EMAIL_MAX = 320;
 
     private Console console;
 
@@ -37,6 +40,7 @@ final class AccountPage implements Section {
                             new Profiles.Change(true, clear ? null : name.trim(), null, false, null));
                     return "account.saved";
                 }))
+                .route("POST", "/console/account/email", Access.ACCOUNT, this::changeEmail)
                 .route("POST", "/console/account/marketing", Access.ACCOUNT, r -> change(r, f -> {
                     console.services().profiles().change(r.caller().accountId(),
                             new Profiles.Change(false, null, f.get("marketing_consent") != null, false, null));
@@ -83,6 +87,23 @@ final class AccountPage implements Section {
         model.put("form", form);
         model.put("done", done);
         console.render(r, status, "account.jte", "account.title", model);
+    }
+
+    /** Mails a link to the new address; the address changes when it is followed ({@link AuthPages}). */
+    private void changeEmail(Request r) {
+        Form f = console.form(r);
+        String email = f.get("new_email");
+        try {
+            console.services().emailChange().request(r.caller().accountId(), Text.checked("new_email", email, EMAIL_MAX),
+                    r.exchange().baseUrl());
+        } catch (Failure | ApiException e) {
+            // The only field of this form: the service names it "email", the page "new_email" (the address shown is "email").
+            ApiException error = AuthPages.asApi(e);
+            show(r, error.status(), new Feedback(Map.of("new_email", email == null ? "" : email),
+                    console.message(r.exchange(), error), "new_email"), null);
+            return;
+        }
+        show(r, 200, Feedback.EMPTY, console.messages(r.exchange()).t("account.email.sent", email.trim()));
     }
 
     /** Erasure, confirmed by the password; the browser's session ends with it. */

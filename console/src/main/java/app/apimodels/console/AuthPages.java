@@ -17,6 +17,7 @@ import app.apimodels.spi.web.Exchange;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Signing up (18+, the policy in force accepted), verifying the address by the mailed link, logging
@@ -28,6 +29,7 @@ final class AuthPages implements Section {
 
     static final String VERIFY = "/console/verify";
     static final String RESET = "/console/reset-password";
+    static final String CONFIRM_EMAIL = "/console/confirm-email";
     private static final int EMAIL_MAX = 320;
     private static final int PASSWORD_MAX = Passwords.MAX_LENGTH;
     private static final int TOKEN_MAX = 100;
@@ -41,9 +43,12 @@ final class AuthPages implements Section {
         this.services = console.services();
         console.route("GET", "/console/signup", Access.PUBLIC, r -> signUpForm(r, 200, Feedback.EMPTY))
                 .route("POST", "/console/signup", Access.PUBLIC, this::signUp)
-                .route("GET", VERIFY, Access.PUBLIC, r -> console.render(r, 200, "verify.jte", "verify.title",
-                        Map.of("token", token(r.exchange().query("token")))))
-                .route("POST", VERIFY, Access.PUBLIC, this::verify)
+                .route("GET", VERIFY, Access.PUBLIC, r -> linkForm(r, 200, "verify", VERIFY, token(r.exchange().query("token")), null))
+                .route("POST", VERIFY, Access.PUBLIC, r -> useLink(r, "verify", VERIFY, token -> services.signUps().verify(token)))
+                .route("GET", CONFIRM_EMAIL, Access.PUBLIC, r -> linkForm(r, 200, "confirm", CONFIRM_EMAIL,
+                        token(r.exchange().query("token")), null))
+                .route("POST", CONFIRM_EMAIL, Access.PUBLIC, r -> useLink(r, "confirm", CONFIRM_EMAIL,
+                        token -> services.accounts().confirmEmailChange(token)))
                 .route("GET", "/console/login", Access.PUBLIC, r -> loginForm(r, 200,
                         new Feedback(Map.of("next", Next.safe(r.exchange().query("next"))), null, null)))
                 .route("POST", "/console/login", Access.PUBLIC, this::login)
@@ -83,17 +88,29 @@ final class AuthPages implements Section {
         notice(r, "signup.done.title", "signup.done.text");
     }
 
-    private void verify(Request r) {
+    /** A mailed one-time link's page: one button (a mail scanner that opens the link uses nothing up); {@code kind} names its words. */
+    private void linkForm(Request r, int status, String kind, String action, String token, String error) {
+        Map<String, Object> model = new HashMap<>();
+        model.put("token", token);
+        model.put("error", error);
+        model.put("action", action);
+        model.put("lead", kind + ".text");
+        model.put("submit", kind + ".submit");
+        console.render(r, status, "verify.jte", kind + ".title", model);
+    }
+
+    /** Uses the posted link's token once, a bad one counting against the client; the page again, saying why, on a refusal. */
+    private void useLink(Request r, String kind, String action, Consumer<String> use) {
         Form f = ownForm(r);
         String token = token(f.get("token"));
         try {
-            services.throttle().usingLink(ip(r.exchange()), "token", () -> services.signUps().verify(token));
+            services.throttle().usingLink(ip(r.exchange()), "token", () -> use.accept(token));
         } catch (Failure | ApiException e) {
             ApiException error = asApi(e);
-            console.render(r, error.status(), "verify.jte", "verify.title", Map.of("token", token, "error", message(r, error)));
+            linkForm(r, error.status(), kind, action, token, message(r, error));
             return;
         }
-        notice(r, "verify.done.title", "verify.done.text");
+        notice(r, kind + ".done.title", kind + ".done.text");
     }
 
     private void loginForm(Request r, int status, Feedback form) {

@@ -38,7 +38,7 @@ public final class ConsoleExtension implements Extension {
 
     @Override
     public MailLinks mailLinks() {
-        return new MailLinks(AuthPages.VERIFY, AuthPages.RESET);
+        return new MailLinks(AuthPages.VERIFY, AuthPages.RESET, AuthPages.CONFIRM_EMAIL);
     }
 
     /**

@@ -239,7 +239,7 @@ final class Engine {
             Announcements announcements = new Announcements(sql, outbox);
             Services services = new Services(settings, b.clock, people.site(), csrf, people.cookie(), people.sessions(), clientAddress,
                     people.throttle(), accounts, people.signUps(), people.logins(), people.resets(), people.policies(), keys, ledger,
-                    callLog, billing, redemptions, reconciliation, catalog, tasks, media, links, profiles, exports, erasure,
+                    callLog, billing, redemptions, reconciliation, catalog, tasks, media, links, profiles, people.emailChange(), exports, erasure,
                     privacyRequests, restrictions, limits, jobs, plugins, routing, announcements);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog, b.clock), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,

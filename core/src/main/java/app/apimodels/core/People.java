@@ -35,7 +35,7 @@ record People(Accounts accounts, Passwords passwords, Tokens tokens, Sessions se
               Throttle throttle, SignUps signUps, Logins logins, PasswordResets resets, SessionCookie cookie,
               AuthApi authApi, PolicyApi policyApi, Site site) {
 
-    /** @param links where mailed sign-up and reset links land (the console's pages when it is installed) */
+    /** @param links where mailed sign-up, reset and change-of-address links land (the console's pages when it is installed) */
     static People wire(Settings settings, Sql sql, Clock clock, Outbox outbox, byte[] pepper, Duration cacheTtl,
                        ClientAddress clientAddress, MailLinks links) {
         Passwords passwords = new Passwords(settings.get(Keys.PASSWORD_ARGON2_MEMORY_KIB), settings.get(Keys.PASSWORD_ARGON2_ITERATIONS),
@@ -43,7 +43,7 @@ record People(Accounts accounts, Passwords passwords, Tokens tokens, Sessions se
         Tokens tokens = new Tokens(clock);
         Duration verifyTtl = settings.get(Keys.VERIFY_TOKEN_TTL);
         Duration resetTtl = settings.get(Keys.RESET_TOKEN_TTL);
-        Accounts accounts = new Accounts(sql, clock, passwords, tokens, outbox, verifyTtl);
+        Accounts accounts = new Accounts(sql, clock, passwords, tokens, outbox, verifyTtl, links);
         Consents consents = new Consents(clock);
         Policies policies = new Policies(sql, clock, outbox, consents, Duration.ofDays(settings.get(Keys.POLICY_KEY_GRACE_DAYS)), cacheTtl);
         Throttle throttle = new Throttle(new Attempts(sql, clock), Pepper.derive(pepper, "apimodels auth attempts"),

@@ -44,19 +44,22 @@ public final class Accounts {
     private final Tokens tokens;
     private final Outbox outbox;
     private final Duration verifyTtl;
+    private final MailLinks links;
 
     /** Accounts that send no mail (tools and tests): {@link #requestEmailChange} is not available. */
     public Accounts(Sql sql, Clock clock) {
-        this(sql, clock, new Passwords(19_456, 2, 1), null, null, Duration.ZERO);
+        this(sql, clock, new Passwords(19_456, 2, 1), null, null, Duration.ZERO, MailLinks.JSON);
     }
 
-    public Accounts(Sql sql, Clock clock, Passwords passwords, Tokens tokens, Outbox outbox, Duration verifyTtl) {
+    /** @param links where the change-of-address link lands (the console's page when it is installed) */
+    public Accounts(Sql sql, Clock clock, Passwords passwords, Tokens tokens, Outbox outbox, Duration verifyTtl, MailLinks links) {
         this.sql = sql;
         this.clock = clock;
         this.passwords = passwords;
         this.tokens = tokens;
         this.outbox = outbox;
         this.verifyTtl = verifyTtl;
+        this.links = links;
     }
 
     /**
@@ -121,7 +124,7 @@ public final class Accounts {
 
     /**
      * Asks to change the account's address: the new one gets a {@code verify-email} letter with a
-     * link to {@code <base>/auth/confirm-email?token=…}, and the change takes effect only when that
+     * link to {@code <base>/auth/confirm-email?token=…} (or the page of {@link MailLinks}), and the change takes effect only when that
      * link is used ({@link #confirmEmailChange}). The answer is the same whether or not another
      * account has the address; that is checked when the link is used, by the address's owner.
      *
@@ -141,7 +144,7 @@ public final class Accounts {
             }
             String token = tokens.issue(c, accountId, Tokens.Purpose.CHANGE_EMAIL, normalized, verifyTtl);
             outbox.queue(c, new Letter(normalized, "verify-email", current.locale(),
-                    Map.of("link", base + "/auth/confirm-email?token=" + token), null));
+                    Map.of("link", links.confirm(base, token)), null));
             return null;
         });
     }

@@ -59,6 +59,7 @@ import java.time.Clock;
  * @param reconciliation  the daily reconciliation report
  * @param profiles        privacy: profile and consents; with {@code exports}, {@code erasure},
  *                        {@code privacyRequests} and {@code restrictions}
+ * @param emailChange     a verified change of address: a link mailed to the new one ({@code PATCH /api/v1/account {email}})
  * @param limits          abuse limits (per key, account and address)
  * @param jobs            durable jobs (names, run now)
  * @param plugins         what plug-ins were found and are in use
@@ -71,7 +72,7 @@ public record Services(Settings settings, Clock clock,
                        Policies policies, ApiKeys keys, Ledger ledger, CallLog callLog,
                        Billing billing, Redemptions redemptions, Reconciliation reconciliation,
                        CatalogService catalog, TaskService tasks, MediaStore media, MediaLinks mediaLinks,
-                       Profiles profiles, Exports exports, Erasure erasure, PrivacyRequests privacyRequests,
+                       Profiles profiles, Profiles.EmailChange emailChange, Exports exports, Erasure erasure, PrivacyRequests privacyRequests,
                        Restrictions restrictions, AbuseLimits limits, Jobs jobs, Plugins plugins, Routing routing,
                        Announcements announcements) {
 }

@@ -1,6 +1,7 @@
 package app.apimodels.quickstart.e2e;
 
 import app.apimodels.core.testing.TestDatabases;
+import app.apimodels.testkit.GreenMailInbox;
 import app.apimodels.testkit.MockStripe;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,10 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The people's console pages over real HTTP (forms as a browser posts them, with the session's
@@ -150,6 +153,50 @@ class ConsolePeopleHttpTest extends EndToEndTest {
         HttpResponse<String> code = post("/console/billing/redeem", ada, "csrf_token=" + ada.csrf() + "&code=AAAA-BBBB-CCCC-DDDD-EEEE");
         assertThat(code.statusCode()).isEqualTo(400);
         assertThat(code.body()).contains("id=\"code-error\"");
+    }
+
+    /** The account page's change of address: a link mailed to the new one lands on a console page; the POST there changes it, once. */
+    @Test
+    void theAddressChangesThroughALinkMailedToTheNewAddress() throws Exception {
+        gateway.close();
+        try (GreenMailInbox inbox = new GreenMailInbox("apimodels", "smtp-secret")) {
+            gateway = Gateway.start(TestDatabases.H2, Catalogs.openAi(upstream.baseUrl(), null, "jdk", 30), dir, Gateway.mailTo(inbox));
+            Browser ada = signIn("ada");
+            String newEmail = "ada-new-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+            assertThat(get("/console/account", ada).body()).contains("<label for=\"new_email\">New email address</label>");
+            assertThat(post("/console/account/email", ada, "new_email=" + newEmail).statusCode()).as("no csrf_token").isEqualTo(403);
+            HttpResponse<String> bad = post("/console/account/email", ada, "csrf_token=" + ada.csrf() + "&new_email=not-an-address");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("id=\"new_email-error\"").contains("value=\"not-an-address\"");
+
+            HttpResponse<String> sent = post("/console/account/email", ada, "csrf_token=" + ada.csrf() + "&new_email="
+                    + URLEncoder.encode(newEmail, StandardCharsets.UTF_8));
+            assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+            assertThat(sent.body()).contains("A link is on its way to " + newEmail);
+            Pattern confirmLink = Pattern.compile("https?://\\S+/console/confirm-email\\?token=([A-Za-z0-9_-]+)");
+            AtomicReference<String> token = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> inbox.awaitMessages(0).stream()
+                    .filter(m -> m.deliveredTo().contains(newEmail)).map(m -> confirmLink.matcher(m.text()))
+                    .filter(Matcher::find).findFirst().map(m -> {
+                        token.set(m.group(1));
+                        return true;
+                    }).orElse(false));
+
+            HttpResponse<String> page = send("GET", "/console/confirm-email?token=" + token.get(), Map.of(), null);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<button type=\"submit\" class=\"primary\">Use this address</button>");
+            assertThat(get("/console/account", ada).body()).as("following the link alone changes nothing").doesNotContain(newEmail);
+            Map<String, String> form = Map.of("Origin", gateway.baseUrl(), "Content-Type", "application/x-www-form-urlencoded");
+            HttpResponse<String> confirmed = send("POST", "/console/confirm-email", form, "token=" + token.get());
+            assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
+            assertThat(confirmed.body()).contains("Address changed");
+            assertThat(get("/console/account", ada).body()).contains("<strong id=\"email\">" + newEmail + "</strong>");
+            HttpResponse<String> again = send("POST", "/console/confirm-email", form, "token=" + token.get());
+            assertThat(again.statusCode()).as("a link works once").isEqualTo(400);
+            assertThat(again.body()).contains("Use this address").doesNotContain("Address changed");
+            gateway.close();
+            gateway = null;
+        }
     }
 
     private Browser signIn(String name) throws Exception {
