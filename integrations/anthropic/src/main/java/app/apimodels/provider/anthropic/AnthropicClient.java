@@ -2,7 +2,6 @@ package app.apimodels.provider.anthropic;
 
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
@@ -11,6 +10,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.UpstreamCalls;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -101,30 +101,16 @@ final class AnthropicClient implements ProviderClient {
         } catch (ProviderException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<HttpResponseData> exchange = transport.send(spec);
-        CompletableFuture<ProviderResult> result = new CompletableFuture<>();
-        exchange.whenComplete((response, failure) -> {
+        // A caller giving up (cancelling the result) stops the upstream call.
+        return UpstreamCalls.exchange(transport, spec, response -> {
             try {
-                if (failure != null) {
-                    result.completeExceptionally(ProviderException.fromTransport(failure));
-                } else if (response.status() / 100 != 2) {
-                    result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
-                } else {
-                    result.complete(read(request.operation(), response.body()));
-                }
+                return read(request.operation(), response.body());
             } catch (ProviderException e) {
-                result.completeExceptionally(e);
+                throw e;
             } catch (IOException | RuntimeException e) {
-                result.completeExceptionally(errors.malformed(e));
+                throw errors.malformed(e);
             }
-        });
-        // A caller giving up stops the upstream call.
-        result.whenComplete((value, failure) -> {
-            if (result.isCancelled()) {
-                exchange.cancel(true);
-            }
-        });
-        return result;
+        }, response -> errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
     }
 
     private ProviderResult read(Operation operation, byte[] answer) throws IOException {

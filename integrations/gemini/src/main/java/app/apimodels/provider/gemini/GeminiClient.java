@@ -2,7 +2,6 @@ package app.apimodels.provider.gemini;
 
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
@@ -11,6 +10,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.UpstreamCalls;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -133,31 +133,17 @@ final class GeminiClient implements ProviderClient {
      * mapped, with Retry-After), and cancelling the result stops the exchange.
      */
     private <T> CompletableFuture<T> send(HttpRequestSpec spec, Reader<T> reader) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletableFuture<HttpResponseData> exchange = transport.send(spec);
-        exchange.whenComplete((response, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(ProviderException.fromTransport(failure));
-            } else if (response.status() / 100 != 2) {
-                result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
-            } else {
-                try {
-                    JsonNode answer = mapper.readTree(response.body());
-                    if (answer == null || !answer.isObject()) {
-                        throw new IOException("not a JSON object");
-                    }
-                    result.complete(reader.read(answer));
-                } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(errors.malformed(e));
+        return UpstreamCalls.exchange(transport, spec, response -> {
+            try {
+                JsonNode answer = mapper.readTree(response.body());
+                if (answer == null || !answer.isObject()) {
+                    throw new IOException("not a JSON object");
                 }
+                return reader.read(answer);
+            } catch (IOException | RuntimeException e) {
+                throw errors.malformed(e);
             }
-        });
-        result.whenComplete((value, failure) -> {
-            if (result.isCancelled()) {
-                exchange.cancel(true);
-            }
-        });
-        return result;
+        }, response -> errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
     }
 
     @Override
