@@ -7,6 +7,7 @@ import app.apimodels.core.api.AdminApi;
 import app.apimodels.core.api.LimitsApi;
 import app.apimodels.core.api.ModelsApi;
 import app.apimodels.core.api.OpsApi;
+import app.apimodels.core.openapi.OpenApi;
 import app.apimodels.core.api.RedemptionApi;
 import app.apimodels.core.api.PrivacyApi;
 import app.apimodels.core.auth.Authenticator;
@@ -241,16 +242,21 @@ final class Engine {
                     people.throttle(), accounts, people.signUps(), people.logins(), people.resets(), people.policies(), keys, ledger,
                     callLog, billing, redemptions, reconciliation, catalog, tasks, media, links, profiles, people.emailChange(), exports, erasure,
                     privacyRequests, restrictions, limits, jobs, plugins, routing, announcements);
+            OpsApi ops = new OpsApi(sql, metrics, () -> open);
             Routes.add(router, new ModelsApi(catalog::catalog), relay, taskApi, mediaApi,
                     new AccountApi(accounts, keys, ledger, callLog, b.clock), new AdminApi(accounts, keys, ledger, catalog, callLog, restrictions, jobs,
                             settings.get(Keys.ADMIN_MAX_GRANT_MICROS)),
                     new LimitsApi(limits, accounts, keys),
-                    new OpsApi(sql, metrics, () -> open, router),
+                    ops,
                     new RedemptionApi(redemptions, accounts, ledger, clientAddress, settings.get(Keys.REDEMPTION_MAX_CODES),
                             settings.get(Keys.REDEMPTION_MAX_AMOUNT)), privacyApi, jobs, plugins, new BillingApi(billing),
                     new ReconciliationApi(reconciliation, b.clock), people.authApi(), people.policyApi(),
                     new AnnouncementApi(announcements), new RoutesApi(routing));
             extensions.forEach(x -> x.install(router, services));
+            List<OpenApi.Fragment> fragments = new ArrayList<>(OpenApi.Fragment.core());
+            extensions.stream().filter(x -> x.openApi() != null)
+                    .forEach(x -> fragments.add(OpenApi.Fragment.load(x.name(), x.openApi(), x.getClass().getClassLoader())));
+            ops.publish(OpenApi.document(router.routes(), path -> extensions.stream().anyMatch(x -> x.owns(path)), fragments));
 
             metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",
                     routing::disabledKeys);

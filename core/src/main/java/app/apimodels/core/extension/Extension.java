@@ -36,6 +36,15 @@ public interface Extension {
     /** Adds its routes, under a path prefix of its own, given the engine's services; called once, at start. */
     void install(Router router, Services services);
 
+    /**
+     * A class path resource (read with this extension's class loader) describing its routes for
+     * {@code /openapi.json} in the format of core's fragments (docs/openapi.md); null when it has
+     * none. Routes on paths it {@link #owns} are pages and are left out of the document anyway.
+     */
+    default String openApi() {
+        return null;
+    }
+
     /** True for the paths whose failures it answers itself (its own prefix, e.g. {@code /console/}). */
     default boolean owns(String path) {
         return false;

@@ -20,41 +20,83 @@ public final class ErrorRenderer {
         return render(path, FailureMapping.toApi(f));
     }
 
-    public static Response render(String path, ApiException e) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        String type;
-        if (path.equals("/v1/messages") || path.startsWith("/v1/messages/")) {
-            // Anthropic's SDKs read its shape; it has no field member, so the message names the field.
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("type", anthropicType(e.status()));
-            error.put("message", e.getMessage());
-            body.put("type", "error");
-            body.put("error", error);
-            type = "application/json";
-        } else if (path.startsWith("/v1/")) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("message", e.getMessage());
-            error.put("type", openAiType(e.status()));
-            error.put("code", e.code());
-            error.put("param", e.param());
-            body.put("error", error);
-            type = "application/json";
-        } else if (path.startsWith("/api/v1/") && (path.contains("/generations") || path.startsWith("/api/v1/uploads"))) {
-            body.put("code", e.status());
-            body.put("msg", e.getMessage());
-            body.put("data", null);
-            type = "application/json";
-        } else {
-            body.put("type", "https://apimodels.app/problems/" + e.code().replace('_', '-'));
-            body.put("title", title(e.status()));
-            body.put("status", e.status());
-            body.put("detail", e.getMessage());
-            if (e.param() != null) {
-                body.put("param", e.param());
-            }
-            type = "application/problem+json";
+    /** The error shapes, one per endpoint family. */
+    public enum Shape {
+        /** Anthropic's {@code {type: "error", error: {type, message}}}, under {@code /v1/messages}. */
+        ANTHROPIC("application/json"),
+        /** OpenAI's {@code {error: {message, type, code, param}}}, elsewhere under {@code /v1}. */
+        OPENAI("application/json"),
+        /** apimodels.app's {@code {code, msg, data}}, on the {@code /api/v1} generation and upload endpoints. */
+        APP("application/json"),
+        /** RFC 9457 problem details, everywhere else. */
+        PROBLEM("application/problem+json");
+
+        private final String contentType;
+
+        Shape(String contentType) {
+            this.contentType = contentType;
         }
-        return new Response(e.status(), type, Json.bytes(body), e.headers());
+
+        public String contentType() {
+            return contentType;
+        }
+
+        /** The shape of a path (or of a route's template: the rule reads only fixed segments). */
+        public static Shape of(String path) {
+            if (path.equals("/v1/messages") || path.startsWith("/v1/messages/")) {
+                return ANTHROPIC;
+            }
+            if (path.startsWith("/v1/")) {
+                return OPENAI;
+            }
+            if (path.startsWith("/api/v1/") && (path.contains("/generations") || path.startsWith("/api/v1/uploads"))) {
+                return APP;
+            }
+            return PROBLEM;
+        }
+    }
+
+    public static Response render(String path, ApiException e) {
+        Shape shape = Shape.of(path);
+        return new Response(e.status(), shape.contentType(), Json.bytes(body(shape, e)), e.headers());
+    }
+
+    /** The body of an error in a shape (the OpenAPI document's examples are made here too). */
+    public static Map<String, Object> body(Shape shape, ApiException e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        switch (shape) {
+            case ANTHROPIC -> {
+                // Anthropic's SDKs read its shape; it has no field member, so the message names the field.
+                Map<String, Object> error = new LinkedHashMap<>();
+                error.put("type", anthropicType(e.status()));
+                error.put("message", e.getMessage());
+                body.put("type", "error");
+                body.put("error", error);
+            }
+            case OPENAI -> {
+                Map<String, Object> error = new LinkedHashMap<>();
+                error.put("message", e.getMessage());
+                error.put("type", openAiType(e.status()));
+                error.put("code", e.code());
+                error.put("param", e.param());
+                body.put("error", error);
+            }
+            case APP -> {
+                body.put("code", e.status());
+                body.put("msg", e.getMessage());
+                body.put("data", null);
+            }
+            case PROBLEM -> {
+                body.put("type", "https://apimodels.app/problems/" + e.code().replace('_', '-'));
+                body.put("title", title(e.status()));
+                body.put("status", e.status());
+                body.put("detail", e.getMessage());
+                if (e.param() != null) {
+                    body.put("param", e.param());
+                }
+            }
+        }
+        return body;
     }
 
     private static String openAiType(int status) {
@@ -84,7 +126,8 @@ public final class ErrorRenderer {
         };
     }
 
-    private static String title(int status) {
+    /** RFC 9457 title of a status (also the OpenAPI document's description of an error status). */
+    public static String title(int status) {
         return switch (status) {
             case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
