@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_DURATION (measured seconds per run, 10), BENCH_WARMUP (3), BENCH_PREWARM
 # (seconds of discarded load per shape after the gateway starts, 15), BENCH_TRANSPORTS ("jdk jetty"),
-# BENCH_HELD_STREAMS (500), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), GATEWAY_CMD (the
+# BENCH_HELD_STREAMS (500), BENCH_COMPARE ("portkey": Portkey's OSS gateway, installed from npm into
+# bench/target on first use, measured non-streamed against the same mock; "" to skip), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), GATEWAY_CMD (the
 # command that starts the gateway; it must exec the JVM so that its pid is the gateway's),
 # PG_BIN (/usr/local/bin).
 #
@@ -34,6 +35,8 @@ LOADGEN_JAVA_OPTS="-Xmx512m"
 PG_BIN=${PG_BIN:-/usr/local/bin}
 MOCK_PORT=18081 SLOW_MOCK_PORT=18082 GATEWAY_PORT=18080 PG_PORT=55432
 ACCOUNTS=100
+COMPARE=${BENCH_COMPARE-portkey}
+PORTKEY_VERSION=1.15.2 PORTKEY_PORT=18787
 GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 
 WORK=$(mktemp -d /tmp/apimodels-bench.XXXXXX)
@@ -318,6 +321,35 @@ bench_gateway() {
   stop_pg
 }
 
+# Portkey's open-source gateway (Node.js, no database, no accounting) in front of the same mock:
+# what the issue's comparison was measured against. Only non-streamed: version 1.15.2 answers
+# every stream from this mock with 500 ("TypeError: immutable" while copying the upstream's headers).
+bench_portkey() {
+  local dir=$ROOT/bench/target/portkey-$PORTKEY_VERSION
+  local server=$dir/node_modules/@portkey-ai/gateway/build/start-server.js
+  if [[ ! -f $server ]]; then
+    command -v npm >/dev/null || { log "npm is missing: Portkey not measured"; return 0; }
+    log "installing @portkey-ai/gateway@$PORTKEY_VERSION from npm"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --ignore-scripts "@portkey-ai/gateway@$PORTKEY_VERSION") >"$WORK/npm.log" 2>&1 \
+      || { tail -n 20 "$WORK/npm.log" >&2; die "npm install failed"; }
+  fi
+  require_free_port "$PORTKEY_PORT"
+  start_process portkey node "$server" --port="$PORTKEY_PORT" --headless
+  local pid=$LAST_PID base=http://127.0.0.1:$PORTKEY_PORT
+  wait_ready "$base/" "$pid" portkey 60
+  local headers="x-portkey-provider: openai; x-portkey-custom-host: http://127.0.0.1:$MOCK_PORT/v1"
+  log "through Portkey $PORTKEY_VERSION (pid $pid)"
+  DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$base")" --concurrency 32 --keys bench --headers "$headers" >/dev/null
+  DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$base")" --concurrency 1 --keys bench --headers "$headers" >/dev/null
+  local conc
+  for conc in 1 32; do
+    measure "{\"target\":\"portkey\",\"transport\":\"portkey\",\"mode\":\"non-stream\",\"conc\":$conc,\"shape\":\"one\"}" \
+      --url "$(chat_url "$base")" --concurrency "$conc" --keys bench --headers "$headers"
+  done
+  stop_process "$pid"
+}
+
 # Prints the markdown tables from $RESULTS.
 report() {
   python3 - "$RESULTS" "$HELD_STREAMS" "$HELD_CHUNKS" "$HELD_INTERVAL_MS" <<'EOF'
@@ -326,6 +358,7 @@ results_file, held, chunks, interval = sys.argv[1], int(sys.argv[2]), sys.argv[3
 runs = [json.loads(line) for line in open(results_file)]
 direct = {(r["labels"]["mode"], r["labels"]["conc"]): r["result"] for r in runs if r["labels"].get("target") == "direct"}
 gateway = [r for r in runs if r["labels"].get("target") == "gateway"]
+portkey = [r for r in runs if r["labels"].get("target") == "portkey"]
 memory, ledger = {}, {}
 for r in runs:
     if r["labels"]["mode"] == "memory":
@@ -345,7 +378,7 @@ print("Streams: 10 chunks, no delay, usage chunk, `[DONE]`. Errors are non-2xx, 
 print()
 print("| scenario | direct req/s | gateway req/s | direct p50/p99 | gateway p50/p99 | overhead p50 | gateway errors |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-rows = gateway or [{"labels": {"transport": "—", "mode": m, "conc": c, "shape": "one"}, "result": None}
+rows = portkey + gateway or [{"labels": {"transport": "—", "mode": m, "conc": c, "shape": "one"}, "result": None}
                    for (m, c) in direct if m != "held"]
 for r in rows:
     l, g = r["labels"], r["result"]
@@ -374,6 +407,38 @@ for r in gateway:
               f"first byte p50/p99 {g['ttfb_p50_ms']:.1f} / {g['ttfb_p99_ms']:.1f} ms, errors {errors(g)}; "
               f"gateway RSS after the runs above {mem.get('rss_after_runs_kb', 0) / 1024:.0f} MB, "
               f"peak while streams were held {mem.get('peak_held_rss_kb', 0) / 1024:.0f} MB")
+
+def pick(rows, transport, mode, conc):
+    return next((r["result"] for r in rows if r["labels"]["transport"] == transport and r["labels"]["mode"] == mode
+                 and r["labels"]["conc"] == conc and r["labels"]["shape"] == "one"), None)
+
+if portkey and gateway:
+    print()
+    print("Side by side (non-streamed, one account; apimodels holds, settles and logs every call in PostgreSQL, "
+          "Portkey keeps no accounts):")
+    print()
+    cols = [("portkey", "Portkey OSS")] + [(t, f"apimodels, `transport: {t}`")
+                                            for t in dict.fromkeys(r["labels"]["transport"] for r in gateway)]
+    print("| | " + " | ".join(name for _, name in cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    base = pick(portkey, "portkey", "non-stream", 32)
+    cells = []
+    for t, _ in cols:
+        g = pick(portkey + gateway, t, "non-stream", 32)
+        ratio = "" if t == "portkey" or not base or not g else f" ({g['rps'] / base['rps']:.1f}×)"
+        cells.append(f"{g['rps']:,.0f} req/s{ratio}" if g else "—")
+    print("| c=32 throughput | " + " | ".join(cells) + " |")
+    d1 = direct.get(("non-stream", 1))
+    cells = []
+    for t, _ in cols:
+        g = pick(portkey + gateway, t, "non-stream", 1)
+        cells.append(f"{g['p50_ms'] - d1['p50_ms']:.2f} ms" if g and d1 else "—")
+    print("| c=1 p50 added over direct | " + " | ".join(cells) + " |")
+    cells = []
+    for t, _ in cols:
+        g = pick(portkey + gateway, t, "non-stream", 1)
+        cells.append(f"{g['p99_ms'] - d1['p99_ms']:.2f} ms" if g and d1 else "—")
+    print("| c=1 p99 added over direct | " + " | ".join(cells) + " |")
 
 if gateway:
     print()
@@ -466,6 +531,7 @@ main() {
   run_scenarios direct "http://127.0.0.1:$MOCK_PORT" -
   held_streams direct "http://127.0.0.1:$SLOW_MOCK_PORT" - bench
   if ! $direct_only; then
+    [[ $COMPARE != *portkey* ]] || bench_portkey
     for transport in $TRANSPORTS; do
       log "through apimodels, $transport transport"
       bench_gateway "$transport"
@@ -476,17 +542,9 @@ main() {
   table=$(report)
   echo "$table"
   if ! $direct_only; then
-    local kept="" name  # the sections bench/slow-clients.sh, cluster.sh and streams.sh wrote
-    for name in slow-clients cluster streams; do
-      [[ ! -f $ROOT/bench/RESULTS.md ]] || kept+=$(sed -n "/^<!-- $name -->\$/,/^<!-- \\/$name -->\$/p" "$ROOT/bench/RESULTS.md")$'\n'
-    done
-    { echo "# apimodels benchmark"
-      echo
-      machine
-      echo
-      echo "$table"
-      [[ -z ${kept//$'\n'/} ]] || printf '\n%s' "$kept"
-    } >"$ROOT/bench/RESULTS.md"
+    # Only this script's section is replaced: the others' sections and the notes around them stay.
+    write_marked_section gateway "## One node against the mock (bench/run.sh)
+$(echo; machine; echo; echo "$table")"
     log "wrote bench/RESULTS.md"
   fi
 }

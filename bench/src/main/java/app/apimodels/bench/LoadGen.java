@@ -54,6 +54,8 @@ public final class LoadGen {
     private final boolean stream;
     private final byte[] body;
     private final List<HttpField> authorizations;
+    /** Sent with every request: what another gateway needs to reach the same mock (see bench/run.sh). */
+    private final List<HttpField> extraHeaders;
     private final AtomicLong requestCount = new AtomicLong();
     /** Successful calls over the whole run, warm-up and drain included: what the gateway should have charged. */
     private final LongAdder allOk = new LongAdder();
@@ -69,8 +71,10 @@ public final class LoadGen {
     private final CountDownLatch clientsDone;
     private volatile Phase phase = Phase.WARMUP;
 
-    private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys, int concurrency) {
+    private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys,
+            List<HttpField> extraHeaders, int concurrency) {
         this.client = client;
+        this.extraHeaders = extraHeaders;
         this.url = url;
         this.stream = stream;
         this.body = body;
@@ -82,7 +86,8 @@ public final class LoadGen {
 
     public static void main(String[] args) throws Exception {
         Options o = new Options(args,
-                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body"), Set.of("stream", "get"));
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body", "headers"),
+                Set.of("stream", "get"));
         URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
         int concurrency = o.integer("concurrency", 1);
         int duration = o.integer("duration-seconds", 10);
@@ -105,7 +110,8 @@ public final class LoadGen {
         client.setIdleTimeout(TimeUnit.MINUTES.toMillis(1));
         client.start();
         try {
-            LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")), concurrency);
+            LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")),
+                    headers(o.string("headers", "")), concurrency);
             System.out.println(gen.run(concurrency, warmup, duration));
         } finally {
             client.stop();
@@ -184,6 +190,7 @@ public final class LoadGen {
                     if (authorization != null) {
                         h.put(authorization);
                     }
+                    extraHeaders.forEach(h::put);
                 });
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
@@ -298,6 +305,21 @@ public final class LoadGen {
         List<String> raw = !value.isEmpty() && Files.isRegularFile(file)
                 ? Files.readAllLines(file) : Arrays.asList(value.split(","));
         return raw.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
+    }
+
+    /** {@code --headers "Name: value; Name: value"}: sent as they are with every request. */
+    private static List<HttpField> headers(String value) {
+        return Arrays.stream(value.split(";"))
+                .map(String::strip)
+                .filter(h -> !h.isEmpty())
+                .map(h -> {
+                    int colon = h.indexOf(':');
+                    if (colon < 1) {
+                        throw new IllegalArgumentException("--headers wants 'Name: value; ...', got: " + h);
+                    }
+                    return (HttpField) new PreEncodedHttpField(h.substring(0, colon).strip(), h.substring(colon + 1).strip());
+                })
+                .toList();
     }
 
     private static void field(StringBuilder json, String name, Object value) {
