@@ -1,0 +1,194 @@
+package app.apimodels.bench.jmh;
+
+import app.apimodels.core.ApiModels;
+import app.apimodels.core.config.ConfigSource;
+import app.apimodels.spi.http.Cancellable;
+import app.apimodels.spi.http.HttpBodyHandler;
+import app.apimodels.spi.http.HttpRequestSpec;
+import app.apimodels.spi.http.HttpResponseData;
+import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.http.HttpTransportFactory;
+import app.apimodels.spi.http.TransportOptions;
+import app.apimodels.testkit.web.MockExchange;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One whole non-streamed chat call through the engine as the quickstart embeds it, without the
+ * network: the request handed over as an in-memory exchange (the testkit's {@link MockExchange}),
+ * routed, authenticated from the key cache, parsed, held from the account's budget lease, sent by
+ * the real OpenAI provider to an in-memory transport answering at once, rewritten, answered,
+ * settled, metered and logged (the settlement writer posts to the engine's own H2 file on its thread).
+ * What is measured is the engine's own per-call cost: run with {@code -prof gc} for bytes per call.
+ * Run: {@code java -jar bench/target/apimodels-bench.jar jmh WholeCall -prof gc}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+public class WholeCall {
+
+    private static final String ADMIN_KEY = "bench-admin-key-" + UUID.randomUUID();
+    private static final String REQUEST = "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":"
+            + "\"You are a helpful assistant.\"},{\"role\":\"user\",\"content\":\"Summarise the plot of Hamlet in three "
+            + "sentences, please, and keep it short.\"}],\"max_tokens\":256,\"temperature\":0.2}";
+    /** What the bench's mock upstream answers (MockUpstream), usage included. */
+    private static final byte[] ANSWER = ("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1700000000,"
+            + "\"model\":\"upstream-m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the mock\"},"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5,\"total_tokens\":16}}")
+            .getBytes(StandardCharsets.UTF_8);
+    private static final Pattern CREATED_ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
+    private static final Pattern KEY = Pattern.compile("\"key\"\\s*:\\s*\"([^\"]+)\"");
+
+    private Path dir;
+    private ApiModels engine;
+    private String key;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        dir = Files.createTempDirectory("apimodels-jmh");
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, """
+                providers:
+                  - { id: up, type: openai, base-url: "http://upstream.invalid/v1", api-key: sk-bench, timeout-seconds: 30 }
+                models:
+                  - id: m
+                    kind: chat
+                    routes: [ { provider: up, upstream-model: upstream-m } ]
+                    price: { input-per-1m-tokens: 0.15, output-per-1m-tokens: 0.60 }
+                """);
+        engine = ApiModels.builder().config(ConfigSource.of(Map.of(
+                        "apimodels.data-dir", dir.resolve("data").toString(),
+                        "apimodels.catalog", catalog.toString(),
+                        "apimodels.bootstrap.admin-key", ADMIN_KEY,
+                        "apimodels.keys.pepper", "bench-pepper-of-at-least-thirty-two-characters")))
+                .transport(new InMemoryUpstream())
+                .build();
+        String user = expect(send(MockExchange.post("/admin/users").json("{\"email\":\"bench-" + UUID.randomUUID() + "@example.com\"}")
+                .bearer(ADMIN_KEY)), 201);
+        String id = group(CREATED_ID, user);
+        expect(send(MockExchange.post("/admin/users/" + id + "/credits").bearer(ADMIN_KEY)
+                .json("{\"amount_micros\":1000000000000,\"reason\":\"bench\",\"idempotency_key\":\"bench-" + id + "\"}")), 201);
+        key = group(KEY, expect(send(MockExchange.post("/admin/users/" + id + "/keys").bearer(ADMIN_KEY).json("{\"name\":\"bench\"}")), 201));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        engine.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Bytes allocated by the calling thread per call, printed after each iteration: the request's
+     * own path (everything a server's request thread does here), without the settlement writer's
+     * database work that {@code -prof gc} counts too.
+     */
+    @State(Scope.Thread)
+    public static class RequestThread {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long calls;
+        long bytesAtStart;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            calls = 0;
+            bytesAtStart = THREADS.getCurrentThreadAllocatedBytes();
+        }
+
+        @TearDown(Level.Iteration)
+        public void report() {
+            long bytes = THREADS.getCurrentThreadAllocatedBytes() - bytesAtStart;
+            System.out.printf(" [request thread: %,d B/call over %,d calls] ", calls == 0 ? 0 : bytes / calls, calls);
+        }
+    }
+
+    @Benchmark
+    public int chatCompletion(RequestThread thread) {
+        thread.calls++;
+        MockExchange.Answer answer = send(MockExchange.post("/v1/chat/completions").bearer(key).json(REQUEST));
+        if (answer.status() != 200) {
+            throw new IllegalStateException("the call failed: " + answer);
+        }
+        return answer.body().length;
+    }
+
+    private MockExchange.Answer send(MockExchange.Builder request) {
+        MockExchange exchange = request.build();
+        engine.handle(exchange);
+        return exchange.awaitAnswer(Duration.ofSeconds(10));
+    }
+
+    private static String expect(MockExchange.Answer answer, int status) {
+        if (answer.status() != status) {
+            throw new IllegalStateException("expected " + status + ": " + answer);
+        }
+        return answer.bodyText();
+    }
+
+    private static String group(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException(pattern + " not in " + text);
+        }
+        return m.group(1);
+    }
+
+    /** An upstream answering every request at once, on the caller's thread, with {@link #ANSWER}. */
+    static final class InMemoryUpstream implements HttpTransportFactory, HttpTransport {
+        @Override
+        public String name() {
+            return "in-memory";
+        }
+
+        @Override
+        public int preference() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public HttpTransport create(TransportOptions options) {
+            return this;
+        }
+
+        @Override
+        public CompletableFuture<HttpResponseData> send(HttpRequestSpec request) {
+            return CompletableFuture.completedFuture(new HttpResponseData(200, Map.of("content-type", "application/json"), ANSWER));
+        }
+
+        @Override
+        public Cancellable stream(HttpRequestSpec request, HttpBodyHandler handler) {
+            throw new UnsupportedOperationException("streams are not measured here");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
