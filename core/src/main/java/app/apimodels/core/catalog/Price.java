@@ -32,6 +32,8 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, Lo
             "cached-input-per-1m-tokens", "cache-write-per-1m-tokens", "per-request", "per-image", "per-second", "per-1k-characters");
     private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
     private static final BigInteger BASIS = BigInteger.valueOf(10_000);
+    /** Micros × 1e6 × basis points: what a scaled cost with its markup is divided by. */
+    private static final long SCALE = 1_000_000L * 10_000L;
 
     static Price parse(Tree t) {
         Map<String, Tree> m = t.map(Set.copyOf(FIELDS));
@@ -71,13 +73,34 @@ public record Price(long inputPer1M, long outputPer1M, Long cachedInputPer1M, Lo
         // Cache reads and writes are parts of the input; an upstream reporting more is held to it.
         long cached = Math.min(u.cachedInputTokens(), u.inputTokens());
         long written = Math.min(u.cacheWriteTokens(), u.inputTokens() - cached);
+        long seconds = (long) Math.ceil(u.seconds() * 1000);
+        try {
+            // Every call's cost fits a long many times over: the BigInteger form below (same terms,
+            // same rounding) is only for usage or prices so large that a step would overflow.
+            long scaled = Math.addExact(Math.addExact(Math.addExact(Math.addExact(
+                    Math.multiplyExact(u.inputTokens() - cached - written, inputPer1M),
+                    Math.multiplyExact(cached, cachedInputPrice())),
+                    Math.addExact(Math.multiplyExact(written, cacheWritePrice()), Math.multiplyExact(u.outputTokens(), outputPer1M))),
+                    Math.addExact(Math.multiplyExact(Math.multiplyExact(u.images(), perImage), 1_000_000),
+                            Math.multiplyExact(Math.multiplyExact(seconds, perSecond), 1000))),
+                    Math.addExact(Math.multiplyExact(Math.multiplyExact(u.characters(), per1kCharacters), 1000),
+                            Math.multiplyExact(perRequest, 1_000_000)));
+            long withMarkup = Math.multiplyExact(scaled, 10_000L + markupBasisPoints);
+            long quotient = withMarkup / SCALE;
+            return Math.min(withMarkup % SCALE > 0 ? quotient + 1 : quotient, Long.MAX_VALUE / 4);
+        } catch (ArithmeticException overflow) {
+            return exactCost(u, markupBasisPoints, cached, written, seconds);
+        }
+    }
+
+    private long exactCost(Usage u, int markupBasisPoints, long cached, long written, long seconds) {
         // Everything in micros × 1e6, so each unit's price stays an integer.
         BigInteger scaled = BigInteger.valueOf(u.inputTokens() - cached - written).multiply(BigInteger.valueOf(inputPer1M))
                 .add(BigInteger.valueOf(cached).multiply(BigInteger.valueOf(cachedInputPrice())))
                 .add(BigInteger.valueOf(written).multiply(BigInteger.valueOf(cacheWritePrice())))
                 .add(BigInteger.valueOf(u.outputTokens()).multiply(BigInteger.valueOf(outputPer1M)))
                 .add(BigInteger.valueOf(u.images()).multiply(BigInteger.valueOf(perImage)).multiply(MILLION))
-                .add(BigInteger.valueOf((long) Math.ceil(u.seconds() * 1000)).multiply(BigInteger.valueOf(perSecond)).multiply(BigInteger.valueOf(1000)))
+                .add(BigInteger.valueOf(seconds).multiply(BigInteger.valueOf(perSecond)).multiply(BigInteger.valueOf(1000)))
                 .add(BigInteger.valueOf(u.characters()).multiply(BigInteger.valueOf(per1kCharacters)).multiply(BigInteger.valueOf(1000)))
                 .add(BigInteger.valueOf(perRequest).multiply(MILLION));
         BigInteger withMarkup = scaled.multiply(BASIS.add(BigInteger.valueOf(markupBasisPoints)));

@@ -47,6 +47,12 @@ public final class ApiKeys {
     private final Sql sql;
     private final Clock clock;
     private final SecretKeySpec pepper;
+    /**
+     * An HMAC keyed with the pepper, cloned for each hash (every call hashes its key): a clone skips
+     * the provider lookup and key set-up of {@code Mac.getInstance} and {@code init}. Null where the
+     * provider's HMAC cannot be cloned.
+     */
+    private final Mac keyed;
     private final Cache<String, Optional<ApiKey>> byHash;
     /** last-used times waiting to be written, so authentication adds no database write. */
     private final Map<Long, Long> lastUsed = new ConcurrentHashMap<>();
@@ -55,6 +61,7 @@ public final class ApiKeys {
         this.sql = sql;
         this.clock = clock;
         this.pepper = new SecretKeySpec(pepper, "HmacSHA256");
+        this.keyed = keyedMac(this.pepper);
         this.byHash = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
     }
 
@@ -168,11 +175,34 @@ public final class ApiKeys {
 
     public String hash(String secret) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(pepper);
+            Mac mac = mac();
             return HexFormat.of().formatHex(mac.doFinal(secret.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private Mac mac() throws GeneralSecurityException {
+        if (keyed != null) {
+            try {
+                return (Mac) keyed.clone();
+            } catch (CloneNotSupportedException e) {
+                // cannot happen: keyedMac checked it; fall through to a new one
+            }
+        }
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(pepper);
+        return mac;
+    }
+
+    private static Mac keyedMac(SecretKeySpec pepper) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(pepper);
+            mac.clone();
+            return mac;
+        } catch (GeneralSecurityException | CloneNotSupportedException e) {
+            return null;
         }
     }
 

@@ -3,6 +3,8 @@ package app.apimodels.core.ledger;
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.web.Json;
 import app.apimodels.spi.provider.Usage;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -93,10 +93,20 @@ final class Journal implements AutoCloseable {
      * Writes a settlement down; returns what to run once it is committed. A journal that cannot be
      * written (a full disk) does not fail the call: the settlement is only not crash-safe.
      */
-    synchronized Runnable append(Hold hold, long cost, CallRecord record) {
+    Runnable append(Hold hold, long cost, CallRecord record) {
+        byte[] line;
+        try {
+            line = line(hold, cost, record);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // writing to memory: not an I/O failure
+        }
+        return append(ByteBuffer.wrap(line));
+    }
+
+    /** Only the write is under the lock, so calls settling at once do not wait on each other's encoding. */
+    private synchronized Runnable append(ByteBuffer line) {
         Segment s = current;
         try {
-            ByteBuffer line = ByteBuffer.wrap((Json.string(write(hold, cost, record)) + "\n").getBytes(StandardCharsets.UTF_8));
             while (line.hasRemaining()) {
                 s.bytes += s.channel.write(line);
             }
@@ -164,24 +174,67 @@ final class Journal implements AutoCloseable {
         return new Left(entries, files);
     }
 
-    private static Map<String, Object> write(Hold h, long cost, CallRecord r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("hold", h.id());
-        m.put("lease", h.leaseId());
-        m.put("account", h.accountId());
-        m.put("key", h.keyId());
-        m.put("wallet", h.walletId());
-        m.put("hold_account", h.holdAccountId());
-        m.put("amount", h.amount());
-        m.put("key_limited", h.keyLimited());
-        m.put("cost", cost);
-        Usage u = r.usage();
-        m.put("call", Arrays.asList(r.id(), r.accountId(), r.keyId(), r.endpoint(), r.model(), r.provider(),
-                r.upstreamModel(), r.stream(), r.status(), r.error(), r.startedAt(), r.latencyMs(), r.attempts(),
-                r.estimated(), r.costMicros()));
-        m.put("usage", Arrays.asList(u.inputTokens(), u.cachedInputTokens(), u.outputTokens(), u.images(), u.seconds(), u.characters(),
-                u.cacheWriteTokens()));
-        return m;
+    /**
+     * One settlement as a line of JSON: the hold's fields, the cost, the call record's fields and its
+     * usage as arrays ({@link #read} takes them back). Written field by field, with no map built.
+     */
+    private static byte[] line(Hold h, long cost, CallRecord r) throws IOException {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("hold", h.id());
+            g.writeStringField("lease", h.leaseId());
+            g.writeNumberField("account", h.accountId());
+            number(g, "key", h.keyId());
+            g.writeNumberField("wallet", h.walletId());
+            g.writeNumberField("hold_account", h.holdAccountId());
+            g.writeNumberField("amount", h.amount());
+            g.writeBooleanField("key_limited", h.keyLimited());
+            g.writeNumberField("cost", cost);
+            g.writeArrayFieldStart("call");
+            g.writeString(r.id());
+            g.writeNumber(r.accountId());
+            number(g, r.keyId());
+            g.writeString(r.endpoint());
+            g.writeString(r.model());
+            g.writeString(r.provider());
+            g.writeString(r.upstreamModel());
+            g.writeBoolean(r.stream());
+            g.writeNumber(r.status());
+            g.writeString(r.error());
+            g.writeNumber(r.startedAt());
+            g.writeNumber(r.latencyMs());
+            g.writeNumber(r.attempts());
+            g.writeBoolean(r.estimated());
+            g.writeNumber(r.costMicros());
+            g.writeEndArray();
+            Usage u = r.usage();
+            g.writeArrayFieldStart("usage");
+            g.writeNumber(u.inputTokens());
+            g.writeNumber(u.cachedInputTokens());
+            g.writeNumber(u.outputTokens());
+            g.writeNumber(u.images());
+            g.writeNumber(u.seconds());
+            g.writeNumber(u.characters());
+            g.writeNumber(u.cacheWriteTokens());
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    private static void number(JsonGenerator g, String name, Long value) throws IOException {
+        g.writeFieldName(name);
+        number(g, value);
+    }
+
+    private static void number(JsonGenerator g, Long value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else {
+            g.writeNumber(value);
+        }
     }
 
     private static Entry read(Map<String, Object> m) {

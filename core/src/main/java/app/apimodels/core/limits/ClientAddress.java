@@ -48,7 +48,7 @@ public final class ClientAddress {
         if (remote == null || remote.isBlank()) {
             return "unknown";
         }
-        String literal = remote.replaceAll("[\\[\\]]|%.*", "");
+        String literal = literal(remote);
         if (literal.indexOf(':') >= 0) {
             try {
                 byte[] a = Cidr.literal(literal);
@@ -61,6 +61,17 @@ public final class ClientAddress {
             }
         }
         return remote.length() > 64 ? remote.substring(0, 64) : remote;
+    }
+
+    /**
+     * The address without IPv6 brackets and zone ({@code [fe80::1%eth0]} → {@code fe80::1}); an
+     * address without either (every IPv4 one) is returned as it is, with nothing allocated: this
+     * runs on every call.
+     */
+    private static String literal(String remote) {
+        int zone = remote.indexOf('%');
+        String literal = zone >= 0 ? remote.substring(0, zone) : remote;
+        return literal.indexOf('[') >= 0 || literal.indexOf(']') >= 0 ? literal.replace("[", "").replace("]", "") : literal;
     }
 
     private String client(Exchange exchange) {

@@ -65,6 +65,8 @@ final class OpenAiClient implements ProviderClient {
     private final ThreadPoolExecutor mediaReader;
     private final String baseUrl;
     private final Duration streamIdleTimeout;
+    private final Map<String, String> jsonHeaders;
+    private final Map<String, URI> uris = new java.util.concurrent.ConcurrentHashMap<>();
 
     OpenAiClient(ProviderConfig config, HttpTransport transport, ObjectMapper mapper) {
         this.config = config;
@@ -85,6 +87,7 @@ final class OpenAiClient implements ProviderClient {
         String base = config.baseUrl().toString();
         this.baseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.streamIdleTimeout = streamIdleTimeout(config);
+        this.jsonHeaders = Map.copyOf(newHeaders(JSON, JSON));
     }
 
     private static Duration streamIdleTimeout(ProviderConfig config) {
@@ -253,7 +256,7 @@ final class OpenAiClient implements ProviderClient {
                 throw new ProviderException(ProviderException.Kind.INVALID_REQUEST,
                         "only chat completions and responses can be streamed", null);
             }
-            spec = new HttpRequestSpec("POST", URI.create(baseUrl + endpoint(request.operation())),
+            spec = new HttpRequestSpec("POST", uri(endpoint(request.operation())),
                     headers(JSON, "text/event-stream"), body(request, true), config.timeout(), streamIdleTimeout);
         } catch (ProviderException e) {
             sink.onError(e);
@@ -269,7 +272,7 @@ final class OpenAiClient implements ProviderClient {
     @Override
     public CompletableFuture<Boolean> probe() {
         Duration timeout = config.timeout().compareTo(MAX_PROBE_TIMEOUT) < 0 ? config.timeout() : MAX_PROBE_TIMEOUT;
-        return transport.send(HttpRequestSpec.get(URI.create(baseUrl + "/models"), headers(JSON, JSON), timeout))
+        return transport.send(HttpRequestSpec.get(uri("/models"), headers(JSON, JSON), timeout))
                 .handle((response, failure) -> failure == null && response.status() / 100 == 2);
     }
 
@@ -290,11 +293,21 @@ final class OpenAiClient implements ProviderClient {
     }
 
     private HttpRequestSpec post(String path, String contentType, String accept, byte[] body) {
-        return new HttpRequestSpec("POST", URI.create(baseUrl + path), headers(contentType, accept), body,
+        return new HttpRequestSpec("POST", uri(path), headers(contentType, accept), body,
                 config.timeout(), config.timeout());
     }
 
+    /** The upstream's URI of a path, parsed once: every call would otherwise parse it again. */
+    private URI uri(String path) {
+        return uris.computeIfAbsent(path, p -> URI.create(baseUrl + p));
+    }
+
+    /** The headers of a request; a JSON call's are built once (immutable, so the request spec takes them as they are). */
     private Map<String, String> headers(String contentType, String accept) {
+        return JSON.equals(contentType) && JSON.equals(accept) ? jsonHeaders : newHeaders(contentType, accept);
+    }
+
+    private Map<String, String> newHeaders(String contentType, String accept) {
         Map<String, String> headers = new HashMap<>();
         headers.put("Content-Type", contentType);
         headers.put("Accept", accept);
