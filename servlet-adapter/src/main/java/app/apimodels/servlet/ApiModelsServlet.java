@@ -36,6 +36,9 @@ public final class ApiModelsServlet extends HttpServlet {
 
     private transient ApiModels apiModels;
     private transient volatile BodyReads bodyReads;
+    /** The probe for client connections the container does not watch (Tomcat's), or null. */
+    private transient TomcatConnections tomcat;
+    private transient volatile ClientWatch clientWatch;
 
     /** For containers that instantiate the servlet; the engine is then read from {@link #ENGINE_ATTRIBUTE}. */
     public ApiModelsServlet() {
@@ -47,6 +50,7 @@ public final class ApiModelsServlet extends HttpServlet {
 
     @Override
     public void init() throws ServletException {
+        tomcat = TomcatConnections.find(getServletContext());
         if (apiModels != null) {
             return;
         }
@@ -69,7 +73,8 @@ public final class ApiModelsServlet extends HttpServlet {
         // No body byte is read here: the engine routes and authenticates on the headers, then asks
         // the exchange to receive the body without blocking (ServletExchange.readBody).
         boolean streamed = apiModels.streamsBody(request.getMethod(), path, request.getContentType());
-        ServletExchange exchange = ServletExchange.start(request, response, path, bodyReads(), streamed);
+        BodyReads reads = bodyReads();
+        ServletExchange exchange = ServletExchange.start(request, response, path, reads, clientWatch, streamed);
         try {
             apiModels.handle(exchange);
         } catch (RuntimeException e) {
@@ -79,13 +84,18 @@ public final class ApiModelsServlet extends HttpServlet {
         }
     }
 
-    /** Made on first use, on a request thread, so its timer thread belongs to the application. */
+    /**
+     * Made on first use, on a request thread, so its timer thread belongs to the application; the
+     * client watch, which runs on that timer, is made with it (and set before it is published).
+     */
     private BodyReads bodyReads() {
         BodyReads reads = bodyReads;
         if (reads == null) {
             synchronized (this) {
                 if (bodyReads == null) {
-                    bodyReads = new BodyReads(apiModels.bodyLimits());
+                    BodyReads made = new BodyReads(apiModels.bodyLimits());
+                    clientWatch = tomcat == null ? ClientWatch.NONE : new ClientWatch(tomcat, made.timer());
+                    bodyReads = made;
                 }
                 reads = bodyReads;
             }
@@ -93,11 +103,12 @@ public final class ApiModelsServlet extends HttpServlet {
         return reads;
     }
 
-    /** Stops the body deadline timer; the engine is its owner's to close. */
+    /** Stops the servlet's timer (body deadlines, client watch); the engine is its owner's to close. */
     @Override
     public void destroy() {
         synchronized (this) {
             if (bodyReads != null) {
+                clientWatch.close();
                 bodyReads.close();
                 bodyReads = null;
             }

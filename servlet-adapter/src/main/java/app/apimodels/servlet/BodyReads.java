@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the request bodies being received by one servlet share: the limits, the cap on how many
- * are received at once and on the bytes they buffer, the timer that enforces their deadlines, and
+ * are received at once and on the bytes they buffer, the timer that enforces their deadlines (and
+ * runs the servlet's {@link ClientWatch}), and
  * a log of refused slow clients that says how many without writing a line per client.
  */
 final class BodyReads implements AutoCloseable {
@@ -43,7 +44,7 @@ final class BodyReads implements AutoCloseable {
         this.streamedSlots = new Semaphore(limits.maxConcurrentStreamedReads());
         this.publicSlots = new Semaphore(limits.maxConcurrentPublicReads());
         this.timer = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(1, runnable -> {
-            Thread thread = new Thread(runnable, "apimodels-body-deadlines");
+            Thread thread = new Thread(runnable, "apimodels-servlet-timer");
             thread.setDaemon(true);
             return thread;
         });
@@ -121,6 +122,10 @@ final class BodyReads implements AutoCloseable {
         return limits.maxConcurrentPublicReads() - publicSlots.availablePermits();
     }
 
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
     ScheduledFuture<?> deadline(Duration after, Runnable action) {
         return timer.schedule(action, after.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -151,7 +156,7 @@ final class BodyReads implements AutoCloseable {
         timer.shutdownNow();
         try {
             if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "The body deadline timer did not stop within 5 s");
+                LOG.log(System.Logger.Level.WARNING, "The servlet timer did not stop within 5 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * One request in asynchronous mode, answered by the engine from any thread.
@@ -43,6 +44,9 @@ import java.util.concurrent.ScheduledFuture;
  * this object's monitor and only while {@code finished} is false: once the async context is
  * complete the container recycles the response, so a late write from another thread must never
  * reach it. Request data is meant to be read before the exchange is answered.
+ *
+ * <p>A client that leaves is reported by the container ({@link #onError}, a failed write) or, where
+ * the container does not watch a waiting connection (Tomcat), by the servlet's {@link ClientWatch}.
  *
  * <p>An answer is written but not flushed: its last bytes leave with {@code AsyncContext.complete()}.
  * A keep-alive client that has a whole answer sends its next request at once; had the answer been
@@ -74,6 +78,7 @@ final class ServletExchange implements Exchange, AsyncListener {
     private final String path;
     private final String remoteAddress;
     private final BodyReads reads;
+    private final ClientWatch watch;
     private final boolean streamed;
     private volatile Map<String, String> queryParameters;
 
@@ -94,9 +99,11 @@ final class ServletExchange implements Exchange, AsyncListener {
     private boolean finished;
     private boolean clientGone;
     private Runnable onClientGone;
+    /** Whether {@code watch} looks at this exchange's connection (from the first client-gone registration on). */
+    private boolean watched;
 
     private ServletExchange(HttpServletRequest request, HttpServletResponse response, AsyncContext async,
-                            String path, BodyReads reads, boolean streamed) {
+                            String path, BodyReads reads, ClientWatch watch, boolean streamed) {
         this.request = request;
         this.response = response;
         this.async = async;
@@ -104,19 +111,22 @@ final class ServletExchange implements Exchange, AsyncListener {
         this.path = path;
         this.remoteAddress = request.getRemoteAddr();
         this.reads = reads;
+        this.watch = watch;
         this.streamed = streamed;
     }
 
     /**
      * Puts the request into asynchronous mode and wraps it; nothing of the body is read yet.
      *
+     * @param watch what looks whether the client is still there while the exchange waits for its
+     *              answer, where the container does not report it
      * @param streamed the engine reads the body as a stream ({@link #bodyStream()}), with the larger size limit
      */
     static ServletExchange start(HttpServletRequest request, HttpServletResponse response, String path,
-                                 BodyReads reads, boolean streamed) {
+                                 BodyReads reads, ClientWatch watch, boolean streamed) {
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(0); // the engine, and the body deadline here, enforce their own deadlines
-        ServletExchange exchange = new ServletExchange(request, response, async, path, reads, streamed);
+        ServletExchange exchange = new ServletExchange(request, response, async, path, reads, watch, streamed);
         async.addListener(exchange);
         return exchange;
     }
@@ -412,17 +422,39 @@ final class ServletExchange implements Exchange, AsyncListener {
         return new Stream();
     }
 
+    /**
+     * Before the answer, the connection is also watched ({@link ClientWatch}): on Tomcat nothing
+     * else would notice a client that leaves while the engine waits on an upstream.
+     */
     @Override
     public void onClientGone(Runnable action) {
         synchronized (this) {
             if (!clientGone) {
                 if (!finished) {
                     onClientGone = action;
+                    if (!answered && !watched) {
+                        watched = watch.watch(this, request);
+                    }
                 }
                 return;
             }
         }
         run(action);
+    }
+
+    /**
+     * For the client watch: runs {@code probe} (whether the client closed the connection) if the
+     * exchange still waits for its answer with an action registered. Holds the monitor throughout,
+     * so the probe never overlaps the exchange's end, after which the container may already serve
+     * the connection's next request.
+     */
+    synchronized boolean clientClosed(BooleanSupplier probe) {
+        return !finished && !answered && onClientGone != null && probe.getAsBoolean();
+    }
+
+    /** The client watch saw the client leave and the container could not be told: end the exchange here. */
+    void clientLeft() {
+        clientGone(false);
     }
 
     /** Answers 500 if the engine has not answered, or ends an open stream. */
@@ -474,6 +506,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             return;
         }
         finished = true;
+        unwatch();
         stopReceiving();
         deleteSpool();
         try {
@@ -498,6 +531,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             onClientGone = null;
             if (containerEnded) {
                 finished = true;
+                unwatch();
                 stopReceiving();
                 deleteSpool();
             } else {
@@ -514,6 +548,14 @@ final class ServletExchange implements Exchange, AsyncListener {
             action.run();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "A client-gone action failed for " + method + " " + path, e);
+        }
+    }
+
+    /** Caller holds the monitor: the exchange ended. */
+    private void unwatch() {
+        if (watched) {
+            watch.forget(this);
+            watched = false;
         }
     }
 

@@ -76,6 +76,8 @@ class ServletExchangeTest {
     private static final long BUFFERED_BUDGET = 15;
     private static final BodyReads SMALL_BUDGET_READS = new BodyReads(new BodyLimits(BODY_LIMIT, STREAMED_LIMIT,
             LONG_TIMEOUT, LONG_TIMEOUT, 8, 1, PUBLIC_LIMIT, LONG_TIMEOUT, 1, BUFFERED_BUDGET));
+    /** Tomcat's, as the servlet makes it: Tomcat would not report a client leaving a call that waits. */
+    private static volatile ClientWatch watch;
 
     /**
      * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
@@ -87,7 +89,7 @@ class ServletExchangeTest {
             boolean streamed = request.getHeader("X-Streamed") != null;
             BodyReads reads = request.getHeader("X-Short-Public-Deadline") != null ? SHORT_PUBLIC_READS
                     : request.getHeader("X-Small-Budget") != null ? SMALL_BUDGET_READS : READS;
-            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), reads, streamed);
+            ServletExchange exchange = ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), reads, watch, streamed);
             String timeout = request.getHeader("X-Async-Timeout-Millis");
             if (timeout != null) {
                 request.getAsyncContext().setTimeout(Long.parseLong(timeout));
@@ -109,7 +111,7 @@ class ServletExchangeTest {
     static final class HandOverUnreadServlet extends HttpServlet {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) {
-            EXCHANGES.add(ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, false));
+            EXCHANGES.add(ServletExchange.start(request, response, ApiModelsServlet.pathOf(request), READS, watch, false));
         }
     }
 
@@ -117,6 +119,9 @@ class ServletExchangeTest {
     static void startContainer(@TempDir Path baseDir) throws Exception {
         containerDir = baseDir;
         tomcat = EmbeddedTomcat.start(baseDir, "/ctx", (classes, ctx) -> {
+            TomcatConnections connections = TomcatConnections.find(ctx);
+            assertThat(connections).as("Tomcat's internals are as the probe expects").isNotNull();
+            watch = new ClientWatch(connections, READS.timer());
             var registration = ctx.addServlet("hand-over", new HandOverServlet());
             registration.setAsyncSupported(true);
             registration.addMapping("/mount/*");
@@ -128,6 +133,7 @@ class ServletExchangeTest {
 
     @AfterAll
     static void stopContainer() throws Exception {
+        watch.close();
         READS.close();
         SHORT_PUBLIC_READS.close();
         SMALL_BUDGET_READS.close();
@@ -309,6 +315,65 @@ class ServletExchangeTest {
 
         assertThat(gone.await(20, TimeUnit.SECONDS)).isTrue();
         assertThat(stream.send("data: late\n\n".getBytes(UTF_8))).isFalse();
+    }
+
+    @Test
+    void aClientThatLeavesWhileTheAnswerIsAwaitedIsNoticed() throws Exception {
+        awaitClientLeaving("GET /ctx/mount/v1/models HTTP/1.1\r\nHost: localhost", "");
+    }
+
+    @Test
+    void aClientThatLeavesAfterItsBodyWasReadIsNoticed() throws Exception {
+        // The body is read through a ReadListener: Tomcat then considers the input finished and looks no more.
+        awaitClientLeaving("POST /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2", "{}");
+    }
+
+    private static void awaitClientLeaving(String head, String body) throws Exception {
+        ServletExchange exchange;
+        CountDownLatch gone = new CountDownLatch(1);
+        AtomicInteger goneCalls = new AtomicInteger();
+        try (Socket socket = tomcat.sendHead(head)) {
+            socket.getOutputStream().write(body.getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            exchange = nextExchange();
+            assertThat(new String(exchange.body(), UTF_8)).isEqualTo(body);
+            exchange.onClientGone(() -> {
+                goneCalls.incrementAndGet();
+                gone.countDown();
+            });
+            assertThat(watch.size()).as("the exchange's connection is watched").isEqualTo(1);
+        }
+
+        assertThat(gone.await(10, TimeUnit.SECONDS)).as("the client-gone action ran").isTrue();
+        Awaitility.await("the exchange is no longer watched").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(watch.size()).isZero());
+        exchange.respond(Response.text(200, "text/plain", "too late")); // ignored: the exchange has ended
+        assertThat(goneCalls).hasValue(1);
+    }
+
+    @Test
+    void aClientThatStaysIsNotReportedAndItsPipelinedRequestIsServedAfterwards() throws Exception {
+        AtomicInteger goneCalls = new AtomicInteger();
+        try (Socket socket = tomcat.sendHead("GET /ctx/mount/first HTTP/1.1\r\nHost: localhost")) {
+            ServletExchange first = nextExchange();
+            first.onClientGone(goneCalls::incrementAndGet);
+            // The next request arrives while the first waits: the probe reads its first byte and must put it back.
+            socket.getOutputStream().write("GET /ctx/mount/second HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            long seen = watch.rounds();
+            Awaitility.await("two rounds of the watch").atMost(Duration.ofSeconds(10))
+                    .until(() -> watch.rounds() >= seen + 2);
+            assertThat(watch.size()).isEqualTo(1);
+
+            first.respond(Response.text(200, "text/plain", "first"));
+            ServletExchange second = nextExchange();
+            assertThat(second.path()).isEqualTo("/second");
+            second.respond(Response.text(200, "text/plain", "second"));
+
+            String both = readUntil(socket, "\r\n\r\nsecond");
+            assertThat(both).startsWith("HTTP/1.1 200").contains("\r\n\r\nfirstHTTP/1.1 200");
+        }
+        assertThat(goneCalls).hasValue(0);
     }
 
     @Test
@@ -612,6 +677,17 @@ class ServletExchangeTest {
     /** Everything the server sends until it closes the connection (the socket's timeout fails the test otherwise). */
     private static String readToEnd(Socket socket) throws IOException {
         return new String(socket.getInputStream().readAllBytes(), UTF_8);
+    }
+
+    /** What the server sends until {@code end} (the socket's timeout fails the test otherwise). */
+    private static String readUntil(Socket socket, String end) throws IOException {
+        StringBuilder received = new StringBuilder();
+        while (received.indexOf(end) < 0) {
+            int b = socket.getInputStream().read();
+            assertThat(b).as("the connection is open; received so far: %s", received).isNotNegative();
+            received.append((char) b);
+        }
+        return received.toString();
     }
 
     private static void awaitActiveReads(int expected) {
