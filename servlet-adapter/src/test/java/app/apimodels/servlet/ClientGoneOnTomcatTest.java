@@ -78,14 +78,8 @@ class ClientGoneOnTomcatTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (tomcat != null) {
-            tomcat.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
-        if (upstream != null) {
-            upstream.close();
+        try (SilentUpstream u = upstream; ApiModels e = engine; EmbeddedTomcat t = tomcat) {
+            // closed in reverse order (any not started is null and skipped): Tomcat, the engine, the upstream
         }
     }
 
