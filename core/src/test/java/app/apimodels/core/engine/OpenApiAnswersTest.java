@@ -1,10 +1,15 @@
 package app.apimodels.core.engine;
 
+import app.apimodels.spi.payment.Money;
+import app.apimodels.spi.payment.PaymentEvent;
+import app.apimodels.spi.webhook.InboundWebhook;
+import app.apimodels.testkit.ScriptedPaymentGateway;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
 import java.util.UUID;
 
 import static app.apimodels.core.engine.EngineHarness.ADMIN_KEY;
@@ -23,10 +28,11 @@ import static org.awaitility.Awaitility.await;
 class OpenApiAnswersTest extends EngineTest {
 
     private static OpenApiDocument doc;
+    private static final ScriptedPaymentGateway PAYMENTS = new ScriptedPaymentGateway("scripted", "scripted-secret");
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = EngineHarness.start(dir);
+        gateway = EngineHarness.start(dir, Map.of("apimodels.billing.packages", "starter:5000000"), b -> b.paymentGateway(PAYMENTS));
         doc = OpenApiDocument.of(gateway);
     }
 
@@ -64,6 +70,7 @@ class OpenApiAnswersTest extends EngineTest {
         call("GET", "/api/v1/account/ledger", "/api/v1/account/ledger", u.key(), null, 200);
         call("GET", "/api/v1/account/files", "/api/v1/account/files", u.key(), null, 200);
         call("GET", "/api/v1/account/sessions", "/api/v1/account/sessions", u.key(), null, 200);
+        assertThat(call("GET", "/api/v1/account/export", "/api/v1/account/export", u.key(), null, 200).contentType()).isEqualTo("application/zip");
 
         // Refusals in the document's problem shape, naming the field.
         JsonNode refused = json(call("GET", "/api/v1/account/spend", "/api/v1/account/spend?utc_offset_minutes=900", u.key(), null, 400));
@@ -124,8 +131,32 @@ class OpenApiAnswersTest extends EngineTest {
         call("POST", "/admin/announcements", "/admin/announcements", ADMIN_KEY, "{\"subject\":\"News\",\"body\":\"More models.\"}", 202);
         call("POST", "/admin/invites", "/admin/invites", ADMIN_KEY, "{\"email\":\"bob@example.com\"}", 201);
         call("GET", "/admin/reconciliation", "/admin/reconciliation", ADMIN_KEY, null, 200);
-        call("GET", "/admin/orders", "/admin/orders?state=paid", ADMIN_KEY, null, 200);
+    }
+
+    @Test
+    void checkout_payment_and_refund() {
+        EngineHarness.User u = gateway.user(0);
+        String checkout = "/api/v1/billing/checkout";
+        String order = json(call("POST", checkout, checkout, u.key(), "{\"package\":\"starter\",\"method\":\"scripted\"}", 201))
+                .get("order_id").asText();
+        call("POST", checkout, checkout, u.key(), "{\"package\":\"gold\",\"method\":\"scripted\"}", 400);
+        call("POST", checkout, checkout, u.key(), "{\"package\":\"starter\",\"method\":\"scripted\",\"presentation\":\"fax\"}", 400);
+        call("GET", "/api/v1/billing/orders/{id}", "/api/v1/billing/orders/" + order, u.key(), null, 200);
+        call("GET", "/api/v1/billing/orders/{id}", "/api/v1/billing/orders/nope", u.key(), null, 404);
+
+        InboundWebhook paid = PAYMENTS.webhook(ScriptedPaymentGateway.event("evt_" + order, PaymentEvent.Kind.PAID, order,
+                new Money(500, "USD"), false));
+        MockExchange.Builder delivery = MockExchange.post("/webhooks/scripted").body(paid.body());
+        paid.headers().forEach(delivery::header);
+        described("POST", "/webhooks/{type}", expect(gateway.call(delivery), 200));
+        described("POST", "/webhooks/{type}", expect(gateway.call(MockExchange.post("/webhooks/scripted").body(paid.body())), 400));
+        described("POST", "/webhooks/{type}", expect(gateway.call(MockExchange.post("/webhooks/nosuchgateway").body(new byte[] {1})), 404));
+
         call("GET", "/api/v1/billing/orders", "/api/v1/billing/orders", u.key(), null, 200);
+        call("GET", "/admin/orders/{id}", "/admin/orders/" + order, ADMIN_KEY, null, 200);
+        call("POST", "/admin/orders/{id}/refund", "/admin/orders/" + order + "/refund", ADMIN_KEY, "{\"amount_micros\":1000000}", 200);
+        call("POST", "/admin/orders/{id}/refund", "/admin/orders/" + order + "/refund", ADMIN_KEY, "{\"amount_micros\":-1}", 400);
+        call("GET", "/admin/orders", "/admin/orders?user=" + u.id(), ADMIN_KEY, null, 200);
     }
 
     @Test
