@@ -193,6 +193,9 @@ class OpenApiAnswersTest extends EngineTest {
         // Any address has the same answer (one that just signed up is in its mail cool-down: 429).
         call("POST", "/auth/verify-email/resend", "/auth/verify-email/resend", null, "{\"email\":\"r-" + UUID.randomUUID() + "@example.com\"}", 202);
         call("GET", "/auth/verify-email", "/auth/verify-email?token=not-a-token", null, null, 400);
+        call("POST", "/auth/verify-email", "/auth/verify-email", null, "{\"token\":\"not-a-token\"}", 400);
+        call("GET", "/auth/confirm-email", "/auth/confirm-email", null, null, 400);
+        call("POST", "/auth/confirm-email", "/auth/confirm-email?token=not-a-token", null, null, 400);
         call("POST", "/auth/reset-password", "/auth/reset-password", null, "{\"email\":\"p-" + UUID.randomUUID() + "@example.com\"}", 202);
 
         String admins = "a-" + UUID.randomUUID() + "@example.com";
