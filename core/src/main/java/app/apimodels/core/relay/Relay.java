@@ -388,10 +388,25 @@ public final class Relay {
                 worstOutput = 0;
             }
         }
-        Catalog.Model model = access.resolve(key, modelName, Set.of(endpoint.kind), endpoint.path());
+        Catalog.Model model;
+        try {
+            model = access.resolve(key, modelName, Set.of(endpoint.kind), endpoint.path());
+        } catch (Failure f) {
+            if (f.reason() == Failure.Reason.MODEL_NOT_ALLOWED) {
+                // A model of the catalog (never a name the client made up) this key may not use.
+                refused(tracer.start(endpoint.operation, modelName, stream), f);
+            }
+            throw f;
+        }
         // No route can take the call now (breakers open, keys refused or rate limited): nothing is held.
-        Plan plan = endpoint.passedThrough == null ? routing.plan(model)
-                : routing.plan(model, ModelAccess.serving(model, model.targets(), endpoint.operation, endpoint.passedThrough)::contains);
+        Plan plan;
+        try {
+            plan = endpoint.passedThrough == null ? routing.plan(model)
+                    : routing.plan(model, ModelAccess.serving(model, model.targets(), endpoint.operation, endpoint.passedThrough)::contains);
+        } catch (Failure f) {
+            refused(tracer.start(endpoint.operation, model.id(), stream), f);
+            throw f;
+        }
         if (endpoint != Endpoint.EMBEDDINGS && worstOutput == 0) {
             long cap = model.spec().maxOutputTokens() != null ? model.spec().maxOutputTokens() : defaultMaxTokens;
             worstOutput = ChatValidation.choices(payload) * cap;
@@ -416,8 +431,14 @@ public final class Relay {
         Catalog.Model model = call.model;
         Endpoint endpoint = call.endpoint;
         boolean stream = call.stream;
+        call.trace = tracer.start(endpoint.operation, model.id(), stream);
         // Limits count the worst case now and are corrected to the usage when the call's record is written.
-        call.permit = limits.call(request.caller(), exchange, worstTokens);
+        try {
+            call.permit = limits.call(request.caller(), exchange, worstTokens);
+        } catch (Failure f) {
+            refused(call.trace, f);
+            throw f;
+        }
         Runnable cut = call::cut;
         Runnable done = () -> {
             inFlight.exit(cut);
@@ -425,9 +446,10 @@ public final class Relay {
         };
         if (!inFlight.enter(cut)) {
             call.permit.end(0);
-            throw new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
+            Failure f = new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
+            refused(call.trace, f);
+            throw f;
         }
-        call.trace = tracer.start(endpoint.operation, model.id(), stream);
         ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
             try {
                 if (err != null) {
@@ -548,6 +570,12 @@ public final class Relay {
     private void log(Call call, CallRecord record) {
         ended(call, record);
         ledger.log(record);
+    }
+
+    /** A call refused before it held anything: its trace ends with the refusal and has no upstream attempt. */
+    private static void refused(CallTracer.Call trace, Failure f) {
+        int status = FailureMapping.status(f.reason());
+        trace.end(status, Usage.NONE, Integer.toString(status));
     }
 
     /** Every way a call ends passes here once: measured and its trace closed. */

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * Spans for relayed API calls, with the OpenTelemetry GenAI semantic conventions: one span per
- * call ({@code chat test-model}), a child {@code CLIENT} span per upstream attempt. The call span's
+ * call ({@code chat test-model}), a child {@code CLIENT} span per upstream attempt; a call refused
+ * before it held credits (402, 403, 429, 503) is a call span with the error and no child, and any
+ * call that did not end in an answer has the error status. The call span's
  * parent is the context current on the request's thread, so under the Java agent it hangs below
  * the server's HTTP span. Found by the engine with ServiceLoader; without an SDK or agent the
  * OpenTelemetry API is a no-op and so is this.
@@ -145,10 +147,9 @@ public final class OpenTelemetryTracer implements CallTracer {
             if (errorType == null) {
                 span.setAttribute(RESPONSE_MODEL, model);
             } else {
+                // The generation did not happen (refused, failed, abandoned): an error for the GenAI conventions.
                 span.setAttribute(ERROR_TYPE, errorType);
-                if (status >= 500) {
-                    span.setStatus(StatusCode.ERROR);
-                }
+                span.setStatus(StatusCode.ERROR);
             }
             tokens(span, usage);
             span.end();

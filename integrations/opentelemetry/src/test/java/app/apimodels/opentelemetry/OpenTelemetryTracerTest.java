@@ -59,6 +59,7 @@ class OpenTelemetryTracerTest {
     private static MockOpenAiUpstream upstream;
     private static ApiModels engine;
     private static String key;
+    private static long userId;
 
     @BeforeAll
     static void start() throws Exception {
@@ -89,6 +90,7 @@ class OpenTelemetryTracerTest {
         settings.put("apimodels.keys.pepper", "test-pepper-of-at-least-thirty-two-characters");
         engine = ApiModels.builder().config(ConfigSource.of(settings)).build();
         long id = json(call(post("/admin/users", ADMIN_KEY, "{\"email\":\"otel@example.com\"}")), 201).get("id").asLong();
+        userId = id;
         json(call(post("/admin/users/" + id + "/credits", ADMIN_KEY,
                 "{\"amount_micros\":1000000,\"reason\":\"test\",\"idempotency_key\":\"otel-grant\"}")), 201);
         key = json(call(post("/admin/users/" + id + "/keys", ADMIN_KEY, "{\"name\":\"otel\"}")), 201).get("key").asText();
@@ -184,6 +186,30 @@ class OpenTelemetryTracerTest {
         assertThat(call.getAttributes().get(ERROR_TYPE)).isEqualTo("502");
         assertThat(call.getAttributes().get(RESPONSE_MODEL)).isNull();
         assertThat(call.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    }
+
+    @Test
+    void aCallRefusedBeforeTheHoldIsASpanWithTheErrorAndNoUpstreamChild() {
+        String restricted = json(call(post("/admin/users/" + userId + "/keys", ADMIN_KEY,
+                "{\"name\":\"restricted\",\"allowed_models\":[\"another-model\"]}")), 201).get("key").asText();
+        assertThat(call(post("/v1/chat/completions", restricted, CHAT)).status()).isEqualTo(403);
+        long broke = json(call(post("/admin/users", ADMIN_KEY, "{\"email\":\"broke@example.com\"}")), 201).get("id").asLong();
+        String noCredits = json(call(post("/admin/users/" + broke + "/keys", ADMIN_KEY, "{\"name\":\"broke\"}")), 201)
+                .get("key").asText();
+        assertThat(call(post("/v1/chat/completions", noCredits, CHAT)).status()).isEqualTo(402);
+
+        List<SpanData> done = finished(2);
+        assertThat(done).extracting(s -> s.getAttributes().get(STATUS)).containsExactly(403L, 402L);
+        assertThat(done).allSatisfy(refused -> {
+            assertThat(refused.getName()).isEqualTo("chat test-chat");
+            assertThat(refused.getKind()).as("a call span, not an upstream attempt").isEqualTo(SpanKind.SERVER);
+            assertThat(refused.getAttributes().get(OPERATION)).isEqualTo("chat");
+            assertThat(refused.getAttributes().get(REQUEST_MODEL)).isEqualTo("test-chat");
+            assertThat(refused.getAttributes().get(ERROR_TYPE)).isEqualTo(refused.getAttributes().get(STATUS).toString());
+            assertThat(refused.getAttributes().get(RESPONSE_MODEL)).isNull();
+            assertThat(refused.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        });
+        assertThat(upstream.server().getAllServeEvents()).as("nothing reached the upstream").isEmpty();
     }
 
     /** The finished spans once there are {@code n}, in the order they ended. */
