@@ -61,9 +61,7 @@ class RelayTest extends EngineTest {
 
     @Test
     void embeddingsAreChargedTheirInputTokens() {
-        gateway.upstream.onCall = r -> CompletableFuture.completedFuture(new ProviderResult(
-                "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5,-0.25]}],\"model\":\"upstream-embed\",\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}"
-                        .getBytes(StandardCharsets.UTF_8), "application/json", Usage.tokens(7, 0, 0)));
+        gateway.upstream.onCall = r -> CompletableFuture.completedFuture(ScriptedProvider.embeddings());
         User u = gateway.user(1_000_000);
         MockExchange.Answer answer = expect(gateway.post("/v1/embeddings", u.key(),
                 "{\"model\":\"test-embedding\",\"input\":\"hello world\"}"), 200);

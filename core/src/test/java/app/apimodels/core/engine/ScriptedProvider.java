@@ -158,6 +158,13 @@ final class ScriptedProvider implements ModelProvider {
         }
     }
 
+    /** An embeddings answer of 7 prompt tokens. */
+    static ProviderResult embeddings() {
+        return new ProviderResult(("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.5,-0.25]}],"
+                + "\"model\":\"upstream-embed\",\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}").getBytes(StandardCharsets.UTF_8),
+                "application/json", Usage.tokens(7, 0, 0));
+    }
+
     static ProviderResult chat(Usage usage) {
         String body = """
                 {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"upstream-chat",
