@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * fragments that describe each route's summary, bodies, answers and examples.
  *
  * <p>A fragment is {@code {"paths": {template: {method: operation}}, "components": {...}}}; an
- * operation may list {@code "x-errors": {status: description}}, which becomes responses in the
+ * operation may list {@code "x-errors": {status: description}} (or {@code {status: {description, code, param, detail}}}
+ * for an example as the route answers), which becomes responses in the
  * route's error shape with an example rendered by {@link ErrorRenderer} itself. Core's fragments
  * are the {@link #AREAS} under {@code app/apimodels/core/openapi/}; an extension adds its own
  * ({@code Extension#openApi}). Format and rules: docs/openapi.md.
@@ -164,7 +165,11 @@ public final class OpenApi {
                 Map.Entry<String, JsonNode> e = es.next();
                 int status = status(route, e.getKey());
                 if (!responses.has(e.getKey())) {
-                    responses.set(e.getKey(), error(shape, status, e.getValue().asText()));
+                    JsonNode v = e.getValue();
+                    responses.set(e.getKey(), v.isObject()
+                            ? error(shape, status, v.path("description").asText(), v.path("code").asText(null), v.path("param").asText(null),
+                                    v.path("detail").asText(null))
+                            : error(shape, status, v.asText()));
                 }
             }
         }
@@ -240,6 +245,14 @@ public final class OpenApi {
 
     /** An error response in a shape: its schema from common.json and an example the renderer itself makes. */
     private static ObjectNode error(Shape shape, int status, String description) {
+        return error(shape, status, description, null, null, null);
+    }
+
+    /**
+     * The same, its example as the route really answers it when the fragment says so ({@code x-errors}
+     * {@code {"description", "code", "param", "detail"}}); otherwise the status's first code and the description.
+     */
+    private static ObjectNode error(Shape shape, int status, String description, String givenCode, String param, String detail) {
         ObjectNode r = NODES.objectNode().put("description", description);
         if (status == 429 || status == 503) {
             r.putObject("headers").putObject("Retry-After").put("$ref", "#/components/headers/RetryAfter");
@@ -248,9 +261,10 @@ public final class OpenApi {
         }
         ObjectNode media = r.putObject("content").putObject(shape.contentType());
         media.putObject("schema").put("$ref", "#/components/schemas/" + schemaOf(shape));
-        String code = Arrays.stream(Failure.Reason.values()).filter(x -> FailureMapping.status(x) == status)
+        String code = givenCode != null ? givenCode : Arrays.stream(Failure.Reason.values()).filter(x -> FailureMapping.status(x) == status)
                 .map(FailureMapping::code).findFirst().orElse("error");
-        media.set("example", Json.MAPPER.valueToTree(ErrorRenderer.body(shape, new ApiException(status, code, description))));
+        media.set("example", Json.MAPPER.valueToTree(ErrorRenderer.body(shape,
+                new ApiException(status, code, detail != null ? detail : description, param, null))));
         return r;
     }
 
