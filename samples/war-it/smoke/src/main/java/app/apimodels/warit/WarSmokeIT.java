@@ -35,6 +35,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The drop-in WAR on a real server: deployed as a team would (the file, configured by system
@@ -55,6 +56,11 @@ public class WarSmokeIT {
     private static final long GRANT_MICROS = 1_000_000;
     private static final int REFUSED = -1;
     private static final Duration UNDEPLOY_DEADLINE = Duration.ofSeconds(60);
+    /**
+     * How soon after an undeploy the server's JVM must have unloaded every class of the application,
+     * with no request in between: seconds, not the minutes a leak would take to be cleared by traffic.
+     */
+    private static final Duration UNLOAD_DEADLINE = Duration.ofSeconds(15);
     private static final String CHAT = "/v1/chat/completions";
     private static final int BACK_TO_BACK_PAIRS = 200;
     /** Far above a mock answer's milliseconds, far below the 30 s a lost request would take to notice. */
@@ -87,6 +93,7 @@ public class WarSmokeIT {
         URI base = URI.create(application + BASE_PATH);
         String key;
         deployer.deploy(WAR);
+        ServerJvm server = ServerJvm.withArgument(backends.adminKey());
         try {
             assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
             // The base path came from MicroProfile Config: nothing answers where it would be without it.
@@ -128,10 +135,11 @@ public class WarSmokeIT {
         } finally {
             deployer.undeploy(WAR);
         }
+        assertUnloaded(server);
         assertThat(awaitGone(base)).isIn(404, REFUSED);
 
         if (Boolean.getBoolean(ServerBackends.REDEPLOY)) {
-            servesAgainWhenRedeployed(base, key);
+            servesAgainWhenRedeployed(base, key, server);
         }
     }
 
@@ -139,7 +147,7 @@ public class WarSmokeIT {
      * The same WAR again in the same server: nothing the first deployment left (a driver, a thread, a
      * registration) may get in its way; where the server's log is known, it must report no leak.
      */
-    private void servesAgainWhenRedeployed(URI base, String key) throws IOException, InterruptedException {
+    private void servesAgainWhenRedeployed(URI base, String key, ServerJvm server) throws IOException, InterruptedException {
         deployer.deploy(WAR);
         try {
             assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
@@ -148,11 +156,30 @@ public class WarSmokeIT {
         } finally {
             deployer.undeploy(WAR);
         }
+        assertUnloaded(server);
         assertThat(awaitGone(base)).isIn(404, REFUSED);
         String logs = System.getProperty(ServerBackends.TOMCAT_LOGS);
         if (logs != null) {
             assertThat(new TomcatLog(Path.of(logs)).leaksAfter(WAR, 2, UNDEPLOY_DEADLINE)).isEmpty();
         }
+    }
+
+    /**
+     * Right after the undeploy, before any other request: a full collection in the server's JVM leaves
+     * none of the application's classes loaded, within {@link #UNLOAD_DEADLINE}. A class loader kept
+     * by a thread-local, a thread or a registration in the server would keep every class it loaded.
+     */
+    private static void assertUnloaded(ServerJvm server) {
+        long start = System.nanoTime();
+        await().atMost(UNLOAD_DEADLINE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    List<String> loaded = server.applicationClassesAfterFullGc();
+                    assertThat(loaded.subList(0, Math.min(loaded.size(), 10)))
+                            .as("%d application classes still loaded in JVM %d, the first", loaded.size(), server.pid())
+                            .isEmpty();
+                });
+        System.out.printf("Application classes unloaded from JVM %d %d ms after the undeploy%n",
+                server.pid(), Duration.ofNanos(System.nanoTime() - start).toMillis());
     }
 
     /**

@@ -1,0 +1,100 @@
+package app.apimodels.warit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The JVM a server runs in, seen from outside through {@code jcmd} (the JDK's diagnostic commands), as
+ * an operator would: which of the application's classes it still has loaded. Found by a value only
+ * that server's command line holds (the smoke test's admin key, passed as a {@code -D} option); a
+ * server embedded in the test's own JVM (Jetty) has none, so it is this JVM.
+ */
+final class ServerJvm {
+
+    /** Every class of the WAR's own code, and none of the server's. */
+    private static final String APPLICATION_PACKAGE = "app.apimodels.";
+    /**
+     * The loader of this JVM's class path, where an embedded server's test has its own copies of
+     * some application classes (the JSON mapper, the test kit); never a web application's loader.
+     */
+    private static final String CLASS_PATH_LOADER = "jdk.internal.loader.ClassLoaders$AppClassLoader";
+    private static final long COMMAND_TIMEOUT_SECONDS = 60;
+
+    private final ProcessHandle process;
+
+    private ServerJvm(ProcessHandle process) {
+        this.process = process;
+    }
+
+    /** The JVM whose command line contains {@code marker}, else this one. */
+    static ServerJvm withArgument(String marker) {
+        return new ServerJvm(ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                // Not a shell that started the server with the same arguments.
+                .filter(p -> p.info().command().map(command -> command.endsWith("/java")).orElse(false))
+                .filter(p -> p.info().arguments().map(args -> List.of(args).stream().anyMatch(a -> a.contains(marker))).orElse(false))
+                .findFirst().orElse(ProcessHandle.current()));
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Runs a full collection (which unloads the classes of every class loader nothing references any
+     * more), then names the application's classes still loaded, outside this JVM's class path. Empty
+     * also when the process has ended (Payara Micro ends with its only application).
+     */
+    List<String> applicationClassesAfterFullGc() {
+        if (!process.isAlive()) {
+            return List.of();
+        }
+        Optional<String> collected = jcmd("GC.run");
+        Optional<String> hierarchy = collected.flatMap(ignored -> jcmd("VM.class_hierarchy"));
+        Optional<String> loaders = hierarchy.flatMap(ignored -> jcmd("VM.classloader_stats"));
+        if (loaders.isEmpty()) {
+            return List.of();
+        }
+        Set<String> classPathLoaderData = loaders.get().lines().filter(line -> line.endsWith(CLASS_PATH_LOADER))
+                .map(line -> line.trim().split("\\s+")[2]).collect(Collectors.toSet());
+        // Lines read "|  |--app.apimodels.core.Engine/0x00007f…" (the class, then its loader's data).
+        return hierarchy.get().lines()
+                .map(line -> line.replaceFirst("^[|\\s-]*", "").replaceFirst(" \\(intf\\)$", ""))
+                .filter(entry -> entry.startsWith(APPLICATION_PACKAGE))
+                .filter(entry -> !classPathLoaderData.contains(entry.substring(entry.lastIndexOf('/') + 1)))
+                .sorted().toList();
+    }
+
+    /** The command's output, or empty if the process ended before it answered. */
+    private Optional<String> jcmd(String command) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process run = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), command)
+                    .redirectErrorStream(true).start();
+            String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!run.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+                throw new IllegalStateException("jcmd " + command + " did not end");
+            }
+            if (run.exitValue() != 0) {
+                if (!process.isAlive()) {
+                    return Optional.empty();
+                }
+                throw new IllegalStateException("jcmd " + process.pid() + " " + command + " failed: " + output);
+            }
+            return Optional.of(output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
