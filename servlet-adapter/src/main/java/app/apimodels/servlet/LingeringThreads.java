@@ -13,13 +13,25 @@ import java.util.stream.Collectors;
  *
  * <p>Only threads of the engine's own stack are awaited (by name): the application's threads may
  * rightly run until its own listeners stop them, after this one.
+ *
+ * <p>One of them would not end by itself for half a minute: the PostgreSQL driver's cleaner thread
+ * (pgjdbc's {@code LazyCleaner}) waits 30 s with nothing to clean before it ends, and, running the
+ * driver copy in WEB-INF/lib, keeps the application's class loader until then (seen after an undeploy
+ * on Tomcat: the only path from a root to the loader). The driver ends it at once when it is
+ * interrupted with nothing left to clean, which is the case once the engine's pool has closed.
  */
 final class LingeringThreads {
 
     private static final System.Logger LOG = System.getLogger(LingeringThreads.class.getName());
     private static final Duration WAIT = Duration.ofSeconds(5);
     /** The engine and its transports, the connection pool (named apimodels), the job runner, H2, the fetcher's client. */
-    private static final List<String> ENGINE_THREADS = List.of("apimodels", "db-scheduler", "H2", "MVStore", "idle-connection-evictor");
+    private static final List<String> ENGINE_THREADS = List.of("apimodels", "db-scheduler", "H2", "MVStore", "idle-connection-evictor",
+            LingeringThreads.POSTGRESQL_CLEANER);
+    /**
+     * pgjdbc's cleaner thread: ends when interrupted with an empty queue, ignores the interrupt otherwise
+     * (another driver copy's cleaner, started since, that still watches connections, goes on).
+     */
+    static final String POSTGRESQL_CLEANER = "PostgreSQL-JDBC-Cleaner";
 
     private final ClassLoader application;
     private final Set<Long> before;
@@ -42,6 +54,7 @@ final class LingeringThreads {
      */
     void await() {
         long deadline = System.nanoTime() + WAIT.toNanos();
+        started().stream().filter(thread -> thread.getName().equals(POSTGRESQL_CLEANER)).forEach(Thread::interrupt);
         for (Thread thread : started()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {

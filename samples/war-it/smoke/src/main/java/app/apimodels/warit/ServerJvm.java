@@ -3,7 +3,9 @@ package app.apimodels.warit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -72,22 +74,42 @@ final class ServerJvm {
                 .sorted().toList();
     }
 
-    /** The command's output, or empty if the process ended before it answered. */
-    private Optional<String> jcmd(String command) {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    /**
+     * What it takes to find why a class loader is kept: the JVM's threads (with their stacks) and a heap
+     * dump (to follow the path from a root to the loader), written to {@code directory}; returns where.
+     */
+    String dumpTo(Path directory) {
         try {
-            Process run = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), command)
+            Files.createDirectories(directory);
+            Path threads = directory.resolve("threads-" + process.pid() + ".txt");
+            Path heap = directory.resolve("heap-" + process.pid() + ".hprof");
+            Files.deleteIfExists(heap);
+            Files.writeString(threads, jcmd("Thread.print").orElse("(the process has ended)"));
+            jcmd("GC.heap_dump", heap.toString());
+            return threads + ", " + heap;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The command's output, or empty if the process ended before it answered. */
+    private Optional<String> jcmd(String... command) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        List<String> line = new ArrayList<>(List.of(jcmd.toString(), Long.toString(process.pid())));
+        line.addAll(List.of(command));
+        try {
+            Process run = new ProcessBuilder(line)
                     .redirectErrorStream(true).start();
             String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!run.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 run.destroyForcibly();
-                throw new IllegalStateException("jcmd " + command + " did not end");
+                throw new IllegalStateException("jcmd " + line + " did not end");
             }
             if (run.exitValue() != 0) {
                 if (!process.isAlive()) {
                     return Optional.empty();
                 }
-                throw new IllegalStateException("jcmd " + process.pid() + " " + command + " failed: " + output);
+                throw new IllegalStateException("jcmd " + line + " failed: " + output);
             }
             return Optional.of(output);
         } catch (IOException e) {

@@ -14,6 +14,7 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -171,13 +172,15 @@ public class WarSmokeIT {
      */
     private static void assertUnloaded(ServerJvm server) {
         long start = System.nanoTime();
-        await().atMost(UNLOAD_DEADLINE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> {
-                    List<String> loaded = server.applicationClassesAfterFullGc();
-                    assertThat(loaded.subList(0, Math.min(loaded.size(), 10)))
-                            .as("%d application classes still loaded in JVM %d, the first", loaded.size(), server.pid())
-                            .isEmpty();
-                });
+        try {
+            await().atMost(UNLOAD_DEADLINE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+                    .until(server::applicationClassesAfterFullGc, List::isEmpty);
+        } catch (ConditionTimeoutException e) {
+            List<String> loaded = server.applicationClassesAfterFullGc();
+            throw new AssertionError(loaded.size() + " application classes still loaded in JVM " + server.pid() + " "
+                    + UNLOAD_DEADLINE + " after the undeploy, among them " + loaded.subList(0, Math.min(loaded.size(), 5))
+                    + "; threads and heap: " + server.dumpTo(Path.of(System.getProperty(ServerBackends.WORK_DIR), "leak")), e);
+        }
         System.out.printf("Application classes unloaded from JVM %d %d ms after the undeploy%n",
                 server.pid(), Duration.ofNanos(System.nanoTime() - start).toMillis());
     }
