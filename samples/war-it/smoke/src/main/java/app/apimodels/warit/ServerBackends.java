@@ -13,6 +13,10 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -149,6 +153,18 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
                         socket.close();
                     }
                 }
+            }
+        }
+
+        /** Holds in the application's database that no settlement or release has ended. */
+        long pendingHolds() {
+            try (Connection db = DriverManager.getConnection(System.getProperty("apimodels.db.url"),
+                    System.getProperty("apimodels.db.user"), System.getProperty("apimodels.db.password"));
+                 ResultSet pending = db.createStatement().executeQuery("SELECT count(*) FROM apimodels_hold WHERE state = 'pending'")) {
+                pending.next();
+                return pending.getLong(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
             }
         }
 

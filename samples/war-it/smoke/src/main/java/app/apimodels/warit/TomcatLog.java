@@ -42,17 +42,6 @@ final class TomcatLog {
      * the thread had ended by then). Weld's pool thread, gone a moment later.
      */
     private static final Pattern WELD_WORKER = Pattern.compile("started a thread named \\[weld-worker-\\d+]");
-    /**
-     * Weld Servlet keeps a request's contexts in thread-locals of the thread the request started on;
-     * for an asynchronous request the container ends it on another thread (Weld logs WELD-000715), so
-     * they stay until the thread serves its next request. Tomcat renews its threads after the
-     * undeploy (ThreadLocalLeakPreventionListener, in every default server.xml). Weld's, not ours:
-     * its value is a Weld type, or a plain list holding Weld's injection-point stack
-     * ({@code java.util.LinkedList} of {@code org.jboss.weld.injection.ThreadLocalStack$Stack}).
-     */
-    private static final Pattern WELD_THREAD_LOCAL = Pattern.compile("created a ThreadLocal .* and a value of type "
-            + "\\[(org\\.jboss\\.weld\\.|java\\.util\\.LinkedList] \\(value \\[\\[org\\.jboss\\.weld\\.)");
-
     private final Path directory;
 
     TomcatLog(Path directory) {
@@ -86,8 +75,7 @@ final class TomcatLog {
         String application = "The web application [" + name + "]";
         return lines.stream()
                 .filter(line -> (line.contains(application) && !JDK_HTTP_SELECTOR.matcher(line).find()
-                        && !CATALINA_UTILITY.matcher(line).find() && !WELD_WORKER.matcher(line).find()
-                        && !WELD_THREAD_LOCAL.matcher(line).find())
+                        && !CATALINA_UTILITY.matcher(line).find() && !WELD_WORKER.matcher(line).find())
                         || line.toLowerCase(Locale.ROOT).contains("already registered"))
                 .toList();
     }

@@ -31,6 +31,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -64,6 +68,10 @@ public class WarSmokeIT {
     private static final Duration UNLOAD_DEADLINE = Duration.ofSeconds(15);
     private static final String CHAT = "/v1/chat/completions";
     private static final int BACK_TO_BACK_PAIRS = 200;
+    /** The first deployment's calls: three single ones, the pairs, and one in flight at the undeploy. */
+    private static final int CALLS_BEFORE_UNDEPLOY = 3 + 2 * BACK_TO_BACK_PAIRS + 1;
+    /** Long enough that the undeploy begins while the call waits; the application waits for it to end. */
+    private static final Duration IN_FLIGHT_UPSTREAM_DELAY = Duration.ofSeconds(3);
     /** Far above a mock answer's milliseconds, far below the 30 s a lost request would take to notice. */
     private static final Duration BACK_TO_BACK_TIMEOUT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = JsonMappers.create();
@@ -89,10 +97,12 @@ public class WarSmokeIT {
     }
 
     @Test
-    void deploysServesChargesExactlyAndUndeploys(Backends backends) throws IOException, InterruptedException {
+    void deploysServesChargesExactlyAndUndeploys(Backends backends)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
         URI application = URI.create("http://localhost:" + backends.httpPort() + "/" + WAR);
         URI base = URI.create(application + BASE_PATH);
         String key;
+        CompletableFuture<HttpResponse<String>> inFlight = null;
         deployer.deploy(WAR);
         ServerJvm server = ServerJvm.withArgument(backends.adminKey());
         try {
@@ -133,11 +143,23 @@ public class WarSmokeIT {
             answersBackToBackCallsOnOneConnection(base, key);
             assertBalance(base, key, 3 + 2 * BACK_TO_BACK_PAIRS);
             backends.upstream().server().verify(3 + 2 * BACK_TO_BACK_PAIRS, postRequestedFor(urlEqualTo(CHAT)));
+
+            // One more call, still waiting for its upstream when the application stops.
+            backends.upstream().delayResponses(IN_FLIGHT_UPSTREAM_DELAY);
+            inFlight = http.sendAsync(post(base, CHAT, key, chat(ServerBackends.MODEL, false)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(UNDEPLOY_DEADLINE).until(() -> backends.upstream().server()
+                    .findAll(postRequestedFor(urlEqualTo(CHAT))).size() == CALLS_BEFORE_UNDEPLOY);
+            assertThat(inFlight).as("the call waits for its upstream as the undeploy begins").isNotDone();
         } finally {
             deployer.undeploy(WAR);
         }
         assertUnloaded(server);
         assertThat(awaitGone(base)).isIn(404, REFUSED);
+        // The stop waited for the call, and settled its hold before the pool closed: nothing is left for a sweeper.
+        assertAnswered(inFlight.get(UNDEPLOY_DEADLINE.toSeconds(), TimeUnit.SECONDS), ServerBackends.MODEL);
+        await().atMost(UNDEPLOY_DEADLINE).until(backends::pendingHolds, pending -> pending == 0);
+        backends.upstream().delayResponses(Duration.ZERO);
 
         if (Boolean.getBoolean(ServerBackends.REDEPLOY)) {
             servesAgainWhenRedeployed(base, key, server);
@@ -153,7 +175,7 @@ public class WarSmokeIT {
         try {
             assertThat(statusOf(get(base, "/health/ready"))).isEqualTo(200);
             assertAnswered(send(post(base, CHAT, key, chat(ServerBackends.CDI_MODEL, false))), ServerBackends.CDI_MODEL);
-            assertBalance(base, key, 4 + 2 * BACK_TO_BACK_PAIRS);
+            assertBalance(base, key, CALLS_BEFORE_UNDEPLOY + 1);
         } finally {
             deployer.undeploy(WAR);
         }
@@ -205,7 +227,7 @@ public class WarSmokeIT {
     private static void assertAnswered(HttpResponse<String> completion, String model) throws IOException {
         assertThat(completion.statusCode()).as(completion.body()).isEqualTo(200);
         JsonNode answer = JSON.readTree(completion.body());
-        assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(answer.at("/choices/0/message/content").asText()).as(completion.body()).isEqualTo(MockOpenAiUpstream.COMPLETION_TEXT);
         assertThat(answer.get("model").asText()).isEqualTo(model);
     }
 
