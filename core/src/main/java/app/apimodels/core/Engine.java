@@ -203,7 +203,7 @@ final class Engine {
             MediaApi mediaApi = new MediaApi(media, links, uploadRetention, fetchTimeout,
                     settings.get(Keys.MEDIA_REDIRECT), authenticator::keyCaller);
             Duration outputRetention = settings.get(Keys.MEDIA_OUTPUT_RETENTION);
-            TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, routing, ledger, media, links, fetcher, jobs, metrics,
+            TaskService tasks = new TaskService(sql, b.clock, catalog::catalog, routing, ledger, media, links, fetcher, jobs, metrics, plugins.tracer(),
                     new TaskService.Config(settings.get(Keys.TASKS_TIMEOUT), settings.get(Keys.TASKS_POLL_INITIAL),
                             settings.get(Keys.TASKS_POLL_MAX), settings.get(Keys.TASKS_REHOST_DEFAULT_VALIDITY),
                             uploadRetention, outputRetention.isZero() ? null : outputRetention, fetchTimeout,

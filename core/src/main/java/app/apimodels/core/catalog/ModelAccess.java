@@ -7,6 +7,7 @@ import app.apimodels.spi.provider.Operation;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -21,6 +22,11 @@ public final class ModelAccess {
 
     public ModelAccess(Supplier<Catalog> catalog) {
         this.catalog = catalog;
+    }
+
+    /** The catalog's model of that id, whoever asks. */
+    public Optional<Catalog.Model> model(String modelName) {
+        return catalog.get().model(modelName);
     }
 
     /**

@@ -16,18 +16,31 @@ record Tracers(List<CallTracer> all) implements CallTracer {
 
     @Override
     public Call start(Operation operation, String model, boolean stream) {
-        List<Call> calls = all.stream().map(t -> t.start(operation, model, stream)).toList();
-        return new Call() {
-            @Override
-            public Attempt attempt(String system, String provider, String upstreamModel) {
-                List<Attempt> attempts = calls.stream().map(c -> c.attempt(system, provider, upstreamModel)).toList();
-                return (usage, errorType) -> attempts.forEach(a -> a.end(usage, errorType));
-            }
+        return new Calls(all.stream().map(t -> t.start(operation, model, stream)).toList());
+    }
 
-            @Override
-            public void end(int status, Usage usage, String errorType) {
-                calls.forEach(c -> c.end(status, usage, errorType));
-            }
-        };
+    @Override
+    public Call taskRun(Operation operation, String model, String taskId) {
+        return new Calls(all.stream().map(t -> t.taskRun(operation, model, taskId)).toList());
+    }
+
+    /** One call as each tracer sees it. */
+    private record Calls(List<Call> calls) implements Call {
+
+        @Override
+        public Attempt attempt(String system, String provider, String upstreamModel) {
+            List<Attempt> attempts = calls.stream().map(c -> c.attempt(system, provider, upstreamModel)).toList();
+            return (usage, errorType) -> attempts.forEach(a -> a.end(usage, errorType));
+        }
+
+        @Override
+        public void task(String taskId) {
+            calls.forEach(c -> c.task(taskId));
+        }
+
+        @Override
+        public void end(int status, Usage usage, String errorType) {
+            calls.forEach(c -> c.end(status, usage, errorType));
+        }
     }
 }

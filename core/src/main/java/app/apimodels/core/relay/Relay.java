@@ -394,7 +394,7 @@ public final class Relay {
         } catch (Failure f) {
             if (f.reason() == Failure.Reason.MODEL_NOT_ALLOWED) {
                 // A model of the catalog (never a name the client made up) this key may not use.
-                refused(tracer.start(endpoint.operation, modelName, stream), f);
+                Traces.failed(tracer.start(endpoint.operation, modelName, stream), f);
             }
             throw f;
         }
@@ -404,7 +404,7 @@ public final class Relay {
             plan = endpoint.passedThrough == null ? routing.plan(model)
                     : routing.plan(model, ModelAccess.serving(model, model.targets(), endpoint.operation, endpoint.passedThrough)::contains);
         } catch (Failure f) {
-            refused(tracer.start(endpoint.operation, model.id(), stream), f);
+            Traces.failed(tracer.start(endpoint.operation, model.id(), stream), f);
             throw f;
         }
         if (endpoint != Endpoint.EMBEDDINGS && worstOutput == 0) {
@@ -436,7 +436,7 @@ public final class Relay {
         try {
             call.permit = limits.call(request.caller(), exchange, worstTokens);
         } catch (Failure f) {
-            refused(call.trace, f);
+            Traces.failed(call.trace, f); // refused before the hold: no upstream attempt
             throw f;
         }
         Runnable cut = call::cut;
@@ -447,7 +447,7 @@ public final class Relay {
         if (!inFlight.enter(cut)) {
             call.permit.end(0);
             Failure f = new Failure(Failure.Reason.SHUTTING_DOWN, "the service is restarting; retry shortly", null, Duration.ofSeconds(2));
-            refused(call.trace, f);
+            Traces.failed(call.trace, f); // refused before the hold: no upstream attempt
             throw f;
         }
         ledger.holdForCall(key, holdAmount).whenComplete((hold, err) -> {
@@ -570,12 +570,6 @@ public final class Relay {
     private void log(Call call, CallRecord record) {
         ended(call, record);
         ledger.log(record);
-    }
-
-    /** A call refused before it held anything: its trace ends with the refusal and has no upstream attempt. */
-    private static void refused(CallTracer.Call trace, Failure f) {
-        int status = FailureMapping.status(f.reason());
-        trace.end(status, Usage.NONE, Integer.toString(status));
     }
 
     /** Every way a call ends passes here once: measured and its trace closed. */

@@ -10,6 +10,7 @@ import app.apimodels.core.media.MediaException;
 import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.metrics.Metrics;
+import app.apimodels.core.relay.Traces;
 import app.apimodels.core.relay.Upstream;
 import app.apimodels.core.web.FailureMapping;
 import app.apimodels.spi.provider.ProviderClient;
@@ -19,6 +20,7 @@ import app.apimodels.spi.provider.TaskState;
 import app.apimodels.spi.provider.TaskUpdate;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.spi.storage.StorageException;
+import app.apimodels.spi.trace.CallTracer;
 import app.apimodels.spi.webhook.InboundWebhook;
 
 import java.io.ByteArrayInputStream;
@@ -44,6 +46,8 @@ import java.util.function.Supplier;
 final class TaskRunner {
 
     private static final System.Logger LOG = System.getLogger(TaskRunner.class.getName());
+    /** What a run's trace ends with when the task runs on. */
+    private static final int STILL_RUNNING = 202;
 
     private final TaskStore store;
     private final TaskViews views;
@@ -53,10 +57,11 @@ final class TaskRunner {
     private final MediaStore media;
     private final Jobs jobs;
     private final Metrics metrics;
+    private final CallTracer tracer;
     private final TaskService.Config config;
 
     TaskRunner(TaskStore store, TaskViews views, Clock clock, Supplier<Catalog> catalog, Ledger ledger, MediaStore media,
-               Jobs jobs, Metrics metrics, TaskService.Config config) {
+               Jobs jobs, Metrics metrics, CallTracer tracer, TaskService.Config config) {
         this.store = store;
         this.views = views;
         this.clock = clock;
@@ -65,6 +70,7 @@ final class TaskRunner {
         this.media = media;
         this.jobs = jobs;
         this.metrics = metrics;
+        this.tracer = tracer;
         this.config = config;
     }
 
@@ -84,36 +90,46 @@ final class TaskRunner {
             }
             case RUNNING -> {
                 if (started > task.deadlineAt()) {
-                    client(task.provider()).ifPresent(c -> c.cancel(task.upstreamId()));
+                    target(task.provider()).ifPresent(t -> t.client().cancel(task.upstreamId()));
                     fail(task, Failure.Reason.UPSTREAM_TIMEOUT,
                             "the task did not finish within " + (task.deadlineAt() - task.createdAt()) / 1000 + " seconds");
                     return null;
                 }
-                Optional<ProviderClient> client = client(task.provider());
-                if (client.isEmpty()) {
+                Optional<Catalog.Target> target = target(task.provider());
+                if (target.isEmpty()) {
                     fail(task, Failure.Reason.UPSTREAM_FAILED, "the task's provider is no longer configured");
                     return null;
                 }
+                CallTracer.Call run = tracer.taskRun(TaskSubmission.operation(task.kind()), task.model(), id);
+                CallTracer.Attempt poll = run.attempt(target.get().provider().type(), task.provider(), task.upstreamModel());
                 TaskUpdate update;
                 try {
-                    update = client.get().poll(task.upstreamId()).get(60, TimeUnit.SECONDS);
+                    update = target.get().client().poll(task.upstreamId()).get(60, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    poll.end(null, Upstream.CANCELLED);
+                    run.end(STILL_RUNNING, Usage.NONE, null);
                     return clock.instant();
                 } catch (ExecutionException | TimeoutException e) {
                     ProviderException pe = Upstream.cause(e instanceof ExecutionException ? e.getCause() : e);
+                    poll.end(null, Upstream.errorType(pe));
                     if (pe.kind() == ProviderException.Kind.INVALID_REQUEST) {
                         fail(task, Failure.Reason.UPSTREAM_FAILED, "the provider lost the task: " + pe.getMessage());
+                        ranTo(run, id);
                         return null;
                     }
                     LOG.log(System.Logger.Level.DEBUG, "poll of task {0} failed, retrying: {1}", id, pe.getMessage());
+                    run.end(STILL_RUNNING, Usage.NONE, null);
                     return nextPoll(task, started);
                 }
+                poll.end(update.usage(), null);
                 if (update.state().terminal()) {
                     apply(task, update);
+                    ranTo(run, id);
                     return store.load(id).filter(t -> !t.terminal()).map(this::nextRehost).orElse(null);
                 }
                 store.polled(id);
+                run.end(STILL_RUNNING, Usage.NONE, null);
                 return nextPoll(task, started);
             }
             case REHOSTING -> {
@@ -302,9 +318,24 @@ final class TaskRunner {
     }
 
     /** The client of a configured provider instance (one serving some model), if any. */
-    private Optional<ProviderClient> client(String providerId) {
+    private Optional<Catalog.Target> target(String providerId) {
         return catalog.get().models().stream().flatMap(m -> m.targets().stream())
-                .filter(t -> t.provider().id().equals(providerId)).map(Catalog.Target::client).findFirst();
+                .filter(t -> t.provider().id().equals(providerId)).findFirst();
+    }
+
+    /**
+     * Ends a run's trace with where the task now stands: completed (what it was charged for),
+     * failed, or still running (its outputs being copied).
+     */
+    private void ranTo(CallTracer.Call run, String id) {
+        Task task = store.load(id).orElse(null);
+        if (task == null || !task.terminal()) {
+            run.end(STILL_RUNNING, Usage.NONE, null);
+        } else if (task.state() == Task.State.COMPLETED) {
+            run.end(200, produced(task, task.outputs().size()), null);
+        } else {
+            Traces.failed(run, new Failure(Failure.Reason.UPSTREAM_FAILED, "the task failed"));
+        }
     }
 
     /**
@@ -312,7 +343,7 @@ final class TaskRunner {
      * false if the provider is unknown.
      */
     boolean webhook(String providerId, InboundWebhook webhook) {
-        Optional<ProviderClient> client = client(providerId);
+        Optional<ProviderClient> client = target(providerId).map(Catalog.Target::client);
         if (client.isEmpty()) {
             return false;
         }

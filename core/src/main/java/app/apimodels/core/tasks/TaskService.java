@@ -10,6 +10,7 @@ import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaStore;
 import app.apimodels.core.metrics.Metrics;
+import app.apimodels.spi.trace.CallTracer;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -45,14 +46,14 @@ public final class TaskService {
     private final MediaLinks links;
 
     public TaskService(Sql sql, Clock clock, Supplier<Catalog> catalog, Routing routing, Ledger ledger, MediaStore media, MediaLinks links,
-                       SafeFetcher fetcher, Jobs jobs, Metrics metrics, Config config) {
+                       SafeFetcher fetcher, Jobs jobs, Metrics metrics, CallTracer tracer, Config config) {
         this.store = new TaskStore(sql);
         this.links = links;
         this.media = media;
         this.views = new TaskViews(store, links);
-        this.runner = new TaskRunner(store, views, clock, catalog, ledger, media, jobs, metrics, config);
+        this.runner = new TaskRunner(store, views, clock, catalog, ledger, media, jobs, metrics, tracer, config);
         this.submission = new TaskSubmission(store, runner, clock, new ModelAccess(catalog), routing, ledger, media, links, fetcher,
-                jobs, config);
+                jobs, tracer, config);
         this.callbacks = new Callbacks(sql, store, clock, fetcher, views);
         jobs.step(JOB, runner::step);
         jobs.step(CALLBACK_JOB, callbacks::deliver);

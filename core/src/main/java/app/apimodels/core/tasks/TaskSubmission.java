@@ -18,12 +18,15 @@ import app.apimodels.core.media.MediaException;
 import app.apimodels.core.media.MediaLinks;
 import app.apimodels.core.media.MediaObject;
 import app.apimodels.core.media.MediaStore;
+import app.apimodels.core.relay.Traces;
 import app.apimodels.core.relay.Upstream;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.TaskInput;
 import app.apimodels.spi.provider.TaskRequest;
 import app.apimodels.spi.provider.TaskUpdate;
+import app.apimodels.spi.provider.Usage;
+import app.apimodels.spi.trace.CallTracer;
 
 import java.net.URI;
 import java.time.Clock;
@@ -59,10 +62,12 @@ final class TaskSubmission {
     private final Jobs jobs;
     private final TaskService.Config config;
     private final Routing routing;
+    private final CallTracer tracer;
 
     TaskSubmission(TaskStore store, TaskRunner runner, Clock clock, ModelAccess access, Routing routing, Ledger ledger, MediaStore media,
-                   MediaLinks links, SafeFetcher fetcher, Jobs jobs, TaskService.Config config) {
+                   MediaLinks links, SafeFetcher fetcher, Jobs jobs, CallTracer tracer, TaskService.Config config) {
         this.routing = routing;
+        this.tracer = tracer;
         this.store = store;
         this.runner = runner;
         this.clock = clock;
@@ -96,8 +101,25 @@ final class TaskSubmission {
         if (!(modelField instanceof String modelName) || modelName.isBlank()) {
             throw Failure.invalid("model", "model is required");
         }
-        Catalog.Model model = access.resolve(key, modelName, kinds(path), path + " generations");
-        Plan plan = routing.plan(model);
+        Operation operation;
+        Catalog.Model model;
+        try {
+            model = access.resolve(key, modelName, kinds(path), path + " generations");
+            operation = operation(model.spec().kind());
+        } catch (Failure f) {
+            if (f.reason() == Failure.Reason.MODEL_NOT_ALLOWED) {
+                // A model of the catalog (never a name the client made up) this key may not use.
+                access.model(modelName).ifPresent(m -> Traces.failed(tracer.start(operation(m.spec().kind()), m.id(), false), f));
+            }
+            throw f;
+        }
+        Plan plan;
+        try {
+            plan = routing.plan(model);
+        } catch (Failure f) {
+            Traces.failed(tracer.start(operation, model.id(), false), f);
+            throw f;
+        }
         String callbackUrl = callbackUrl(body);
         TaskParams params = TaskParams.validate(model.spec(), body, ignored);
         long holdAmount = model.spec().price().cost(params.quantity(), model.markupBasisPoints());
@@ -120,6 +142,26 @@ final class TaskSubmission {
             input.put(field, input.get(field) instanceof List<?> ? List.copyOf(ours) : ours.get(0));
         });
 
+        CallTracer.Call trace = tracer.start(operation, model.id(), false);
+        trace.task(id);
+        try {
+            Task task = handOver(key, model, modelName, operation, plan, id, input, inputs, callbackUrl, requestBase,
+                    holdAmount, timeout, trace);
+            trace.end(200, Usage.NONE, null); // charged when the task completes, in its run's trace
+            return task;
+        } catch (Failure f) {
+            Traces.failed(trace, f);
+            throw f;
+        } catch (RuntimeException e) {
+            trace.end(500, Usage.NONE, "500");
+            throw e;
+        }
+    }
+
+    /** Holds the task's worst case, stores it and hands it to the first provider that accepts it. */
+    private Task handOver(ApiKey key, Catalog.Model model, String modelName, Operation operation, Plan plan, String id,
+                          Map<String, Object> input, List<TaskInput> inputs, String callbackUrl, String requestBase,
+                          long holdAmount, Duration timeout, CallTracer.Call trace) {
         // Long enough for the task, its copies and its retries: the sweep must not void a live task's hold.
         Duration holdTtl = timeout.plus(config.rehostValidity()).plusHours(1);
         Hold hold;
@@ -134,12 +176,12 @@ final class TaskSubmission {
         // If this node dies before the provider answers, the job fails the task and frees the hold.
         jobs.schedule(TaskService.JOB, id, Instant.ofEpochMilli(now).plus(submitGrace(model)));
 
-        Operation operation = operation(model.spec().kind());
         ProviderException last = null;
         for (Attempt attempt = plan.first(); attempt != null; attempt = attempt.plan().next(attempt, last)) {
             Catalog.Target target = attempt.target();
             TaskRequest request = new TaskRequest(operation, target.route().upstreamModel(), input, inputs,
                     webhookUrl(requestBase, target.provider().id(), id));
+            CallTracer.Attempt traced = trace.attempt(target.provider().type(), target.provider().id(), target.route().upstreamModel());
             TaskUpdate update;
             try {
                 update = attempt.client().submit(request).get(attempt.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -147,17 +189,21 @@ final class TaskSubmission {
                 Thread.currentThread().interrupt();
                 attempt.unjudged();
                 last = new ProviderException(ProviderException.Kind.NETWORK, "interrupted", e);
+                traced.end(null, Upstream.CANCELLED);
                 break;
             } catch (TimeoutException e) {
                 last = new ProviderException(ProviderException.Kind.TIMEOUT, "the provider did not accept the task in time", e);
                 attempt.failed(last);
+                traced.end(null, Upstream.errorType(last));
                 continue;
             } catch (ExecutionException e) {
                 last = Upstream.cause(e.getCause());
                 attempt.failed(last);
+                traced.end(null, Upstream.errorType(last));
                 continue;
             }
             attempt.succeeded();
+            traced.end(update.usage(), null);
             if (!store.running(id, target.provider().id(), target.route().upstreamModel(), update.upstreamId(), clock.millis())) {
                 // The job gave up on this task meanwhile; the upstream's work is not wanted.
                 if (update.upstreamId() != null) {
@@ -248,7 +294,7 @@ final class TaskSubmission {
         return URI.create(links.base(requestBase) + "/webhooks/providers/" + providerId + "?task=" + taskId);
     }
 
-    private static Operation operation(ModelKind kind) {
+    static Operation operation(ModelKind kind) {
         return switch (kind) {
             case IMAGE -> Operation.IMAGES;
             case VIDEO -> Operation.VIDEO;

@@ -16,10 +16,14 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Spans for relayed API calls, with the OpenTelemetry GenAI semantic conventions: one span per
+ * Spans for relayed API calls and generation tasks, with the OpenTelemetry GenAI semantic
+ * conventions: one span per
  * call ({@code chat test-model}), a child {@code CLIENT} span per upstream attempt; a call refused
  * before it held credits (402, 403, 429, 503) is a call span with the error and no child, and any
- * call that did not end in an answer has the error status. The call span's
+ * call that did not end in an answer has the error status. A generation task's submission is such
+ * a call (its attempts hand the task to a provider), and each later run of the task (an upstream
+ * poll as its {@code CLIENT} child) a root span of its own; both carry {@code apimodels.task.id}.
+ * The call span's
  * parent is the context current on the request's thread, so under the Java agent it hangs below
  * the server's HTTP span. Found by the engine with ServiceLoader; without an SDK or agent the
  * OpenTelemetry API is a no-op and so is this.
@@ -39,6 +43,7 @@ public final class OpenTelemetryTracer implements CallTracer {
     static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
     static final AttributeKey<Boolean> STREAM = AttributeKey.booleanKey("apimodels.stream");
     static final AttributeKey<String> ROUTE = AttributeKey.stringKey("apimodels.route");
+    static final AttributeKey<String> TASK_ID = AttributeKey.stringKey("apimodels.task.id");
 
     private final Supplier<OpenTelemetry> source;
     private volatile Tracer tracer;
@@ -99,6 +104,20 @@ public final class OpenTelemetryTracer implements CallTracer {
         return new TracedCall(op, model, span);
     }
 
+    /** A root span of its own (a job's run has no request to hang below), linked to its submission by the task id. */
+    @Override
+    public Call taskRun(Operation operation, String model, String taskId) {
+        String op = operationName(operation);
+        Span span = tracer().spanBuilder(op + " " + model)
+                .setNoParent()
+                .setSpanKind(SpanKind.INTERNAL)
+                .setAttribute(OPERATION, op)
+                .setAttribute(REQUEST_MODEL, model)
+                .setAttribute(TASK_ID, taskId)
+                .startSpan();
+        return new TracedCall(op, model, span);
+    }
+
     private final class TracedCall implements Call {
         private final String operation;
         private final String model;
@@ -135,6 +154,11 @@ public final class OpenTelemetryTracer implements CallTracer {
                 }
                 attempt.end();
             };
+        }
+
+        @Override
+        public void task(String taskId) {
+            span.setAttribute(TASK_ID, taskId);
         }
 
         @Override

@@ -3,6 +3,7 @@ package app.apimodels.opentelemetry;
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigSource;
 import app.apimodels.testkit.MockOpenAiUpstream;
+import app.apimodels.testkit.MockReplicateUpstream;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +40,7 @@ import static app.apimodels.opentelemetry.OpenTelemetryTracer.REQUEST_MODEL;
 import static app.apimodels.opentelemetry.OpenTelemetryTracer.RESPONSE_MODEL;
 import static app.apimodels.opentelemetry.OpenTelemetryTracer.STATUS;
 import static app.apimodels.opentelemetry.OpenTelemetryTracer.SYSTEM;
+import static app.apimodels.opentelemetry.OpenTelemetryTracer.TASK_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -57,6 +60,7 @@ class OpenTelemetryTracerTest {
     private static final InMemorySpanExporter spans = InMemorySpanExporter.create();
     private static OpenTelemetrySdk sdk;
     private static MockOpenAiUpstream upstream;
+    private static MockReplicateUpstream replicate;
     private static ApiModels engine;
     private static String key;
     private static long userId;
@@ -69,6 +73,7 @@ class OpenTelemetryTracerTest {
         GlobalOpenTelemetry.resetForTest();
         GlobalOpenTelemetry.set(sdk);
         upstream = new MockOpenAiUpstream();
+        replicate = new MockReplicateUpstream();
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, """
                 providers:
@@ -77,17 +82,32 @@ class OpenTelemetryTracerTest {
                     base-url: %s
                     api-key: sk-upstream-secret-123
                     timeout-seconds: 10
+                  - id: rep
+                    type: replicate
+                    base-url: %s
+                    api-key: r8_test_upstream_key_123
+                    timeout-seconds: 10
+                    options: { webhook-secret: "%s" }
                 models:
                   - id: test-chat
                     kind: chat
                     routes: [ { provider: primary, upstream-model: %s, priority: 1, weight: 1 } ]
                     price: { input-per-1m-tokens: 10, output-per-1m-tokens: 30 }
-                """.formatted(upstream.baseUrl(), MockOpenAiUpstream.MODEL));
+                  - id: test-image
+                    kind: image
+                    routes: [ { provider: rep, upstream-model: owner/image-model } ]
+                    price: { per-image: 0.04 }
+                """.formatted(upstream.baseUrl(), replicate.baseUrl(), replicate.webhookSecret(), MockOpenAiUpstream.MODEL));
         Map<String, String> settings = new HashMap<>();
         settings.put("apimodels.data-dir", dir.resolve("data").toString());
         settings.put("apimodels.catalog", catalog.toString());
         settings.put("apimodels.bootstrap.admin-key", ADMIN_KEY);
         settings.put("apimodels.keys.pepper", "test-pepper-of-at-least-thirty-two-characters");
+        // Tasks: polled often, their outputs copied from the mock's host.
+        settings.put("apimodels.fetch.allowed-private-hosts", URI.create(replicate.baseUrl()).getAuthority());
+        settings.put("apimodels.jobs.poll-interval-ms", "50");
+        settings.put("apimodels.tasks.poll-initial-ms", "50");
+        settings.put("apimodels.tasks.poll-max-ms", "200");
         engine = ApiModels.builder().config(ConfigSource.of(settings)).build();
         long id = json(call(post("/admin/users", ADMIN_KEY, "{\"email\":\"otel@example.com\"}")), 201).get("id").asLong();
         userId = id;
@@ -104,6 +124,9 @@ class OpenTelemetryTracerTest {
         if (upstream != null) {
             upstream.close();
         }
+        if (replicate != null) {
+            replicate.close();
+        }
         sdk.close();
         GlobalOpenTelemetry.resetForTest();
     }
@@ -111,6 +134,7 @@ class OpenTelemetryTracerTest {
     @BeforeEach
     void clear() {
         upstream.reset();
+        replicate.reset();
         spans.reset();
     }
 
@@ -210,6 +234,57 @@ class OpenTelemetryTracerTest {
             assertThat(refused.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         });
         assertThat(upstream.server().getAllServeEvents()).as("nothing reached the upstream").isEmpty();
+    }
+
+    @Test
+    void aGenerationTaskIsTracedAtItsSubmissionAndAtEachRunThatPollsItsUpstream() {
+        replicate.pendingPolls(1).outputs("image/png", 1);
+        String taskId = json(call(post("/api/v1/images/generations", key, "{\"model\":\"test-image\",\"prompt\":\"a cat\"}")), 200)
+                .get("data").get("taskId").asText();
+
+        await("the run that completes the task").atMost(WAIT).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(s -> s.getKind() == SpanKind.INTERNAL && Long.valueOf(200).equals(s.getAttributes().get(STATUS))));
+        List<SpanData> done = spans.getFinishedSpanItems();
+        SpanData submission = done.stream().filter(s -> s.getKind() == SpanKind.SERVER).collect(onlyOne());
+        assertThat(submission.getName()).isEqualTo("images test-image");
+        assertThat(submission.getAttributes().get(OPERATION)).isEqualTo("images");
+        assertThat(submission.getAttributes().get(REQUEST_MODEL)).isEqualTo("test-image");
+        assertThat(submission.getAttributes().get(TASK_ID)).isEqualTo(taskId);
+        assertThat(submission.getAttributes().get(SYSTEM)).isEqualTo("replicate");
+        assertThat(submission.getAttributes().get(STATUS)).isEqualTo(200L);
+        assertThat(submission.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+        assertThat(children(done, submission)).singleElement().satisfies(handOver -> {
+            assertThat(handOver.getKind()).isEqualTo(SpanKind.CLIENT);
+            assertThat(handOver.getName()).isEqualTo("images owner/image-model");
+            assertThat(handOver.getAttributes().get(SYSTEM)).isEqualTo("replicate");
+            assertThat(handOver.getAttributes().get(ERROR_TYPE)).isNull();
+        });
+
+        List<SpanData> runs = done.stream().filter(s -> s.getKind() == SpanKind.INTERNAL).toList();
+        assertThat(runs).as("a poll while pending, then the one that saw it succeed").hasSize(2);
+        assertThat(runs).extracting(s -> s.getAttributes().get(STATUS)).containsExactly(202L, 200L);
+        assertThat(runs).allSatisfy(run -> {
+            assertThat(run.getName()).isEqualTo("images test-image");
+            assertThat(run.getAttributes().get(TASK_ID)).isEqualTo(taskId);
+            assertThat(run.getParentSpanContext().isValid()).as("a root span: no request to hang below").isFalse();
+            assertThat(children(done, run)).singleElement().satisfies(poll -> {
+                assertThat(poll.getKind()).isEqualTo(SpanKind.CLIENT);
+                assertThat(poll.getAttributes().get(SYSTEM)).isEqualTo("replicate");
+                assertThat(poll.getAttributes().get(REQUEST_MODEL)).isEqualTo("owner/image-model");
+            });
+        });
+        assertThat(runs.get(1).getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    }
+
+    private static List<SpanData> children(List<SpanData> spans, SpanData parent) {
+        return spans.stream().filter(s -> s.getParentSpanId().equals(parent.getSpanId())).toList();
+    }
+
+    private static <T> java.util.stream.Collector<T, ?, T> onlyOne() {
+        return java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), list -> {
+            assertThat(list).hasSize(1);
+            return list.get(0);
+        });
     }
 
     /** The finished spans once there are {@code n}, in the order they ended. */

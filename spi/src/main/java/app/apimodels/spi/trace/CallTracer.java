@@ -36,6 +36,19 @@ public interface CallTracer {
      */
     Call start(Operation operation, String model, boolean stream);
 
+    /**
+     * One run of a generation task's job, away from any request: the upstream polled for the
+     * task's state (each poll an {@link Call#attempt}), and what follows when it ended. It ends
+     * with 200 when the task completed (with what was charged), 202 when the task runs on, or the
+     * status its client is answered when it failed. The default traces nothing.
+     *
+     * @param model  the catalog's model id
+     * @param taskId the task's id, also given to the call that submitted it ({@link Call#task})
+     */
+    default Call taskRun(Operation operation, String model, String taskId) {
+        return Call.NONE;
+    }
+
     /** One API call; ended exactly once. */
     interface Call {
 
@@ -58,6 +71,13 @@ public interface CallTracer {
          * @param upstreamModel the model name the provider is asked for
          */
         Attempt attempt(String system, String provider, String upstreamModel);
+
+        /**
+         * The call submits the generation task {@code taskId} (its attempts hand the task to a
+         * provider; the task's later runs are traced with {@link CallTracer#taskRun}).
+         */
+        default void task(String taskId) {
+        }
 
         /**
          * The call ended with the status the client got (499: the client left).
