@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -64,6 +65,10 @@ public class WholeCall {
     private static final Pattern CREATED_ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
     private static final Pattern KEY = Pattern.compile("\"key\"\\s*:\\s*\"([^\"]+)\"");
 
+    /** The settlement writer's linger (the engine's default is 5 ms); longer shows its wake-ups per batch more plainly. */
+    @Param("5")
+    public String settleLingerMs;
+
     private Path dir;
     private ApiModels engine;
     private String key;
@@ -85,7 +90,8 @@ public class WholeCall {
                         "apimodels.data-dir", dir.resolve("data").toString(),
                         "apimodels.catalog", catalog.toString(),
                         "apimodels.bootstrap.admin-key", ADMIN_KEY,
-                        "apimodels.keys.pepper", "bench-pepper-of-at-least-thirty-two-characters")))
+                        "apimodels.keys.pepper", "bench-pepper-of-at-least-thirty-two-characters",
+                        "apimodels.ledger.settle-linger-ms", settleLingerMs)))
                 .transport(new InMemoryUpstream())
                 .build();
         String user = expect(send(MockExchange.post("/admin/users").json("{\"email\":\"bench-" + UUID.randomUUID() + "@example.com\"}")
@@ -115,17 +121,59 @@ public class WholeCall {
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long calls;
         long bytesAtStart;
+        Map<String, Long> switchesAtStart;
 
         @Setup(Level.Iteration)
         public void start() {
             calls = 0;
+            switchesAtStart = contextSwitches();
             bytesAtStart = THREADS.getCurrentThreadAllocatedBytes();
         }
 
         @TearDown(Level.Iteration)
         public void report() {
             long bytes = THREADS.getCurrentThreadAllocatedBytes() - bytesAtStart;
-            System.out.printf(" [request thread: %,d B/call over %,d calls] ", calls == 0 ? 0 : bytes / calls, calls);
+            StringBuilder wakeUps = new StringBuilder();
+            contextSwitches().forEach((name, n) -> {
+                long woken = n - switchesAtStart.getOrDefault(name, 0L);
+                if (calls > 0 && woken * 100 >= calls) { // threads woken for at least one call in a hundred
+                    wakeUps.append(String.format(" %s %.2f", name, (double) woken / calls));
+                }
+            });
+            System.out.printf(" [request thread: %,d B/call; %,d calls; wake-ups per call:%s] ",
+                    calls == 0 ? 0 : bytes / calls, calls, wakeUps);
+        }
+
+        /**
+         * The voluntary context switches so far of this JVM's threads (Linux), summed by thread
+         * name: each one a thread that blocked and was woken, so hand-offs between threads show
+         * here whatever the machine's load. Empty where /proc is not there.
+         */
+        static Map<String, Long> contextSwitches() {
+            Map<String, Long> byName = new java.util.TreeMap<>();
+            Path tasks = Path.of("/proc/self/task");
+            if (!Files.isDirectory(tasks)) {
+                return byName;
+            }
+            try (var threads = Files.list(tasks)) {
+                for (Path task : (Iterable<Path>) threads::iterator) {
+                    try {
+                        String name = "?";
+                        for (String line : Files.readAllLines(task.resolve("status"))) {
+                            if (line.startsWith("Name:")) {
+                                name = line.substring(5).trim().replaceAll("[-_ ]?\\d+$", ""); // pool threads as one
+                            } else if (line.startsWith("voluntary_ctxt_switches:")) {
+                                byName.merge(name, Long.parseLong(line.substring(line.indexOf(':') + 1).trim()), Long::sum);
+                            }
+                        }
+                    } catch (IOException | java.io.UncheckedIOException ended) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                return byName;
+            }
+            return byName;
         }
     }
 
