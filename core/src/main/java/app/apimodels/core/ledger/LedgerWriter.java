@@ -90,6 +90,9 @@ final class LedgerWriter implements AutoCloseable {
         queue.add(op);
         if (thread == null) {
             lead(op);
+        } else if (op instanceof Op.Barrier || queue.size() >= maxBatch) {
+            // Someone waits, or a batch is full: end the writer's linger now.
+            java.util.concurrent.locks.LockSupport.unpark(thread);
         }
     }
 
@@ -159,11 +162,12 @@ final class LedgerWriter implements AutoCloseable {
             if (left <= 0) {
                 return;
             }
-            Op next = queue.poll(left, TimeUnit.NANOSECONDS);
-            if (next == null) {
-                return;
+            // Sleeps through the linger rather than waking for each op queued meanwhile (a thread
+            // switch per settlement); submit wakes it early for a barrier or a full batch.
+            java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
             }
-            batch.add(next);
             queue.drainTo(batch, maxBatch - batch.size());
         }
     }
@@ -174,13 +178,14 @@ final class LedgerWriter implements AutoCloseable {
      */
     private Runnable process(List<Op> batch, Op mine) {
         Runnable mineDone = null;
+        List<Runnable> others = new ArrayList<>(batch.size());
         try {
             List<Runnable> completions = commit(batch);
             for (int i = 0; i < batch.size(); i++) {
                 if (batch.get(i) == mine) {
                     mineDone = completions.get(i);
                 } else {
-                    callbacks.execute(completions.get(i));
+                    others.add(completions.get(i));
                 }
             }
         } catch (SQLException whole) {
@@ -192,11 +197,34 @@ final class LedgerWriter implements AutoCloseable {
                 if (op == mine) {
                     mineDone = done;
                 } else {
-                    callbacks.execute(done);
+                    others.add(done);
                 }
             }
         }
+        hand(others);
         return mineDone;
+    }
+
+    /**
+     * Passes a batch's continuations to the callback executor. The writer with its own thread
+     * (settlements: what waits there is bookkeeping) hands them over as one task, one thread
+     * switch per batch rather than per op; the holds' continuations (calls going on upstream)
+     * go one by one, so they run side by side.
+     */
+    private void hand(List<Runnable> completions) {
+        if (thread == null || completions.size() <= 1) {
+            completions.forEach(callbacks::execute);
+            return;
+        }
+        callbacks.execute(() -> {
+            for (Runnable completion : completions) {
+                try {
+                    completion.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "a continuation of the " + name + " writer failed", e);
+                }
+            }
+        });
     }
 
     /** Commits one op of a failed batch by itself. */
