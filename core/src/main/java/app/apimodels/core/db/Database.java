@@ -37,9 +37,14 @@ public final class Database implements AutoCloseable {
         if (given != null) {
             db = new Database(given, null);
         } else {
+            // DB_CLOSE_ON_EXIT=FALSE: H2 would otherwise close the embedded database from a JVM shutdown
+            // hook of its own, beside the server's hook that stops the application, so the ledger's last
+            // writes at a SIGTERM could find it closed (seen on Jetty: a settlement then waits in the
+            // journal for the next start). The engine closes the pool itself; the last connection
+            // closed closes the database.
             String url = settings.find(Keys.DB_URL).orElseGet(() ->
                     "jdbc:h2:file:" + settings.get(Keys.DATA_DIR).toAbsolutePath().normalize().resolve("apimodels")
-                            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+                            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE");
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(url);
             String driver = driverFor(url);
