@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +48,7 @@ public final class LoadGen {
             "{\"model\":\"bench-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":16}";
     private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final int ERROR_BODIES_SHOWN = 5;
+    private static final long ERROR_PAUSE_MS = 100;
 
     private enum Phase { WARMUP, MEASURE, STOPPED }
 
@@ -59,6 +62,8 @@ public final class LoadGen {
     private final AtomicLong requestCount = new AtomicLong();
     /** Successful calls over the whole run, warm-up and drain included: what the gateway should have charged. */
     private final LongAdder allOk = new LongAdder();
+    /** Failed calls over the whole run: for held-open streams, "all delivered" means none. */
+    private final LongAdder allErrors = new LongAdder();
     private final Recorder latencyMicros = new Recorder(3);
     private final Recorder ttfbMicros = new Recorder(3);
     /**
@@ -69,6 +74,8 @@ public final class LoadGen {
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicInteger errorBodiesShown = new AtomicInteger();
     private final CountDownLatch clientsDone;
+    /** The ramp, the phase switches and the pause after a failed call. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private volatile Phase phase = Phase.WARMUP;
 
     private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys,
@@ -86,18 +93,19 @@ public final class LoadGen {
 
     public static void main(String[] args) throws Exception {
         Options o = new Options(args,
-                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "keys", "body", "headers"),
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "ramp-seconds", "keys", "body", "headers"),
                 Set.of("stream", "get"));
         URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
         int concurrency = o.integer("concurrency", 1);
         int duration = o.integer("duration-seconds", 10);
         int warmup = o.integer("warmup-seconds", 3);
+        int ramp = o.integer("ramp-seconds", 0);
         boolean stream = o.flag("stream");
         String body = readBody(o.string("body", DEFAULT_BODY));
         // --get: a GET without a body (health checks, reads) instead of a POST of the body.
         byte[] payload = o.flag("get") ? null : (stream ? withStream(body) : body).getBytes(StandardCharsets.UTF_8);
 
-        QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+        QueuedThreadPool threads = new QueuedThreadPool(Math.max(16, Runtime.getRuntime().availableProcessors() * 8));
         threads.setName("loadgen");
         threads.setDaemon(true);
         HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(1));
@@ -108,42 +116,59 @@ public final class LoadGen {
         client.setUserAgentField(null);
         // Slow held-open streams may be quiet for a while; a minute of silence means something is stuck.
         client.setIdleTimeout(TimeUnit.MINUTES.toMillis(1));
+        // Thousands of connections opened within seconds wait in the server's accept queue.
+        client.setConnectTimeout(TimeUnit.SECONDS.toMillis(30));
         client.start();
         try {
             LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")),
                     headers(o.string("headers", "")), concurrency);
-            System.out.println(gen.run(concurrency, warmup, duration));
+            System.out.println(gen.run(concurrency, ramp, warmup, duration));
         } finally {
             client.stop();
         }
     }
 
-    private String run(int concurrency, int warmupSeconds, int durationSeconds) throws InterruptedException {
-        for (int i = 0; i < concurrency; i++) {
-            send();
-        }
-        // The measuring window is the clock's business: a timer switches the phases, this thread
-        // waits for the switch to "stopped".
+    /**
+     * Starts the clients evenly over {@code rampSeconds} (all at once for 0): ten thousand connects
+     * at the same instant overflow any accept queue, and the SYN retries then distort the first
+     * wave. The warm-up is counted from the moment the last client started, however long a busy
+     * machine took to start them all.
+     */
+    private String run(int concurrency, int rampSeconds, int warmupSeconds, int durationSeconds) throws InterruptedException {
+        // The measuring window is the clock's business: a timer of its own (the ramp's may lag
+        // behind) switches the phases, this thread waits for the switch to "stopped".
         long[] start = new long[1];
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        CountDownLatch stopped = new CountDownLatch(1);
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+        long began = System.nanoTime();
         try {
+            long rampNanos = TimeUnit.SECONDS.toNanos(rampSeconds);
+            for (int i = 0; i < concurrency; i++) {
+                timer.schedule(this::send, rampNanos * i / concurrency, TimeUnit.NANOSECONDS);
+            }
             timer.schedule(() -> {
-                start[0] = System.nanoTime();
-                phase = Phase.MEASURE;
-            }, warmupSeconds, TimeUnit.SECONDS);
-            timer.schedule(() -> {
-                phase = Phase.STOPPED;
-                stopped.countDown();
-            }, warmupSeconds + durationSeconds, TimeUnit.SECONDS);
+                System.err.printf(Locale.ROOT, "%d clients started in %.1f s%n", concurrency, (System.nanoTime() - began) / 1e9);
+                clock.schedule(() -> {
+                    start[0] = System.nanoTime();
+                    phase = Phase.MEASURE;
+                }, warmupSeconds, TimeUnit.SECONDS);
+                clock.schedule(() -> {
+                    phase = Phase.STOPPED;
+                    stopped.countDown();
+                }, warmupSeconds + durationSeconds, TimeUnit.SECONDS);
+            }, rampNanos, TimeUnit.NANOSECONDS);
             stopped.await();
+        } catch (InterruptedException e) {
+            timer.shutdownNow();
+            throw e;
         } finally {
-            timer.shutdown();
+            clock.shutdown();
         }
         double seconds = (System.nanoTime() - start[0]) / 1e9;
         if (!clientsDone.await(2, TimeUnit.MINUTES)) {
             System.err.println("warning: " + clientsDone.getCount() + " requests still open after the run");
         }
+        timer.shutdownNow();
         Histogram latency = latencyMicros.getIntervalHistogram();
         Histogram ttfb = ttfbMicros.getIntervalHistogram();
         Histogram gaps = chunkGapMicros.getIntervalHistogram();
@@ -156,6 +181,7 @@ public final class LoadGen {
         field(json, "requests", latency.getTotalCount());
         field(json, "errors", errorCount);
         field(json, "total_ok", allOk.sum());
+        field(json, "total_errors", allErrors.sum());
         field(json, "rps", fmt(latency.getTotalCount() / seconds));
         field(json, "p50_ms", ms(latency, 50));
         field(json, "p90_ms", ms(latency, 90));
@@ -238,6 +264,8 @@ public final class LoadGen {
             String error = classify(result);
             if (error == null) {
                 allOk.increment();
+            } else {
+                allErrors.increment();
             }
             if (phase == Phase.MEASURE) {
                 if (error == null) {
@@ -251,7 +279,13 @@ public final class LoadGen {
                 System.err.println("error: " + error + (errorBody == null ? "" : ": " + errorBody)
                         + (result.getFailure() == null ? "" : " (" + result.getFailure() + ")"));
             }
-            send();
+            if (error == null) {
+                send();
+            } else {
+                // A refusing or failing server answers at once: without a pause thousands of
+                // clients would spin on it and starve the streams still being served.
+                timer.schedule(LoadGen.this::send, ERROR_PAUSE_MS, TimeUnit.MILLISECONDS);
+            }
         }
 
         private String classify(Result result) {

@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -90,10 +91,14 @@ public final class MockUpstream extends Handler.Abstract.NonBlocking {
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
         // One acceptor and one selector: the mock shares two cores with the gateway and the load generator.
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        // HTTP/1.1, and HTTP/2 for clients that start with its preface (h2c with prior knowledge),
+        // as hosted APIs speak it: many streams share one connection.
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http),
+                new HTTP2CServerConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(o.integer("port", 18081));
-        connector.setAcceptQueueSize(1024);
+        // Thousands of held-open streams connect within seconds (the kernel caps this at somaxconn).
+        connector.setAcceptQueueSize(4096);
         connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(5));
         server.addConnector(connector);
         server.setHandler(new MockUpstream(o.integer("chunks", 10), o.integer("latency-ms", 0), o.integer("chunk-interval-ms", 0)));
