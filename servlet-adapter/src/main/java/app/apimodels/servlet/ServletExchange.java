@@ -593,7 +593,11 @@ final class ServletExchange implements Exchange, AsyncListener {
         private final OutputStream sink;
         private final long limit;
         private final Runnable next;
-        private final byte[] chunk = new byte[CHUNK];
+        /**
+         * Dropped when the read ends: the container keeps this listener until the exchange ends,
+         * and a held-open stream must not hold 16 KiB it will never read into again.
+         */
+        private byte[] chunk = new byte[CHUNK];
         private long received;
         private volatile ScheduledFuture<?> deadline;
 
@@ -707,6 +711,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private void end(BodyState state) {
             bodyState = state;
             receiving = null;
+            chunk = null;
             releaseRead();
             if (deadline != null) {
                 deadline.cancel(false);

@@ -11,6 +11,7 @@ import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.modeler.Registry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,6 +122,10 @@ public final class Quickstart implements AutoCloseable {
     }
 
     private static Tomcat startTomcat(int port, int maxConnections, Path dataDir, ApiModels engine) throws LifecycleException {
+        // No JMX MBeans: Tomcat registers one per request processor, under a lock every new
+        // connection takes. With thousands of held-open streams each new one then waited seconds for
+        // that lock (and each MBean costs heap); nothing here reads them.
+        Registry.disableRegistry();
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
         tomcat.setPort(port);

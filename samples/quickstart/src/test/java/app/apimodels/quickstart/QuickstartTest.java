@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.management.ObjectName;
+
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,6 +59,16 @@ class QuickstartTest {
     @Test
     void writesTheLabelledDemoCatalogIntoTheDataDirectory() throws Exception {
         assertThat(Files.readString(dataDir.resolve("demo-catalog.yaml"))).startsWith("# DEMO catalog");
+    }
+
+    /** Tomcat's per-processor MBeans made every new connection wait on one lock (bench/streams.sh). */
+    @Test
+    void registersNoTomcatMBeansWhileServing() throws Exception {
+        var response = HTTP.send(HttpRequest.newBuilder(uri("/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        var mbeans = ManagementFactory.getPlatformMBeanServer();
+        assertThat(mbeans.queryNames(new ObjectName("Tomcat:*"), null)).isEmpty();
+        assertThat(mbeans.queryNames(new ObjectName("Catalina:*"), null)).isEmpty();
     }
 
     @Test
