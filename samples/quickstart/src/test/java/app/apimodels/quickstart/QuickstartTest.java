@@ -71,6 +71,16 @@ class QuickstartTest {
         assertThat(mbeans.queryNames(new ObjectName("Catalina:*"), null)).isEmpty();
     }
 
+    /** Answers far larger than the connector's 1 KiB response buffer leave whole, with their length. */
+    @Test
+    void sendsALargeAnswerWholeThroughTheSmallResponseBuffer() throws Exception {
+        var response = HTTP.send(HttpRequest.newBuilder(uri("/openapi.json")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body().length).isGreaterThan(16 * 1024);
+        assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(response.body().length);
+        assertThat(JSON.readTree(response.body()).get("paths").size()).isPositive();
+    }
+
     @Test
     void isLive() throws Exception {
         var response = HTTP.send(HttpRequest.newBuilder(uri("/health/live")).build(), HttpResponse.BodyHandlers.ofString());
