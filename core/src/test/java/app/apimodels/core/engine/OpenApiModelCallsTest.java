@@ -208,6 +208,9 @@ class OpenApiModelCallsTest extends EngineTest {
         assertThat(doc.errors("/components/schemas/ChatCompletion", "{\"object\":\"chat.completion\",\"model\":\"m\"}")).isNotEmpty();
         assertThat(doc.errors("/components/schemas/TaskView", "{\"taskId\":\"t\",\"model\":\"m\",\"state\":\"running\","
                 + "\"resultUrls\":[],\"createTime\":1,\"completeTime\":null,\"failMsg\":null}")).isNotEmpty();
+        // What the engine writes itself is closed: a field the document does not name fails.
+        assertThat(doc.errors("/components/schemas/WebhookSecret", "{\"webhook_secret\":\"s\",\"header\":\"X-Apimodels-Signature\","
+                + "\"scheme\":\"t\",\"secret_id\":1}")).isNotEmpty();
         assertThat(doc.errors("/paths/" + OpenApiDocument.escape("/api/v1/{kind}/generations") + "/get/responses/404/content/application~1json/schema",
                 "{\"type\":\"https://apimodels.app/problems/not-found\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"x\"}"))
                 .isNotEmpty();
