@@ -18,6 +18,7 @@ import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -31,6 +32,7 @@ import java.util.Map;
 public final class Jetty12Container implements DeployableContainer<Jetty12Configuration> {
 
     private static final String HOST = "localhost";
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
     private static final String[] CDI_API = {"jakarta.enterprise.", "jakarta.decorator."};
 
     private final Map<String, WebAppContext> deployed = new HashMap<>();
@@ -55,6 +57,11 @@ public final class Jetty12Container implements DeployableContainer<Jetty12Config
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(HOST);
         connector.setPort(configuration.getHttpPort());
+        // An idle keep-alive connection keeps its last request's servlet channel, and through it the
+        // web application and its class loader, until it serves again or times out (Jetty's default:
+        // 30 s). The smoke test looks for the undeployed application's classes while its own client's
+        // connections sit idle: a shorter timeout, as an operator who redeploys would set, lets them go.
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
         contexts = new ContextHandlerCollection();
         server.setHandler(contexts);
