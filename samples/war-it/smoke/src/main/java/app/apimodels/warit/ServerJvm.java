@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -28,6 +30,7 @@ final class ServerJvm {
      */
     private static final String CLASS_PATH_LOADER = "jdk.internal.loader.ClassLoaders$AppClassLoader";
     private static final long COMMAND_TIMEOUT_SECONDS = 60;
+    private static final long ENDING_SECONDS = 10;
 
     private final ProcessHandle process;
 
@@ -75,6 +78,19 @@ final class ServerJvm {
     }
 
     /**
+     * Whether the process has ended, or ends within a few seconds: a command can fail because the
+     * process is ending under it (Payara Micro stops itself with its application).
+     */
+    private boolean ended() throws InterruptedException {
+        try {
+            process.onExit().get(ENDING_SECONDS, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return !process.isAlive();
+        }
+    }
+
+    /**
      * What it takes to find why a class loader is kept: the JVM's threads (with their stacks) and a heap
      * dump (to follow the path from a root to the loader), written to {@code directory}; returns where.
      */
@@ -106,7 +122,7 @@ final class ServerJvm {
                 throw new IllegalStateException("jcmd " + line + " did not end");
             }
             if (run.exitValue() != 0) {
-                if (!process.isAlive()) {
+                if (ended()) {
                     return Optional.empty();
                 }
                 throw new IllegalStateException("jcmd " + line + " failed: " + output);
