@@ -261,6 +261,16 @@ final class Engine {
             metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",
                     routing::disabledKeys);
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
+            // Read from the pool's own counters: HikariCP's Micrometer tracker kept an undeployed
+            // application's class loader reachable (RedeployTest).
+            database.pool().ifPresent(pool -> {
+                metrics.gauge("apimodels_db_connections", "Pooled database connections by state", "state", "active",
+                        pool::getActiveConnections);
+                metrics.gauge("apimodels_db_connections", "Pooled database connections by state", "state", "idle",
+                        pool::getIdleConnections);
+                metrics.gauge("apimodels_db_connections_pending", "Threads waiting for a pooled database connection",
+                        pool::getThreadsAwaitingConnection);
+            });
             metrics.gauge("apimodels_limits_counted_calls", "Calls running under an abuse limit, summed over their key, account and address counters",
                     limits::counted);
             metrics.gauge("apimodels_limits_nodes", "Live nodes sharing each abuse limit", nodes::live);

@@ -5,12 +5,14 @@ import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import org.flywaydb.core.Flyway;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The database the engine keeps its state in: a container DataSource, or a HikariCP pool on
@@ -124,6 +126,11 @@ public final class Database implements AutoCloseable {
     }
 
     /** For libraries that manage their own connections (the job runner). */
+    /** The pool's own counters, when this database made the pool (not for a DataSource it was given). */
+    public Optional<HikariPoolMXBean> pool() {
+        return Optional.ofNullable(owned).map(HikariDataSource::getHikariPoolMXBean);
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }
