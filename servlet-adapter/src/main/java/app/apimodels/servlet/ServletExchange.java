@@ -66,6 +66,14 @@ final class ServletExchange implements Exchange, AsyncListener {
     private static final Response TOO_MANY_BODIES = new Response(503, "application/problem+json",
             problem(503, "Service Unavailable", "too many request bodies are being received; retry shortly").body(),
             Map.of("Retry-After", "5"));
+    /**
+     * When the container ends an exchange the engine has not answered yet (Tomcat does, after its
+     * context's unloadDelay, when the application stops): the client is still there and must not
+     * read an empty 200 as a success.
+     */
+    private static final Response ENDED_BY_CONTAINER = new Response(503, "application/problem+json",
+            problem(503, "Service Unavailable", "the server is stopping; retry shortly").body(),
+            Map.of("Retry-After", "5"));
     private static final int CHUNK = 16 * 1024;
 
     /** Where the request body is. */
@@ -475,9 +483,26 @@ final class ServletExchange implements Exchange, AsyncListener {
         clientGone(true);
     }
 
+    /**
+     * The container gave up waiting for the answer. Unanswered: the client gets a 503, then the
+     * engine's client-gone action ends the call (its upstream cancelled); an open stream just ends.
+     */
     @Override
     public void onTimeout(AsyncEvent event) {
-        clientGone(false);
+        Runnable action = null;
+        synchronized (this) {
+            if (!answered && !finished) {
+                action = onClientGone;
+                onClientGone = null;
+                clientGone = true;
+                respond(ENDED_BY_CONTAINER);
+            }
+        }
+        if (action != null) {
+            run(action);
+        } else {
+            clientGone(false);
+        }
     }
 
     @Override

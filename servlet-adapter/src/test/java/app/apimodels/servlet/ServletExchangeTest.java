@@ -318,6 +318,27 @@ class ServletExchangeTest {
     }
 
     @Test
+    void anExchangeTheContainerEndsBeforeItsAnswerTellsTheClient503NotAnEmpty200() throws Exception {
+        var answer = CLIENT.sendAsync(HttpRequest.newBuilder(tomcat.uri("/ctx/mount/v1/chat/completions"))
+                .header("X-Async-Timeout-Millis", "100").build(), HttpResponse.BodyHandlers.ofString());
+        ServletExchange exchange = nextExchange();
+        AtomicInteger ended = new AtomicInteger();
+        CountDownLatch actionRan = new CountDownLatch(1);
+        exchange.onClientGone(() -> {
+            ended.incrementAndGet();
+            actionRan.countDown();
+        });
+
+        HttpResponse<String> response = answer.get(20, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
+        assertThat(response.body()).contains("the server is stopping");
+        assertThat(actionRan.await(20, TimeUnit.SECONDS)).as("the engine's action ran: its call ends, its upstream is cancelled").isTrue();
+        exchange.respond(new Response(200, "text/plain", "late".getBytes(UTF_8)));
+        assertThat(ended).hasValue(1);
+    }
+
+    @Test
     void aClientThatLeavesWhileTheAnswerIsAwaitedIsNoticed() throws Exception {
         awaitClientLeaving("GET /ctx/mount/v1/models HTTP/1.1\r\nHost: localhost", "");
     }

@@ -178,6 +178,9 @@ final class Webapps implements AutoCloseable {
         context.setName(spec.path);
         context.setPath(spec.path);
         context.setDocBase(docBase.toString());
+        // As the sample WAR's META-INF/context.xml: a stopping application waits for its calls in
+        // flight instead of Tomcat ending them after 2 s (the engine's own grace bounds the wait).
+        context.setUnloadDelay(30_000);
         context.setParentClassLoader(new ServletApiOnly(Webapps.class.getClassLoader()));
         ContextConfig config = new ContextConfig();
         config.setDefaultWebXml(Constants.NoDefaultWebXml); // no default servlet, no JSP
