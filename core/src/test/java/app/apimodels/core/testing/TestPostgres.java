@@ -7,6 +7,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +114,8 @@ public final class TestPostgres {
                 "-D", data.toString(), "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", data.toString(),
                 "-c", "fsync=off", "-c", "max_connections=300")
                 .redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile()).start();
+        // The data directory goes with the server: every test JVM makes one (up to 2 GB after a
+        // busy run), and left behind they once filled this machine's disk until CI failed.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.destroy();
             try {
@@ -120,6 +123,7 @@ public final class TestPostgres {
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
+            deleteTree(data);
         }));
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/";
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -132,6 +136,14 @@ public final class TestPostgres {
                 }
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: the JVM is exiting
         }
     }
 
