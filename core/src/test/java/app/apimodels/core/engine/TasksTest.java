@@ -124,8 +124,12 @@ class TasksTest {
         assertThat(done.get("state").asText()).isEqualTo("failed");
         assertThat(done.get("failMsg").asText()).isEqualTo("the prompt was refused");
         assertThat(gateway.charges(u)).isEmpty();
-        assertThat(gateway.balance(u)).isEqualTo(1_000_000);
-        assertThat(gateway.held(u)).isZero();
+        // The task is marked failed first, then its hold is released through the ledger writer's
+        // next batch: a read in between shows the money still held (never spent), then back.
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+            assertThat(gateway.held(u)).isZero();
+        });
     }
 
     @Test
