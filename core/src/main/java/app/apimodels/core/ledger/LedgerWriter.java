@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Group commit for the ledger: everything queued (holds, or settlements, voids and call-log rows)
@@ -92,7 +93,7 @@ final class LedgerWriter implements AutoCloseable {
             lead(op);
         } else if (op instanceof Op.Barrier || queue.size() >= maxBatch) {
             // Someone waits, or a batch is full: end the writer's linger now.
-            java.util.concurrent.locks.LockSupport.unpark(thread);
+            LockSupport.unpark(thread);
         }
     }
 
@@ -164,7 +165,7 @@ final class LedgerWriter implements AutoCloseable {
             }
             // Sleeps through the linger rather than waking for each op queued meanwhile (a thread
             // switch per settlement); submit wakes it early for a barrier or a full batch.
-            java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            LockSupport.parkNanos(this, left);
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
@@ -326,7 +327,7 @@ final class LedgerWriter implements AutoCloseable {
     private static void pause() {
         // Back off from a database that is down before the retry; only the settlement writer's own
         // thread gets here (holds are never retried: their callers get a 503 at once).
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
 
     /** Per wallet: what this batch credits unconditionally, the holds it asks for, late charges. */

@@ -22,6 +22,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -220,8 +222,8 @@ public class WarSmokeIT {
      * real server has those all the time, an idle test server needs this one.
      */
     private static void wakeSelectors(URI base) {
-        try (var socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()), 2_000);
+        try (var socket = new Socket()) {
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 2_000);
         } catch (IOException e) {
             // The server refusing or not listening wakes nothing, and changes nothing to check.
         }
