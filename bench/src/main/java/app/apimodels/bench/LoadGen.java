@@ -72,6 +72,13 @@ public final class LoadGen {
      */
     private final Recorder chunkGapMicros = new Recorder(3);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    /**
+     * With {@code --calls FILE}: each measured successful call's start, first byte and end as
+     * {@code System.nanoTime()} (CLOCK_MONOTONIC on Linux, the clock of the gateway's
+     * {@code -Xlog} {@code tn} decoration and of {@code perf -k CLOCK_MONOTONIC}), so slow calls
+     * can be laid beside GC pauses, safepoints and scheduler traces.
+     */
+    private final java.util.Queue<long[]> calls;
     private final AtomicInteger errorBodiesShown = new AtomicInteger();
     private final CountDownLatch clientsDone;
     /** The ramp, the phase switches and the pause after a failed call. */
@@ -79,8 +86,9 @@ public final class LoadGen {
     private volatile Phase phase = Phase.WARMUP;
 
     private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys,
-            List<HttpField> extraHeaders, int concurrency) {
+            List<HttpField> extraHeaders, int concurrency, boolean keepCalls) {
         this.client = client;
+        this.calls = keepCalls ? new java.util.concurrent.ConcurrentLinkedQueue<>() : null;
         this.extraHeaders = extraHeaders;
         this.url = url;
         this.stream = stream;
@@ -93,7 +101,7 @@ public final class LoadGen {
 
     public static void main(String[] args) throws Exception {
         Options o = new Options(args,
-                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "ramp-seconds", "keys", "body", "headers"),
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "ramp-seconds", "keys", "body", "headers", "calls"),
                 Set.of("stream", "get"));
         URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
         int concurrency = o.integer("concurrency", 1);
@@ -121,8 +129,11 @@ public final class LoadGen {
         client.start();
         try {
             LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")),
-                    headers(o.string("headers", "")), concurrency);
+                    headers(o.string("headers", "")), concurrency, !o.string("calls", "").isEmpty());
             System.out.println(gen.run(concurrency, ramp, warmup, duration));
+            if (gen.calls != null) {
+                gen.writeCalls(Path.of(o.string("calls", "")));
+            }
         } finally {
             client.stop();
         }
@@ -271,6 +282,9 @@ public final class LoadGen {
                 if (error == null) {
                     latencyMicros.recordValue((end - start) / 1000);
                     ttfbMicros.recordValue(((firstByte == 0 ? end : firstByte) - start) / 1000);
+                    if (calls != null) {
+                        calls.add(new long[] {start, firstByte == 0 ? end : firstByte, end});
+                    }
                 } else {
                     errors.computeIfAbsent(error, k -> new LongAdder()).increment();
                 }
@@ -315,6 +329,15 @@ public final class LoadGen {
             }
             return end >= DONE.length && Arrays.equals(tail, end - DONE.length, end, DONE, 0, DONE.length);
         }
+    }
+
+    /** One line per call: start, first byte and end in nanoseconds of {@code System.nanoTime()}. */
+    private void writeCalls(Path file) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (long[] c : calls) {
+            text.append(c[0]).append(' ').append(c[1]).append(' ').append(c[2]).append('\n');
+        }
+        Files.writeString(file, text);
     }
 
     /** Adds {@code "stream": true} and asks for usage in the last chunk, as gateways' clients do. */
