@@ -6,7 +6,6 @@ import app.apimodels.client.api.V1Api;
 import app.apimodels.client.model.ChatCompletion;
 import app.apimodels.client.model.ChatCompletionRequest;
 import app.apimodels.client.model.ChatMessage;
-import app.apimodels.client.model.ChatMessageContent;
 import app.apimodels.client.model.Model;
 import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.testkit.MockOpenAiUpstream;
@@ -36,11 +35,15 @@ class OpenApiClientTest extends EndToEndTest {
         assertThat(api.getV1ModelsId("test-chat").getKind()).isEqualTo(Model.KindEnum.CHAT);
 
         ChatCompletion completion = api.postV1ChatCompletions(new ChatCompletionRequest().model("test-chat")
-                .messages(List.of(new ChatMessage().role("user").content(new ChatMessageContent("Say hello")))).maxTokens(100));
+                .messages(List.of(new ChatMessage().role("user").content("Say hello"))).maxTokens(100));
         assertThat(completion.getModel()).isEqualTo("test-chat");
-        assertThat(completion.getChoices().get(0).getMessage().getContent().getActualInstance().toString())
-                .contains(MockOpenAiUpstream.COMPLETION_TEXT);
-        assertThat(gateway.balance(user)).isEqualTo(1_000_000 - Catalogs.MOCK_CALL_COST);
+        assertThat(completion.getChoices().get(0).getMessage().getContent()).asString().contains(MockOpenAiUpstream.COMPLETION_TEXT);
+        // Content as an array of parts: the other half of "text, or an array of content parts".
+        ChatCompletion parts = api.postV1ChatCompletions(new ChatCompletionRequest().model("test-chat")
+                .messages(List.of(new ChatMessage().role("user").content(List.of(Map.of("type", "text", "text", "Say hello")))))
+                .maxTokens(100));
+        assertThat(parts.getChoices().get(0).getMessage().getContent()).asString().contains(MockOpenAiUpstream.COMPLETION_TEXT);
+        assertThat(gateway.balance(user)).isEqualTo(1_000_000 - 2 * Catalogs.MOCK_CALL_COST);
 
         assertThatThrownBy(() -> api.getV1ModelsId("no-such-model")).isInstanceOfSatisfying(ApiException.class, e -> {
             assertThat(e.getCode()).isEqualTo(404);
