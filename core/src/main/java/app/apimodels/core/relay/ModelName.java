@@ -1,11 +1,15 @@
 package app.apimodels.core.relay;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
 import java.nio.charset.StandardCharsets;
 
 /**
  * Puts the public model name back into upstream answers, so clients see the name they asked for
  * and a reseller's upstream stays private. Works on the raw bytes (the first {@code "model"}
- * member whose value is the upstream name), so answers are not parsed and re-encoded on the way.
+ * member whose value is the upstream name), so answers are not parsed and re-encoded on the way;
+ * it runs on every answer and every streamed chunk, so a name in plain ASCII (as model names are)
+ * is compared and written in place, without building its bytes first.
  */
 final class ModelName {
 
@@ -18,27 +22,67 @@ final class ModelName {
         if (upstream.equals(publicName)) {
             return json;
         }
-        byte[] from = ("\"" + upstream + "\"").getBytes(StandardCharsets.UTF_8);
         for (int i = indexOf(json, KEY, 0); i >= 0; i = indexOf(json, KEY, i + 1)) {
             int j = skipSpaces(json, i + KEY.length);
             if (j >= json.length || json[j] != ':') {
                 continue;
             }
             j = skipSpaces(json, j + 1);
-            if (regionMatches(json, j, from)) {
-                byte[] to = ("\"" + escape(publicName) + "\"").getBytes(StandardCharsets.UTF_8);
-                byte[] out = new byte[json.length - from.length + to.length];
-                System.arraycopy(json, 0, out, 0, j);
-                System.arraycopy(to, 0, out, j, to.length);
-                System.arraycopy(json, j + from.length, out, j + to.length, json.length - j - from.length);
-                return out;
+            int end = quotedAt(json, j, upstream);
+            if (end >= 0) {
+                return replaced(json, j, end, publicName);
             }
         }
         return json;
     }
 
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    /** The index after the JSON string {@code "s"} (as a plain literal) if it starts at {@code at}, else -1. */
+    private static int quotedAt(byte[] b, int at, String s) {
+        if (!plain(s)) {
+            byte[] quoted = ("\"" + s + "\"").getBytes(StandardCharsets.UTF_8);
+            return regionMatches(b, at, quoted) ? at + quoted.length : -1;
+        }
+        int end = at + s.length() + 2;
+        if (end > b.length || b[at] != '"' || b[end - 1] != '"') {
+            return -1;
+        }
+        for (int k = 0; k < s.length(); k++) {
+            if (b[at + 1 + k] != s.charAt(k)) {
+                return -1;
+            }
+        }
+        return end;
+    }
+
+    /** {@code json} with the bytes from {@code from} to {@code to} replaced by {@code name} as a JSON string. */
+    private static byte[] replaced(byte[] json, int from, int to, String name) {
+        boolean plain = plain(name);
+        byte[] escaped = plain ? null : JsonStringEncoder.getInstance().quoteAsUTF8(name);
+        int length = plain ? name.length() : escaped.length;
+        byte[] out = new byte[json.length - (to - from) + length + 2];
+        System.arraycopy(json, 0, out, 0, from);
+        out[from] = '"';
+        if (plain) {
+            for (int k = 0; k < length; k++) {
+                out[from + 1 + k] = (byte) name.charAt(k);
+            }
+        } else {
+            System.arraycopy(escaped, 0, out, from + 1, length);
+        }
+        out[from + 1 + length] = '"';
+        System.arraycopy(json, to, out, from + length + 2, json.length - to);
+        return out;
+    }
+
+    /** Printable ASCII that a JSON string holds as it is (no quote, backslash or control character). */
+    private static boolean plain(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int skipSpaces(byte[] b, int i) {

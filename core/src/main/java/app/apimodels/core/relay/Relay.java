@@ -240,6 +240,8 @@ public final class Relay {
         volatile java.util.concurrent.CompletableFuture<ProviderResult> upstream;
         /** The client of a non-streamed call left before its answer. */
         volatile boolean abandoned;
+        /** The client's JSON body as it came, passed on with the route's model name (null for a multipart call). */
+        Json.Document body;
         /** Files sent with the call (a transcription's audio). */
         List<app.apimodels.spi.provider.TaskInput> files = List.of();
         /** What the call is charged whatever the upstream reports (a transcription's measured seconds), or null. */
@@ -271,7 +273,9 @@ public final class Relay {
         }
 
         ProviderRequest requestFor(Catalog.Target t) {
-            return new ProviderRequest(endpoint.operation, t.route().upstreamModel(), deepCopy(payload), stream, files);
+            String upstreamModel = t.route().upstreamModel();
+            return new ProviderRequest(endpoint.operation, upstreamModel, deepCopy(payload), stream, files,
+                    body == null ? null : body.with(upstreamModel));
         }
 
         long cost(Usage usage) {
@@ -359,7 +363,8 @@ public final class Relay {
     private void start(Request request, Endpoint endpoint) {
         Exchange exchange = request.exchange();
         ApiKey key = request.caller().key();
-        Map<String, Object> payload = request.jsonBody();
+        Json.Document body = request.jsonDocument("model");
+        Map<String, Object> payload = body.object();
         String modelName = ChatValidation.model(payload);
         boolean stream = endpoint != Endpoint.EMBEDDINGS && ChatValidation.stream(payload);
         long worstInput;
@@ -412,6 +417,7 @@ public final class Relay {
             worstOutput = ChatValidation.choices(payload) * cap;
         }
         Call call = new Call(exchange, key, endpoint, payload, model, stream);
+        call.body = body;
         long holdAmount = call.cost(model.spec().price().worstCase(worstInput, worstOutput));
         if (holdAmount > Price.MAX_HOLD_MICROS) {
             throw Failure.invalid(payload.containsKey("max_completion_tokens") ? "max_completion_tokens"

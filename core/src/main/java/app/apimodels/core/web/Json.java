@@ -2,6 +2,9 @@ package app.apimodels.core.web;
 
 import app.apimodels.json.JsonMappers;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -9,10 +12,11 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,13 +49,6 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build());
 
-    /**
-     * Request bodies: integers come as Integer, Long or BigInteger by size (not as the mapper's
-     * Long, which fails the whole parse on a number past a long), so an out-of-range number is
-     * refused naming its field; {@link #check} makes the small ones Long.
-     */
-    private static final ObjectReader BODY = MAPPER.readerFor(Object.class).without(DeserializationFeature.USE_LONG_FOR_INTS);
-
     private Json() {
     }
 
@@ -62,27 +59,180 @@ public final class Json {
 
     /**
      * Parses a request body that must be a JSON object; a 400 naming the problem otherwise. Besides
-     * the parser's limits, no string or name may hold a NUL (no database stores one) and no number
-     * may be beyond a double's range ({@code 1e400}); the 400 names the field.
+     * the parser's limits, no string or name may hold a NUL (no database stores one), no number
+     * may be beyond a double's range ({@code 1e400}) and no object may name a member twice (readers
+     * disagree on which one counts); the 400 names the field.
      */
     public static Map<String, Object> object(byte[] body) {
+        return document(body, null).object();
+    }
+
+    /**
+     * A request body parsed as {@link #object} does, kept with its bytes and where the string value
+     * of its top-level member {@code spanned} lies in them (so the body can be passed on with only
+     * that value replaced, see {@link Document#with}).
+     */
+    public static Document document(byte[] body, String spanned) {
         if (body == null || body.length == 0) {
             throw ApiException.badRequest(null, "request body is empty; a JSON object is required");
         }
-        Object value;
-        try {
-            value = BODY.readValue(body);
+        try (JsonParser parser = MAPPER.getFactory().createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw ApiException.badRequest(null, "request body is not valid JSON: unexpected end of input or unreadable value");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                noTrailingContent(parser);
+                throw ApiException.badRequest(null, "request body must be a JSON object");
+            }
+            Tree tree = new Tree(parser, spanned);
+            Map<String, Object> object = tree.object(null);
+            noTrailingContent(parser);
+            return new Document(body, object, tree.spanFrom, tree.spanTo);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "request body is not valid JSON: " + problem(e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (value instanceof Map<?, ?> map) {
-            check(map, "");
-            @SuppressWarnings("unchecked") Map<String, Object> object = (Map<String, Object>) map;
+    }
+
+    private static void noTrailingContent(JsonParser parser) throws IOException {
+        if (parser.nextToken() != null) {
+            throw ApiException.badRequest(null, "request body is not valid JSON: unexpected content after the JSON value");
+        }
+    }
+
+    /**
+     * A JSON object body as it came and as parsed.
+     *
+     * @param bytes    the body
+     * @param object   its members (maps, lists, strings, Long or BigInteger, Double, Boolean, null)
+     * @param spanFrom where the spanned member's string value starts in {@code bytes} (its opening
+     *                 quote), or -1 if the object has no such member or its value is not a string
+     * @param spanTo   the index after its closing quote
+     */
+    public record Document(byte[] bytes, Map<String, Object> object, int spanFrom, int spanTo) {
+
+        /** The body with the spanned value replaced by {@code value}, everything else byte for byte as it came. */
+        public byte[] with(String value) {
+            if (spanFrom < 0) {
+                throw new IllegalStateException("the body has no spanned string member");
+            }
+            byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
+            byte[] out = new byte[bytes.length - (spanTo - spanFrom) + escaped.length + 2];
+            System.arraycopy(bytes, 0, out, 0, spanFrom);
+            out[spanFrom] = '"';
+            System.arraycopy(escaped, 0, out, spanFrom + 1, escaped.length);
+            out[spanFrom + 1 + escaped.length] = '"';
+            System.arraycopy(bytes, spanTo, out, spanFrom + escaped.length + 2, bytes.length - spanTo);
+            return out;
+        }
+    }
+
+    /**
+     * Builds a body's values from the parser in one pass, checking each as it comes. A field's
+     * path ({@code messages[0].content}) is only spelled out for a refusal, from the chain of
+     * parents, so a body that passes builds no path strings.
+     */
+    private static final class Tree {
+        private final JsonParser parser;
+        private final String spanned;
+        int spanFrom = -1;
+        int spanTo = -1;
+
+        Tree(JsonParser parser, String spanned) {
+            this.parser = parser;
+            this.spanned = spanned;
+        }
+
+        /** The object whose START_OBJECT is the current token; {@code at} is where it is (null: the body). */
+        Map<String, Object> object(Place at) throws IOException {
+            Map<String, Object> object = new LinkedHashMap<>();
+            for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                Place field = new Place(at, name, -1);
+                if (name.indexOf('\0') >= 0) {
+                    throw ApiException.badRequest(Text.printable(field.path()), "a field name contains a NUL character");
+                }
+                JsonToken token = parser.nextToken();
+                boolean span = at == null && name.equals(spanned) && token == JsonToken.VALUE_STRING;
+                long from = span ? parser.currentTokenLocation().getByteOffset() : -1;
+                int before = object.size();
+                object.put(name, value(token, field));
+                if (object.size() == before) {
+                    String path = Text.printable(field.path());
+                    throw ApiException.badRequest(path, path + " appears more than once; a field may be given only once");
+                }
+                if (span) {
+                    spanFrom = Math.toIntExact(from);
+                    spanTo = Math.toIntExact(parser.currentLocation().getByteOffset());
+                }
+            }
             return object;
         }
-        throw ApiException.badRequest(null, "request body must be a JSON object");
+
+        private Object value(JsonToken token, Place at) throws IOException {
+            switch (token) {
+                case START_OBJECT:
+                    return object(at);
+                case START_ARRAY: {
+                    List<Object> list = new ArrayList<>();
+                    for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                        list.add(value(t, new Place(at, null, list.size())));
+                    }
+                    return list;
+                }
+                case VALUE_STRING: {
+                    String s = parser.getText();
+                    if (s.indexOf('\0') >= 0) {
+                        String path = at.path();
+                        throw ApiException.badRequest(path, path + " must not contain NUL characters");
+                    }
+                    return s;
+                }
+                case VALUE_NUMBER_INT:
+                    return parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? parser.getBigIntegerValue() : parser.getLongValue();
+                case VALUE_NUMBER_FLOAT: {
+                    double d = parser.getDoubleValue();
+                    if (!Double.isFinite(d)) {
+                        String path = at.path();
+                        throw ApiException.badRequest(path, path + " is out of range");
+                    }
+                    return d;
+                }
+                case VALUE_TRUE:
+                    return Boolean.TRUE;
+                case VALUE_FALSE:
+                    return Boolean.FALSE;
+                case VALUE_NULL:
+                    return null;
+                default:
+                    throw new JsonParseException(parser, "unexpected token " + token);
+            }
+        }
+    }
+
+    /** Where a value is: a member {@code name} or the element {@code index} of its parent's value. */
+    private record Place(Place parent, String name, int index) {
+        String path() {
+            StringBuilder path = new StringBuilder();
+            append(path);
+            return path.toString();
+        }
+
+        private void append(StringBuilder path) {
+            if (parent != null) {
+                parent.append(path);
+            }
+            if (name == null) {
+                path.append('[').append(index).append(']');
+            } else {
+                if (parent != null) {
+                    path.append('.');
+                }
+                path.append(name);
+            }
+        }
     }
 
     /**
@@ -113,38 +263,6 @@ public final class Json {
         }
         JsonLocation at = e.getLocation();
         return at == null || at.getLineNr() < 1 ? what : what + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-    }
-
-    /**
-     * Walks a parsed body (its depth is bounded by the parser) for NULs and infinite numbers, and
-     * makes every integer that fits one a Long; returns the value to keep.
-     */
-    @SuppressWarnings("unchecked")
-    private static Object check(Object value, String path) {
-        if (value instanceof Map<?, ?> m) {
-            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
-                String name = e.getKey();
-                String field = path.isEmpty() ? name : path + "." + name;
-                if (name.indexOf('\0') >= 0) {
-                    throw ApiException.badRequest(Text.printable(field), "a field name contains a NUL character");
-                }
-                e.setValue(check(e.getValue(), field));
-            }
-        } else if (value instanceof List<?> l) {
-            List<Object> list = (List<Object>) l;
-            for (int i = 0; i < list.size(); i++) {
-                list.set(i, check(list.get(i), path + "[" + i + "]"));
-            }
-        } else if (value instanceof String s) {
-            if (s.indexOf('\0') >= 0) {
-                throw ApiException.badRequest(path, path + " must not contain NUL characters");
-            }
-        } else if (value instanceof Integer i) {
-            return i.longValue();
-        } else if (value instanceof Double d && !Double.isFinite(d)) {
-            throw ApiException.badRequest(path, path + " is out of range");
-        }
-        return value;
     }
 
     public static byte[] bytes(Object value) {

@@ -34,6 +34,11 @@ public record Request(Exchange exchange, Map<String, String> params, Caller call
         return Json.object(exchange.body());
     }
 
+    /** The JSON object body with its bytes, and where the string value of its top-level member {@code spanned} lies in them. */
+    public Json.Document jsonDocument(String spanned) {
+        return Json.document(exchange.body(), spanned);
+    }
+
     public void json(int status, Object body) {
         exchange.respond(new Response(status, "application/json", Json.bytes(body)));
     }

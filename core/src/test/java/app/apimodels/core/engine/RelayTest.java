@@ -60,6 +60,35 @@ class RelayTest extends EngineTest {
     }
 
     @Test
+    void theUpstreamGetsTheClientsBytesWithOnlyTheModelReplaced() {
+        User u = gateway.user(1_000_000);
+        // Key order, spacing, number forms and escapes as a client may send them.
+        String sent = "{ \"temperature\": 1.0E0, \"messages\":[{\"content\":\"Say \\u0068ello\",\"role\":\"user\"}],\n"
+                + "  \"model\" : \"test-chat\", \"max_tokens\": 100, \"seed\": 12345678901234567890 }\n";
+        expect(gateway.post("/v1/chat/completions", u.key(), sent), 200);
+
+        assertThat(gateway.upstream.calls).singleElement().satisfies(r -> {
+            assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(sent.replace("\"test-chat\"", "\"upstream-chat\""));
+            assertThat(r.payload().get("messages")).isEqualTo(MESSAGES);
+        });
+    }
+
+    @Test
+    void aFieldGivenTwiceIsRefusedNamingIt() {
+        User u = gateway.user(1_000_000);
+        // Which one counts depends on the reader: the model billed and the one run could differ.
+        MockExchange.Answer model = expect(gateway.post("/v1/chat/completions", u.key(),
+                "{\"model\":\"test-chat\",\"model\":\"other\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 400);
+        assertThat(json(model).at("/error/param").asText()).isEqualTo("model");
+        MockExchange.Answer nested = expect(gateway.post("/v1/chat/completions", u.key(),
+                "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":null,\"content\":\"hi\"}]}"), 400);
+        assertThat(json(nested).at("/error/param").asText()).isEqualTo("messages[0].content");
+        assertThat(json(nested).at("/error/message").asText()).contains("messages[0].content appears more than once");
+        assertThat(gateway.upstream.calls).isEmpty();
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+    }
+
+    @Test
     void embeddingsAreChargedTheirInputTokens() {
         gateway.upstream.onCall = r -> CompletableFuture.completedFuture(ScriptedProvider.embeddings());
         User u = gateway.user(1_000_000);

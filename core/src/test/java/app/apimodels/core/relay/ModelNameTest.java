@@ -27,4 +27,12 @@ class ModelNameTest {
         assertThat(rewrite("{\"model\":\"upstream\"}", "up", "pub")).isEqualTo("{\"model\":\"upstream\"}");
         assertThat(rewrite("{\"model\":\"up\"}", "up", "we\"ird")).isEqualTo("{\"model\":\"we\\\"ird\"}");
     }
+
+    @Test
+    void namesBeyondPlainAsciiAreMatchedAndWrittenAsJson() {
+        assertThat(rewrite("{\"model\":\"mod\u00e8le\",\"n\":1}", "mod\u00e8le", "caf\u00e9\tx"))
+                .isEqualTo("{\"model\":\"caf\u00e9\\tx\",\"n\":1}");
+        assertThat(rewrite("{\"model\":\"up\"}", "up", "a\\b")).isEqualTo("{\"model\":\"a\\\\b\"}");
+        assertThat(rewrite("{\"model\":\"u\"", "up", "pub")).as("cut short").isEqualTo("{\"model\":\"u\"");
+    }
 }

@@ -56,4 +56,21 @@ class JsonTest {
         assertTrue(refused("[1]").getMessage().contains("must be a JSON object"));
         assertEquals(Map.of("a", 1L), Json.object("{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void aNameGivenTwiceInAnyObjectIsRefusedNamingIt() {
+        assertEquals("a", refused("{\"a\":null,\"a\":null}").param());
+        assertEquals("x.b[1].c", refused("{\"x\":{\"b\":[{},{\"c\":1,\"d\":2,\"c\":3}]}}").param());
+        assertEquals(Map.of("a", Map.of("a", 1L)), Json.object("{\"a\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aDocumentReplacesOnlyTheSpannedValue() {
+        String body = "{\"n\":{\"model\":\"inner\"}, \"model\" :\"caf\\u00e9\" ,\"x\":1.50}";
+        Json.Document doc = Json.document(body.getBytes(StandardCharsets.UTF_8), "model");
+        assertEquals("café", doc.object().get("model"));
+        assertEquals("{\"n\":{\"model\":\"inner\"}, \"model\" :\"up/\\\"m\\\"\u00e9\" ,\"x\":1.50}",
+                new String(doc.with("up/\"m\"\u00e9"), StandardCharsets.UTF_8));
+        assertEquals(-1, Json.document("{\"model\":1}".getBytes(StandardCharsets.UTF_8), "model").spanFrom());
+    }
 }

@@ -16,12 +16,25 @@ import java.util.Map;
  * @param stream        whether the client asked for a stream
  * @param files         the files the client sent with the call (a transcription's {@code file}),
  *                      readable with {@link TaskInput#open()} while the call runs; empty for JSON calls
+ * @param body          the client's JSON body byte for byte as it came (member order, number forms,
+ *                      spacing), except that the top-level {@code model}'s value is {@code upstreamModel};
+ *                      it holds exactly what {@code payload} holds (a body naming a member twice is
+ *                      refused before any provider sees it). A provider forwarding the call in the
+ *                      client's own wire format may send it instead of encoding {@code payload} again.
+ *                      Null when there is none (a multipart call, a request not made from a client's body).
+ *                      Not to be changed
  */
 public record ProviderRequest(Operation operation, String upstreamModel, Map<String, Object> payload,
-                              boolean stream, List<TaskInput> files) {
+                              boolean stream, List<TaskInput> files, byte[] body) {
 
     public ProviderRequest {
         files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    /** A call without the client's body as it came. */
+    public ProviderRequest(Operation operation, String upstreamModel, Map<String, Object> payload, boolean stream,
+                           List<TaskInput> files) {
+        this(operation, upstreamModel, payload, stream, files, null);
     }
 
     /** A call without files. */

@@ -3,6 +3,7 @@ package app.apimodels.provider.openai;
 import app.apimodels.spi.provider.EventStreamRelay;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamSink;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -23,6 +24,11 @@ abstract class JsonEventStream extends EventStreamRelay {
     @Override
     protected ProviderException errorFor(int status, byte[] body) {
         return errors.forStatus(status, body);
+    }
+
+    /** A parser over an event's data (to read it without building a tree). */
+    protected final JsonParser parser(byte[] data) throws IOException {
+        return mapper.createParser(data);
     }
 
     /** The event as a JSON object, or null after ending the stream as malformed. */

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -320,9 +321,16 @@ final class OpenAiClient implements ProviderClient {
 
     /**
      * The client's payload with the upstream's model name, and usage asked for on chat streams (a
-     * Responses stream always reports it in {@code response.completed}).
+     * Responses stream always reports it in {@code response.completed}). The client's own bytes
+     * are sent when they already say what is needed (its {@code stream} flag, no {@code stream_options}
+     * to merge or drop), with the usage request appended on a chat stream; otherwise the payload
+     * is encoded again with those members set.
      */
     private byte[] body(ProviderRequest request, boolean stream) {
+        byte[] asSent = request.body();
+        if (asSent != null && !request.payload().containsKey("stream_options") && saysStream(request.payload(), stream)) {
+            return stream && request.operation() == Operation.CHAT ? beforeLastBrace(asSent, INCLUDE_USAGE) : asSent;
+        }
         Map<String, Object> payload = new LinkedHashMap<>(request.payload());
         payload.put("model", request.upstreamModel());
         if (request.operation() == Operation.RESPONSES) {
@@ -345,6 +353,27 @@ final class OpenAiClient implements ProviderClient {
             payload.remove("stream_options");
         }
         return json(payload);
+    }
+
+    /** A member appended to a JSON object (never empty here: it has a model). */
+    private static final byte[] INCLUDE_USAGE = ",\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether the payload's {@code stream} member is the call's (absent counting as not streamed). */
+    private static boolean saysStream(Map<String, Object> payload, boolean stream) {
+        return payload.containsKey("stream") ? Boolean.valueOf(stream).equals(payload.get("stream")) : !stream;
+    }
+
+    /** {@code member} inserted before the closing brace of the JSON object {@code json}. */
+    private static byte[] beforeLastBrace(byte[] json, byte[] member) {
+        int end = json.length - 1;
+        while (json[end] != '}') {
+            end--; // trailing white space
+        }
+        byte[] out = new byte[json.length + member.length];
+        System.arraycopy(json, 0, out, 0, end);
+        System.arraycopy(member, 0, out, end, member.length);
+        System.arraycopy(json, end, out, end + member.length, json.length - end);
+        return out;
     }
 
     private byte[] json(Map<String, Object> payload) {

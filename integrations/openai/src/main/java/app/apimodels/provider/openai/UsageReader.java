@@ -33,7 +33,7 @@ final class UsageReader {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-                    return usage(parser.readValueAsTree());
+                    return usage(parser);
                 }
                 parser.skipChildren();
             }
@@ -47,14 +47,81 @@ final class UsageReader {
      * already counts {@code output_tokens_details.reasoning_tokens}: reasoning is billed as output).
      */
     static Usage usage(JsonNode usage) {
-        if (usage.has("input_tokens") && !usage.has("prompt_tokens")) {
-            return Usage.tokens(usage.path("input_tokens").asLong(0),
-                    usage.path("input_tokens_details").path("cached_tokens").asLong(0),
-                    usage.path("output_tokens").asLong(0));
+        try (JsonParser parser = usage.traverse()) {
+            parser.nextToken();
+            return usage(parser);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a tree in memory reads without I/O
         }
-        return Usage.tokens(usage.path("prompt_tokens").asLong(0),
-                usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
-                usage.path("completion_tokens").asLong(0));
+    }
+
+    /**
+     * {@link #usage(JsonNode)} read from the parser, whose current token is the usage object's
+     * START_OBJECT, up to its END_OBJECT, without building it: an answer's usage is read on every call.
+     * A member that is not a number counts as 0 (a numeric string as its number).
+     */
+    static Usage usage(JsonParser parser) throws IOException {
+        long prompt = 0;
+        long promptCached = 0;
+        long completion = 0;
+        long input = 0;
+        long inputCached = 0;
+        long output = 0;
+        boolean chat = false;
+        boolean responses = false;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            switch (name) {
+                case "prompt_tokens" -> {
+                    chat = true;
+                    prompt = count(parser, value);
+                }
+                case "completion_tokens" -> completion = count(parser, value);
+                case "prompt_tokens_details" -> promptCached = cached(parser, value);
+                case "input_tokens" -> {
+                    responses = true;
+                    input = count(parser, value);
+                }
+                case "output_tokens" -> output = count(parser, value);
+                case "input_tokens_details" -> inputCached = cached(parser, value);
+                default -> parser.skipChildren();
+            }
+        }
+        return responses && !chat ? Usage.tokens(input, inputCached, output) : Usage.tokens(prompt, promptCached, completion);
+    }
+
+    /** A count as Jackson's {@code JsonNode.asLong(0)} reads one: a fraction truncated, never a failure. */
+    private static long count(JsonParser parser, JsonToken value) throws IOException {
+        return switch (value) {
+            case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? parser.getBigIntegerValue().longValue() : parser.getLongValue();
+            case VALUE_NUMBER_FLOAT -> (long) parser.getDoubleValue();
+            case START_OBJECT, START_ARRAY -> {
+                parser.skipChildren();
+                yield 0;
+            }
+            default -> parser.getValueAsLong(0);
+        };
+    }
+
+    /** {@code cached_tokens} of a details object (0 if it is not one). */
+    private static long cached(JsonParser parser, JsonToken value) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return 0;
+        }
+        long cached = 0;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken v = parser.nextToken();
+            if (name.equals("cached_tokens")) {
+                cached = count(parser, v);
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return cached;
     }
 
     /**

@@ -121,6 +121,40 @@ abstract class OpenAiClientTestBase extends ModelProviderContract {
     }
 
     @Test
+    void theClientsBytesAreSentAsTheyCameWithUsageAskedForOnAStream() throws Exception {
+        // As the engine hands them over: the client's body with the upstream's model already in it.
+        String asSent = "{ \"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}], \"model\":\"" + UPSTREAM_MODEL
+                + "\", \"temperature\": 2E-1, \"n\": 1 }\n";
+        Map<String, Object> payload = new LinkedHashMap<>(chat(false).payload());
+        await(client().call(new ProviderRequest(Operation.CHAT, UPSTREAM_MODEL, payload, false, List.of(), bytes(asSent))));
+        assertThat(lastRequestText()).isEqualTo(asSent);
+
+        String streamed = asSent.replace("\"n\": 1", "\"n\": 1, \"stream\":true");
+        payload.put("stream", true);
+        RecordingSink sink = new RecordingSink();
+        client().stream(new ProviderRequest(Operation.CHAT, UPSTREAM_MODEL, payload, true, List.of(), bytes(streamed)), sink);
+        sink.awaitEnd();
+        assertThat(lastRequestText()).isEqualTo(streamed.replace(" }", " ,\"stream_options\":{\"include_usage\":true}}"));
+        assertThat(sink.usages()).containsExactly(upstream().usage());
+    }
+
+    @Test
+    void streamFieldsTheCallDoesNotMatchAreNotSentAsTheyCame() throws Exception {
+        // stream_options without a stream, or a stream flag the call does not have: encoded again without them.
+        Map<String, Object> payload = new LinkedHashMap<>(chat(false).payload());
+        payload.put("stream_options", Map.of("include_usage", true));
+        String asSent = "{\"model\":\"" + UPSTREAM_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
+                + "\"stream_options\":{\"include_usage\":true}}";
+        await(client().call(new ProviderRequest(Operation.CHAT, UPSTREAM_MODEL, payload, false, List.of(), bytes(asSent))));
+        assertThat(lastRequestBody().has("stream_options")).isFalse();
+        assertThat(lastRequestBody().get("messages").get(0).get("content").asText()).isEqualTo("Say hello");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void aRateLimitCarriesTheUpstreamsRetryAfterStreamedOrNot() {
         upstream().respondWithError(429); // with Retry-After: 1, as OpenAI sends it
 
@@ -344,12 +378,16 @@ abstract class OpenAiClientTestBase extends ModelProviderContract {
     }
 
     private JsonNode lastRequestBody() {
-        List<LoggedRequest> requests = upstream().server().findAll(postRequestedFor(urlEqualTo(CHAT_PATH)));
-        assertThat(requests).isNotEmpty();
         try {
-            return JSON.readTree(requests.get(requests.size() - 1).getBody());
+            return JSON.readTree(lastRequestText());
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    private String lastRequestText() {
+        List<LoggedRequest> requests = upstream().server().findAll(postRequestedFor(urlEqualTo(CHAT_PATH)));
+        assertThat(requests).isNotEmpty();
+        return requests.get(requests.size() - 1).getBodyAsString();
     }
 }
