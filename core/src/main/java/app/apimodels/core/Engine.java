@@ -276,7 +276,7 @@ final class Engine {
             metrics.gauge("apimodels_limits_nodes", "Live nodes sharing each abuse limit", nodes::live);
             metrics.gauge("apimodels_ledger_leases", "Budget leases this node holds open", ledger::openLeases);
             metrics.gauge("apimodels_tasks_unfinished", "Generation tasks not yet completed or failed",
-                    () -> sql.one("SELECT COUNT(*) FROM apimodels_task WHERE state IN ('submitting', 'running', 'rehosting')", rs -> rs.getLong(1)).orElse(0L));
+                    () -> sql.one("SELECT COUNT(*) FROM apimodels_task WHERE state IN ('submitting', 'running', 'rehosting', 'failing', 'completing')", rs -> rs.getLong(1)).orElse(0L));
             metrics.gauge("apimodels_worker_queue", "Tasks waiting for a worker thread", () -> callbacks.getQueue().size());
             background.every("return-idle-leases", Duration.ofSeconds(1), ledger::returnIdleLeases);
             background.every("sweep-holds", settings.get(Keys.LEDGER_SWEEP), () -> ledger.sweepExpired(1000));

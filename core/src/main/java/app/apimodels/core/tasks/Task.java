@@ -13,20 +13,29 @@ import java.util.Map;
  * @param input       the model parameters as sent to the provider (media inputs as our links)
  * @param outputs     the provider's outputs while they are copied
  * @param usage       what the provider reported, or null
- * @param resultIds   our copies of the outputs, once completed
+ * @param resultIds   our copies of the outputs, once completed (or completing)
+ * @param failStatus  the status a failed (or failing) task's call is logged with
  */
 record Task(String id, long accountId, Long keyId, ModelKind kind, String model, String provider, String upstreamModel,
             String upstreamId, State state, Map<String, Object> input, String callbackUrl, String baseUrl, String holdId,
             long holdAmount, Long costMicros, List<Output> outputs, Usage usage, List<String> resultIds, String failMsg,
-            int polls, Long wokenAt, long createdAt, long updatedAt, long deadlineAt, Long completedAt,
+            Integer failStatus, int polls, Long wokenAt, long createdAt, long updatedAt, long deadlineAt, Long completedAt,
             CallbackState callbackState, int callbackTries) {
 
-    /** Where a task is: handed to a provider, generating, its outputs being copied, or ended. */
+    /**
+     * Where a task is: handed to a provider, generating, its outputs being copied, its outcome
+     * decided and its hold ending (failing, completing: shown as pending), or ended.
+     */
     enum State {
-        SUBMITTING, RUNNING, REHOSTING, COMPLETED, FAILED;
+        SUBMITTING, RUNNING, REHOSTING, FAILING, COMPLETING, COMPLETED, FAILED;
 
         boolean terminal() {
             return this == COMPLETED || this == FAILED;
+        }
+
+        /** The outcome is decided; the hold is ending, and the task ends once it has. */
+        boolean ending() {
+            return this == FAILING || this == COMPLETING;
         }
 
         /** The stored (and apimodels.app) spelling. */

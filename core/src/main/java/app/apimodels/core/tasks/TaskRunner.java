@@ -5,6 +5,7 @@ import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.fetch.FetchException;
 import app.apimodels.core.jobs.Jobs;
+import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.Ledger;
 import app.apimodels.core.media.MediaException;
 import app.apimodels.core.media.MediaObject;
@@ -26,6 +27,7 @@ import app.apimodels.spi.webhook.InboundWebhook;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,8 @@ final class TaskRunner {
     private static final System.Logger LOG = System.getLogger(TaskRunner.class.getName());
     /** What a run's trace ends with when the task runs on. */
     private static final int STILL_RUNNING = 202;
+    /** How long a run waits for a hold's end to commit before leaving it to the task's job. */
+    private static final Duration HOLD_END_WAIT = Duration.ofSeconds(30);
 
     private final TaskStore store;
     private final TaskViews views;
@@ -86,19 +90,19 @@ final class TaskRunner {
             case SUBMITTING -> {
                 // The node that took the task stopped before the provider answered.
                 fail(task, Failure.Reason.UPSTREAM_FAILED, "the task could not be handed to a provider");
-                return null;
+                return next(id);
             }
             case RUNNING -> {
                 if (started > task.deadlineAt()) {
                     target(task.provider()).ifPresent(t -> t.client().cancel(task.upstreamId()));
                     fail(task, Failure.Reason.UPSTREAM_TIMEOUT,
                             "the task did not finish within " + (task.deadlineAt() - task.createdAt()) / 1000 + " seconds");
-                    return null;
+                    return next(id);
                 }
                 Optional<Catalog.Target> target = target(task.provider());
                 if (target.isEmpty()) {
                     fail(task, Failure.Reason.UPSTREAM_FAILED, "the task's provider is no longer configured");
-                    return null;
+                    return next(id);
                 }
                 CallTracer.Call run = tracer.taskRun(TaskSubmission.operation(task.kind()), task.model(), id);
                 CallTracer.Attempt poll = run.attempt(target.get().provider().type(), task.provider(), task.upstreamModel());
@@ -116,7 +120,7 @@ final class TaskRunner {
                     if (pe.kind() == ProviderException.Kind.INVALID_REQUEST) {
                         fail(task, Failure.Reason.UPSTREAM_FAILED, "the provider lost the task: " + pe.getMessage());
                         ranTo(run, id);
-                        return null;
+                        return next(id);
                     }
                     LOG.log(System.Logger.Level.DEBUG, "poll of task {0} failed, retrying: {1}", id, pe.getMessage());
                     run.end(STILL_RUNNING, Usage.NONE, null);
@@ -126,7 +130,7 @@ final class TaskRunner {
                 if (update.state().terminal()) {
                     apply(task, update);
                     ranTo(run, id);
-                    return store.load(id).filter(t -> !t.terminal()).map(this::nextRehost).orElse(null);
+                    return next(id);
                 }
                 store.polled(id);
                 run.end(STILL_RUNNING, Usage.NONE, null);
@@ -134,7 +138,12 @@ final class TaskRunner {
             }
             case REHOSTING -> {
                 rehost(task);
-                return store.load(id).filter(t -> !t.terminal()).map(this::nextRehost).orElse(null);
+                return next(id);
+            }
+            case FAILING, COMPLETING -> {
+                // A run stopped (or its ledger write failed) between deciding the outcome and showing it.
+                end(task);
+                return next(id);
             }
             default -> {
                 return null;
@@ -151,6 +160,15 @@ final class TaskRunner {
         double factor = Math.pow(1.5, Math.min(task.polls(), 20));
         long delay = Math.min((long) (config.pollInitial().toMillis() * factor), config.pollMax().toMillis());
         return Instant.ofEpochMilli(Math.min(clock.millis() + delay, task.deadlineAt() + 1));
+    }
+
+    /** When the task's job runs again: never once it has ended; soon while its hold is to end; else when a copy is due. */
+    private Instant next(String id) {
+        Task task = store.load(id).orElse(null);
+        if (task == null || task.terminal()) {
+            return null;
+        }
+        return task.state().ending() ? clock.instant().plus(config.pollInitial()) : nextRehost(task);
     }
 
     private Instant nextRehost(Task task) {
@@ -256,11 +274,8 @@ final class TaskRunner {
         // Never more than the hold: the client agreed to the worst case, not beyond.
         long cost = model == null ? task.holdAmount()
                 : Math.min(task.holdAmount(), model.spec().price().cost(usage, model.markupBasisPoints()));
-        if (store.completed(task.id(), cost, outputs.stream().map(Task.Output::mediaId).toList(), clock.millis())) {
-            CallRecord record = record(task, 200, null, usage, cost);
-            metrics.call(record);
-            ledger.find(task.holdId()).ifPresent(hold -> ledger.settle(hold, cost, record));
-            ended(task.id());
+        if (store.completing(task.id(), cost, outputs.stream().map(Task.Output::mediaId).toList(), clock.millis())) {
+            end(store.load(task.id()).orElseThrow());
         }
     }
 
@@ -290,28 +305,61 @@ final class TaskRunner {
         }
     }
 
-    /** Ends a task without charging; idempotent (only the first terminal transition counts). */
+    /** Ends a task without charging; idempotent (only the first decided outcome counts). */
     void fail(Task task, Failure.Reason reason, String message) {
         String msg = message.length() > 500 ? message.substring(0, 500) : message;
-        if (store.failed(task.id(), msg, clock.millis())) {
-            CallRecord record = record(task, FailureMapping.status(reason), msg, Usage.NONE, 0);
-            metrics.call(record);
-            ledger.find(task.holdId()).ifPresent(hold -> ledger.release(hold, record));
-            ended(task.id());
+        if (store.failing(task.id(), msg, FailureMapping.status(reason), clock.millis())) {
+            end(store.load(task.id()).orElseThrow());
         }
     }
 
-    private void ended(String id) {
-        Task task = store.load(id).orElseThrow();
-        if (task.callbackUrl() != null) {
-            jobs.schedule(TaskService.CALLBACK_JOB, id, clock.instant());
+    /**
+     * Ends a failing or completing task's hold (releases it, or settles its cost), waits until that
+     * is committed, and only then shows the task failed or completed: a client that sees the task
+     * finished (or is called back) sees its money final. The outcome was claimed first (the state
+     * change to failing or completing), so a second run for the same task — a webhook beside a
+     * poll — cannot end the hold the other way. Run again after a crash between the two steps (the
+     * task's job resumes an ending task), the hold's end is a duplicate and moves nothing.
+     */
+    private void end(Task task) {
+        boolean completing = task.state() == Task.State.COMPLETING;
+        CallRecord record = completing
+                ? record(task, 200, null, produced(task, task.resultIds().size()), task.costMicros())
+                : record(task, task.failStatus(), task.failMsg(), Usage.NONE, 0);
+        try {
+            Optional<Hold> hold = ledger.find(task.holdId());
+            if (hold.isPresent()) {
+                (completing ? ledger.settle(hold.get(), task.costMicros(), record) : ledger.release(hold.get(), record))
+                        .get(HOLD_END_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            retryEnd(task);
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "the hold of task {0} did not end yet, retrying: {1}", task.id(), e.toString());
+            retryEnd(task);
+            return;
         }
-        views.ended(task);
+        if (store.ended(task.id(), clock.millis())) {
+            metrics.call(record);
+            Task ended = store.load(task.id()).orElseThrow();
+            if (ended.callbackUrl() != null) {
+                jobs.schedule(TaskService.CALLBACK_JOB, ended.id(), clock.instant());
+            }
+            views.ended(ended);
+        }
+    }
+
+    /** The task's job ends the hold later (a run under way rereads the task's state when it returns). */
+    private void retryEnd(Task task) {
+        jobs.schedule(TaskService.JOB, task.id(), clock.instant().plus(config.pollInitial()));
     }
 
     /** The call log's line for a task; its status is what a client of this outcome is answered. */
     private CallRecord record(Task task, int status, String error, Usage usage, long cost) {
-        long latency = Math.min(Integer.MAX_VALUE, clock.millis() - task.createdAt());
+        // Up to the decision (completed_at is set with it), however long the hold's end then takes.
+        long latency = Math.min(Integer.MAX_VALUE, task.completedAt() - task.createdAt());
         return new CallRecord(task.id(), task.accountId(), task.keyId(), task.kind().wireName() + "/generations", task.model(),
                 task.provider(), task.upstreamModel(), false, status, error, task.createdAt(), (int) latency, 1, usage,
                 false, cost);

@@ -61,9 +61,16 @@ public final class TaskService {
 
     /** This account's tasks, newest first (created before {@code before}, epoch ms, when given). */
     public List<TaskSummary> list(long accountId, int limit, Long before) {
-        return store.byAccount(accountId, limit, before).stream().map(t -> new TaskSummary(t.id(), t.kind().wireName(),
-                t.model(), t.publicState(), t.input().get("prompt") instanceof String p ? p : null, t.costMicros(), t.createdAt(),
-                t.completedAt(), t.failMsg(), t.resultIds().stream().flatMap(id -> media.find(id).stream()).toList())).toList();
+        // A task whose hold is still ending is listed as pending: its outcome shows with its money.
+        return store.byAccount(accountId, limit, before).stream().map(t -> t.terminal()
+                ? new TaskSummary(t.id(), t.kind().wireName(), t.model(), t.publicState(), prompt(t), t.costMicros(), t.createdAt(),
+                t.completedAt(), t.failMsg(), t.resultIds().stream().flatMap(id -> media.find(id).stream()).toList())
+                : new TaskSummary(t.id(), t.kind().wireName(), t.model(), t.publicState(), prompt(t), null, t.createdAt(),
+                null, null, List.of())).toList();
+    }
+
+    private static String prompt(Task t) {
+        return t.input().get("prompt") instanceof String p ? p : null;
     }
 
     TaskSubmission submission() {

@@ -83,16 +83,24 @@ final class TaskStore {
                 Json.string(outputs), now, id);
     }
 
-    /** rehosting → completed, charging {@code cost}. */
-    boolean completed(String id, long cost, List<String> resultIds, long now) {
-        return sql.update("UPDATE apimodels_task SET state = 'completed', cost_micros = ?, result_ids = ?, completed_at = ?, updated_at = ?, "
-                + CALLBACK_DUE + " WHERE id = ? AND state = 'rehosting'", cost, String.join(",", resultIds), now, now, id) == 1;
+    /** rehosting → completing: the outputs are copied; {@code cost} is to be charged. */
+    boolean completing(String id, long cost, List<String> resultIds, long now) {
+        return sql.update("""
+                UPDATE apimodels_task SET state = 'completing', cost_micros = ?, result_ids = ?, completed_at = ?, updated_at = ?
+                WHERE id = ? AND state = 'rehosting'""", cost, String.join(",", resultIds), now, now, id) == 1;
     }
 
-    /** Any unfinished state → failed. */
-    boolean failed(String id, String message, long now) {
-        return sql.update("UPDATE apimodels_task SET state = 'failed', fail_msg = ?, completed_at = ?, updated_at = ?, "
-                + CALLBACK_DUE + " WHERE id = ? AND state NOT IN ('completed', 'failed')", message, now, now, id) == 1;
+    /** Any unfinished state → failing: nothing is to be charged; the call is logged with {@code status}. */
+    boolean failing(String id, String message, int status, long now) {
+        return sql.update("""
+                UPDATE apimodels_task SET state = 'failing', cost_micros = 0, fail_msg = ?, fail_status = ?, completed_at = ?, updated_at = ?
+                WHERE id = ? AND state IN ('submitting', 'running', 'rehosting')""", message, status, now, now, id) == 1;
+    }
+
+    /** completing → completed, failing → failed: the hold has ended, the outcome is shown. */
+    boolean ended(String id, long now) {
+        return sql.update("UPDATE apimodels_task SET state = CASE WHEN state = 'failing' THEN 'failed' ELSE 'completed' END, "
+                + "updated_at = ?, " + CALLBACK_DUE + " WHERE id = ? AND state IN ('failing', 'completing')", now, id) == 1;
     }
 
     void polled(String id) {
@@ -125,7 +133,8 @@ final class TaskStore {
                 read(id, rs.getString("usage_doc"), new TypeReference<Usage>() {
                 }, null),
                 resultIds == null || resultIds.isEmpty() ? List.of() : List.of(resultIds.split(",")), rs.getString("fail_msg"),
-                rs.getInt("polls"), Sql.nullableLong(rs, "woken_at"), rs.getLong("created_at"), rs.getLong("updated_at"),
+                rs.getObject("fail_status", Integer.class), rs.getInt("polls"), Sql.nullableLong(rs, "woken_at"),
+                rs.getLong("created_at"), rs.getLong("updated_at"),
                 rs.getLong("deadline_at"), Sql.nullableLong(rs, "completed_at"),
                 Task.CallbackState.of(rs.getString("callback_state")), rs.getInt("callback_tries"));
     }

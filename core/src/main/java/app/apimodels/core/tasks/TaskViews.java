@@ -38,8 +38,9 @@ final class TaskViews {
         v.put("state", task.publicState());
         v.put("resultUrls", resultUrls(task));
         v.put("createTime", task.createdAt());
-        v.put("completeTime", task.completedAt());
-        v.put("failMsg", task.failMsg());
+        // A task whose outcome is decided but whose hold is still ending shows as pending, and no more.
+        v.put("completeTime", task.terminal() ? task.completedAt() : null);
+        v.put("failMsg", task.terminal() ? task.failMsg() : null);
         return v;
     }
 

@@ -88,8 +88,16 @@ class TaskStoreTest {
         store.copied("task_a", copied, clock.millis());
         assertThat(store.load("task_a").orElseThrow().outputs()).isEqualTo(copied);
 
-        assertThat(store.completed("task_a", 4_000, List.of("file_copy", "file_inline"), clock.millis())).isTrue();
-        assertThat(store.failed("task_a", "too late", clock.millis())).isFalse();
+        assertThat(store.completing("task_a", 4_000, List.of("file_copy", "file_inline"), clock.millis())).isTrue();
+        assertThat(store.failing("task_a", "too late", 504, clock.millis())).as("the outcome is decided once").isFalse();
+        Task completing = store.load("task_a").orElseThrow();
+        assertThat(completing.state()).isEqualTo(Task.State.COMPLETING);
+        assertThat(completing.publicState()).as("shown once its hold has ended").isEqualTo("pending");
+        assertThat(completing.callbackState()).isEqualTo(Task.CallbackState.WAITING);
+        assertThat(completing.costMicros()).isEqualTo(4_000L);
+
+        assertThat(store.ended("task_a", clock.millis())).isTrue();
+        assertThat(store.ended("task_a", clock.millis())).isFalse();
         Task done = store.load("task_a").orElseThrow();
         assertThat(done.state()).isEqualTo(Task.State.COMPLETED);
         assertThat(done.terminal()).isTrue();
@@ -113,13 +121,19 @@ class TaskStoreTest {
         open(kind);
         insert("task_b", null);
         assertThat(store.load("task_b").orElseThrow().callbackState()).isNull();
-        assertThat(store.failed("task_b", "the provider could not complete the task", clock.millis())).isTrue();
-        assertThat(store.failed("task_b", "again", clock.millis())).isFalse();
-        assertThat(store.completed("task_b", 1, List.of("file_x"), clock.millis())).isFalse();
+        assertThat(store.failing("task_b", "the provider could not complete the task", 502, clock.millis())).isTrue();
+        assertThat(store.failing("task_b", "again", 504, clock.millis())).isFalse();
+        assertThat(store.completing("task_b", 1, List.of("file_x"), clock.millis())).isFalse();
+        Task failing = store.load("task_b").orElseThrow();
+        assertThat(failing.state()).isEqualTo(Task.State.FAILING);
+        assertThat(failing.publicState()).isEqualTo("pending");
+        assertThat(failing.failStatus()).isEqualTo(502);
+        assertThat(store.ended("task_b", clock.millis())).isTrue();
         Task failed = store.load("task_b").orElseThrow();
         assertThat(failed.state()).isEqualTo(Task.State.FAILED);
         assertThat(failed.publicState()).isEqualTo("failed");
         assertThat(failed.failMsg()).isEqualTo("the provider could not complete the task");
+        assertThat(failed.costMicros()).isZero();
         assertThat(failed.resultIds()).isEmpty();
         assertThat(failed.callbackState()).isNull();
         assertThat(store.load("task_missing")).isEmpty();
