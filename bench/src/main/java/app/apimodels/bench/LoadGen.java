@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -49,6 +51,7 @@ public final class LoadGen {
     private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final int ERROR_BODIES_SHOWN = 5;
     private static final long ERROR_PAUSE_MS = 100;
+    private static final Pattern REASON = Pattern.compile("\"(code|detail)\"\\s*:\\s*\"([^\"]{1,60})");
 
     private enum Phase { WARMUP, MEASURE, STOPPED }
 
@@ -79,6 +82,8 @@ public final class LoadGen {
      * can be laid beside GC pauses, safepoints and scheduler traces.
      */
     private final java.util.Queue<long[]> calls;
+    /** The kinds of {@code allErrors}: failures while thousands of streams open show up in the warm-up. */
+    private final Map<String, LongAdder> allErrorKinds = new ConcurrentHashMap<>();
     private final AtomicInteger errorBodiesShown = new AtomicInteger();
     private final CountDownLatch clientsDone;
     /** The ramp, the phase switches and the pause after a failed call. */
@@ -206,9 +211,8 @@ public final class LoadGen {
             field(json, "chunk_gap_p99_ms", ms(gaps, 99));
             field(json, "chunk_gap_max_ms", fmt(gaps.getMaxValue() / 1000.0));
         }
-        field(json, "error_kinds", new TreeMap<>(errors).entrySet().stream()
-                .map(e -> '"' + e.getKey() + "\":" + e.getValue().sum())
-                .collect(Collectors.joining(",", "{", "}")));
+        field(json, "error_kinds", kinds(errors));
+        field(json, "total_error_kinds", kinds(allErrorKinds));
         json.setLength(json.length() - 1);
         return json.append('}').toString();
     }
@@ -277,6 +281,7 @@ public final class LoadGen {
                 allOk.increment();
             } else {
                 allErrors.increment();
+                allErrorKinds.computeIfAbsent(error, k -> new LongAdder()).increment();
             }
             if (phase == Phase.MEASURE) {
                 if (error == null) {
@@ -308,9 +313,22 @@ public final class LoadGen {
             }
             int status = result.getResponse().getStatus();
             if (status / 100 != 2) {
-                return "status " + status;
+                return "status " + status + reason();
             }
             return stream && !endsWithDone() ? "stream without [DONE]" : null;
+        }
+
+        /**
+         * What an error answer says it is, so that kinds with the same status but different causes
+         * (a 503 for an open circuit, for too many bodies being received) are counted apart: its
+         * OpenAI-shaped {@code code}, else its problem {@code detail}.
+         */
+        private String reason() {
+            if (errorBody == null) {
+                return "";
+            }
+            Matcher m = REASON.matcher(errorBody);
+            return m.find() ? " " + m.group(2) : "";
         }
 
         /** Keeps the last bytes of the stream, enough to see whether it ended with {@code data: [DONE]}. */
@@ -377,6 +395,12 @@ public final class LoadGen {
                     return (HttpField) new PreEncodedHttpField(h.substring(0, colon).strip(), h.substring(colon + 1).strip());
                 })
                 .toList();
+    }
+
+    private static String kinds(Map<String, LongAdder> counts) {
+        return new TreeMap<>(counts).entrySet().stream()
+                .map(e -> '"' + e.getKey() + "\":" + e.getValue().sum())
+                .collect(Collectors.joining(",", "{", "}"));
     }
 
     private static void field(StringBuilder json, String name, Object value) {

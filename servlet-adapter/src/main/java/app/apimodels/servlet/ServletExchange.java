@@ -11,6 +11,8 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -22,7 +24,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,6 +80,12 @@ final class ServletExchange implements Exchange, AsyncListener {
             problem(503, "Service Unavailable", "the server is stopping; retry shortly").body(),
             Map.of("Retry-After", "5"));
     private static final int CHUNK = 16 * 1024;
+    /**
+     * Most of an event stream kept for a client that does not read: a sender waiting for
+     * {@link EventStream#whenSent} keeps one upstream piece at most; past this one ignores it, and
+     * the client is taken for gone rather than let the heap grow.
+     */
+    private static final long MAX_UNSENT = 1024 * 1024;
 
     /** Where the request body is. */
     private enum BodyState { UNREAD, READING, READ, REFUSED }
@@ -414,6 +425,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             throw new IllegalStateException("The exchange was already answered");
         }
         answered = true;
+        Stream stream = new Stream();
         if (!finished) {
             response.setStatus(200);
             response.setContentType("text/event-stream; charset=utf-8");
@@ -422,12 +434,14 @@ final class ServletExchange implements Exchange, AsyncListener {
             closeIfBodyUnread();
             try {
                 response.flushBuffer(); // commits the headers so the client sees the stream has begun
-            } catch (IOException e) {
+                // From now on non-blocking: no thread ever waits for this client to read.
+                response.getOutputStream().setWriteListener(stream);
+            } catch (IOException | IllegalStateException e) {
                 clientGone = true; // no action can be registered yet, so there is nothing to run
                 finish();
             }
         }
-        return new Stream();
+        return stream;
     }
 
     /**
@@ -572,7 +586,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         try {
             action.run();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "A client-gone action failed for " + method + " " + path, e);
+            LOG.log(System.Logger.Level.WARNING, "An action failed for " + method + " " + path, e);
         }
     }
 
@@ -755,32 +769,142 @@ final class ServletExchange implements Exchange, AsyncListener {
                 + "\",\"status\":" + status + (detail == null ? "" : ",\"detail\":\"" + detail + "\"") + "}");
     }
 
-    /** The exchange's response as an event stream; shares the exchange's monitor and state. */
-    private final class Stream implements EventStream {
+    /**
+     * The exchange's response as an event stream; shares the exchange's monitor and state. Written
+     * with Servlet non-blocking I/O: {@link #send} hands the container what it can take now and
+     * keeps the rest, which {@link #onWritePossible} writes once the client has read enough;
+     * {@link #whenSent} callers are told then. A sender that waits for it (the engine does, and so
+     * asks its upstream for more only then) holds no thread while a client reads slowly, so one
+     * slow client never stalls the upstream connection its stream shares with others.
+     */
+    private final class Stream implements EventStream, WriteListener {
+
+        /** What was sent but not yet handed to the container; null while there is none. */
+        private ArrayDeque<byte[]> unsent;
+        private long unsentBytes;
+        /** Bytes were handed to the container since its last flush. */
+        private boolean unflushed;
+        /** Everything sent so far has been written (the container said it is ready for more). */
+        private boolean written = true;
+        /** Who waits for {@code written} ({@link #whenSent}); null while nobody does. */
+        private List<Runnable> waiting;
+        /** Closed by the engine while bytes were still unwritten: the exchange ends once they are. */
+        private boolean closing;
 
         @Override
         public boolean send(byte[] bytes) {
             synchronized (ServletExchange.this) {
-                if (finished) {
+                if (finished || closing) {
                     return false;
                 }
-                try {
-                    var out = response.getOutputStream();
-                    out.write(bytes);
-                    out.flush();
-                    return true;
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "Client went away during the stream of {0} {1}", method, path);
+                if (unsentBytes + bytes.length <= MAX_UNSENT) {
+                    if (unsent == null) {
+                        unsent = new ArrayDeque<>();
+                    }
+                    unsent.add(bytes);
+                    unsentBytes += bytes.length;
+                    try {
+                        write();
+                        return true;
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "Client went away during the stream of {0} {1}", method, path);
+                    }
+                } else {
+                    // Only a sender that ignores whenSent gets here: the client takes nothing.
+                    LOG.log(System.Logger.Level.DEBUG, "The client of {0} {1} does not read its stream", method, path);
                 }
             }
             clientGone(false);
             return false;
         }
 
+        /**
+         * Caller holds the monitor. Hands the container what it can take without blocking, then
+         * flushes; says in {@code written} whether all of it is out. When the container could not
+         * take everything its {@code isReady()} answered false, and it calls
+         * {@link #onWritePossible} once it can take more.
+         */
+        private void write() throws IOException {
+            ServletOutputStream out = response.getOutputStream();
+            written = false;
+            while (out.isReady()) {
+                byte[] next = unsent == null ? null : unsent.poll();
+                if (next != null) {
+                    unsentBytes -= next.length;
+                    out.write(next);
+                    unflushed = true;
+                } else if (unflushed) {
+                    unflushed = false;
+                    out.flush();
+                } else {
+                    unsent = null;
+                    written = true;
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void whenSent(Runnable next) {
+            synchronized (ServletExchange.this) {
+                if (finished) {
+                    return; // the client is gone (or the stream closed): nothing waits for more
+                }
+                if (!written) {
+                    if (waiting == null) {
+                        waiting = new ArrayList<>(1);
+                    }
+                    waiting.add(next);
+                    return;
+                }
+            }
+            next.run();
+        }
+
+        /** On a container thread: the client read enough for the container to take more. */
+        @Override
+        public void onWritePossible() {
+            List<Runnable> ready = null;
+            boolean failed = false;
+            synchronized (ServletExchange.this) {
+                if (finished) {
+                    return;
+                }
+                try {
+                    write();
+                    if (written) {
+                        if (closing) {
+                            finish();
+                        }
+                        ready = waiting;
+                        waiting = null;
+                    }
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "Client went away during the stream of {0} {1}", method, path);
+                    failed = true;
+                }
+            }
+            if (failed) {
+                clientGone(false); // outside the monitor, where the client-gone action runs
+            } else if (ready != null) {
+                ready.forEach(ServletExchange.this::run); // outside the monitor: they ask the upstream for more
+            }
+        }
+
+        /** The container could not write (the client left, or stopped reading past its write timeout). */
+        @Override
+        public void onError(Throwable failure) {
+            clientGone(false);
+        }
+
         @Override
         public void close() {
             synchronized (ServletExchange.this) {
-                finish();
+                if (written) {
+                    finish();
+                } else {
+                    closing = true; // onWritePossible ends the exchange once the rest is written
+                }
             }
         }
 

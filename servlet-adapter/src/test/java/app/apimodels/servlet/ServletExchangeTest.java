@@ -276,6 +276,77 @@ class ServletExchangeTest {
         assertThat(goneCalls).hasValue(0);
     }
 
+    /**
+     * A client that stops reading holds no thread: sends never block (before, the sender, the
+     * upstream client's thread serving every stream of its HTTP/2 connection, blocked in the
+     * socket write once the buffers were full), and the sender learns from {@code whenSent} when
+     * to go on, which is once the client has read what was sent.
+     */
+    @Test
+    void aClientThatDoesNotReadHoldsNoThreadAndTheSenderIsToldWhenItCaughtUp() throws Exception {
+        byte[] event = ("data: " + "x".repeat(64 * 1024 - 8) + "\n\n").getBytes(UTF_8);
+        try (Socket socket = tomcat.sendHead("GET /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost")) {
+            EventStream stream = nextExchange().openEventStream();
+            // Sends as a paced producer does, until the stream says to wait: far sooner than 64 MiB.
+            CompletableFuture<Integer> sending = CompletableFuture.supplyAsync(() -> {
+                for (int sent = 1; sent <= 1024; sent++) {
+                    assertThat(stream.send(event)).isTrue();
+                    CountDownLatch later = new CountDownLatch(1);
+                    stream.whenSent(later::countDown);
+                    if (later.getCount() == 1) {
+                        return sent;
+                    }
+                }
+                return -1;
+            });
+            int sent = sending.get(10, TimeUnit.SECONDS); // the old blocking write never returned here
+            assertThat(sent).as("the stream asked the sender to wait").isPositive();
+
+            CountDownLatch caughtUp = new CountDownLatch(1);
+            stream.whenSent(caughtUp::countDown);
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            readHead(in);
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            while (body.size() < sent * event.length) {
+                body.writeBytes(nextChunk(in));
+            }
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            IntStream.range(0, sent).forEach(n -> expected.writeBytes(event));
+            assertThat(body.toByteArray()).as("every byte sent, in order").isEqualTo(expected.toByteArray());
+            assertThat(caughtUp.await(10, TimeUnit.SECONDS)).as("told once the client read it all").isTrue();
+
+            assertThat(stream.send("data: end\n\n".getBytes(UTF_8))).isTrue();
+            stream.close();
+            assertThat(new String(nextChunk(in), UTF_8)).isEqualTo("data: end\n\n");
+            assertThat(nextChunk(in)).as("the stream's last chunk").isEmpty();
+        }
+    }
+
+    /** Reads a response head off the socket, up to its blank line. */
+    private static void readHead(java.io.InputStream in) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < end.length) {
+            int b = in.read();
+            assertThat(b).as("the head ends").isNotNegative();
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
+    /** The next chunk of a chunked body; empty for the last one. */
+    private static byte[] nextChunk(java.io.InputStream in) throws IOException {
+        StringBuilder size = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            assertThat(b).as("a chunk size").isNotNegative();
+            if (b != '\r') {
+                size.append((char) b);
+            }
+        }
+        byte[] chunk = in.readNBytes(Integer.parseInt(size.toString().strip(), 16));
+        assertThat(in.readNBytes(2)).as("the chunk's end").isEqualTo(new byte[] {'\r', '\n'});
+        return chunk;
+    }
+
     @Test
     void reportsOnceThatTheClientWentAway() throws Exception {
         EventStream stream;

@@ -216,6 +216,11 @@ public final class Idempotency {
                 }
 
                 @Override
+                public void whenSent(Runnable next) {
+                    stream.whenSent(next);
+                }
+
+                @Override
                 public void onClientGone(Runnable action) {
                     stream.onClientGone(action);
                 }

@@ -126,6 +126,11 @@ final class StreamRelay {
         }
 
         @Override
+        public void whenReady(Runnable next) {
+            StreamRelay.this.whenReady(attemptNo, next);
+        }
+
+        @Override
         public void onUsage(Usage u) {
             synchronized (StreamRelay.this) {
                 if (attemptNo == attempt) {
@@ -166,6 +171,23 @@ final class StreamRelay {
         }
         if (!delivered) {
             cut();
+        }
+    }
+
+    /**
+     * The provider asks for its upstream's next piece once the client has taken what it sent so
+     * far: a slow client holds back its own upstream stream, never a thread. Waited for outside
+     * this object's lock; a stale attempt or an ended call reads on at once (it is being cancelled).
+     */
+    private void whenReady(int attemptNo, Runnable next) {
+        EventStream open;
+        synchronized (this) {
+            open = ended || attemptNo != attempt ? null : events;
+        }
+        if (open == null) {
+            next.run();
+        } else {
+            open.whenSent(next);
         }
     }
 

@@ -88,10 +88,18 @@ public final class Attempt {
         return bounded;
     }
 
-    /** The first content arrived: latency is measured to here. */
+    /**
+     * The first content of a stream arrived: latency is measured to here, and a half-open
+     * breaker's probe has shown that the route answers, so the breaker closes now rather than when
+     * the stream ends: a probe that streams for twenty seconds kept every other call off the route
+     * (503) for all that time. A failure later in the stream still counts against the route.
+     */
     public void firstByte() {
         if (firstByteAt == 0) {
             firstByteAt = routing.now();
+            if (pass == Breaker.Pass.PROBE) {
+                route.breaker.success();
+            }
         }
     }
 

@@ -58,6 +58,7 @@ class RoutingTest extends EngineTest {
             """.formatted(FIRST, SECOND, POOL_A, POOL_B, POOL_C, CREDIT_A, CREDIT_B)
             + twoRoutes("skip", "") + twoRoutes("breaker", "") + twoRoutes("cooldown", "") + twoRoutes("first-byte", ", first-byte-timeout-seconds: 1")
             + twoRoutes("total", ", timeout-seconds: 1") + twoRoutes("after-content", "") + twoRoutes("closed", "") + twoRoutes("cooldown-all", "")
+            + twoRoutes("stream-probe", "")
             + """
               - id: pooled
                 kind: chat
@@ -185,6 +186,37 @@ class RoutingTest extends EngineTest {
         assertThat(gateway.upstream.keysUsed).as("the probe, then the next route").containsExactly(FIRST, SECOND);
         assertThat(route("closed", "first").get("circuit").asText()).isEqualTo("open");
         assertThat(route("closed", "first").get("circuit_open_until").asLong()).isEqualTo(clock.millis() + 30_000);
+        chargedFor(u, 4);
+    }
+
+    /**
+     * A stream as the half-open breaker's probe closes it with its first content: the route
+     * answers. Closing it only at the stream's end kept every other call off the route (503) for
+     * the whole length of the probe stream, twenty seconds and more for a slow-dribbling one.
+     */
+    @Test
+    void aStreamingProbeClosesTheBreakerAtItsFirstContent() throws Exception {
+        gateway.upstream.onCallWithKey.put(FIRST, failing(serverError()));
+        User u = gateway.user(1_000_000);
+        for (int i = 0; i < 3; i++) {
+            expect(gateway.post("/v1/chat/completions", u.key(), chat("stream-probe")), 200);
+        }
+        assertThat(route("stream-probe", "first").get("circuit").asText()).isEqualTo("open");
+        gateway.upstream.onCallWithKey.remove(FIRST);
+        clock.advance(Duration.ofSeconds(30));
+
+        MockExchange exchange = stream(u, "stream-probe");
+        ScriptedProvider.OpenStream probe = gateway.upstream.nextStream(WAIT);
+        assertThat(probe.key).isEqualTo(FIRST);
+        assertThat(route("stream-probe", "first").get("circuit").asText()).isEqualTo("half_open");
+        probe.chunk("Hello");
+        assertThat(route("stream-probe", "first").get("circuit").asText())
+                .as("closed while the probe streams on").isEqualTo("closed");
+
+        probe.sink.onUsage(ScriptedProvider.CHAT_USAGE);
+        probe.sink.onComplete();
+        assertThat(exchange.awaitAnswer(WAIT).status()).isEqualTo(200);
+        assertThat(route("stream-probe", "first").get("circuit").asText()).isEqualTo("closed");
         chargedFor(u, 4);
     }
 

@@ -15,6 +15,20 @@ public interface HttpBodyHandler {
     /** A piece of the body; the buffer is only valid during the call. */
     void onData(ByteBuffer data);
 
+    /**
+     * A piece of the body, with backpressure: the transport reads the next piece of this exchange
+     * only once {@code next} has run, which the handler does when it has passed this piece on (at
+     * once, or later from another thread once a slow client has taken it). Only this exchange
+     * waits: over HTTP/2 the other streams of the same connection go on, and flow control holds the
+     * upstream back. Transports that can pause call this form; the default, for handlers that pass
+     * a piece on before returning, is {@link #onData(ByteBuffer)} and then {@code next} at once.
+     * The buffer is only valid during the call.
+     */
+    default void onData(ByteBuffer data, Runnable next) {
+        onData(data);
+        next.run();
+    }
+
     void onComplete();
 
     /** Connect failure, timeout, reset or any other transport failure. */

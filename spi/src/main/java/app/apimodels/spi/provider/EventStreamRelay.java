@@ -13,7 +13,9 @@ import java.util.Map;
  * 2xx) to read it at the end, parses the events of a good one and hands each event's data to
  * {@link #onEvent}, keeps the last usage reported, and ends the {@link StreamSink} exactly once
  * (a body that ends before the vendor's last event is a cut stream, {@link ProviderException.Kind#NETWORK}).
- * The transport calls it one callback at a time, so only {@link #cancel()} crosses threads.
+ * The transport calls it one callback at a time, so only {@link #cancel()} crosses threads. A
+ * transport with backpressure gets the next piece once the sink has passed this one's events on
+ * ({@link StreamSink#whenReady}): a slow client slows its own upstream stream, nothing else.
  */
 public abstract class EventStreamRelay implements HttpBodyHandler {
 
@@ -79,6 +81,16 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
             byte[] bytes = new byte[Math.min(MAX_ERROR_BODY - errorBody.size(), data.remaining())];
             data.get(bytes);
             errorBody.write(bytes, 0, bytes.length);
+        }
+    }
+
+    @Override
+    public final void onData(ByteBuffer data, Runnable next) {
+        onData(data);
+        if (ended || errorBody != null) {
+            next.run(); // nothing was passed on: read on (to the end, or to the error's message)
+        } else {
+            sink.whenReady(next);
         }
     }
 

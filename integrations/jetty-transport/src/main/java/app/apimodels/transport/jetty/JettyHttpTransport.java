@@ -46,7 +46,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@link HttpTransport} on Jetty's {@link HttpClient}: several times the throughput of the JDK
  * client on the same machine (docs/performance-ceilings.md). Fully non-blocking: buffered calls complete
- * from a listener, streams are read with Jetty's demand API, one piece at a time.
+ * from a listener, streams are read with Jetty's demand API, one piece at a time, the next one asked
+ * for when the handler has passed the last one on ({@link HttpBodyHandler#onData(ByteBuffer, Runnable)}).
  */
 public final class JettyHttpTransport implements HttpTransport {
 
@@ -318,10 +319,13 @@ public final class JettyHttpTransport implements HttpTransport {
                     return;
                 }
                 if (piece.hasRemaining()) {
-                    handler.onData(piece);
+                    // Jetty reads this exchange no further until the handler says it passed the
+                    // piece on, which for a slow client is later, from another thread: this thread
+                    // (which may serve every stream of an HTTP/2 connection) never waits for it.
+                    handler.onData(piece, demander);
+                    return;
                 }
             }
-            // Ask for the next piece only now: Jetty reads no further until the handler is done.
             demander.run();
         }
 
