@@ -46,11 +46,6 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
     static final String WORK_DIR = "apimodels.it.work-dir";
     /** {@code true}: deploy the WAR a second time into the same server, after the first undeploy. */
     static final String REDEPLOY = "apimodels.it.redeploy";
-    /**
-     * {@code false}: skip the check that the server's JVM unloads the application's classes right after
-     * the undeploy (a server known to keep them until its next requests; the module says why).
-     */
-    static final String UNLOAD_CHECK = "apimodels.it.unload-check";
     /** Tomcat's log directory, where its leak detection reports what an undeployed application left. */
     static final String TOMCAT_LOGS = "apimodels.it.tomcat-logs";
 
