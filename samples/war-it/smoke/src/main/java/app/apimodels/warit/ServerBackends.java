@@ -46,6 +46,8 @@ public final class ServerBackends implements BeforeAllCallback, ParameterResolve
     static final String WORK_DIR = "apimodels.it.work-dir";
     /** {@code true}: deploy the WAR a second time into the same server, after the first undeploy. */
     static final String REDEPLOY = "apimodels.it.redeploy";
+    /** Seconds the server's JVM has to unload the application's classes after the undeploy (15 unless set). */
+    static final String UNLOAD_SECONDS = "apimodels.it.unload-seconds";
     /** Tomcat's log directory, where its leak detection reports what an undeployed application left. */
     static final String TOMCAT_LOGS = "apimodels.it.tomcat-logs";
 
