@@ -2,7 +2,7 @@ package app.apimodels.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the one bench jar: {@code mock ...}, {@code load ...}, {@code slow ...} or {@code jmh [JMH options]}. */
+/** Entry point of the one bench jar: {@code mock ...}, {@code load ...}, {@code slow ...}, {@code relay ...} or {@code jmh [JMH options]}. */
 public final class Bench {
     private Bench() {
     }
@@ -19,9 +19,10 @@ public final class Bench {
                 case "mock" -> MockUpstream.main(rest);
                 case "load" -> LoadGen.main(rest);
                 case "slow" -> SlowClients.main(rest);
+                case "relay" -> Relay.main(rest);
                 case "jmh" -> org.openjdk.jmh.Main.main(rest);
                 default -> {
-                    System.err.println("usage: java -jar apimodels-bench.jar mock|load|slow|jmh [options ...]");
+                    System.err.println("usage: java -jar apimodels-bench.jar mock|load|slow|relay|jmh [options ...]");
                     System.exit(2);
                 }
             }
