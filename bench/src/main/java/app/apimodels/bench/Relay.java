@@ -43,7 +43,7 @@ final class Relay {
     }
 
     static void main(String[] args) throws Exception {
-        Options options = new Options(args, Set.of("server", "port", "upstream"), Set.of());
+        Options options = new Options(args, Set.of("server", "port", "upstream", "tomcat-set"), Set.of());
         String server = options.string("server", "tomcat");
         int port = options.integer("port", 18090);
         String upstream = options.string("upstream", "http://127.0.0.1:18081") + "/v1/chat/completions";
@@ -59,14 +59,17 @@ final class Relay {
         HttpServlet servlet = new RelayServlet(client, upstream);
 
         switch (server) {
-            case "tomcat" -> startTomcat(port, servlet).getServer().await();
+            case "tomcat" -> startTomcat(port, servlet, options.string("tomcat-set", "")).getServer().await();
             case "jetty" -> startJetty(port, servlet).join();
             default -> throw new IllegalArgumentException("--server tomcat|jetty, not " + server);
         }
     }
 
-    /** The quickstart's connector settings (samples/quickstart Quickstart.startTomcat), minus the engine. */
-    private static Tomcat startTomcat(int port, HttpServlet servlet) throws Exception {
+    /**
+     * The quickstart's connector settings (samples/quickstart Quickstart.startTomcat), minus the
+     * engine, then {@code overrides} ({@code name=value,...}, connector properties) to try others.
+     */
+    private static Tomcat startTomcat(int port, HttpServlet servlet, String overrides) throws Exception {
         Registry.disableRegistry();
         Path base = Files.createTempDirectory("apimodels-relay-tomcat"); // bench/relay.sh deletes its tmpdir
         Tomcat tomcat = new Tomcat();
@@ -77,6 +80,12 @@ final class Relay {
         connector.setProperty("processorCache", "20000");
         connector.setProperty("socket.appReadBufSize", "4096");
         connector.setProperty("socket.appWriteBufSize", "4096");
+        for (String setting : overrides.split(",")) {
+            String[] nameValue = setting.split("=", 2);
+            if (!setting.isBlank() && (nameValue.length != 2 || !connector.setProperty(nameValue[0], nameValue[1]))) {
+                throw new IllegalArgumentException("--tomcat-set: not a connector property: " + setting);
+            }
+        }
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", null);
         Tomcat.addServlet(context, "relay", servlet).setAsyncSupported(true);
