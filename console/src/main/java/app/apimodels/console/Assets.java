@@ -17,7 +17,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * The console's static files, read from the jar once at start and served from memory under
- * {@code /console/assets/<versioned name>}: htmx and uPlot from their WebJars (the version in the
+ * {@code /console/assets/<versioned name>}: uPlot from its WebJar (the version in the
  * name), the console's own stylesheet and script (a hash of the content in the name). A name changes
  * whenever the content does, so each may be cached for a year as immutable; a gzip copy is kept for
  * clients that accept it.
@@ -38,7 +38,6 @@ final class Assets {
     private final Map<String, Asset> byName = new LinkedHashMap<>();
 
     Assets() {
-        webjar("htmx.js", "htmx-2.0.8.min.js", "htmx.org/2.0.8/dist/htmx.min.js", "text/javascript");
         webjar("uplot.js", "uplot-1.6.30.min.js", "uplot/1.6.30/dist/uPlot.iife.min.js", "text/javascript");
         webjar("uplot.css", "uplot-1.6.30.min.css", "uplot/1.6.30/dist/uPlot.min.css", "text/css");
         own("console.css", "text/css");

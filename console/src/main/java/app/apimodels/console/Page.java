@@ -6,12 +6,12 @@ import java.util.List;
 
 /**
  * What every template gets as {@code page}: the words of its language, links under the mount, the
- * navigation for who is looking, and the session's CSRF token for forms and htmx.
+ * navigation for who is looking, and the session's CSRF token for forms.
  *
  * @param root   the mount's path as the browser sees it ({@code ""} at the root), prefixed to every link
  * @param path   this page's path under the mount ({@code /console/login}), for the language switch's way back
  * @param title  the page's title, already in its language
- * @param csrf   the session's CSRF token (hidden {@code csrf_token} field of forms; htmx sends it as a header); null when signed out
+ * @param csrf   the session's CSRF token (the hidden {@code csrf_token} field of forms); null when signed out
  * @param people the navigation of people's pages (empty when signed out)
  * @param operators the navigation of operators' pages (empty unless an admin is signed in)
  */

@@ -1,12 +1,5 @@
 // The console's only script of its own (no inline script: the Content-Security-Policy forbids it).
-// htmx requests that change something carry the session's CSRF token as a header, read from the
-// page's <body data-csrf>; plain forms carry it in their hidden csrf_token field instead.
-document.addEventListener("htmx:configRequest", function (event) {
-  var token = document.body.dataset.csrf;
-  if (token && event.detail.verb !== "get") {
-    event.detail.headers["X-CSRF-Token"] = token;
-  }
-});
+// Pages are plain HTML forms and links; this adds the spend chart and the copy buttons.
 
 // The dashboard's spend chart: uPlot, fed by the JSON in the chart element's data-chart attribute
 // (the same figures are in the table below it). Credits per day, one line per model.

@@ -151,7 +151,7 @@ class ConsoleBrowserTest extends EndToEndTest {
             pageTotal += gzipped(asset.group(1));
         }
         long uplot = gzipped("/console/assets/uplot-1.6.30.min.js") + gzipped("/console/assets/uplot-1.6.30.min.css");
-        measure("JS+CSS of a page (htmx, console.js, console.css), gzip", pageTotal + " bytes");
+        measure("JS+CSS of a page (console.js, console.css), gzip", pageTotal + " bytes");
         measure("JS+CSS shipped in all, with uPlot for charts, gzip", (pageTotal + uplot) + " bytes");
         assertThat(pageTotal + uplot).as("the console ships under 150 KB of compressed JS and CSS").isLessThan(150 * 1024);
     }

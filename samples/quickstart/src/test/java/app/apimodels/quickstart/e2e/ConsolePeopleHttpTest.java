@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
 class ConsolePeopleHttpTest extends EndToEndTest {
 
     private static final String PASSWORD = "correct horse battery staple";
-    private static final Pattern CSRF = Pattern.compile("data-csrf=\"([^\"]+)\"");
+    private static final Pattern CSRF = Pattern.compile("name=\"csrf_token\" value=\"([^\"]+)\"");
     private final MockStripe stripe = new MockStripe("sk_test_console", "whsec_console");
 
     @BeforeEach

@@ -151,7 +151,7 @@ class OperatorConsoleHttpTest extends EndToEndTest {
                 + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "&next=%2Fconsole%2F", origin);
         assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
         String cookie = in.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
-        Matcher token = Pattern.compile("data-csrf=\"([^\"]+)\"").matcher(get("/console/", new Session(cookie, null)).body());
+        Matcher token = Pattern.compile("name=\"csrf_token\" value=\"([^\"]+)\"").matcher(get("/console/", new Session(cookie, null)).body());
         assertThat(token.find()).isTrue();
         return new Session(cookie, token.group(1));
     }
