@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +89,7 @@ public final class Json {
                 throw ApiException.badRequest(null, "request body must be a JSON object");
             }
             Tree tree = new Tree(parser, spanned);
-            Map<String, Object> object = tree.object(null);
+            Map<String, Object> object = tree.object();
             noTrailingContent(parser);
             return new Document(body, object, tree.spanFrom, tree.spanTo);
         } catch (JsonProcessingException e) {
@@ -132,8 +134,8 @@ public final class Json {
 
     /**
      * Builds a body's values from the parser in one pass, checking each as it comes. A field's
-     * path ({@code messages[0].content}) is only spelled out for a refusal, from the chain of
-     * parents, so a body that passes builds no path strings.
+     * path ({@code messages[0].content}) is only spelled out for a refusal, from the parser's
+     * own contexts, so a body that passes builds no path strings.
      */
     private static final class Tree {
         private final JsonParser parser;
@@ -146,21 +148,21 @@ public final class Json {
             this.spanned = spanned;
         }
 
-        /** The object whose START_OBJECT is the current token; {@code at} is where it is (null: the body). */
-        Map<String, Object> object(Place at) throws IOException {
+        /** The object whose START_OBJECT is the current token, to its END_OBJECT. */
+        Map<String, Object> object() throws IOException {
             Map<String, Object> object = new LinkedHashMap<>();
+            boolean top = parser.getParsingContext().getParent().inRoot();
             for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
-                Place field = new Place(at, name, -1);
                 if (name.indexOf('\0') >= 0) {
-                    throw ApiException.badRequest(Text.printable(field.path()), "a field name contains a NUL character");
+                    throw ApiException.badRequest(Text.printable(path()), "a field name contains a NUL character");
                 }
                 JsonToken token = parser.nextToken();
-                boolean span = at == null && name.equals(spanned) && token == JsonToken.VALUE_STRING;
+                boolean span = top && name.equals(spanned) && token == JsonToken.VALUE_STRING;
                 long from = span ? parser.currentTokenLocation().getByteOffset() : -1;
                 int before = object.size();
-                object.put(name, value(token, field));
+                object.put(name, value(token));
                 if (object.size() == before) {
-                    String path = Text.printable(field.path());
+                    String path = Text.printable(path());
                     throw ApiException.badRequest(path, path + " appears more than once; a field may be given only once");
                 }
                 if (span) {
@@ -171,21 +173,22 @@ public final class Json {
             return object;
         }
 
-        private Object value(JsonToken token, Place at) throws IOException {
+        /** The value whose first token is {@code token}, to its last. */
+        private Object value(JsonToken token) throws IOException {
             switch (token) {
                 case START_OBJECT:
-                    return object(at);
+                    return object();
                 case START_ARRAY: {
                     List<Object> list = new ArrayList<>();
                     for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
-                        list.add(value(t, new Place(at, null, list.size())));
+                        list.add(value(t));
                     }
                     return list;
                 }
                 case VALUE_STRING: {
                     String s = parser.getText();
                     if (s.indexOf('\0') >= 0) {
-                        String path = at.path();
+                        String path = path();
                         throw ApiException.badRequest(path, path + " must not contain NUL characters");
                     }
                     return s;
@@ -195,7 +198,7 @@ public final class Json {
                 case VALUE_NUMBER_FLOAT: {
                     double d = parser.getDoubleValue();
                     if (!Double.isFinite(d)) {
-                        String path = at.path();
+                        String path = path();
                         throw ApiException.badRequest(path, path + " is out of range");
                     }
                     return d;
@@ -210,28 +213,25 @@ public final class Json {
                     throw new JsonParseException(parser, "unexpected token " + token);
             }
         }
-    }
 
-    /** Where a value is: a member {@code name} or the element {@code index} of its parent's value. */
-    private record Place(Place parent, String name, int index) {
-        String path() {
+        /**
+         * Where the parser is, as the engine names fields: {@code messages[0].content} (the
+         * current member of each enclosing object, the current index of each array).
+         */
+        private String path() {
+            ArrayDeque<Object> steps = new ArrayDeque<>();
+            for (JsonStreamContext c = parser.getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+                steps.push(c.inArray() ? (Object) c.getCurrentIndex() : String.valueOf(c.getCurrentName()));
+            }
             StringBuilder path = new StringBuilder();
-            append(path);
-            return path.toString();
-        }
-
-        private void append(StringBuilder path) {
-            if (parent != null) {
-                parent.append(path);
-            }
-            if (name == null) {
-                path.append('[').append(index).append(']');
-            } else {
-                if (parent != null) {
-                    path.append('.');
+            for (Object step : steps) {
+                if (step instanceof Integer index) {
+                    path.append('[').append(index).append(']');
+                } else {
+                    path.append(path.length() == 0 ? "" : ".").append(step);
                 }
-                path.append(name);
             }
+            return path.toString();
         }
     }
 
