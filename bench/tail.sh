@@ -9,7 +9,7 @@
 #
 # Environment (besides bench/run.sh's GATEWAY_JAVA_OPTS, PG_BIN, BENCH_SKIP_BUILD and any
 # APIMODELS_* engine setting, which the gateway inherits): TAIL_DURATION (measured seconds per run,
-# 10), TAIL_WARMUP (3), TAIL_PREWARM (seconds of discarded load per shape, 10), TAIL_DB (postgres |
+# 10), TAIL_WARMUP (15), TAIL_PREWARM (seconds of discarded load per shape, 20), TAIL_DB (postgres |
 # h2), TAIL_DIRECT (0: skip the runs direct to the mock), TAIL_SCHED (1: record the scheduler with perf during the gateway runs; it costs the calls
 # some latency itself), TAIL_OUT (a directory to keep the logs and traces in).
 set -euo pipefail
@@ -17,8 +17,10 @@ set -euo pipefail
 # shellcheck source=run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/run.sh" # its functions and settings; its main does not run
 DURATION=${TAIL_DURATION:-10}
-WARMUP=${TAIL_WARMUP:-3}
-PREWARM=${TAIL_PREWARM:-10}
+# Long enough that neither the load generator's JIT (a fresh JVM per run) nor the gateway's is still
+# compiling in the measured window: at 3 s their C2 threads took 0.2-0.4 core there.
+WARMUP=${TAIL_WARMUP:-15}
+PREWARM=${TAIL_PREWARM:-20}
 TAIL_DB=${TAIL_DB:-postgres}
 JVM_LOG=$WORK/gateway-jvm.log
 # Pauses and safepoints stamped with System.nanoTime() (tn), the clock of the load generator's --calls.

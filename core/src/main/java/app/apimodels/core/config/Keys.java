@@ -106,7 +106,7 @@ public final class Keys {
             "how often expired holds are looked for");
     public static final Setting<Integer> LEDGER_MAX_BATCH = Setting.integer("apimodels.ledger.max-batch", 512, 1, 10_000,
             "most ledger operations committed together");
-    public static final Setting<Duration> LEDGER_SETTLE_LINGER = Setting.millis("apimodels.ledger.settle-linger-ms", 5, 0,
+    public static final Setting<Duration> LEDGER_SETTLE_LINGER = Setting.millis("apimodels.ledger.settle-linger-ms", 50, 0,
             "how long the settlement writer waits to gather more settlements into one commit");
     public static final Setting<Long> LEDGER_LEASE_CALLS = Setting.number("apimodels.ledger.lease-calls", 100, 0, 1_000_000,
             "a budget lease grows by the worst case of this many calls; 0 turns leases off");
