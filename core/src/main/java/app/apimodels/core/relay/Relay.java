@@ -33,7 +33,6 @@ import app.apimodels.spi.trace.CallTracer;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,7 +173,7 @@ public final class Relay {
      * Anthropic route that answers: free (it generates nothing), so neither held nor logged.
      */
     public void countTokens(Request request) {
-        Map<String, Object> payload = request.jsonBody();
+        Map<String, Object> payload = request.jsonDocument("model").object();
         String modelName = ChatValidation.model(payload);
         ChatValidation.messages(payload);
         Catalog.Model model = access.resolve(request.caller().key(), modelName, Set.of(ModelKind.CHAT), request.exchange().path());
@@ -190,7 +189,7 @@ public final class Relay {
         java.util.concurrent.CompletableFuture<ProviderResult> future;
         try {
             future = attempt.client().call(new ProviderRequest(Operation.COUNT_TOKENS, attempt.target().route().upstreamModel(),
-                    deepCopy(payload), false));
+                    payload, false));
         } catch (RuntimeException e) {
             future = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -274,7 +273,9 @@ public final class Relay {
 
         ProviderRequest requestFor(Catalog.Target t) {
             String upstreamModel = t.route().upstreamModel();
-            return new ProviderRequest(endpoint.operation, upstreamModel, deepCopy(payload), stream, files,
+            // The payload is read-only (a JSON body as Json.document parses it, a form's fields as
+            // TranscriptionForm keeps them): every attempt gets it as it is, not a copy.
+            return new ProviderRequest(endpoint.operation, upstreamModel, payload, stream, files,
                     body == null ? null : body.with(upstreamModel));
         }
 
@@ -629,20 +630,5 @@ public final class Relay {
 
     Duration keepAlive() {
         return keepAlive;
-    }
-
-    @SuppressWarnings("unchecked")
-    static <T> T deepCopy(T value) {
-        if (value instanceof Map<?, ?> m) {
-            Map<String, Object> copy = new LinkedHashMap<>();
-            m.forEach((k, v) -> copy.put((String) k, deepCopy(v)));
-            return (T) copy;
-        }
-        if (value instanceof List<?> l) {
-            List<Object> copy = new ArrayList<>(l.size());
-            l.forEach(v -> copy.add(deepCopy(v)));
-            return (T) copy;
-        }
-        return value;
     }
 }

@@ -84,7 +84,7 @@ final class TranscriptionForm implements AutoCloseable {
             Path measured = file;
             AudioDuration.Audio audio = AudioDuration.of(file).orElseThrow(() -> Failure.invalid("file",
                     "the file's duration could not be measured: send WAV, MP3, M4A/MP4, Ogg (Vorbis, Opus), FLAC or WebM audio"));
-            return new TranscriptionForm(fields, measured, audio);
+            return new TranscriptionForm(java.util.Collections.unmodifiableMap(fields), measured, audio);
         } catch (RuntimeException e) {
             delete(file);
             throw e;
@@ -111,7 +111,7 @@ final class TranscriptionForm implements AutoCloseable {
         fields.merge(name, value, (old, added) -> {
             List<Object> all = old instanceof List<?> l ? new ArrayList<>(l) : new ArrayList<>(List.of(old));
             all.add(added);
-            return all;
+            return List.copyOf(all); // read-only, as a provider request's payload is
         });
     }
 

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,15 +67,20 @@ public final class Json {
      * disagree on which one counts); the 400 names the field.
      */
     public static Map<String, Object> object(byte[] body) {
-        return document(body, null).object();
+        return parse(body, null, false).object();
     }
 
     /**
      * A request body parsed as {@link #object} does, kept with its bytes and where the string value
      * of its top-level member {@code spanned} lies in them (so the body can be passed on with only
-     * that value replaced, see {@link Document#with}).
+     * that value replaced, see {@link Document#with}). Its objects and arrays are read-only, so
+     * they can be handed to others (a provider, each attempt of a call) without a copy.
      */
     public static Document document(byte[] body, String spanned) {
+        return parse(body, spanned, true);
+    }
+
+    private static Document parse(byte[] body, String spanned, boolean readOnly) {
         if (body == null || body.length == 0) {
             throw ApiException.badRequest(null, "request body is empty; a JSON object is required");
         }
@@ -88,7 +94,7 @@ public final class Json {
                 noTrailingContent(parser);
                 throw ApiException.badRequest(null, "request body must be a JSON object");
             }
-            Tree tree = new Tree(parser, spanned);
+            Tree tree = new Tree(parser, spanned, readOnly);
             Map<String, Object> object = tree.object();
             noTrailingContent(parser);
             return new Document(body, object, tree.spanFrom, tree.spanTo);
@@ -109,7 +115,7 @@ public final class Json {
      * A JSON object body as it came and as parsed.
      *
      * @param bytes    the body
-     * @param object   its members (maps, lists, strings, Long or BigInteger, Double, Boolean, null)
+     * @param object   its members (maps, lists, strings, Long or BigInteger, Double, Boolean, null), read-only
      * @param spanFrom where the spanned member's string value starts in {@code bytes} (its opening
      *                 quote), or -1 if the object has no such member or its value is not a string
      * @param spanTo   the index after its closing quote
@@ -140,12 +146,14 @@ public final class Json {
     private static final class Tree {
         private final JsonParser parser;
         private final String spanned;
+        private final boolean readOnly;
         int spanFrom = -1;
         int spanTo = -1;
 
-        Tree(JsonParser parser, String spanned) {
+        Tree(JsonParser parser, String spanned, boolean readOnly) {
             this.parser = parser;
             this.spanned = spanned;
+            this.readOnly = readOnly;
         }
 
         /** The object whose START_OBJECT is the current token, to its END_OBJECT. */
@@ -170,7 +178,7 @@ public final class Json {
                     spanTo = Math.toIntExact(parser.currentLocation().getByteOffset());
                 }
             }
-            return object;
+            return readOnly ? Collections.unmodifiableMap(object) : object;
         }
 
         /** The value whose first token is {@code token}, to its last. */
@@ -183,7 +191,7 @@ public final class Json {
                     for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
                         list.add(value(t));
                     }
-                    return list;
+                    return readOnly ? Collections.unmodifiableList(list) : list;
                 }
                 case VALUE_STRING: {
                     String s = parser.getText();

@@ -10,9 +10,11 @@ import java.util.Map;
  * @param upstreamModel the provider's name for the model (replaces the client's public name)
  * @param payload       the client's request in the operation's wire format (OpenAI's, Anthropic's for
  *                      {@link Operation#MESSAGES} and {@link Operation#COUNT_TOKENS}), as JSON-compatible Java
- *                      values (maps, lists, strings, numbers, booleans, null); the client is
- *                      free to copy and change it. For a multipart request (transcriptions) its
- *                      form fields: a string per field, a list of strings for a repeated one
+ *                      values (maps, lists, strings, numbers, booleans, null), read-only: the
+ *                      engine hands the same values to every attempt of a call and reads them
+ *                      itself, so a client that needs them changed copies them (they are
+ *                      unmodifiable when they come from the engine). For a multipart request
+ *                      (transcriptions) its form fields: a string per field, a list of strings for a repeated one
  * @param stream        whether the client asked for a stream
  * @param files         the files the client sent with the call (a transcription's {@code file}),
  *                      readable with {@link TaskInput#open()} while the call runs; empty for JSON calls
