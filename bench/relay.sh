@@ -23,7 +23,13 @@ MOCK_PORT=18181 FIRST_RELAY_PORT=18190
 PIDS=()
 WORK=$(mktemp -d /tmp/apimodels-relay.XXXXXX)   # Tomcat's base directories, the servers' logs, the results
 
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done; rm -rf "$WORK"; true; }
+# Every server is stopped, whatever happens: one left behind would keep holding the bench lock it inherited.
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 wait_port() {
