@@ -121,6 +121,7 @@ public class WholeCall {
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long calls;
         long bytesAtStart;
+        long cpuAtStart;
         Map<String, Long> switchesAtStart;
 
         @Setup(Level.Iteration)
@@ -128,11 +129,13 @@ public class WholeCall {
             calls = 0;
             switchesAtStart = contextSwitches();
             bytesAtStart = THREADS.getCurrentThreadAllocatedBytes();
+            cpuAtStart = THREADS.getCurrentThreadCpuTime();
         }
 
         @TearDown(Level.Iteration)
         public void report() {
             long bytes = THREADS.getCurrentThreadAllocatedBytes() - bytesAtStart;
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
             StringBuilder wakeUps = new StringBuilder();
             contextSwitches().forEach((name, n) -> {
                 long woken = n - switchesAtStart.getOrDefault(name, 0L);
@@ -140,8 +143,8 @@ public class WholeCall {
                     wakeUps.append(String.format(" %s %.2f", name, (double) woken / calls));
                 }
             });
-            System.out.printf(" [request thread: %,d B/call; %,d calls; wake-ups per call:%s] ",
-                    calls == 0 ? 0 : bytes / calls, calls, wakeUps);
+            System.out.printf(" [request thread: %,d B/call; %.1f µs CPU/call; %,d calls; wake-ups per call:%s] ",
+                    calls == 0 ? 0 : bytes / calls, calls == 0 ? 0 : cpu / 1000.0 / calls, calls, wakeUps);
         }
 
         /**
