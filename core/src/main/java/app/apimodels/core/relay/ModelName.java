@@ -1,6 +1,6 @@
 package app.apimodels.core.relay;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import app.apimodels.core.web.Json;
 
 import java.nio.charset.StandardCharsets;
 
@@ -30,7 +30,7 @@ final class ModelName {
             j = skipSpaces(json, j + 1);
             int end = quotedAt(json, j, upstream);
             if (end >= 0) {
-                return replaced(json, j, end, publicName);
+                return Json.withString(json, j, end, publicName);
             }
         }
         return json;
@@ -38,7 +38,7 @@ final class ModelName {
 
     /** The index after the JSON string {@code "s"} (as a plain literal) if it starts at {@code at}, else -1. */
     private static int quotedAt(byte[] b, int at, String s) {
-        if (!plain(s)) {
+        if (!Json.plain(s)) {
             byte[] quoted = ("\"" + s + "\"").getBytes(StandardCharsets.UTF_8);
             return regionMatches(b, at, quoted) ? at + quoted.length : -1;
         }
@@ -52,37 +52,6 @@ final class ModelName {
             }
         }
         return end;
-    }
-
-    /** {@code json} with the bytes from {@code from} to {@code to} replaced by {@code name} as a JSON string. */
-    private static byte[] replaced(byte[] json, int from, int to, String name) {
-        boolean plain = plain(name);
-        byte[] escaped = plain ? null : JsonStringEncoder.getInstance().quoteAsUTF8(name);
-        int length = plain ? name.length() : escaped.length;
-        byte[] out = new byte[json.length - (to - from) + length + 2];
-        System.arraycopy(json, 0, out, 0, from);
-        out[from] = '"';
-        if (plain) {
-            for (int k = 0; k < length; k++) {
-                out[from + 1 + k] = (byte) name.charAt(k);
-            }
-        } else {
-            System.arraycopy(escaped, 0, out, from + 1, length);
-        }
-        out[from + 1 + length] = '"';
-        System.arraycopy(json, to, out, from + length + 2, json.length - to);
-        return out;
-    }
-
-    /** Printable ASCII that a JSON string holds as it is (no quote, backslash or control character). */
-    private static boolean plain(String s) {
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int skipSpaces(byte[] b, int i) {

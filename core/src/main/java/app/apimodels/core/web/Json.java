@@ -127,15 +127,43 @@ public final class Json {
             if (spanFrom < 0) {
                 throw new IllegalStateException("the body has no spanned string member");
             }
-            byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
-            byte[] out = new byte[bytes.length - (spanTo - spanFrom) + escaped.length + 2];
-            System.arraycopy(bytes, 0, out, 0, spanFrom);
-            out[spanFrom] = '"';
-            System.arraycopy(escaped, 0, out, spanFrom + 1, escaped.length);
-            out[spanFrom + 1 + escaped.length] = '"';
-            System.arraycopy(bytes, spanTo, out, spanFrom + escaped.length + 2, bytes.length - spanTo);
-            return out;
+            return withString(bytes, spanFrom, spanTo, value);
         }
+    }
+
+    /**
+     * {@code json} with the bytes from {@code from} to {@code to} replaced by {@code value} as a JSON
+     * string (quoted, escaped where needed); a {@link #plain} value is written as it is, without
+     * encoding it first (this runs on every relayed call and streamed chunk).
+     */
+    public static byte[] withString(byte[] json, int from, int to, String value) {
+        boolean plain = plain(value);
+        byte[] escaped = plain ? null : JsonStringEncoder.getInstance().quoteAsUTF8(value);
+        int length = plain ? value.length() : escaped.length;
+        byte[] out = new byte[json.length - (to - from) + length + 2];
+        System.arraycopy(json, 0, out, 0, from);
+        out[from] = '"';
+        if (plain) {
+            for (int k = 0; k < length; k++) {
+                out[from + 1 + k] = (byte) value.charAt(k);
+            }
+        } else {
+            System.arraycopy(escaped, 0, out, from + 1, length);
+        }
+        out[from + 1 + length] = '"';
+        System.arraycopy(json, to, out, from + length + 2, json.length - to);
+        return out;
+    }
+
+    /** Whether a JSON string holds {@code s} byte for byte: printable ASCII without a quote or backslash. */
+    public static boolean plain(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
