@@ -311,18 +311,25 @@ public final class JdkHttpTransport implements HttpTransport {
         @Override
         public void onNext(List<ByteBuffer> pieces) {
             lastActivity = System.nanoTime();
+            deliver(pieces, 0);
+        }
+
+        /**
+         * Hands the pieces on one at a time, each once the handler has passed the last one on (for
+         * a slow client, later and from another thread), then asks for the next list: the socket
+         * is read no further meanwhile, and no thread waits (the client never reuses a buffer it handed over).
+         */
+        private void deliver(List<ByteBuffer> pieces, int from) {
             synchronized (this) {
-                for (ByteBuffer piece : pieces) {
-                    if (finished) {
-                        return;
-                    }
-                    handler.onData(piece);
+                if (finished) {
+                    return;
+                }
+                if (from < pieces.size()) {
+                    handler.onData(pieces.get(from), () -> deliver(pieces, from + 1));
+                    return;
                 }
             }
-            // One list at a time: the next is read from the socket only once this one is handled.
-            if (!finished) {
-                subscription.request(1);
-            }
+            subscription.request(1);
         }
 
         @Override
