@@ -239,6 +239,7 @@ tail_main() {
 }
 
 if [[ ${1:-} == --report ]]; then
+  rmdir "$WORK" # made by run.sh when sourced; a report needs none
   read -r gateway mock <"$2/pids"
   tail_report "$2" "$gateway" "$mock"
 else
