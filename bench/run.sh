@@ -7,7 +7,7 @@
 #   bench/run.sh                 everything (builds samples/quickstart and bench first)
 #   bench/run.sh --direct-only   only the load generator against the mock: the machine's ceiling
 #
-# Environment: BENCH_DURATION (measured seconds per run, 10), BENCH_WARMUP (3), BENCH_PREWARM
+# Environment: BENCH_DURATION (measured seconds per run, 10), BENCH_WARMUP (10), BENCH_PREWARM
 # (seconds of discarded load per shape after the gateway starts, 15), BENCH_TRANSPORTS ("jdk jetty"),
 # BENCH_HELD_STREAMS (500), BENCH_COMPARE ("portkey": Portkey's OSS gateway, installed from npm into
 # bench/target on first use, measured non-streamed against the same mock; "" to skip), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), GATEWAY_CMD (the
@@ -22,7 +22,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_JAR=$ROOT/bench/target/apimodels-bench.jar
 QUICKSTART_JAR=$ROOT/samples/quickstart/target/apimodels-quickstart.jar
 DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-3}
+# The load generator is a fresh JVM per run: with 3 s of warm-up its own JIT compiler still took
+# 0.2-0.4 of a core in the measured window and was the main blocker of the slowest calls at c=1
+# (bench/tail.sh traces, bench/RESULTS.md "The c=1 tail"), which is not the gateway's latency.
+WARMUP=${BENCH_WARMUP:-10}
 PREWARM=${BENCH_PREWARM:-15}
 TRANSPORTS=${BENCH_TRANSPORTS:-jdk jetty}
 HELD_STREAMS=${BENCH_HELD_STREAMS:-500}
