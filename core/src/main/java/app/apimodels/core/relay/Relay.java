@@ -6,6 +6,7 @@ import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.catalog.ModelKind;
 import app.apimodels.core.catalog.Price;
 import app.apimodels.core.failure.Failure;
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.ledger.Hold;
 import app.apimodels.core.ledger.Ledger;
@@ -37,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -212,7 +212,7 @@ public final class Relay {
 
     /** The parts of a call every step needs. */
     final class Call {
-        final String id = "req_" + UUID.randomUUID().toString().replace("-", "");
+        final String id = Ids.prefixed("req_");
         final Exchange exchange;
         final ApiKey key;
         final Endpoint endpoint;

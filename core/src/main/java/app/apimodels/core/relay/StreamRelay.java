@@ -35,29 +35,38 @@ final class StreamRelay {
     private int attempt = -1;
     private Cancellable upstream;
     private Usage usage;
-    private ScheduledFuture<?> keepAlive;
     private Attempt current;
-    /** The current attempt's timeouts: until its first content, and for the whole call. */
-    private ScheduledFuture<?> firstByteTimer;
-    private ScheduledFuture<?> totalTimer;
+    /**
+     * One timer task per stream, not one per deadline: with thousands of streams opening, scheduling
+     * and cancelling three tasks each queued threads on the shared timer's lock. Its deadlines are
+     * System.nanoTime() moments — the next keep-alive comment (until content), the current attempt's
+     * first byte (until content) and its whole timeout; moving one later needs no rescheduling (the
+     * check finds nothing due and sets itself for the next), moving one earlier replaces it.
+     */
+    private final long keepAliveNanos;
+    private long keepAliveAt;
+    private long firstByteNanos;
+    private long firstByteAt;
+    private long totalAt;
+    private ScheduledFuture<?> pending;
+    /** When the pending check runs, and its number: a replaced check that runs anyway sees it is stale. */
+    private long checkAt;
+    private int checks;
 
     StreamRelay(Relay relay, Relay.Call call, Attempt first, Runnable onEnd) {
         this.relay = relay;
         this.call = call;
         this.current = first;
         this.onEnd = onEnd;
+        this.keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, relay.keepAlive().toMillis()));
     }
 
     synchronized void start() {
-        long every = relay.keepAlive().toMillis();
-        if (every > 0) {
-            keepAlive = relay.timer().scheduleAtFixedRate(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
-        }
+        keepAliveAt = System.nanoTime() + keepAliveNanos;
         next(current);
     }
 
     private void next(Attempt a) {
-        stopTimers();
         attempt++;
         current = a;
         Catalog.Target target = a.target();
@@ -67,11 +76,11 @@ final class StreamRelay {
         usage = null;
         upstream = null;
         int mine = attempt;
-        long firstByte = a.firstByteTimeout().toMillis();
-        if (firstByte > 0) {
-            firstByteTimer = relay.timer().schedule(() -> timedOut(mine, true), firstByte, TimeUnit.MILLISECONDS);
-        }
-        totalTimer = relay.timer().schedule(() -> timedOut(mine, false), a.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        long now = System.nanoTime();
+        firstByteNanos = nanos(a.firstByteTimeout().toMillis());
+        firstByteAt = now + firstByteNanos;
+        totalAt = now + nanos(a.timeout().toMillis());
+        schedule();
         try {
             Cancellable started = a.client().stream(call.requestFor(target), new Sink(mine));
             if (mine == attempt) { // not already failed over by a failure the provider reported at once
@@ -82,34 +91,76 @@ final class StreamRelay {
         }
     }
 
+    /** Milliseconds as nanoseconds, at most ~100 years ahead so that nanoTime differences never overflow. */
+    private static long nanos(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.min(Math.max(0, millis), 100L * 365 * 24 * 3600 * 1000));
+    }
+
+    /** The next moment something may be due; the caller holds this object's lock. */
+    private long nextDue() {
+        long due = totalAt;
+        if (!contentSent) {
+            if (firstByteNanos > 0 && firstByteAt - due < 0) {
+                due = firstByteAt;
+            }
+            if (keepAliveNanos > 0 && keepAliveAt - due < 0) {
+                due = keepAliveAt;
+            }
+        }
+        return due;
+    }
+
+    /** Makes sure a check runs by the next due moment; the caller holds this object's lock. */
+    private void schedule() {
+        long due = nextDue();
+        if (pending != null) {
+            if (checkAt - due <= 0) {
+                return; // it runs first, finds nothing due and sets itself for later
+            }
+            pending.cancel(false);
+        }
+        int mine = ++checks;
+        checkAt = due;
+        pending = relay.timer().schedule(() -> check(mine), Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
     /**
-     * A timeout of attempt {@code attemptNo} passed: before content, the next route may take over;
-     * after it, the stream fails. The silent upstream is cancelled outside the lock (see {@link #cut}).
+     * Acts on what is due: past the whole timeout the attempt fails (the next route may take over
+     * before content; after it the stream fails), past the first-byte timeout before content the
+     * next route may take over, and a keep-alive comment goes out while no content has. The silent
+     * upstream is cancelled and a gone client cut outside the lock (see {@link #cut}).
      */
-    private void timedOut(int attemptNo, boolean firstByte) {
-        Cancellable silent;
+    private void check(int which) {
+        Cancellable silent = null;
+        boolean gone = false;
         synchronized (this) {
-            if (ended || attemptNo != attempt || (firstByte && contentSent)) {
+            if (ended || which != checks) {
                 return;
             }
-            silent = upstream;
-            onError(attemptNo, new ProviderException(ProviderException.Kind.TIMEOUT, 0, firstByte
-                    ? "the upstream sent nothing within the route's first-byte timeout"
-                    : "the upstream did not finish within the route's timeout", null, null));
+            pending = null;
+            long now = System.nanoTime();
+            boolean firstByte = !contentSent && firstByteNanos > 0 && now - firstByteAt >= 0;
+            if (firstByte || now - totalAt >= 0) {
+                silent = upstream;
+                onError(attempt, new ProviderException(ProviderException.Kind.TIMEOUT, 0, firstByte
+                        ? "the upstream sent nothing within the route's first-byte timeout"
+                        : "the upstream did not finish within the route's timeout", null, null));
+            }
+            if (!ended && !contentSent && keepAliveNanos > 0 && now - keepAliveAt >= 0) {
+                // The next beat on the same grid (start + n × interval): beats a late run missed are skipped, not sent in a burst.
+                keepAliveAt += ((now - keepAliveAt) / keepAliveNanos + 1) * keepAliveNanos;
+                open();
+                gone = !events.send(Sse.KEEP_ALIVE);
+            }
+            if (!ended && !gone && pending == null) {
+                schedule();
+            }
         }
         if (silent != null) {
             silent.cancel();
         }
-    }
-
-    private void stopTimers() {
-        if (firstByteTimer != null) {
-            firstByteTimer.cancel(false);
-            firstByteTimer = null;
-        }
-        if (totalTimer != null) {
-            totalTimer.cancel(false);
-            totalTimer = null;
+        if (gone) {
+            cut();
         }
     }
 
@@ -159,10 +210,7 @@ final class StreamRelay {
             open();
             call.firstChunk();
             if (!contentSent) {
-                current.firstByte();
-                if (firstByteTimer != null) {
-                    firstByteTimer.cancel(false);
-                }
+                current.firstByte(); // the pending check finds its first-byte and keep-alive deadlines gone
             }
             contentSent = true;
             text.append(chunk.text());
@@ -268,22 +316,6 @@ final class StreamRelay {
         }
     }
 
-    private void keepAlive() {
-        synchronized (this) {
-            if (ended || contentSent) {
-                if (keepAlive != null && contentSent) {
-                    keepAlive.cancel(false);
-                }
-                return;
-            }
-            open();
-            if (events.send(Sse.KEEP_ALIVE)) {
-                return;
-            }
-        }
-        cut();
-    }
-
     private void open() {
         if (events == null) {
             events = call.exchange.openEventStream();
@@ -293,9 +325,9 @@ final class StreamRelay {
 
     private void end() {
         ended = true;
-        stopTimers();
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
+        if (pending != null) {
+            pending.cancel(false);
+            pending = null;
         }
         onEnd.run();
     }
