@@ -3,6 +3,7 @@ package app.apimodels.core.ledger;
 import app.apimodels.core.accounts.Account;
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.db.Sql;
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.keys.ApiKey;
 import app.apimodels.core.failure.Failure;
 
@@ -12,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -155,7 +155,7 @@ public final class Ledger implements AutoCloseable {
         if (owed > 0) {
             return CompletableFuture.failedFuture(InsufficientCreditsException.owing(owed));
         }
-        Hold hold = new Hold(amount == 0 ? null : UUID.randomUUID().toString(), key.accountId(), key.recordedId(),
+        Hold hold = new Hold(amount == 0 ? null : Ids.randomUuid().toString(), key.accountId(), key.recordedId(),
                 key.walletId(), key.holdId(), amount, key.spendLimit() != null, null);
         if (hold.isFree()) {
             return CompletableFuture.completedFuture(hold);
