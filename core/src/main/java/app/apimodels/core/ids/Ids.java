@@ -5,7 +5,7 @@ import java.security.SecureRandom;
 import java.util.UUID;
 
 /**
- * Random ids made on the hot path (a call's request id, a hold's id) without a JVM-wide lock:
+ * The engine's random ids (a call's request id, a hold's, a task's, a file's...) without a JVM-wide lock:
  * {@link UUID#randomUUID()} draws from one shared SecureRandom, and thread dumps with ten thousand
  * streams opening showed a hundred threads queued on it. Each thread here has a generator of its
  * own (a DRBG, seeded from the system's entropy once), so the ids stay unpredictable and unique.

@@ -1,12 +1,12 @@
 package app.apimodels.core.mail;
 
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.failure.Failure;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Product announcements: mailed only to people who agreed to marketing mail, whose address is
@@ -38,7 +38,7 @@ public final class Announcements {
         if (body == null || body.isBlank()) {
             throw Failure.invalid("body", "body must not be empty");
         }
-        String id = "ann_" + UUID.randomUUID().toString().replace("-", "");
+        String id = Ids.prefixed("ann_");
         int recipients = sql.tx(c -> {
             List<String[]> people = Sql.list(c, "SELECT email, locale FROM apimodels_account WHERE marketing_consent"
                             + " AND email_verified_at IS NOT NULL AND restricted_at IS NULL AND deleted_at IS NULL ORDER BY id",

@@ -1,5 +1,6 @@
 package app.apimodels.core.media;
 
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.fetch.FetchException;
 import app.apimodels.core.fetch.FetchedBody;
@@ -27,7 +28,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Files and their records: stores bytes in the configured {@link MediaStorage} (sniffing the type
@@ -89,7 +89,7 @@ public final class MediaStore {
     public MediaObject store(long accountId, String kind, InputStream data, String fileName, long maxBytes,
                              Duration retention, String taskId) {
         long createdAt = clock.millis();
-        String id = "file_" + UUID.randomUUID().toString().replace("-", "");
+        String id = Ids.prefixed("file_");
         BufferedInputStream in = new BufferedInputStream(data, SNIFF_BYTES);
         String type;
         try {

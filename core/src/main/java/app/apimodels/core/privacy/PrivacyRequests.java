@@ -1,5 +1,6 @@
 package app.apimodels.core.privacy;
 
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.db.Sql;
 import app.apimodels.core.privacy.PrivacyRequest.Kind;
 import app.apimodels.core.privacy.PrivacyRequest.State;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The register of privacy requests: every export, correction, erasure, restriction and objection is
@@ -38,7 +38,7 @@ public final class PrivacyRequests {
     /** Records a request as received, inside the caller's transaction. */
     public PrivacyRequest receive(Connection c, long accountId, Kind kind) throws SQLException {
         long now = clock.millis();
-        PrivacyRequest r = new PrivacyRequest("pr_" + UUID.randomUUID().toString().replace("-", ""), accountId, kind,
+        PrivacyRequest r = new PrivacyRequest(Ids.prefixed("pr_"), accountId, kind,
                 State.RECEIVED, now, now + DUE_WITHIN.toMillis(), null, null);
         Sql.update(c, """
                 INSERT INTO apimodels_privacy_request (id, account_id, kind, state, received_at, due_at)

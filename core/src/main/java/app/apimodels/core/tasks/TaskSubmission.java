@@ -1,5 +1,6 @@
 package app.apimodels.core.tasks;
 
+import app.apimodels.core.ids.Ids;
 import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.catalog.ModelKind;
@@ -37,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -128,7 +128,7 @@ final class TaskSubmission {
         }
         Duration timeout = model.spec().timeoutSeconds() != null ? Duration.ofSeconds(model.spec().timeoutSeconds()) : config.defaultTimeout();
 
-        String id = "task_" + UUID.randomUUID().toString().replace("-", "");
+        String id = Ids.prefixed("task_");
         Map<String, Object> input = new LinkedHashMap<>(params.input());
         List<TaskInput> inputs = new ArrayList<>();
         params.urls().forEach((field, urls) -> {
