@@ -260,6 +260,8 @@ final class Engine {
 
             metrics.gauge("apimodels_upstream_keys_disabled", "Upstream keys this node leaves out because their upstream refused them",
                     routing::disabledKeys);
+            metrics.gauge("apimodels_catalog_providers_unavailable", "Catalog providers this node cannot call (plug-in or secret missing here)",
+                    () -> catalog.catalog().unavailable().size());
             metrics.gauge("apimodels_calls_in_flight", "Calls holding credits right now", inFlight::size);
             // Read from the pool's own counters: HikariCP's Micrometer tracker kept an undeployed
             // application's class loader reachable (RedeployTest).

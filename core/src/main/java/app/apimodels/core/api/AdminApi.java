@@ -190,7 +190,12 @@ public final class AdminApi {
     public void getCatalog(Request r) {
         var c = catalog.catalog();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("providers", c.providers().stream().map(AdminApi::providerView).toList());
+        out.put("providers", c.providers().stream().map(p -> {
+            Map<String, Object> view = providerView(p);
+            // A provider this node cannot call (another node may): why, for the operator of this node.
+            c.unavailable(p.id()).ifPresent(u -> view.put("unavailable", u.reason()));
+            return view;
+        }).toList());
         out.put("models", c.models().stream().map(m -> CatalogService.doc(m.spec())).toList());
         r.json(200, out);
     }

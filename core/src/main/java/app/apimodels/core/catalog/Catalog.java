@@ -46,8 +46,34 @@ public final class Catalog {
         }
     }
 
-    /** A servable model. */
-    public record Model(ModelSpec spec, List<Target> targets) {
+    /**
+     * A stored provider this node cannot call: its type or transport is not on this node's
+     * classpath, or a secret it names is not set here. Another node of the same database may have
+     * it (a rolling upgrade, a WAR built without one integration), so the node starts and routes
+     * around it instead of refusing the shared catalog.
+     *
+     * @param field  the catalog field at fault ({@code type}, {@code transport}, {@code api-key}, {@code options.x}), null if none is
+     * @param reason what is missing, for operators (the log, {@code GET /admin/catalog}); never shown to a caller
+     */
+    public record Unavailable(String provider, String type, String field, String reason) {
+    }
+
+    /**
+     * A servable model.
+     *
+     * @param targets     the routes this node can call
+     * @param unavailable the providers of its other routes, which this node cannot call
+     */
+    public record Model(ModelSpec spec, List<Target> targets, List<Unavailable> unavailable) {
+        public Model {
+            targets = List.copyOf(targets);
+            unavailable = List.copyOf(unavailable);
+        }
+
+        public Model(ModelSpec spec, List<Target> targets) {
+            this(spec, targets, List.of());
+        }
+
         public String id() {
             return spec.id();
         }
@@ -59,10 +85,16 @@ public final class Catalog {
 
     private final Map<String, Model> models;
     private final Map<String, ProviderSpec> providers;
+    private final Map<String, Unavailable> unavailable;
 
     Catalog(Map<String, Model> models, Map<String, ProviderSpec> providers) {
+        this(models, providers, Map.of());
+    }
+
+    Catalog(Map<String, Model> models, Map<String, ProviderSpec> providers, Map<String, Unavailable> unavailable) {
         this.models = Map.copyOf(models);
         this.providers = Map.copyOf(providers);
+        this.unavailable = Map.copyOf(unavailable);
     }
 
     public Optional<Model> model(String id) {
@@ -74,7 +106,18 @@ public final class Catalog {
         return new TreeMap<>(models).values().stream().toList();
     }
 
+    /** Every provider of the catalog, those this node cannot call included; sorted by id. */
     public List<ProviderSpec> providers() {
         return new TreeMap<>(providers).values().stream().toList();
+    }
+
+    /** Why this node cannot call the provider of that id, if it cannot. */
+    public Optional<Unavailable> unavailable(String providerId) {
+        return Optional.ofNullable(unavailable.get(providerId));
+    }
+
+    /** The providers this node cannot call, sorted by id. */
+    public List<Unavailable> unavailable() {
+        return new TreeMap<>(unavailable).values().stream().toList();
     }
 }

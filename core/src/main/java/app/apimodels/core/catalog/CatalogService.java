@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class CatalogService implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(CatalogService.class.getName());
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^}]*))?}");
 
     private final Sql sql;
@@ -110,7 +111,15 @@ public final class CatalogService implements AutoCloseable {
                 .map(doc -> CatalogDocument.provider(storedDoc(doc, "stored provider"), "stored provider")).toList();
         List<ModelSpec> models = stored.models().stream()
                 .map(doc -> CatalogDocument.model(storedDoc(doc, "stored model"), "stored model")).toList();
-        current.set(build(providers, models, "database"));
+        Catalog before = current.get();
+        Catalog loaded = build(providers, models, "database", null);
+        for (Catalog.Unavailable u : loaded.unavailable()) {
+            if (before == null || !before.unavailable(u.provider()).equals(java.util.Optional.of(u))) {
+                LOG.log(System.Logger.Level.WARNING, "catalog provider '" + u.provider() + "' (type '" + u.type()
+                        + "') is unavailable on this node, its models use their other routes here: " + u.reason());
+            }
+        }
+        current.set(loaded);
         lastLoaded = stored.fingerprint();
     }
 
@@ -124,29 +133,62 @@ public final class CatalogService implements AutoCloseable {
         }
     }
 
-    private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source) {
+    /**
+     * The snapshot of these entries. A provider this node cannot call (see {@link Catalog.Unavailable})
+     * is left out of its models' routes, unless it is {@code checked}: the one being saved, which
+     * this node must be able to build to validate it.
+     */
+    private Catalog build(List<ProviderSpec> providers, List<ModelSpec> models, String source, String checked) {
         Map<String, ProviderSpec> providerById = new LinkedHashMap<>();
         Map<String, List<Catalog.Key>> keysById = new HashMap<>();
+        Map<String, Catalog.Unavailable> unavailable = new LinkedHashMap<>();
         for (ProviderSpec p : providers) {
             providerById.put(p.id(), p);
-            keysById.put(p.id(), keys(p, source));
+            try {
+                keysById.put(p.id(), keys(p, source));
+            } catch (NotBuilt e) {
+                if (p.id().equals(checked)) {
+                    throw e;
+                }
+                unavailable.put(p.id(), new Catalog.Unavailable(p.id(), p.type(), e.field, e.getMessage()));
+            }
         }
         Map<String, Catalog.Model> built = new LinkedHashMap<>();
         for (ModelSpec m : models) {
-            List<Catalog.Target> targets = m.routes().stream().map(r -> {
+            List<Catalog.Target> targets = new ArrayList<>();
+            List<Catalog.Unavailable> missing = new ArrayList<>();
+            for (RouteSpec r : m.routes()) {
                 ProviderSpec p = providerById.get(r.provider());
                 if (p == null) {
                     throw new ConfigException(source + ": model '" + m.id() + "' routes to unknown provider '" + r.provider() + "'");
                 }
-                return new Catalog.Target(p, r, keysById.get(p.id()));
-            }).toList();
-            built.put(m.id(), new Catalog.Model(m, targets));
+                if (unavailable.containsKey(p.id())) {
+                    missing.add(unavailable.get(p.id()));
+                } else {
+                    targets.add(new Catalog.Target(p, r, keysById.get(p.id())));
+                }
+            }
+            built.put(m.id(), new Catalog.Model(m, targets, missing));
         }
         clients.keySet().retainAll(providerById.keySet());
-        return new Catalog(built, providerById);
+        return new Catalog(built, providerById, unavailable);
     }
 
-    /** A client for each key of the provider's pool, reused while its spec is unchanged. */
+    /** A provider entry this node cannot make clients for; {@link #field} names the catalog field at fault, if one is. */
+    private static final class NotBuilt extends ConfigException {
+        private final String field;
+
+        NotBuilt(String field, String message, Throwable cause) {
+            super(message, cause);
+            this.field = field;
+        }
+    }
+
+    /**
+     * A client for each key of the provider's pool, reused while its spec is unchanged.
+     *
+     * @throws NotBuilt if a plug-in the entry names is not on this node, or a secret it names is not set here
+     */
     private synchronized List<Catalog.Key> keys(ProviderSpec spec, String source) {
         Built existing = clients.get(spec.id());
         if (existing != null && existing.spec.equals(spec)) {
@@ -155,23 +197,32 @@ public final class CatalogService implements AutoCloseable {
         String where = source + ": provider '" + spec.id() + "'";
         // Options may hold secrets too (a webhook signing secret): resolved the same way, never stored resolved.
         Map<String, String> options = new LinkedHashMap<>();
-        spec.options().forEach((k, v) -> options.put(k, resolve(v, where + " options." + k)));
+        spec.options().forEach((k, v) -> options.put(k, resolve(v, where, "options." + k)));
         List<Catalog.Key> keys = new ArrayList<>();
         List<String> pool = spec.pool();
         for (int i = 0; i < pool.size(); i++) {
-            String secret = resolve(pool.get(i), where + (i == 0 && !spec.apiKey().isEmpty() ? " api-key" : " api-keys"));
+            String secret = resolve(pool.get(i), where, i == 0 && !spec.apiKey().isEmpty() ? "api-key" : "api-keys");
             ProviderConfig config = new ProviderConfig(spec.id(), spec.type(), spec.baseUrl(), secret,
                     Duration.ofSeconds(spec.timeoutSeconds()), options);
             try {
                 keys.add(new Catalog.Key(fingerprint(spec.id(), secret), label(secret), registry.create(config, spec.transport())));
             } catch (ConfigException e) {
                 keys.forEach(k -> k.client().close());
-                throw new ConfigException(where + ": " + e.getMessage(), e);
+                throw new NotBuilt(e instanceof ProviderRegistry.Missing missing ? missing.field() : null, where + ": " + e.getMessage(), e);
             }
         }
         Built built = new Built(spec, List.copyOf(keys));
         clients.put(spec.id(), built);
         return built.keys;
+    }
+
+    /** {@link #resolve} for a provider entry's {@code field}, failing as {@link NotBuilt}. */
+    private String resolve(String raw, String where, String field) {
+        try {
+            return resolve(raw, where + " " + field);
+        } catch (ConfigException e) {
+            throw new NotBuilt(field, e.getMessage(), e);
+        }
     }
 
     /** The last four characters of a secret, all that is ever shown of it ({@code …abcd}); none for a short one. */
@@ -220,7 +271,8 @@ public final class CatalogService implements AutoCloseable {
         Catalog now = catalog();
         List<ProviderSpec> providers = new java.util.ArrayList<>(now.providers().stream().filter(p -> !p.id().equals(id)).toList());
         providers.add(spec);
-        apply(providers, now.models().stream().map(Catalog.Model::spec).toList(), c -> upsert(c, "apimodels_catalog_provider", id, spec.toDoc()));
+        apply(providers, now.models().stream().map(Catalog.Model::spec).toList(), id,
+                c -> upsert(c, "apimodels_catalog_provider", id, spec.toDoc()));
         return spec;
     }
 
@@ -235,7 +287,7 @@ public final class CatalogService implements AutoCloseable {
             throw new Failure(Failure.Reason.PROVIDER_IN_USE, "provider '" + id + "' is used by models " + users);
         }
         apply(now.providers().stream().filter(p -> !p.id().equals(id)).toList(),
-                now.models().stream().map(Catalog.Model::spec).toList(),
+                now.models().stream().map(Catalog.Model::spec).toList(), null,
                 c -> Sql.update(c, "DELETE FROM apimodels_catalog_provider WHERE id = ?", id));
     }
 
@@ -255,7 +307,7 @@ public final class CatalogService implements AutoCloseable {
         List<ModelSpec> models = new java.util.ArrayList<>(now.models().stream().map(Catalog.Model::spec)
                 .filter(m -> !m.id().equals(id)).toList());
         models.add(spec);
-        apply(now.providers(), models, c -> upsert(c, "apimodels_catalog_model", id, spec.toDoc()));
+        apply(now.providers(), models, null, c -> upsert(c, "apimodels_catalog_model", id, spec.toDoc()));
         return spec;
     }
 
@@ -264,7 +316,7 @@ public final class CatalogService implements AutoCloseable {
         if (now.model(id).isEmpty()) {
             throw Failure.notFound("model");
         }
-        apply(now.providers(), now.models().stream().map(Catalog.Model::spec).filter(m -> !m.id().equals(id)).toList(),
+        apply(now.providers(), now.models().stream().map(Catalog.Model::spec).filter(m -> !m.id().equals(id)).toList(), null,
                 c -> Sql.update(c, "DELETE FROM apimodels_catalog_model WHERE id = ?", id));
     }
 
@@ -272,10 +324,14 @@ public final class CatalogService implements AutoCloseable {
         void run(Connection c) throws SQLException;
     }
 
-    private synchronized void apply(List<ProviderSpec> providers, List<ModelSpec> models, Change change) {
+    /** Stores {@code change} if the catalog it makes builds; {@code checked}: a provider this node must be able to call. */
+    private synchronized void apply(List<ProviderSpec> providers, List<ModelSpec> models, String checked, Change change) {
         Catalog candidate;
         try {
-            candidate = build(providers, models, "admin API");
+            candidate = build(providers, models, "admin API", checked);
+        } catch (NotBuilt e) {
+            // This node cannot check an entry it cannot build (another node may have what it names): refused here.
+            throw Failure.invalid(e.field, e.getMessage());
         } catch (ConfigException e) {
             throw Failure.invalid(null, e.getMessage());
         }

@@ -55,10 +55,25 @@ public final class ModelAccess {
      */
     public static List<Catalog.Target> serving(Catalog.Model model, List<Catalog.Target> order, Operation operation, String api) {
         List<Catalog.Target> serving = order.stream().filter(t -> t.client().operations().contains(operation)).toList();
+        if (serving.isEmpty() && !model.unavailable().isEmpty()) {
+            throw unavailableHere(model);
+        }
         if (serving.isEmpty()) {
             throw Failure.invalid("model", "model '" + model.id() + "' is not served through " + api + "; use /v1/chat/completions");
         }
         return serving;
+    }
+
+    /**
+     * The answer (503 naming {@code model}) to a call none of whose model's routes this node can take
+     * because their providers cannot be called here ({@link Catalog.Unavailable}): another node may
+     * have them. Names the providers, never why (that is for operators: the log, {@code GET /admin/catalog}).
+     */
+    public static Failure unavailableHere(Catalog.Model model) {
+        List<String> ids = model.unavailable().stream().map(u -> "'" + u.provider() + "'").distinct().toList();
+        return new Failure(Failure.Reason.UNAVAILABLE, "model '" + model.id() + "' cannot be served by this node: "
+                + (ids.size() == 1 ? "its provider " + ids.get(0) + " is" : "its providers " + String.join(", ", ids) + " are")
+                + " not available here", "model", null);
     }
 
     /**

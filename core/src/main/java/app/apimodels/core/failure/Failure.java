@@ -60,7 +60,7 @@ public final class Failure extends RuntimeException {
         UPSTREAM_TIMEOUT,
         /** The storage cannot be reached now. */
         STORAGE_UNAVAILABLE,
-        /** The ledger or the database cannot be reached now. */
+        /** The ledger or the database cannot be reached now, every route of the model is failing, or none can be called on this node. */
         UNAVAILABLE,
         /** The engine is stopping. */
         SHUTTING_DOWN,

@@ -35,11 +35,26 @@ public final class ProviderRegistry implements AutoCloseable {
         this.transportOptions = transportOptions;
     }
 
-    /** Creates the client for a configured instance; an unknown type or transport is a configuration error. */
+    /** A provider instance this node cannot make: a plug-in it names is not on this node's classpath. */
+    public static final class Missing extends ConfigException {
+        private final String field;
+
+        Missing(String field, String message) {
+            super(message);
+            this.field = field;
+        }
+
+        /** The catalog field that names the missing plug-in: {@code type} or {@code transport}. */
+        public String field() {
+            return field;
+        }
+    }
+
+    /** Creates the client for a configured instance; an unknown type or transport is {@link Missing}. */
     public synchronized ProviderClient create(ProviderConfig config, String transportName) {
         Plugin<ModelProvider> type = types.get(config.type());
         if (type == null) {
-            throw new ConfigException("no provider of type '" + config.type() + "' (available: "
+            throw new Missing("type", "no provider of type '" + config.type() + "' (available: "
                     + types.keySet() + "; add the integration module to the classpath)");
         }
         return type.instance().create(config, transport(transportName));
@@ -52,7 +67,7 @@ public final class ProviderRegistry implements AutoCloseable {
         if (t == null) {
             Plugin<HttpTransportFactory> f = transportFactories.get(name);
             if (f == null) {
-                throw new ConfigException("no HTTP transport named '" + name + "' (available: "
+                throw new Missing("transport", "no HTTP transport named '" + name + "' (available: "
                         + transportFactories.keySet() + ")");
             }
             t = f.instance().create(transportOptions);

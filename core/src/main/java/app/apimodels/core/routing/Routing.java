@@ -1,6 +1,7 @@
 package app.apimodels.core.routing;
 
 import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.spi.provider.ProviderException;
 
@@ -69,7 +70,8 @@ public final class Routing {
      * The routes to try for a call to {@code model}, in order (priority, then weighted at random).
      *
      * @throws Failure (503, or 429 when only rate limits stand in the way; with {@code Retry-After})
-     *                 when no route can take a call now: nothing should be held or forwarded
+     *                 when no route can take a call now: nothing should be held or forwarded; 503 naming
+     *                 the providers when none of the model's providers can be called on this node
      */
     public Plan plan(Catalog.Model model) {
         return plan(model, t -> true);
@@ -77,6 +79,9 @@ public final class Routing {
 
     /** The same over the routes {@code serves} accepts (an endpoint only some providers speak). */
     public Plan plan(Catalog.Model model, Predicate<Catalog.Target> serves) {
+        if (model.targets().isEmpty() && !model.unavailable().isEmpty()) {
+            throw ModelAccess.unavailableHere(model);
+        }
         long now = clock.millis();
         long freeAt = Long.MAX_VALUE;
         boolean onlyRateLimited = true;

@@ -100,6 +100,10 @@ final class TaskRunner {
                     return next(id);
                 }
                 Optional<Catalog.Target> target = target(task.provider());
+                if (target.isEmpty() && catalog.get().unavailable(task.provider()).isPresent()) {
+                    // This node cannot call the task's provider; one that can polls it (or the deadline ends it).
+                    return nextPoll(task, started);
+                }
                 if (target.isEmpty()) {
                     fail(task, Failure.Reason.UPSTREAM_FAILED, "the task's provider is no longer configured");
                     return next(id);
