@@ -47,4 +47,36 @@ public final class UpstreamCalls {
         });
         return result;
     }
+
+    /**
+     * The same for a request still being built off the caller's thread (a multipart body read from
+     * storage): sent once {@code prepared} completes, never if the returned future was cancelled
+     * first. Failing to build it fails the call as {@link ProviderException#fromTransport} says (a
+     * {@code ProviderException} as it is).
+     */
+    public static <T> CompletableFuture<T> exchange(HttpTransport transport, CompletableFuture<HttpRequestSpec> prepared,
+                                                    Function<HttpResponseData, T> reader,
+                                                    Function<HttpResponseData, ProviderException> onStatus) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        prepared.whenComplete((spec, preparation) -> {
+            if (preparation != null) {
+                result.completeExceptionally(ProviderException.fromTransport(preparation));
+            } else if (!result.isDone()) {
+                CompletableFuture<T> sent = exchange(transport, spec, reader, onStatus);
+                sent.whenComplete((value, failure) -> {
+                    if (failure != null) {
+                        result.completeExceptionally(failure);
+                    } else {
+                        result.complete(value);
+                    }
+                });
+                result.whenComplete((value, failure) -> {
+                    if (result.isCancelled()) {
+                        sent.cancel(true);
+                    }
+                });
+            }
+        });
+        return result;
+    }
 }

@@ -15,6 +15,7 @@ import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.TaskOutput;
 import app.apimodels.spi.provider.TaskRequest;
 import app.apimodels.spi.provider.TaskUpdate;
+import app.apimodels.spi.provider.UpstreamCalls;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -125,7 +126,7 @@ final class OpenAiClient implements ProviderClient {
             }, mediaReader), response -> new ProviderResult(response.body(),
                     response.header("content-type") == null ? "application/octet-stream" : response.header("content-type"), null));
         }
-        return exchange(prepared(() -> post(endpoint(request.operation()), JSON, JSON, body(request, false))),
+        return exchange(() -> post(endpoint(request.operation()), JSON, JSON, body(request, false)),
                 response -> new ProviderResult(response.body(), JSON, usageReader.read(response.body())));
     }
 
@@ -153,17 +154,15 @@ final class OpenAiClient implements ProviderClient {
     }
 
     private CompletableFuture<TaskUpdate> images(TaskRequest request) {
-        CompletableFuture<HttpRequestSpec> prepared;
         if (request.media().isEmpty()) {
-            prepared = prepared(() -> post("/images/generations", JSON, JSON, json(images.generationPayload(request))));
-        } else {
-            // Reading the input files blocks (they may be in object storage): not on the caller's thread.
-            prepared = CompletableFuture.supplyAsync(() -> {
-                Multipart form = images.editForm(request);
-                return post("/images/edits", form.contentType(), JSON, form.toByteArray());
-            }, mediaReader);
+            return exchange(() -> post("/images/generations", JSON, JSON, json(images.generationPayload(request))),
+                    response -> images.read(response, request));
         }
-        return exchange(prepared, response -> images.read(response, request));
+        // Reading the input files blocks (they may be in object storage): not on the caller's thread.
+        return exchange(CompletableFuture.supplyAsync(() -> {
+            Multipart form = images.editForm(request);
+            return post("/images/edits", form.contentType(), JSON, form.toByteArray());
+        }, mediaReader), response -> images.read(response, request));
     }
 
     private <T> CompletableFuture<T> speech(Map<String, Object> payload, Function<Speech.Audio, T> answer) {
@@ -173,7 +172,7 @@ final class OpenAiClient implements ProviderClient {
         } catch (ProviderException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return exchange(prepared(() -> post("/audio/speech", JSON, "*/*", json(payload))),
+        return exchange(() -> post("/audio/speech", JSON, "*/*", json(payload)),
                 response -> answer.apply(Speech.audio(response, characters, errors)));
     }
 
@@ -201,52 +200,38 @@ final class OpenAiClient implements ProviderClient {
         T read(HttpResponseData response) throws IOException;
     }
 
-    /** A request built now; failing to build it (a ProviderException) fails the call. */
-    private static CompletableFuture<HttpRequestSpec> prepared(Supplier<HttpRequestSpec> request) {
+    /** Sends a request built now (failing to build it, a ProviderException, fails the call) and reads the answer. */
+    private <T> CompletableFuture<T> exchange(Supplier<HttpRequestSpec> request, Reader<T> reader) {
+        HttpRequestSpec spec;
         try {
-            return CompletableFuture.completedFuture(request.get());
+            spec = request.get();
         } catch (ProviderException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return UpstreamCalls.exchange(transport, spec, reading(reader), this::refused);
     }
 
-    /**
-     * Sends the request once it is prepared and reads the answer. A caller giving up (cancelling
-     * the returned future) stops the upstream call, or keeps it from being sent.
-     */
+    /** Sends a request being built off this thread once it is ready, and reads the answer. */
     private <T> CompletableFuture<T> exchange(CompletableFuture<HttpRequestSpec> prepared, Reader<T> reader) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        prepared.whenComplete((spec, preparation) -> {
-            if (preparation != null) {
-                result.completeExceptionally(errors.forTransport(preparation));
-                return;
+        return UpstreamCalls.exchange(transport, prepared, reading(reader), this::refused);
+    }
+
+    /** The reader, with an answer it cannot read (not a ProviderException) said in this provider's words. */
+    private <T> Function<HttpResponseData, T> reading(Reader<T> reader) {
+        return response -> {
+            try {
+                return reader.read(response);
+            } catch (ProviderException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw errors.malformed(e);
             }
-            if (result.isDone()) {
-                return;
-            }
-            CompletableFuture<HttpResponseData> exchange = transport.send(spec);
-            exchange.whenComplete((response, failure) -> {
-                if (failure != null) {
-                    result.completeExceptionally(errors.forTransport(failure));
-                } else if (response.status() / 100 != 2) {
-                    result.completeExceptionally(errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers()));
-                } else {
-                    try {
-                        result.complete(reader.read(response));
-                    } catch (ProviderException e) {
-                        result.completeExceptionally(e);
-                    } catch (IOException | RuntimeException e) {
-                        result.completeExceptionally(errors.malformed(e));
-                    }
-                }
-            });
-            result.whenComplete((value, failure) -> {
-                if (result.isCancelled()) {
-                    exchange.cancel(true);
-                }
-            });
-        });
-        return result;
+        };
+    }
+
+    /** An answer outside 2xx, with the wait it asks for. */
+    private ProviderException refused(HttpResponseData response) {
+        return errors.forStatus(response.status(), response.body()).withRetryAfter(response.headers());
     }
 
     @Override

@@ -76,11 +76,6 @@ final class UpstreamErrors {
         return new ProviderException(Kind.UPSTREAM_ERROR, message, null);
     }
 
-    /** A failure below HTTP, from the transport. */
-    ProviderException forTransport(Throwable failure) {
-        return ProviderException.fromTransport(failure);
-    }
-
     /** OpenAI's {@code {"error": {...}}}, or the whole document for servers that answer flat. */
     private JsonNode errorDocument(byte[] body) {
         try {
