@@ -9,6 +9,8 @@ import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.http.TransportOptions;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Connection;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.Request;
@@ -16,8 +18,11 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.http2.client.transport.internal.HttpConnectionOverHTTP2;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -85,7 +90,32 @@ public final class JettyHttpTransport implements HttpTransport {
      * ten thousand held-open streams take a hundred sockets rather than ten thousand.
      */
     public static JettyHttpTransport http2(TransportOptions options) {
-        return new JettyHttpTransport(options, new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        return new JettyHttpTransport(options, new HttpClientTransportOverHTTP2(new HTTP2Client()) {
+            @Override
+            protected Connection newConnection(Destination destination, Session session, HTTP2Connection connection) {
+                return new StreamsOutliveIdle(destination, session, connection);
+            }
+        });
+    }
+
+    /**
+     * An HTTP/2 connection that the pool's idle timeout closes only once no stream is open on it.
+     * Jetty applies the client's idle timeout (here {@link #POOLED_IDLE}, meant for unused
+     * connections) to a connection that received nothing and had nothing consumed for that long,
+     * streams open or not, and then fails every stream on it: a model thinking for more than 4 s
+     * before its next token lost its stream, and under load (a reader late by seconds) a hundred
+     * streams sharing the connection failed at once as upstream timeouts. Each stream bounds its
+     * own silence (the request's timeout, idle timeout and the route's deadlines).
+     */
+    private static final class StreamsOutliveIdle extends HttpConnectionOverHTTP2 {
+        StreamsOutliveIdle(Destination destination, Session session, HTTP2Connection connection) {
+            super(destination, session, connection);
+        }
+
+        @Override
+        public boolean onIdleTimeout(long idleTimeout, Throwable failure) {
+            return getSession().getStreams().isEmpty() && super.onIdleTimeout(idleTimeout, failure);
+        }
     }
 
     private JettyHttpTransport(TransportOptions options, HttpClientTransport protocol) {

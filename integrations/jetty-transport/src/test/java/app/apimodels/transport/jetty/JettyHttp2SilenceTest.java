@@ -1,0 +1,79 @@
+package app.apimodels.transport.jetty;
+
+import app.apimodels.spi.http.HttpBodyHandler;
+import app.apimodels.spi.http.HttpRequestSpec;
+import app.apimodels.spi.http.HttpTransport;
+import app.apimodels.spi.http.TransportOptions;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An HTTP/2 stream outlives the pool's idle time (4 s, for unused connections): an upstream may
+ * be silent for longer (a model thinking before it answers), and only the request's own limits
+ * bound that silence. Jetty would close the connection, and fail every stream on it, as idle.
+ */
+class JettyHttp2SilenceTest {
+
+    private static final int SILENT_MILLIS = 6_000;
+
+    private WireMockServer server;
+    private HttpTransport transport;
+
+    @BeforeEach
+    void start() {
+        server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
+        server.start();
+        server.stubFor(get("/thinking").willReturn(aResponse().withFixedDelay(SILENT_MILLIS).withBody("answer")));
+        transport = JettyHttpTransport.http2(new TransportOptions(Duration.ofSeconds(5), 1));
+    }
+
+    @AfterEach
+    void stop() {
+        transport.close();
+        server.stop();
+    }
+
+    @Test
+    void aStreamSilentLongerThanThePoolsIdleTimeIsNotCut() throws Exception {
+        CompletableFuture<String> body = new CompletableFuture<>();
+        StringBuilder text = new StringBuilder();
+        transport.stream(HttpRequestSpec.get(URI.create(server.baseUrl() + "/thinking"), Map.of(), Duration.ofSeconds(20)),
+                new HttpBodyHandler() {
+                    @Override
+                    public void onHead(int status, Map<String, String> headers) {
+                        assertThat(status).isEqualTo(200);
+                    }
+
+                    @Override
+                    public void onData(ByteBuffer data) {
+                        text.append(StandardCharsets.UTF_8.decode(data));
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        body.complete(text.toString());
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        body.completeExceptionally(error);
+                    }
+                });
+        assertThat(body.get(15, TimeUnit.SECONDS)).isEqualTo("answer");
+    }
+}
