@@ -37,6 +37,8 @@ STREAMS=${STREAMS:-10000}
 STREAM_CHUNKS=${STREAM_CHUNKS:-20}
 STREAM_INTERVAL_MS=${STREAM_INTERVAL_MS:-1000}
 STREAM_RAMP=${STREAM_RAMP:-$(( (STREAMS + 999) / 1000 ))}
+STREAM_SECONDS=$(( (STREAM_CHUNKS * STREAM_INTERVAL_MS + 999) / 1000 ))   # one stream's life
+STREAM_WARMUP=$((STREAM_SECONDS + 5))   # from the end of the ramp to the measured window
 DURATION=${BENCH_DURATION:-30}
 TRANSPORT=${BENCH_TRANSPORTS:-jetty-http2}
 TRANSPORT=${TRANSPORT%% *}
@@ -48,10 +50,9 @@ MOCK_JAVA_OPTS="-Xmx1g"
 streams_measure() {
   local target=$1 base=$2 keys=$3 pid=${4:-}
   local body='{"model":"bench-chat","messages":[{"role":"user","content":"hello"}],"max_tokens":16}'
-  local stream_seconds=$(( (STREAM_CHUNKS * STREAM_INTERVAL_MS + 999) / 1000 ))
   local err=$WORK/loadgen-$target.err
   java $LOADGEN_JAVA_OPTS -jar "$BENCH_JAR" load --url "$(chat_url "$base")" --concurrency "$STREAMS" \
-    --ramp-seconds "$STREAM_RAMP" --warmup-seconds $((stream_seconds + 5)) --duration-seconds "$DURATION" \
+    --ramp-seconds "$STREAM_RAMP" --warmup-seconds "$STREAM_WARMUP" --duration-seconds "$DURATION" \
     --keys "$keys" --stream --body "$body" >"$WORK/loadgen-$target.out" 2>"$err" &
   local loadgen=$!
   PIDS+=("$loadgen")
@@ -62,7 +63,7 @@ streams_measure() {
       kill -0 "$loadgen" 2>/dev/null || break
       sleep 1
     done
-    sleep $((stream_seconds / 2))
+    sleep $((STREAM_SECONDS / 2))
     streams_heap "$pid" >"$WORK/heap-$target.json"
   fi
   wait "$loadgen" || die "the load generator failed: $(tail -n 5 "$err")"
@@ -119,23 +120,33 @@ print(f"Target ({streams:,} streams, all delivered, heap ≤ 1 GiB, p99 added pe
 PY
 }
 
-streams_main() {
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-  # As many descriptors as allowed: without CAP_SYS_RESOURCE the hard limit is the most a shell gets.
+# streams_open_files: as many descriptors as allowed (without CAP_SYS_RESOURCE the hard limit is
+# the most a shell gets); dies unless a server relaying STREAMS streams over TRANSPORT gets enough.
+streams_open_files() {
   ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   local need=$((STREAMS + 500))
   [[ $TRANSPORT == jetty-http2 ]] || need=$((2 * STREAMS + 500))
   (($(ulimit -n) >= need)) || die "the gateway needs about $need open files with transport $TRANSPORT; the limit here is $(ulimit -n)"
-  if [[ ${BENCH_SKIP_BUILD:-} != 1 ]]; then
-    log "building"
-    (cd "$ROOT" && mvn -q -DskipTests package -pl samples/quickstart,bench -am)
-  fi
+}
+
+# streams_mock: the slow-dribbling mock (STREAM_CHUNKS chunks STREAM_INTERVAL_MS apart) on MOCK_PORT; sets LAST_PID.
+streams_mock() {
   require_free_port "$MOCK_PORT"
   start_process mock java $MOCK_JAVA_OPTS -jar "$BENCH_JAR" mock --port "$MOCK_PORT" \
     --chunks "$STREAM_CHUNKS" --chunk-interval-ms "$STREAM_INTERVAL_MS"
   wait_ready "http://127.0.0.1:$MOCK_PORT/v1/models" "$LAST_PID" mock 30
+}
+
+streams_main() {
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  streams_open_files
+  if [[ ${BENCH_SKIP_BUILD:-} != 1 ]]; then
+    log "building"
+    (cd "$ROOT" && mvn -q -DskipTests package -pl samples/quickstart,bench -am)
+  fi
+  streams_mock
 
   log "$STREAMS streams direct to the mock"
   streams_measure direct "http://127.0.0.1:$MOCK_PORT" bench
