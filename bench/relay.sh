@@ -18,8 +18,9 @@
 # p99 added over direct), TTFB, the live heap per stream (class histogram, after a full collection,
 # while every stream is open), and in the measured window the CPU of the server, of the mock and of
 # the whole machine, and the server's GC pauses (its -Xlog:gc log). Environment: bench/streams.sh's,
-# RELAY_JAVA (the relays' java: `java`), RELAY_KEEP (a directory to copy logs, GC logs and class
-# histograms to).
+# RELAY_JAVA (the relays' java: `java`), RELAY_JVMS (JVMs to run each server on in turn, instead:
+# "label=java options...;label=...", e.g. "g1=java -Xmx1g;zgc=java -Xmx1g -XX:+UseZGC"), RELAY_KEEP
+# (a directory to copy logs, GC logs and class histograms to).
 #
 # Both: RELAY_SERVERS ("tomcat jetty"; a server may be written tomcat:name=value,... to override the
 # quickstart's Tomcat connector properties and compare settings in one run), RELAY_JAVA_OPTS
@@ -31,8 +32,7 @@ if [[ ${1:-} == --streams ]]; then
   # shellcheck source=bench/streams.sh
   source "$(dirname "${BASH_SOURCE[0]}")/streams.sh"
   read -r -a SERVERS <<<"${RELAY_SERVERS:-tomcat jetty}"
-  RELAY_JAVA=${RELAY_JAVA:-java}
-  RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS:--Xmx1g}
+  IFS=';' read -r -a JVMS <<<"${RELAY_JVMS:-=${RELAY_JAVA:-java} ${RELAY_JAVA_OPTS:--Xmx1g}}"
   RELAY_PORT=18090
 
   # relay_window TARGET NAME=PID...: from the end of the load generator's warm-up, for DURATION
@@ -55,7 +55,8 @@ import json, sys
 hz, seconds = int(sys.argv[1]), float(sys.argv[2])
 before, after = json.loads(sys.argv[3]), json.loads(sys.argv[4])
 print(json.dumps({
-    "cores": {name: (after["ticks"][name] - ticks) / hz / seconds for name, ticks in before["ticks"].items()},
+    "cores": {name: (after["ticks"][name] - ticks) / hz / seconds for name, ticks in before["ticks"].items()
+              if ticks is not None and after["ticks"][name] is not None},  # None: the process had ended
     "machine_busy_cores": (after["busy"] - before["busy"]) / hz / seconds,
     "gc_lines": {name: [line, after["gc_lines"][name]] for name, line in before["gc_lines"].items()},
 }))
@@ -67,7 +68,7 @@ PY
     local pair name ticks="" lines="" busy
     for pair in "$@"; do
       name=${pair%%=*}
-      ticks+="\"$name\":$(awk '{ print $14 + $15 }' "/proc/${pair#*=}/stat"),"
+      ticks+="\"$name\":$(awk '{ print $14 + $15 }' "/proc/${pair#*=}/stat" 2>/dev/null || echo null),"
       lines+="\"$name\":$(cat "$WORK/gc-$name.log" 2>/dev/null | wc -l),"
     done
     busy=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
@@ -92,7 +93,7 @@ PAUSE = re.compile(r"Pause.*?([0-9.]+)ms$")
 
 def window(target):
     path = f"{work}/window-{target}.json"
-    return json.load(open(path)) if os.path.exists(path) else {}
+    return json.loads(open(path).read() or "{}") if os.path.exists(path) else {}
 
 def pauses(target):
     """The server's GC pauses in the measured window (not the class histogram's own collection)."""
@@ -140,23 +141,25 @@ PY
     local mock=$LAST_PID
     log "$STREAMS streams direct to the mock"
     relay_measure direct "http://127.0.0.1:$MOCK_PORT" "" "mock=$mock"
-    local i spec props port target pid
-    for i in "${!SERVERS[@]}"; do
-      spec=${SERVERS[$i]} props="" port=$((RELAY_PORT + i)) target=relay-${SERVERS[$i]}
-      [[ $spec == *:* ]] && props=${spec#*:}
-      require_free_port "$port"
-      # shellcheck disable=SC2086  # RELAY_JAVA_OPTS is a list of options
-      start_process "$target" "$RELAY_JAVA" $RELAY_JAVA_OPTS -XX:+ExitOnOutOfMemoryError \
-        "-Xlog:gc,gc+phases:file=$WORK/gc-$target.log:uptime" -Djava.io.tmpdir="$WORK" -jar "$BENCH_JAR" relay \
-        --server "${spec%%:*}" --port "$port" --upstream "http://127.0.0.1:$MOCK_PORT" --transport "$TRANSPORT" \
-        ${props:+--tomcat-set "$props"}
-      pid=$LAST_PID
-      wait_ready "http://127.0.0.1:$port/" "$pid" "$target" 60
-      streams_heap "$pid" >"$WORK/idle-$target.json"   # what the host holds before any stream
-      log "$STREAMS streams through $target ($("$RELAY_JAVA" -version 2>&1 | head -n 1), $RELAY_JAVA_OPTS, upstream $TRANSPORT)"
-      ln -sf "gc-$target.log" "$WORK/gc-server.log"
-      relay_measure "$target" "http://127.0.0.1:$port" "$pid" "server=$pid" "mock=$mock"
-      stop_process "$pid"
+    local i=0 spec jvm label props port target pid
+    for spec in "${SERVERS[@]}"; do
+      for jvm in "${JVMS[@]}"; do
+        label=${jvm%%=*} jvm=${jvm#*=} props="" port=$((RELAY_PORT + i++)) target=relay-$spec${label:+-$label}
+        [[ $spec == *:* ]] && props=${spec#*:}
+        require_free_port "$port"
+        # shellcheck disable=SC2086  # jvm is a command line: java and its options
+        start_process "$target" $jvm -XX:+ExitOnOutOfMemoryError \
+          "-Xlog:gc,gc+phases:file=$WORK/gc-$target.log:uptime" -Djava.io.tmpdir="$WORK" -jar "$BENCH_JAR" relay \
+          --server "${spec%%:*}" --port "$port" --upstream "http://127.0.0.1:$MOCK_PORT" --transport "$TRANSPORT" \
+          ${props:+--tomcat-set "$props"}
+        pid=$LAST_PID
+        wait_ready "http://127.0.0.1:$port/" "$pid" "$target" 60
+        streams_heap "$pid" >"$WORK/idle-$target.json"   # what the host holds before any stream
+        log "$STREAMS streams through $target ($jvm, $(${jvm%% *} -version 2>&1 | head -n 1), upstream $TRANSPORT)"
+        ln -sf "gc-$target.log" "$WORK/gc-server.log"
+        relay_measure "$target" "http://127.0.0.1:$port" "$pid" "server=$pid" "mock=$mock"
+        stop_process "$pid"
+      done
     done
     log "load average (1, 5, 15 min) at the start: $load_at_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     relay_streams_report
