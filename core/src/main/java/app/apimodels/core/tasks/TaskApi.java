@@ -203,7 +203,7 @@ public final class TaskApi {
         return answer;
     }
 
-    /** {@code POST /webhooks/providers/{id}}: verified by the provider; 401 when not genuine. */
+    /** {@code POST /webhooks/providers/{id}}: verified by the provider; 401 when not genuine, 503 when this node cannot call the provider. */
     public void providerWebhook(Request r) {
         Exchange ex = r.exchange();
         // The whole URL, query included: some providers put their own routing data in it (fal's app id).

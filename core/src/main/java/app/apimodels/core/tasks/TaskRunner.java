@@ -392,10 +392,14 @@ final class TaskRunner {
 
     /**
      * A provider's webhook: verified by the provider, then applied to the task it names. Returns
-     * false if the provider is unknown.
+     * false if the provider is unknown; 503 if this node cannot call it.
      */
     boolean webhook(String providerId, InboundWebhook webhook) {
         Optional<ProviderClient> client = target(providerId).map(Catalog.Target::client);
+        if (client.isEmpty() && catalog.get().unavailable(providerId).isPresent()) {
+            // This node cannot verify it; a retry may reach one that can (and polling covers it anyway).
+            throw new Failure(Failure.Reason.UNAVAILABLE, "provider '" + providerId + "' is not available on this node");
+        }
         if (client.isEmpty()) {
             return false;
         }

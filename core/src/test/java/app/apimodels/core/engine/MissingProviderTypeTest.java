@@ -150,6 +150,10 @@ class MissingProviderTypeTest {
                     "/api/v1/images/generations?task_id=" + task, u.key()), 200)).at("/data/state").asText(), s -> !s.equals("pending"));
             assertThat(state).isEqualTo("completed");
             assertThat(polls).hasValue(3);
+            // Its webhooks are refused for now (another node can verify them), not called unknown.
+            MockExchange.Answer webhook = expect(lean.call(MockExchange.post("/webhooks/providers/far").json("{\"request_id\":\"far-task\"}")), 503);
+            assertThat(json(webhook).get("detail").asText()).isEqualTo("provider 'far' is not available on this node");
+            expect(lean.call(MockExchange.post("/webhooks/providers/nowhere").json("{}")), 404);
         }
     }
 }
