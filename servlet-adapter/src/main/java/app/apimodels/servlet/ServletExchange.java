@@ -798,13 +798,8 @@ final class ServletExchange implements Exchange, AsyncListener {
                     return false;
                 }
                 if (unsentBytes + bytes.length <= MAX_UNSENT) {
-                    if (unsent == null) {
-                        unsent = new ArrayDeque<>();
-                    }
-                    unsent.add(bytes);
-                    unsentBytes += bytes.length;
                     try {
-                        write();
+                        write(bytes);
                         return true;
                     } catch (IOException e) {
                         LOG.log(System.Logger.Level.DEBUG, "Client went away during the stream of {0} {1}", method, path);
@@ -819,18 +814,24 @@ final class ServletExchange implements Exchange, AsyncListener {
         }
 
         /**
-         * Caller holds the monitor. Hands the container what it can take without blocking, then
-         * flushes; says in {@code written} whether all of it is out. When the container could not
-         * take everything its {@code isReady()} answered false, and it calls
-         * {@link #onWritePossible} once it can take more.
+         * Caller holds the monitor. Hands the container what it can take without blocking, what
+         * waits first and then {@code fresh} (if not null), then flushes; says in {@code written}
+         * whether all of it is out. When the container could not take everything its {@code isReady()}
+         * answered false, and it calls {@link #onWritePossible} once it can take more; what it did not
+         * take waits in {@code unsent}, which a client that keeps up never needs.
          */
-        private void write() throws IOException {
+        private void write(byte[] fresh) throws IOException {
             ServletOutputStream out = response.getOutputStream();
             written = false;
             while (out.isReady()) {
                 byte[] next = unsent == null ? null : unsent.poll();
                 if (next != null) {
                     unsentBytes -= next.length;
+                } else {
+                    next = fresh;
+                    fresh = null;
+                }
+                if (next != null) {
                     out.write(next);
                     unflushed = true;
                 } else if (unflushed) {
@@ -841,6 +842,13 @@ final class ServletExchange implements Exchange, AsyncListener {
                     written = true;
                     return;
                 }
+            }
+            if (fresh != null) {
+                if (unsent == null) {
+                    unsent = new ArrayDeque<>();
+                }
+                unsent.add(fresh);
+                unsentBytes += fresh.length;
             }
         }
 
@@ -871,7 +879,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                     return;
                 }
                 try {
-                    write();
+                    write(null);
                     if (written) {
                         if (closing) {
                             finish();

@@ -1,7 +1,5 @@
 package app.apimodels.bench.jmh;
 
-import app.apimodels.core.ApiModels;
-import app.apimodels.core.config.ConfigSource;
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpBodyHandler;
 import app.apimodels.spi.http.HttpRequestSpec;
@@ -28,13 +26,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One whole non-streamed chat call through the engine as the quickstart embeds it, without the
@@ -53,7 +47,6 @@ import java.util.regex.Pattern;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
 public class WholeCall {
 
-    private static final String ADMIN_KEY = "bench-admin-key-" + UUID.randomUUID();
     private static final String REQUEST = "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":"
             + "\"You are a helpful assistant.\"},{\"role\":\"user\",\"content\":\"Summarise the plot of Hamlet in three "
             + "sentences, please, and keep it short.\"}],\"max_tokens\":256,\"temperature\":0.2}";
@@ -62,52 +55,21 @@ public class WholeCall {
             + "\"model\":\"upstream-m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the mock\"},"
             + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5,\"total_tokens\":16}}")
             .getBytes(StandardCharsets.UTF_8);
-    private static final Pattern CREATED_ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
-    private static final Pattern KEY = Pattern.compile("\"key\"\\s*:\\s*\"([^\"]+)\"");
 
     /** The settlement writer's linger (the engine's default is 5 ms); longer shows its wake-ups per batch more plainly. */
     @Param("5")
     public String settleLingerMs;
 
-    private Path dir;
-    private ApiModels engine;
-    private String key;
+    private BenchEngine bench;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        dir = Files.createTempDirectory("apimodels-jmh");
-        Path catalog = dir.resolve("catalog.yaml");
-        Files.writeString(catalog, """
-                providers:
-                  - { id: up, type: openai, base-url: "http://upstream.invalid/v1", api-key: sk-bench, timeout-seconds: 30 }
-                models:
-                  - id: m
-                    kind: chat
-                    routes: [ { provider: up, upstream-model: upstream-m } ]
-                    price: { input-per-1m-tokens: 0.15, output-per-1m-tokens: 0.60 }
-                """);
-        engine = ApiModels.builder().config(ConfigSource.of(Map.of(
-                        "apimodels.data-dir", dir.resolve("data").toString(),
-                        "apimodels.catalog", catalog.toString(),
-                        "apimodels.bootstrap.admin-key", ADMIN_KEY,
-                        "apimodels.keys.pepper", "bench-pepper-of-at-least-thirty-two-characters",
-                        "apimodels.ledger.settle-linger-ms", settleLingerMs)))
-                .transport(new InMemoryUpstream())
-                .build();
-        String user = expect(send(MockExchange.post("/admin/users").json("{\"email\":\"bench-" + UUID.randomUUID() + "@example.com\"}")
-                .bearer(ADMIN_KEY)), 201);
-        String id = group(CREATED_ID, user);
-        expect(send(MockExchange.post("/admin/users/" + id + "/credits").bearer(ADMIN_KEY)
-                .json("{\"amount_micros\":1000000000000,\"reason\":\"bench\",\"idempotency_key\":\"bench-" + id + "\"}")), 201);
-        key = group(KEY, expect(send(MockExchange.post("/admin/users/" + id + "/keys").bearer(ADMIN_KEY).json("{\"name\":\"bench\"}")), 201));
+        bench = new BenchEngine(new InMemoryUpstream(), Map.of("apimodels.ledger.settle-linger-ms", settleLingerMs));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        engine.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        bench.close();
     }
 
     /**
@@ -183,32 +145,11 @@ public class WholeCall {
     @Benchmark
     public int chatCompletion(RequestThread thread) {
         thread.calls++;
-        MockExchange.Answer answer = send(MockExchange.post("/v1/chat/completions").bearer(key).json(REQUEST));
+        MockExchange.Answer answer = bench.send(MockExchange.post("/v1/chat/completions").bearer(bench.key).json(REQUEST));
         if (answer.status() != 200) {
             throw new IllegalStateException("the call failed: " + answer);
         }
         return answer.body().length;
-    }
-
-    private MockExchange.Answer send(MockExchange.Builder request) {
-        MockExchange exchange = request.build();
-        engine.handle(exchange);
-        return exchange.awaitAnswer(Duration.ofSeconds(10));
-    }
-
-    private static String expect(MockExchange.Answer answer, int status) {
-        if (answer.status() != status) {
-            throw new IllegalStateException("expected " + status + ": " + answer);
-        }
-        return answer.bodyText();
-    }
-
-    private static String group(Pattern pattern, String text) {
-        Matcher m = pattern.matcher(text);
-        if (!m.find()) {
-            throw new IllegalStateException(pattern + " not in " + text);
-        }
-        return m.group(1);
     }
 
     /** An upstream answering every request at once, on the caller's thread, with {@link #ANSWER}. */

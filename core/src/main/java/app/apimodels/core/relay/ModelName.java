@@ -14,14 +14,42 @@ import java.nio.charset.StandardCharsets;
 final class ModelName {
 
     private static final byte[] KEY = "\"model\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOTHING = {};
 
     private ModelName() {
     }
 
     static byte[] rewrite(byte[] json, String upstream, String publicName) {
-        if (upstream.equals(publicName)) {
+        return rewrite(NOTHING, json, upstream, publicName, NOTHING);
+    }
+
+    /**
+     * {@link #rewrite(byte[], String, String)} between {@code head} and {@code tail}, in one new array
+     * (the same array if both are empty and nothing changes): a streamed chunk's server-sent event is
+     * written around it at once instead of from a rewritten copy.
+     */
+    static byte[] rewrite(byte[] head, byte[] json, String upstream, String publicName, byte[] tail) {
+        if (!upstream.equals(publicName)) {
+            long span = span(json, upstream);
+            if (span >= 0) {
+                return Json.withString(head, json, (int) (span >>> 32), (int) span, publicName, tail);
+            }
+        }
+        if (head.length == 0 && tail.length == 0) {
             return json;
         }
+        byte[] out = new byte[head.length + json.length + tail.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(json, 0, out, head.length, json.length);
+        System.arraycopy(tail, 0, out, head.length + json.length, tail.length);
+        return out;
+    }
+
+    /**
+     * Where the value of the first {@code "model"} member naming {@code upstream} starts (high 32
+     * bits) and ends (low 32 bits), or -1: two ints without an array per chunk.
+     */
+    private static long span(byte[] json, String upstream) {
         for (int i = indexOf(json, KEY, 0); i >= 0; i = indexOf(json, KEY, i + 1)) {
             int j = skipSpaces(json, i + KEY.length);
             if (j >= json.length || json[j] != ':') {
@@ -30,10 +58,10 @@ final class ModelName {
             j = skipSpaces(json, j + 1);
             int end = quotedAt(json, j, upstream);
             if (end >= 0) {
-                return Json.withString(json, j, end, publicName);
+                return (long) j << 32 | end;
             }
         }
-        return json;
+        return -1;
     }
 
     /** The index after the JSON string {@code "s"} (as a plain literal) if it starts at {@code at}, else -1. */

@@ -214,8 +214,8 @@ final class StreamRelay {
             }
             contentSent = true;
             text.append(chunk.text());
-            byte[] data = ModelName.rewrite(chunk.data(), call.target.route().upstreamModel(), call.model.id());
-            delivered = events.send(chunk.event() == null ? Sse.event(data) : Sse.event(chunk.event(), data));
+            delivered = events.send(ModelName.rewrite(Sse.head(chunk.event()), chunk.data(),
+                    call.target.route().upstreamModel(), call.model.id(), Sse.END));
         }
         if (!delivered) {
             cut();

@@ -30,6 +30,7 @@ public final class Json {
     public static final int MAX_DEPTH = 128;
     /** Digits of one number: more than any long or double needs, far below what makes parsing slow. */
     public static final int MAX_NUMBER_LENGTH = 100;
+    private static final byte[] NOTHING = {};
 
     /**
      * The limits every parse obeys, whatever the body limit in front of it: nesting depth, number
@@ -137,21 +138,34 @@ public final class Json {
      * encoding it first (this runs on every relayed call and streamed chunk).
      */
     public static byte[] withString(byte[] json, int from, int to, String value) {
+        return withString(NOTHING, json, from, to, value, NOTHING);
+    }
+
+    /**
+     * {@link #withString(byte[], int, int, String)} between {@code head} and {@code tail}, in one
+     * array: a streamed chunk's server-sent event is written around it at once, not copied again.
+     */
+    public static byte[] withString(byte[] head, byte[] json, int from, int to, String value, byte[] tail) {
         boolean plain = plain(value);
         byte[] escaped = plain ? null : JsonStringEncoder.getInstance().quoteAsUTF8(value);
         int length = plain ? value.length() : escaped.length;
-        byte[] out = new byte[json.length - (to - from) + length + 2];
-        System.arraycopy(json, 0, out, 0, from);
-        out[from] = '"';
+        byte[] out = new byte[head.length + json.length - (to - from) + length + 2 + tail.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        System.arraycopy(json, 0, out, at, from);
+        at += from;
+        out[at++] = '"';
         if (plain) {
             for (int k = 0; k < length; k++) {
-                out[from + 1 + k] = (byte) value.charAt(k);
+                out[at + k] = (byte) value.charAt(k);
             }
         } else {
-            System.arraycopy(escaped, 0, out, from + 1, length);
+            System.arraycopy(escaped, 0, out, at, length);
         }
-        out[from + 1 + length] = '"';
-        System.arraycopy(json, to, out, from + length + 2, json.length - to);
+        at += length;
+        out[at++] = '"';
+        System.arraycopy(json, to, out, at, json.length - to);
+        System.arraycopy(tail, 0, out, at + json.length - to, tail.length);
         return out;
     }
 

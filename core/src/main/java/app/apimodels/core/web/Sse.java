@@ -15,36 +15,41 @@ public final class Sse {
     private static final byte[][] RESPONSE_ENDS = {"event: response.completed\n".getBytes(StandardCharsets.US_ASCII),
             "event: response.incomplete\n".getBytes(StandardCharsets.US_ASCII)};
 
-    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    /** What starts an unnamed event, up to its data. */
+    public static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    /** What ends an event after its data. */
+    public static final byte[] END = {'\n', '\n'};
 
     private Sse() {
     }
 
     /** One {@code data:} event carrying {@code payload} (JSON, UTF-8). */
     public static byte[] event(byte[] payload) {
-        byte[] frame = new byte[DATA.length + payload.length + 2];
-        System.arraycopy(DATA, 0, frame, 0, DATA.length);
-        System.arraycopy(payload, 0, frame, DATA.length, payload.length);
-        frame[frame.length - 2] = '\n';
-        frame[frame.length - 1] = '\n';
+        return event(null, payload);
+    }
+
+    /**
+     * One event named {@code name} ({@code event:} line) carrying {@code payload}; see {@link #head}.
+     */
+    public static byte[] event(String name, byte[] payload) {
+        byte[] head = head(name);
+        byte[] frame = new byte[head.length + payload.length + END.length];
+        System.arraycopy(head, 0, frame, 0, head.length);
+        System.arraycopy(payload, 0, frame, head.length, payload.length);
+        System.arraycopy(END, 0, frame, frame.length - END.length, END.length);
         return frame;
     }
 
     /**
-     * One event named {@code name} ({@code event:} line) carrying {@code payload}. A name that is
-     * not a plain token (letters, digits, {@code . _ -}) is left out rather than sent: it comes from
-     * upstream and must not be able to add lines to the stream.
+     * The start of an event named {@code name} up to its data ({@code event:} line, {@code data: }),
+     * or {@link #DATA} for null. A name that is not a plain token (letters, digits, {@code . _ -})
+     * is left out rather than sent: it comes from upstream and must not be able to add lines to the stream.
      */
-    public static byte[] event(String name, byte[] payload) {
+    public static byte[] head(String name) {
         if (name == null || name.isEmpty() || name.length() > 100 || !name.chars().allMatch(Sse::tokenChar)) {
-            return event(payload);
+            return DATA;
         }
-        byte[] head = ("event: " + name + "\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] data = event(payload);
-        byte[] frame = new byte[head.length + data.length];
-        System.arraycopy(head, 0, frame, 0, head.length);
-        System.arraycopy(data, 0, frame, head.length, data.length);
-        return frame;
+        return ("event: " + name + "\ndata: ").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static boolean tokenChar(int c) {

@@ -35,4 +35,20 @@ class ModelNameTest {
         assertThat(rewrite("{\"model\":\"up\"}", "up", "a\\b")).isEqualTo("{\"model\":\"a\\\\b\"}");
         assertThat(rewrite("{\"model\":\"u\"", "up", "pub")).as("cut short").isEqualTo("{\"model\":\"u\"");
     }
+
+    @Test
+    void writesAStreamedChunksWholeEventInOneGo() {
+        byte[] head = "data: ".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\n\n".getBytes(StandardCharsets.UTF_8);
+        byte[] chunk = "{\"model\":\"up\",\"choices\":[]}".getBytes(StandardCharsets.UTF_8);
+        assertThat(new String(ModelName.rewrite(head, chunk, "up", "pub", tail), StandardCharsets.UTF_8))
+                .isEqualTo("data: {\"model\":\"pub\",\"choices\":[]}\n\n");
+        assertThat(new String(ModelName.rewrite(head, chunk, "up", "we\"ird", tail), StandardCharsets.UTF_8))
+                .isEqualTo("data: {\"model\":\"we\\\"ird\",\"choices\":[]}\n\n");
+        assertThat(new String(ModelName.rewrite(head, chunk, "up", "up", tail), StandardCharsets.UTF_8))
+                .isEqualTo("data: {\"model\":\"up\",\"choices\":[]}\n\n");
+        assertThat(new String(ModelName.rewrite(head, chunk, "other", "pub", tail), StandardCharsets.UTF_8))
+                .isEqualTo("data: {\"model\":\"up\",\"choices\":[]}\n\n");
+        assertThat(ModelName.rewrite(new byte[0], chunk, "other", "pub", new byte[0])).as("nothing to change: not copied").isSameAs(chunk);
+    }
 }

@@ -28,26 +28,35 @@ public final class SseParser {
     }
 
     public void feed(ByteBuffer piece) {
-        while (piece.hasRemaining()) {
-            byte b = piece.get();
+        int at = piece.position();
+        int limit = piece.limit();
+        while (at < limit) {
             if (afterCarriageReturn) {
                 afterCarriageReturn = false;
-                if (b == '\n') {
-                    continue; // the LF of a CRLF whose CR ended the line already
+                if (piece.get(at) == '\n') {
+                    at++; // the LF of a CRLF whose CR ended the line already
+                    continue;
                 }
             }
-            if (b == '\r') {
-                afterCarriageReturn = true;
-                endLine();
-            } else if (b == '\n') {
-                endLine();
-            } else {
-                if (lineLength == line.length) {
-                    line = Arrays.copyOf(line, line.length * 2);
-                }
-                line[lineLength++] = b;
+            // The rest of the line is copied at once, not byte by byte: a chunk is a few hundred bytes.
+            int end = at;
+            while (end < limit && piece.get(end) != '\n' && piece.get(end) != '\r') {
+                end++;
             }
+            int length = end - at;
+            if (lineLength + length > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + length));
+            }
+            piece.get(at, line, lineLength, length);
+            lineLength += length;
+            if (end == limit) {
+                break;
+            }
+            afterCarriageReturn = piece.get(end) == '\r';
+            at = end + 1;
+            endLine();
         }
+        piece.position(limit);
     }
 
     private void endLine() {

@@ -24,6 +24,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.http2.client.transport.internal.HttpConnectionOverHTTP2;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -272,7 +273,7 @@ public final class JettyHttpTransport implements HttpTransport {
      * request happens outside the lock, as it may call back into the listeners.
      */
     private final class StreamExchange
-            implements Response.HeadersListener, Response.AsyncContentListener, Response.CompleteListener {
+            implements Response.HeadersListener, Response.ContentSourceListener, Response.CompleteListener {
         private final HttpRequestSpec spec;
         private final Request request;
         private final HttpBodyHandler handler;
@@ -281,6 +282,12 @@ public final class JettyHttpTransport implements HttpTransport {
         private Scheduler.Task deadline;
         private boolean headReceived;
         private boolean finished;
+        /** The body, read one chunk at a time; set once, before its first read. */
+        private volatile Content.Source body;
+        private volatile Response response;
+        /** Reads the next chunk once the body has one; made once, not per chunk (and the same for the next one). */
+        private Runnable readOn;
+        private final Runnable demandNext = () -> body.demand(readOn);
 
         StreamExchange(HttpRequestSpec spec, Request request, HttpBodyHandler handler) {
             this.spec = spec;
@@ -340,10 +347,50 @@ public final class JettyHttpTransport implements HttpTransport {
             scheduleDeadline(spec.idleTimeout().toNanos());
         }
 
+        /**
+         * The body's chunks are read here rather than through Jetty's {@code AsyncContentListener},
+         * whose adapter makes two callbacks and a task per chunk: this exchange makes them once.
+         */
         @Override
-        public void onContent(Response response, Content.Chunk chunk, Runnable demander) {
+        public void onContentSource(Response response, Content.Source source) {
+            this.response = response;
+            this.body = source;
+            // Of the source's invocation type, as Jetty's own adapter does: a non-blocking source may call it on its own thread.
+            readOn = Invocable.from(Invocable.getInvocationType(source), this::read);
+            read();
+        }
+
+        /** Reads the next chunk and hands it to the handler, or asks to be called once there is one. */
+        private void read() {
+            Content.Source source = body;
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                source.demand(readOn);
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                response.abort(chunk.getFailure());
+                if (!chunk.isLast()) {
+                    source.fail(chunk.getFailure());
+                }
+                return;
+            }
+            if (chunk.isLast() && !chunk.hasRemaining()) {
+                chunk.release();
+                return;
+            }
+            try {
+                onContent(chunk.getByteBuffer());
+            } catch (Throwable failure) {
+                response.abort(failure);
+                source.fail(failure);
+            } finally {
+                chunk.release(); // the handler reads a piece during its call only
+            }
+        }
+
+        private void onContent(ByteBuffer piece) {
             lastActivity = System.nanoTime();
-            ByteBuffer piece = chunk.getByteBuffer();
             synchronized (this) {
                 if (finished) {
                     return;
@@ -352,11 +399,11 @@ public final class JettyHttpTransport implements HttpTransport {
                     // Jetty reads this exchange no further until the handler says it passed the
                     // piece on, which for a slow client is later, from another thread: this thread
                     // (which may serve every stream of an HTTP/2 connection) never waits for it.
-                    handler.onData(piece, demander);
+                    handler.onData(piece, demandNext);
                     return;
                 }
             }
-            demander.run();
+            demandNext.run();
         }
 
         @Override

@@ -30,6 +30,21 @@ class SseParserTest {
         assertThat(events).containsExactly("{\"a\":\"é\"}", "{\"b\":2}", "[DONE]");
     }
 
+    @ParameterizedTest(name = "direct pieces of {0} bytes")
+    @ValueSource(ints = {1, 5, 1000})
+    void directBuffersAsNetworkClientsHandThemOverAreReadWhole(int pieceSize) {
+        byte[] bytes = "data: {\"a\":1}\r\n\r\ndata: {\"b\":2}\n\n".getBytes(StandardCharsets.UTF_8);
+
+        for (int i = 0; i < bytes.length; i += pieceSize) {
+            ByteBuffer piece = ByteBuffer.allocateDirect(pieceSize + 3);
+            piece.put(new byte[] {'x', 'y', 'z'}).put(bytes, i, Math.min(pieceSize, bytes.length - i)).flip().position(3);
+            parser.feed(piece);
+            assertThat(piece.hasRemaining()).as("the piece is consumed").isFalse();
+        }
+
+        assertThat(events).containsExactly("{\"a\":1}", "{\"b\":2}");
+    }
+
     @Test
     void dataLinesOfOneEventAreJoinedWithLineFeeds() {
         feed("data: first\ndata:second\ndata\n\n");
