@@ -2,7 +2,13 @@ package app.apimodels.bench.jmh;
 
 import app.apimodels.core.ApiModels;
 import app.apimodels.core.config.ConfigSource;
+import app.apimodels.spi.http.Cancellable;
+import app.apimodels.spi.http.HttpBodyHandler;
+import app.apimodels.spi.http.HttpRequestSpec;
+import app.apimodels.spi.http.HttpResponseData;
+import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.HttpTransportFactory;
+import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.testkit.web.MockExchange;
 
@@ -14,6 +20,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,5 +101,49 @@ final class BenchEngine implements AutoCloseable {
             throw new IllegalStateException(pattern + " not in " + text);
         }
         return m.group(1);
+    }
+
+    /**
+     * An upstream answering every call at once, on the caller's thread, with {@code answer}, and
+     * handing each stream's handler to whoever waits on {@link #opened} (the benchmark then plays
+     * the transport).
+     */
+    static final class Upstream implements HttpTransportFactory, HttpTransport {
+        private final byte[] answer;
+        volatile CompletableFuture<HttpBodyHandler> opened = new CompletableFuture<>();
+
+        Upstream(byte[] answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public String name() {
+            return "in-memory";
+        }
+
+        @Override
+        public int preference() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public HttpTransport create(TransportOptions options) {
+            return this;
+        }
+
+        @Override
+        public CompletableFuture<HttpResponseData> send(HttpRequestSpec request) {
+            return CompletableFuture.completedFuture(new HttpResponseData(200, Map.of("content-type", "application/json"), answer));
+        }
+
+        @Override
+        public Cancellable stream(HttpRequestSpec request, HttpBodyHandler handler) {
+            opened.complete(handler);
+            return () -> { };
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -1,12 +1,6 @@
 package app.apimodels.bench.jmh;
 
-import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpBodyHandler;
-import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
-import app.apimodels.spi.http.HttpTransport;
-import app.apimodels.spi.http.HttpTransportFactory;
-import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.ForwardingExchange;
 import app.apimodels.testkit.web.MockExchange;
@@ -63,7 +57,7 @@ public class StreamedChunk {
     /** The transport's "read on": nothing to do here, the next piece is the next operation. */
     private static final Runnable READ_ON = () -> { };
 
-    private final Upstream upstream = new Upstream();
+    private final BenchEngine.Upstream upstream = new BenchEngine.Upstream(null);
     private final ByteBuffer chunk = ByteBuffer.wrap(CHUNK).asReadOnlyBuffer();
     private BenchEngine bench;
     private Client client;
@@ -133,41 +127,6 @@ public class StreamedChunk {
 
         @Override
         public void onClientGone(Runnable action) {
-        }
-    }
-
-    /** An upstream that opens every stream at once and hands its handler to the benchmark. */
-    static final class Upstream implements HttpTransportFactory, HttpTransport {
-        volatile CompletableFuture<HttpBodyHandler> opened;
-
-        @Override
-        public String name() {
-            return "in-memory-stream";
-        }
-
-        @Override
-        public int preference() {
-            return Integer.MAX_VALUE;
-        }
-
-        @Override
-        public HttpTransport create(TransportOptions options) {
-            return this;
-        }
-
-        @Override
-        public CompletableFuture<HttpResponseData> send(HttpRequestSpec request) {
-            throw new UnsupportedOperationException("only streams are measured here");
-        }
-
-        @Override
-        public Cancellable stream(HttpRequestSpec request, HttpBodyHandler handler) {
-            opened.complete(handler);
-            return () -> { };
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

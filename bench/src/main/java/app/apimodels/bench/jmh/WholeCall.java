@@ -1,12 +1,5 @@
 package app.apimodels.bench.jmh;
 
-import app.apimodels.spi.http.Cancellable;
-import app.apimodels.spi.http.HttpBodyHandler;
-import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
-import app.apimodels.spi.http.HttpTransport;
-import app.apimodels.spi.http.HttpTransportFactory;
-import app.apimodels.spi.http.TransportOptions;
 import app.apimodels.testkit.web.MockExchange;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,7 +56,7 @@ public class WholeCall {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        bench = new BenchEngine(new InMemoryUpstream(), Map.of("apimodels.ledger.settle-linger-ms", settleLingerMs));
+        bench = new BenchEngine(new BenchEngine.Upstream(ANSWER), Map.of("apimodels.ledger.settle-linger-ms", settleLingerMs));
     }
 
     @TearDown(Level.Trial)
@@ -150,37 +142,5 @@ public class WholeCall {
             throw new IllegalStateException("the call failed: " + answer);
         }
         return answer.body().length;
-    }
-
-    /** An upstream answering every request at once, on the caller's thread, with {@link #ANSWER}. */
-    static final class InMemoryUpstream implements HttpTransportFactory, HttpTransport {
-        @Override
-        public String name() {
-            return "in-memory";
-        }
-
-        @Override
-        public int preference() {
-            return Integer.MAX_VALUE;
-        }
-
-        @Override
-        public HttpTransport create(TransportOptions options) {
-            return this;
-        }
-
-        @Override
-        public CompletableFuture<HttpResponseData> send(HttpRequestSpec request) {
-            return CompletableFuture.completedFuture(new HttpResponseData(200, Map.of("content-type", "application/json"), ANSWER));
-        }
-
-        @Override
-        public Cancellable stream(HttpRequestSpec request, HttpBodyHandler handler) {
-            throw new UnsupportedOperationException("streams are not measured here");
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
