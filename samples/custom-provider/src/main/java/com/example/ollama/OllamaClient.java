@@ -2,7 +2,6 @@ package com.example.ollama;
 
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.http.HttpRequestSpec;
-import app.apimodels.spi.http.HttpResponseData;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.provider.Operation;
 import app.apimodels.spi.provider.ProviderClient;
@@ -11,6 +10,7 @@ import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamSink;
+import app.apimodels.spi.provider.UpstreamCalls;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -72,29 +72,15 @@ final class OllamaClient implements ProviderClient {
             return CompletableFuture.failedFuture(e);
         }
         String path = request.operation() == Operation.CHAT ? "/api/chat" : "/api/embed";
-        CompletableFuture<ProviderResult> result = new CompletableFuture<>();
-        CompletableFuture<HttpResponseData> exchange = transport.send(new HttpRequestSpec("POST", URI.create(baseUrl + path),
-                headers(), body, config.timeout(), config.timeout()));
-        exchange.whenComplete((response, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(errors.forTransport(failure));
-            } else if (response.status() / 100 != 2) {
-                result.completeExceptionally(errors.forStatus(response.status(), response.body()));
-            } else {
-                try {
-                    result.complete(answer(request, mapper.readTree(response.body())));
-                } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(errors.malformed(e));
-                }
-            }
-        });
-        // A caller giving up stops the upstream call.
-        result.whenComplete((value, failure) -> {
-            if (result.isCancelled()) {
-                exchange.cancel(true);
-            }
-        });
-        return result;
+        // The spi's exchange: transport failures classified, a caller giving up stops the upstream call.
+        return UpstreamCalls.exchange(transport, new HttpRequestSpec("POST", URI.create(baseUrl + path), headers(), body,
+                config.timeout(), config.timeout()), response -> {
+                    try {
+                        return answer(request, mapper.readTree(response.body()));
+                    } catch (IOException | RuntimeException e) {
+                        throw errors.malformed(e);
+                    }
+                }, response -> errors.forStatus(response.status(), response.body()));
     }
 
     private ProviderResult answer(ProviderRequest request, JsonNode answer) throws IOException {
