@@ -118,7 +118,7 @@ public final class Keys {
     // ---- engine ---------------------------------------------------------------------------------
     // ---- routing: this node's view of each route (see README "Routing") ---------------------------
     public static final Setting<Integer> ROUTING_BREAKER_FAILURES = Setting.integer("apimodels.routing.breaker-failures", 5, 1, 1000,
-            "consecutive failures of a route (5xx, timeouts, broken connections) that open its circuit breaker");
+            "failures of a route (5xx, timeouts, broken connections) within 10 s that open its circuit breaker, when they are at least half of its calls judged in that time");
     public static final Setting<Duration> ROUTING_BREAKER_OPEN = Setting.seconds("apimodels.routing.breaker-open-seconds", 30, 1,
             "how long an open breaker keeps calls off its route before one probe call may close it");
     public static final Setting<Duration> ROUTING_FIRST_BYTE_TIMEOUT = Setting.seconds("apimodels.routing.first-byte-timeout-seconds", 60, 0,

@@ -126,7 +126,7 @@ final class StreamRelay {
 
     /**
      * Acts on what is due: past the whole timeout the attempt fails (the next route may take over
-     * before content; after it the stream fails), past the first-byte timeout before content the
+     * before content; after it the stream fails, without a verdict on the route), past the first-byte timeout before content the
      * next route may take over, and a keep-alive comment goes out while no content has. The silent
      * upstream is cancelled and a gone client cut outside the lock (see {@link #cut}).
      */
@@ -142,6 +142,11 @@ final class StreamRelay {
             boolean firstByte = !contentSent && firstByteNanos > 0 && now - firstByteAt >= 0;
             if (firstByte || now - totalAt >= 0) {
                 silent = upstream;
+                if (contentSent) {
+                    // The route was delivering; the deadline that cuts it is the gateway's own and
+                    // says nothing against the route (its first content already counted for it).
+                    current.unjudged();
+                }
                 onError(attempt, new ProviderException(ProviderException.Kind.TIMEOUT, 0, firstByte
                         ? "the upstream sent nothing within the route's first-byte timeout"
                         : "the upstream did not finish within the route's timeout", null, null));

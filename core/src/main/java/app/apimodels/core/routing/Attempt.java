@@ -89,18 +89,23 @@ public final class Attempt {
     }
 
     /**
-     * The first content of a stream arrived: latency is measured to here, and a half-open
-     * breaker's probe has shown that the route answers, so the breaker closes now rather than when
-     * the stream ends: a probe that streams for twenty seconds kept every other call off the route
-     * (503) for all that time. A failure later in the stream still counts against the route.
+     * The first content of a stream arrived: latency is measured to here, and the route has
+     * answered, so its breaker counts the success now rather than when the stream ends (a
+     * half-open breaker's probe closes it). Counted at the end, a probe that streams for twenty
+     * seconds kept every other call off the route (503) for all that time, and while thousands of
+     * streams open nothing but their failures would have been counted. A failure later in the
+     * stream still counts against the route.
      */
     public void firstByte() {
         if (firstByteAt == 0) {
             firstByteAt = routing.now();
-            if (pass == Breaker.Pass.PROBE) {
-                route.breaker.success();
-            }
+            route.breaker.success(firstByteAt);
         }
+    }
+
+    /** Whether a stream's first content arrived (its breaker has counted the route's success). */
+    boolean answered() {
+        return firstByteAt != 0;
     }
 
     /** The route answered (a whole answer, or a stream to its end). */

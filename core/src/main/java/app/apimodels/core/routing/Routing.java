@@ -44,7 +44,8 @@ public final class Routing {
     public enum Circuit { CLOSED, OPEN, HALF_OPEN }
 
     /**
-     * @param breakerFailures  consecutive failures that open a route's breaker
+     * @param breakerFailures  failures within {@link Breaker#SPAN_MILLIS}, and at least half of the route's
+     *                         verdicts there, that open a route's breaker
      * @param breakerOpen      how long an open breaker waits before one probe
      * @param firstByteTimeout default wait for a stream's first content (zero: none)
      * @param keyRest          how long a refused key (401/403, quota) is left out before it is tried again
@@ -190,8 +191,11 @@ public final class Routing {
     }
 
     void succeeded(Attempt a, long latencyMillis) {
-        a.route.breaker.success();
-        a.route.window.record(clock.millis(), latencyMillis, false);
+        long now = clock.millis();
+        if (!a.answered()) {
+            a.route.breaker.success(now);
+        }
+        a.route.window.record(now, latencyMillis, false);
         key(a.key).enable();
     }
 

@@ -30,8 +30,8 @@ import static app.apimodels.core.engine.EngineHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Routing through the engine's public surface: a failing route is skipped, a breaker opens after
- * consecutive failures and closes after its probe (the clock is moved, nothing sleeps), a
+ * Routing through the engine's public surface: a failing route is skipped, a breaker opens when
+ * failures are its route's recent verdicts (at least half, at least the threshold) and closes after its probe (the clock is moved, nothing sleeps), a
  * {@code Retry-After} rests a route, a key pool is spread and a refused key left out, timeouts move
  * a call to the next route, nothing is retried once content reached the client — and in every case
  * the call is charged once, for the route that answered, and nothing stays held.
@@ -58,7 +58,7 @@ class RoutingTest extends EngineTest {
             """.formatted(FIRST, SECOND, POOL_A, POOL_B, POOL_C, CREDIT_A, CREDIT_B)
             + twoRoutes("skip", "") + twoRoutes("breaker", "") + twoRoutes("cooldown", "") + twoRoutes("first-byte", ", first-byte-timeout-seconds: 1")
             + twoRoutes("total", ", timeout-seconds: 1") + twoRoutes("after-content", "") + twoRoutes("closed", "") + twoRoutes("cooldown-all", "")
-            + twoRoutes("stream-probe", "")
+            + twoRoutes("stream-probe", "") + twoRoutes("stream-deadline", ", timeout-seconds: 1") + twoRoutes("streaming-busy", "")
             + """
               - id: pooled
                 kind: chat
@@ -218,6 +218,63 @@ class RoutingTest extends EngineTest {
         assertThat(exchange.awaitAnswer(WAIT).status()).isEqualTo(200);
         assertThat(route("stream-probe", "first").get("circuit").asText()).isEqualTo("closed");
         chargedFor(u, 4);
+    }
+
+    /**
+     * Streams that are delivering count for their route from their first content: while thousands
+     * of streams open, none has ended yet, and a few failures among them are not the route being down.
+     */
+    @Test
+    void failuresAmongMoreStreamsThatAreDeliveringLeaveTheBreakerClosed() throws Exception {
+        User u = gateway.user(1_000_000);
+        List<MockExchange> exchanges = new java.util.ArrayList<>();
+        List<ScriptedProvider.OpenStream> delivering = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            exchanges.add(stream(u, "streaming-busy"));
+            ScriptedProvider.OpenStream s = gateway.upstream.nextStream(WAIT);
+            s.chunk("Hello");
+            delivering.add(s);
+        }
+        gateway.upstream.onCallWithKey.put(FIRST, failing(serverError()));
+        for (int i = 0; i < 3; i++) {
+            expect(gateway.post("/v1/chat/completions", u.key(), chat("streaming-busy")), 200);
+        }
+        assertThat(route("streaming-busy", "first").get("circuit").asText()).as("3 failures, 4 answering").isEqualTo("closed");
+        assertThat(route("streaming-busy", "first").get("consecutive_failures").asInt()).isEqualTo(3);
+
+        expect(gateway.post("/v1/chat/completions", u.key(), chat("streaming-busy")), 200);
+        assertThat(route("streaming-busy", "first").get("circuit").asText()).as("4 of 8: half").isEqualTo("open");
+        assertThat(expect(gateway.post("/v1/chat/completions", u.key(), chat("streaming-busy")), 200).status()).isEqualTo(200);
+
+        for (ScriptedProvider.OpenStream s : delivering) {
+            s.sink.onUsage(ScriptedProvider.CHAT_USAGE);
+            s.sink.onComplete();
+        }
+        for (MockExchange e : exchanges) {
+            assertThat(e.awaitAnswer(WAIT).status()).isEqualTo(200);
+        }
+        chargedFor(u, 9);
+    }
+
+    /**
+     * The route's whole timeout cutting a stream that was delivering is the gateway's own deadline:
+     * the stream fails (and costs nothing), but the route answered and is not counted as failing.
+     */
+    @Test
+    void streamsCutByTheRoutesWholeTimeoutAfterContentDoNotOpenTheBreaker() throws Exception {
+        User u = gateway.user(1_000_000);
+        List<MockExchange> exchanges = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            exchanges.add(stream(u, "stream-deadline"));
+            gateway.upstream.nextStream(WAIT).chunk("Hel");
+        }
+        // The route's timeout is 1 s (real time: the relay's timer, not the clock).
+        for (MockExchange e : exchanges) {
+            assertThat(e.awaitAnswer(WAIT).bodyText()).contains("Hel").contains("\"error\"").doesNotContain("[DONE]");
+        }
+        assertThat(route("stream-deadline", "first").get("circuit").asText()).isEqualTo("closed");
+        assertThat(route("stream-deadline", "first").get("consecutive_failures").asInt()).isZero();
+        chargedFor(u, 0);
     }
 
     @Test

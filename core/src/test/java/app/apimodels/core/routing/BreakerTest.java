@@ -13,18 +13,45 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BreakerTest {
 
     @Test
-    void opensAtTheThresholdOfConsecutiveFailuresOnly() {
+    void opensAtTheThresholdWhenFailuresAreAtLeastHalfOfTheRecentVerdicts() {
         Breaker b = new Breaker(3, 30_000);
         b.failure(0);
         b.failure(0);
-        b.success();
+        b.failure(0);
+        assertThat(b.tryPass(0)).as("a route failing every call opens at the threshold").isEqualTo(Breaker.Pass.DENIED);
+        assertThat(b.snapshot(1_000)).isEqualTo(new Breaker.Snapshot(Routing.Circuit.OPEN, 3, 30_000));
+        assertThat(b.freeAt(1_000)).isEqualTo(30_000);
+
+        Breaker busy = new Breaker(3, 30_000);
+        for (int i = 0; i < 4; i++) {
+            busy.success(500);
+        }
+        busy.failure(1_000);
+        busy.failure(1_000);
+        busy.failure(1_000);
+        assertThat(busy.tryPass(1_000)).as("3 failures among 7 verdicts: under half").isEqualTo(Breaker.Pass.PASS);
+        assertThat(busy.snapshot(1_000).consecutiveFailures()).isEqualTo(3);
+        busy.failure(1_000);
+        assertThat(busy.tryPass(1_000)).as("4 of 8: half").isEqualTo(Breaker.Pass.DENIED);
+    }
+
+    @Test
+    void verdictsOlderThanTheSpanNoLongerCount() {
+        Breaker b = new Breaker(3, 30_000);
         b.failure(0);
         b.failure(0);
-        assertThat(b.tryPass(0)).as("a success in between starts the count again").isEqualTo(Breaker.Pass.PASS);
-        b.failure(1_000);
-        assertThat(b.tryPass(1_000)).isEqualTo(Breaker.Pass.DENIED);
-        assertThat(b.snapshot(1_000)).isEqualTo(new Breaker.Snapshot(Routing.Circuit.OPEN, 3, 31_000));
-        assertThat(b.freeAt(1_000)).isEqualTo(31_000);
+        b.failure(Breaker.SPAN_MILLIS);
+        assertThat(b.tryPass(Breaker.SPAN_MILLIS)).as("the first two fell out").isEqualTo(Breaker.Pass.PASS);
+
+        Breaker quiet = new Breaker(3, 30_000);
+        for (int i = 0; i < 100; i++) {
+            quiet.success(0);
+        }
+        quiet.failure(Breaker.SPAN_MILLIS + 1);
+        quiet.failure(Breaker.SPAN_MILLIS + 1);
+        quiet.failure(Breaker.SPAN_MILLIS + 2);
+        assertThat(quiet.tryPass(Breaker.SPAN_MILLIS + 2)).as("old successes do not hide a route failing now")
+                .isEqualTo(Breaker.Pass.DENIED);
     }
 
     @Test
@@ -33,8 +60,10 @@ class BreakerTest {
         assertThat(b.tryPass(29_999)).isEqualTo(Breaker.Pass.DENIED);
         assertThat(b.tryPass(30_000)).isEqualTo(Breaker.Pass.PROBE);
         assertThat(b.tryPass(30_000)).as("one probe at a time").isEqualTo(Breaker.Pass.DENIED);
-        b.success();
+        b.success(30_001);
         assertThat(b.snapshot(30_001).state()).isEqualTo(Routing.Circuit.CLOSED);
+        b.failure(30_002);
+        assertThat(b.tryPass(30_002)).as("closing forgot the failures that opened it").isEqualTo(Breaker.Pass.PASS);
 
         Breaker again = open();
         again.tryPass(30_000);
