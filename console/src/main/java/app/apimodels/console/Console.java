@@ -16,8 +16,6 @@ import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
 
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,7 +168,7 @@ public final class Console {
     Response failure(Exchange ex, ApiException error) {
         if (error.status() == 401) {
             String back = "GET".equals(ex.method()) ? ex.path() + (ex.rawQuery() == null ? "" : "?" + ex.rawQuery()) : "/console/";
-            return redirectResponse(ex, "/console/login?next=" + URLEncoder.encode(Next.safe(back), StandardCharsets.UTF_8), Map.of());
+            return redirectResponse(ex, "/console/login?next=" + Next.escaped(back), Map.of());
         }
         Map<String, Object> model = Map.of("status", error.status(), "message", message(ex, error));
         Response page = html(error.status(), "error.jte", page(ex, null, "error.title"), model);

@@ -35,4 +35,14 @@ class MessagesTest {
             assertThat(Next.safe(evil)).as(String.valueOf(evil)).isEqualTo("/console/");
         }
     }
+
+    /** An escaped deep link can be six times as long; the log-in redirect's Location must stay well under 4 KiB. */
+    @Test
+    void anEscapedNextLongerThan2000CharactersIsTheDashboards() {
+        assertThat(Next.escaped("/console/keys?page=2")).isEqualTo("%2Fconsole%2Fkeys%3Fpage%3D2");
+        String deep = "/console/keys?" + "%".repeat(1200);
+        assertThat(Next.safe(deep)).isEqualTo(deep);
+        assertThat(Next.escaped(deep)).isEqualTo("%2Fconsole%2F");
+        assertThat(Next.escaped("/console/keys?" + "a".repeat(1900))).hasSize("%2Fconsole%2Fkeys%3F".length() + 1900);
+    }
 }

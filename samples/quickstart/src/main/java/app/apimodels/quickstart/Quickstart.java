@@ -113,12 +113,12 @@ public final class Quickstart implements AutoCloseable {
 
     /**
      * The HTTP/1.1 connector, with a response buffer of {@value #RESPONSE_BUFFER} bytes instead of
-     * 8 KiB: every call in flight holds one (and a char buffer twice its size, which the engine
-     * never uses), ten thousand held-open streams 240 MB of them. Answers are written whole, with
-     * their length, and the socket's own buffer still gathers small writes.
+     * 8 KiB: every call in flight holds one (and a char buffer of as many chars, which the engine
+     * never uses). Answers are written whole, with their length: one larger than the buffer goes
+     * past it to the socket, whose own buffer gathers small writes.
      */
     private static final class SmallResponseBuffers extends Connector {
-        private static final int RESPONSE_BUFFER = 1024;
+        private static final int RESPONSE_BUFFER = 256;
 
         SmallResponseBuffers() {
             super("HTTP/1.1");
@@ -164,6 +164,15 @@ public final class Quickstart implements AutoCloseable {
         // go to the socket directly, and request headers keep their own 8 KiB.
         connector.setProperty("socket.appReadBufSize", "4096");
         connector.setProperty("socket.appWriteBufSize", "4096");
+        // Every connection's processor allocates its largest buffers up front and keeps them while
+        // the connection lives, a held-open stream included. Trailers of a chunked request body get
+        // one of maxTrailerSize (8 KiB by default); API clients send none, and a chunked body's
+        // closing empty line needs the room of two bytes: 256 is plenty.
+        connector.setProperty("maxTrailerSize", "256");
+        // The response's headers get one of maxHttpResponseHeaderSize (8 KiB by default). Ours are
+        // bounded: the largest is a redirect's Location (a console link, at most about 2 KiB, or a
+        // storage's signed link). A longer set would make Tomcat answer 500, so keep room.
+        connector.setProperty("maxHttpResponseHeaderSize", "4096");
         // What Tomcat answers by itself (unparsable requests) must not show its HTML page, a stack trace or its version.
         ((StandardHost) tomcat.getHost()).setErrorReportValveClass(ProblemErrorValve.class.getName());
         // No docBase: no static files, JSP or default servlet, only the API.

@@ -71,7 +71,7 @@ class QuickstartTest {
         assertThat(mbeans.queryNames(new ObjectName("Catalina:*"), null)).isEmpty();
     }
 
-    /** Answers far larger than the connector's 1 KiB response buffer leave whole, with their length. */
+    /** Answers far larger than the connector's 256-byte response buffer leave whole, with their length. */
     @Test
     void sendsALargeAnswerWholeThroughTheSmallResponseBuffer() throws Exception {
         var response = HTTP.send(HttpRequest.newBuilder(uri("/openapi.json")).build(), HttpResponse.BodyHandlers.ofByteArray());

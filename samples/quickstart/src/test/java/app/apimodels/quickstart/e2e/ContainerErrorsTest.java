@@ -93,6 +93,36 @@ class ContainerErrorsTest {
         assertThat(clean(answer)).isEqualTo(400);
     }
 
+    /**
+     * The quickstart keeps 256 bytes, not 8 KiB, per connection for a chunked body's trailers: a
+     * body without them or with a short one is read, a longer one is a clean 400.
+     */
+    @Test
+    void chunkedBodiesWithAndWithoutTrailers() throws Exception {
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + user.key()
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close";
+        String chat = "{\"model\":\"test-chat\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String chunk = Integer.toHexString(chat.length()) + "\r\n" + chat + "\r\n0\r\n";
+        assertThat(clean(RawHttp.exchange(port, head, (chunk + "\r\n").getBytes(US_ASCII)))).isEqualTo(200);
+        assertThat(clean(RawHttp.exchange(port, head, (chunk + "X-Checksum: abc\r\n\r\n").getBytes(US_ASCII))))
+                .isEqualTo(200);
+        String answer = RawHttp.exchange(port, head, (chunk + "X-Checksum: " + "a".repeat(400) + "\r\n\r\n").getBytes(US_ASCII));
+        assertThat(clean(answer)).isEqualTo(400);
+        assertThat(problemBody(answer)).contains("\"status\":400");
+    }
+
+    /**
+     * The quickstart's response headers have 4 KiB, and Tomcat fails an answer whose headers do
+     * not fit: the log-in redirect does not carry back a deep link that escaping made that long.
+     */
+    @Test
+    void aLongDeepLinkStillRedirectsToTheLogIn() throws Exception {
+        String answer = RawHttp.exchange(port, "GET /console/keys?" + "~".repeat(1300) + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Connection: close", NONE);
+        assertThat(clean(answer)).isEqualTo(303);
+        assertThat(answer).contains("Location: /console/login?next=%2Fconsole%2F\r\n");
+    }
+
     @Test
     void aMalformedChunkedMultipartUpload() throws Exception {
         String head = "POST /api/v1/uploads HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + user.key()
