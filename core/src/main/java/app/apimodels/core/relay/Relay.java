@@ -216,7 +216,11 @@ public final class Relay {
         final Exchange exchange;
         final ApiKey key;
         final Endpoint endpoint;
-        final Map<String, Object> payload;
+        /**
+         * The request as parsed (read-only); null once a stream's content flows ({@link #contentFlows}).
+         * Guarded, for a stream, by its {@link StreamRelay}.
+         */
+        Map<String, Object> payload;
         final Catalog.Model model;
         final boolean stream;
         final long startedAt = clock.millis();
@@ -239,7 +243,10 @@ public final class Relay {
         volatile java.util.concurrent.CompletableFuture<ProviderResult> upstream;
         /** The client of a non-streamed call left before its answer. */
         volatile boolean abandoned;
-        /** The client's JSON body as it came, passed on with the route's model name (null for a multipart call). */
+        /**
+         * The client's JSON body as it came, passed on with the route's model name (null for a
+         * multipart call, and once a stream's content flows).
+         */
         Json.Document body;
         /** Files sent with the call (a transcription's audio). */
         List<app.apimodels.spi.provider.TaskInput> files = List.of();
@@ -279,12 +286,24 @@ public final class Relay {
                     body == null ? null : body.with(upstreamModel));
         }
 
+        /**
+         * A stream's first content reached the client, so no other route will be tried: the parsed
+         * request goes. A held-open stream would otherwise keep it (maps several times the size of
+         * the JSON, which can be a long conversation) for as long as it streams; {@link #estimate}
+         * reads the body again in the rare case it is needed.
+         */
+        void contentFlows() {
+            payload = null;
+            body = null;
+        }
+
         long cost(Usage usage) {
             return model.spec().price().cost(usage, model.markupBasisPoints());
         }
 
         /** Counted usage, for when the upstream reports none. */
         Usage estimate(String completionText) {
+            Map<String, Object> payload = this.payload != null ? this.payload : Json.object(exchange.body());
             Object prompt = switch (endpoint) {
                 case CHAT -> payload.get("messages");
                 case EMBEDDINGS -> payload.get("input");

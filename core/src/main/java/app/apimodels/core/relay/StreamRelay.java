@@ -216,6 +216,7 @@ final class StreamRelay {
             call.firstChunk();
             if (!contentSent) {
                 current.firstByte(); // the pending check finds its first-byte and keep-alive deadlines gone
+                call.contentFlows();
             }
             contentSent = true;
             text.append(chunk.text());

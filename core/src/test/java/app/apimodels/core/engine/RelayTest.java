@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import static app.apimodels.core.engine.EngineHarness.WAIT;
 import static app.apimodels.core.engine.EngineHarness.expect;
 import static app.apimodels.core.engine.EngineHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The OpenAI-compatible relay through the engine's public surface: what a call is charged (the
@@ -150,6 +152,35 @@ class RelayTest extends EngineTest {
         assertThat(events.get(2)).contains("\"usage\":{\"prompt_tokens\":11").contains("\"model\":\"test-chat\"");
         assertThat(events.get(3)).isEqualTo("data: [DONE]\n\n");
         assertThat(gateway.balance(u)).isEqualTo(1_000_000 - CHAT_COST);
+        assertThat(gateway.held(u)).isZero();
+    }
+
+    /**
+     * Once content flows no other route will be tried: a held-open stream lets its parsed request go
+     * (a long conversation is several times its JSON as maps), and counts the prompt from the body
+     * as it came should the upstream report no usage.
+     */
+    @Test
+    void aStreamLetsItsParsedRequestGoOnceContentFlows() throws Exception {
+        User u = gateway.user(1_000_000);
+        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+        gateway.engine.handle(exchange);
+        ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+        WeakReference<Map<String, Object>> payload = new WeakReference<>(upstream.forgetRequest().payload());
+        gateway.upstream.calls.clear();
+
+        upstream.chunk("Hello");
+        exchange.awaitEvents(WAIT, e -> e.size() == 1);
+        await().atMost(WAIT).until(() -> {
+            System.gc();
+            return payload.get() == null;
+        });
+
+        upstream.sink.onComplete();
+        assertThat(exchange.awaitAnswer(WAIT).status()).isEqualTo(200);
+        TokenCounter tokens = new TokenCounter();
+        long used = tokens.countPrompt(MESSAGES) * CHAT_INPUT_MICROS_PER_TOKEN + tokens.count("Hello") * CHAT_OUTPUT_MICROS_PER_TOKEN;
+        assertThat(gateway.balance(u)).isEqualTo(1_000_000 - used);
         assertThat(gateway.held(u)).isZero();
     }
 

@@ -131,7 +131,9 @@ final class ScriptedProvider implements ModelProvider {
 
     /** A stream the engine opened: the test delivers its chunks, and sees whether the engine cancelled it. */
     static final class OpenStream implements Cancellable {
-        final ProviderRequest request;
+        /** What the engine sent; null once {@link #forgetRequest forgotten}. */
+        volatile ProviderRequest request;
+        private final String upstreamModel;
         final StreamSink sink;
         /** The upstream key it was opened with. */
         final String key;
@@ -139,13 +141,21 @@ final class ScriptedProvider implements ModelProvider {
 
         OpenStream(ProviderRequest request, StreamSink sink, String key) {
             this.request = request;
+            this.upstreamModel = request.upstreamModel();
             this.sink = sink;
             this.key = key;
         }
 
         /** Delivers one chunk in OpenAI's format carrying {@code text}. */
         void chunk(String text) {
-            sink.onChunk(new app.apimodels.spi.provider.StreamChunk(chunkJson(request.upstreamModel(), text), text));
+            sink.onChunk(new app.apimodels.spi.provider.StreamChunk(chunkJson(upstreamModel, text), text));
+        }
+
+        /** Lets go of the request, as a provider does once it has sent it (the test clears {@code calls} too); returns it. */
+        ProviderRequest forgetRequest() {
+            ProviderRequest sent = request;
+            request = null;
+            return sent;
         }
 
         @Override

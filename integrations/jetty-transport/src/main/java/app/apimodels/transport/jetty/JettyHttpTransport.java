@@ -8,7 +8,6 @@ import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.http.TransportOptions;
 import org.eclipse.jetty.client.BufferingResponseListener;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
@@ -213,7 +212,7 @@ public final class JettyHttpTransport implements HttpTransport {
         }));
         if (spec.body().length > 0) {
             // Jetty keeps an explicit Content-Type header over the content's own type.
-            request.body(new BytesRequestContent(spec.body()));
+            request.body(new ReadOnce(spec.body()));
         }
         return request;
     }
@@ -274,7 +273,9 @@ public final class JettyHttpTransport implements HttpTransport {
      */
     private final class StreamExchange
             implements Response.HeadersListener, Response.ContentSourceListener, Response.CompleteListener {
-        private final HttpRequestSpec spec;
+        /** The spec's limits, not the spec: a held-open stream must not keep its request body. */
+        private final Duration timeout;
+        private final Duration idleTimeout;
         private final Request request;
         private final HttpBodyHandler handler;
         private final long startedAt = System.nanoTime();
@@ -290,13 +291,14 @@ public final class JettyHttpTransport implements HttpTransport {
         private final Runnable demandNext = () -> body.demand(readOn);
 
         StreamExchange(HttpRequestSpec spec, Request request, HttpBodyHandler handler) {
-            this.spec = spec;
+            this.timeout = spec.timeout();
+            this.idleTimeout = spec.idleTimeout();
             this.request = request;
             this.handler = handler;
         }
 
         void start() {
-            scheduleDeadline(spec.timeout().toNanos());
+            scheduleDeadline(timeout.toNanos());
             // Jetty registers this for every listener interface it implements.
             request.send(this);
         }
@@ -322,13 +324,13 @@ public final class JettyHttpTransport implements HttpTransport {
                 head = headReceived;
             }
             long left = head
-                    ? lastActivity + spec.idleTimeout().toNanos() - System.nanoTime()
-                    : startedAt + spec.timeout().toNanos() - System.nanoTime();
+                    ? lastActivity + idleTimeout.toNanos() - System.nanoTime()
+                    : startedAt + timeout.toNanos() - System.nanoTime();
             if (left > 0) {
                 scheduleDeadline(left);
                 return;
             }
-            String message = head ? "no data for " + spec.idleTimeout() : "no response within " + spec.timeout();
+            String message = head ? "no data for " + idleTimeout : "no response within " + timeout;
             if (end(() -> handler.onError(new TransportException(TransportException.Kind.TIMEOUT, message, null)))) {
                 request.abort(new TimeoutException(message));
             }
@@ -344,7 +346,7 @@ public final class JettyHttpTransport implements HttpTransport {
                 }
             }
             // From now on the idle timeout applies, which may be shorter than what is pending.
-            scheduleDeadline(spec.idleTimeout().toNanos());
+            scheduleDeadline(idleTimeout.toNanos());
         }
 
         /**
@@ -436,6 +438,52 @@ public final class JettyHttpTransport implements HttpTransport {
                 lastCall.run();
             }
             return true;
+        }
+    }
+
+    /**
+     * A request body Jetty reads once and that then lets it go: Jetty keeps a request's content for
+     * as long as its exchange lasts, and a held-open stream would keep its whole request (a long
+     * conversation, often) for as long as it streams. Nothing reads it twice: redirects and
+     * authentication challenges, which would send it again, are off.
+     */
+    private static final class ReadOnce implements Request.Content {
+        private final long length;
+        private ByteBuffer body;
+        private Throwable failure;
+
+        ReadOnce(byte[] body) {
+            this.body = ByteBuffer.wrap(body);
+            this.length = body.length;
+        }
+
+        @Override
+        public long getLength() {
+            return length;
+        }
+
+        @Override
+        public synchronized Content.Chunk read() {
+            if (failure != null) {
+                return Content.Chunk.from(failure);
+            }
+            ByteBuffer all = body;
+            body = null;
+            return all == null ? Content.Chunk.EOF : Content.Chunk.from(all, true);
+        }
+
+        /** Never waits: {@link #read} always has a chunk, an end or a failure. */
+        @Override
+        public void demand(Runnable readable) {
+            readable.run();
+        }
+
+        @Override
+        public synchronized void fail(Throwable cause) {
+            if (failure == null) {
+                failure = cause;
+            }
+            body = null;
         }
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -20,8 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Streams read with backpressure over one HTTP/2 connection: a handler that has not passed a
@@ -65,6 +68,35 @@ class JettyHttp2BackpressureTest {
 
         held.release();
         assertThat(held.completed.get(10, TimeUnit.SECONDS)).as("then ends whole").isEqualTo(LARGE);
+    }
+
+    /**
+     * A stream held open keeps nothing of its request once it was sent: with thousands open, each
+     * request body (a long conversation, often) would otherwise stay for as long as it streams.
+     */
+    @Test
+    void aHeldStreamLetsItsRequestBodyGoOnceSent() throws Exception {
+        server.stubFor(post("/held").willReturn(aResponse().withBody(new byte[LARGE])));
+        Counting held = new Counting(true);
+        WeakReference<byte[]> body = postHeld(held);
+        assertThat(held.firstPiece.get(10, TimeUnit.SECONDS)).isPositive();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            System.gc();
+            return body.get() == null;
+        });
+        assertThat(held.completed).as("the stream is still open").isNotDone();
+        held.release();
+        assertThat(held.completed.get(10, TimeUnit.SECONDS)).isEqualTo(LARGE);
+        assertThat(server.getAllServeEvents().get(0).getRequest().getBody()).hasSize(1024 * 1024);
+    }
+
+    /** Starts a stream with a 1 MiB body; the test keeps only a weak reference to it. */
+    private WeakReference<byte[]> postHeld(Counting handler) {
+        byte[] body = new byte[1024 * 1024];
+        transport.stream(new HttpRequestSpec("POST", URI.create(server.baseUrl() + "/held"),
+                Map.of("Content-Type", "application/json"), body, LONG, LONG), handler);
+        return new WeakReference<>(body);
     }
 
     /** Counts a stream's bytes; while holding, keeps the transport's "next" instead of running it. */
