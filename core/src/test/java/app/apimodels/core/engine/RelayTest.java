@@ -163,8 +163,7 @@ class RelayTest extends EngineTest {
     @Test
     void aStreamLetsItsParsedRequestGoOnceContentFlows() throws Exception {
         User u = gateway.user(1_000_000);
-        MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
-        gateway.engine.handle(exchange);
+        MockExchange exchange = RoutingTest.stream(u, "test-chat");
         ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
         WeakReference<Map<String, Object>> payload = new WeakReference<>(upstream.forgetRequest().payload());
         gateway.upstream.calls.clear();
