@@ -35,8 +35,8 @@ final class StreamRelay extends JsonEventStream {
             return;
         }
         Chunk chunk;
-        try (JsonParser parser = parser(data)) {
-            chunk = parser.nextToken() == JsonToken.START_OBJECT ? chunk(parser) : null;
+        try {
+            chunk = read(data);
         } catch (IOException e) {
             failAndStop(errors.malformed(e));
             return;
@@ -58,8 +58,25 @@ final class StreamRelay extends JsonEventStream {
         }
     }
 
+    /**
+     * The chunk read from its bytes; with Jackson when it is not plain JSON of the usual shape (it
+     * has usage or an error, or something is malformed), which then decides.
+     */
+    private Chunk read(byte[] data) throws IOException {
+        try {
+            return chunk(new ByteTokens(data));
+        } catch (RuntimeException unsure) {
+            if (unsure != ByteTokens.UNSURE) {
+                throw unsure;
+            }
+        }
+        try (JsonParser parser = parser(data)) {
+            return chunk(JsonTokens.of(parser));
+        }
+    }
+
     /** What a chunk says: read as it streams past, not built into a tree (a stream has hundreds of chunks). */
-    private static final class Chunk {
+    static final class Chunk {
         JsonNode error;
         String text = "";
         boolean finished;
@@ -70,55 +87,58 @@ final class StreamRelay extends JsonEventStream {
         }
     }
 
-    /** Reads a chunk whose START_OBJECT is the parser's current token, to its end. */
-    private static Chunk chunk(JsonParser parser) throws IOException {
+    /**
+     * Reads a chunk from its first token to its end (null if it is not an object): from its bytes
+     * for the usual chunk, with Jackson when {@link ByteTokens} is unsure.
+     */
+    static Chunk chunk(JsonTokens tokens) throws IOException {
+        if (tokens.next() != JsonToken.START_OBJECT) {
+            return null;
+        }
         Chunk chunk = new Chunk();
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken value = parser.nextToken();
-            if (name.equals("error") && value != JsonToken.VALUE_NULL) {
-                chunk.error = parser.readValueAsTree();
-            } else if (name.equals("choices") && value == JsonToken.START_ARRAY) {
-                while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    choice(parser, chunk);
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("error") && value != JsonToken.VALUE_NULL) {
+                chunk.error = tokens.tree();
+            } else if (tokens.nameIs("choices") && value == JsonToken.START_ARRAY) {
+                for (JsonToken first = tokens.next(); first != JsonToken.END_ARRAY; first = tokens.next()) {
+                    choice(tokens, first, chunk);
                 }
-            } else if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-                chunk.usage = UsageReader.usage(parser);
+            } else if (tokens.nameIs("usage") && value == JsonToken.START_OBJECT) {
+                chunk.usage = tokens.usage();
             } else {
-                parser.skipChildren();
+                tokens.skipChildren();
             }
         }
         return chunk;
     }
 
-    /** One choice (the parser on its first token): its delta's text, reasoning first, and whether it finished. */
-    private static void choice(JsonParser parser, Chunk chunk) throws IOException {
-        if (parser.currentToken() != JsonToken.START_OBJECT) {
-            parser.skipChildren();
+    /** One choice (on its {@code first} token): its delta's text, reasoning first, and whether it finished. */
+    private static void choice(JsonTokens tokens, JsonToken first, Chunk chunk) throws IOException {
+        if (first != JsonToken.START_OBJECT) {
+            tokens.skipChildren();
             return;
         }
         String reasoning = null;
         String content = null;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken value = parser.nextToken();
-            if (name.equals("delta") && value == JsonToken.START_OBJECT) {
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    JsonToken v = parser.nextToken();
-                    if (v == JsonToken.VALUE_STRING && field.equals("content")) {
-                        content = parser.getText();
-                    } else if (v == JsonToken.VALUE_STRING && field.equals("reasoning_content")) {
-                        reasoning = parser.getText();
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("delta") && value == JsonToken.START_OBJECT) {
+                while (tokens.next() == JsonToken.FIELD_NAME) {
+                    JsonToken v = tokens.next();
+                    if (v == JsonToken.VALUE_STRING && tokens.nameIs("content")) {
+                        content = tokens.text();
+                    } else if (v == JsonToken.VALUE_STRING && tokens.nameIs("reasoning_content")) {
+                        reasoning = tokens.text();
                     } else {
-                        parser.skipChildren();
+                        tokens.skipChildren();
                     }
                 }
-            } else if (name.equals("finish_reason")) {
+            } else if (tokens.nameIs("finish_reason")) {
                 chunk.finished |= value != JsonToken.VALUE_NULL;
-                parser.skipChildren();
+                tokens.skipChildren();
             } else {
-                parser.skipChildren();
+                tokens.skipChildren();
             }
         }
         if (reasoning != null) {
