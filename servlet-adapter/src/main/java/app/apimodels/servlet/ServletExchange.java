@@ -629,13 +629,14 @@ final class ServletExchange implements Exchange, AsyncListener {
     private final class BodyListener implements ReadListener {
 
         private final ServletInputStream in;
-        private final OutputStream sink;
         private final long limit;
-        private final Runnable next;
         /**
-         * Dropped when the read ends: the container keeps this listener until the exchange ends,
-         * and a held-open stream must not hold 16 KiB it will never read into again.
+         * These three are dropped when the read ends: the container keeps this listener until the
+         * exchange ends, and a held-open stream must hold neither 16 KiB it will never read into
+         * again, nor a copy of the body (in {@code sink}), nor what the engine did with it.
          */
+        private OutputStream sink;
+        private Runnable next;
         private byte[] chunk = new byte[CHUNK];
         private long received;
         private volatile ScheduledFuture<?> deadline;
@@ -653,10 +654,12 @@ final class ServletExchange implements Exchange, AsyncListener {
             boolean overBudget = false;
             boolean sinkFailed = false;
             boolean ended = false;
+            Runnable then;
             synchronized (ServletExchange.this) {
                 if (bodyState != BodyState.READING) {
                     return;
                 }
+                then = next;
                 // A read failure (a bad chunk, a reset) propagates: the container then calls onError.
                 // Not guarded by isFinished(): Grizzly (Payara) reports finished once the last byte has
                 // arrived, before it was read, and then never calls onAllDataRead; and the end of the
@@ -695,7 +698,7 @@ final class ServletExchange implements Exchange, AsyncListener {
                 }
             }
             if (overLimit) {
-                proceed(next); // the engine answers 413
+                proceed(then); // the engine answers 413
             } else if (overBudget) {
                 reads.refused(BodyReads.Refusal.OVER_CAPACITY, remoteAddress);
                 respond(TOO_MANY_BODIES);
@@ -708,16 +711,18 @@ final class ServletExchange implements Exchange, AsyncListener {
 
         @Override
         public void onAllDataRead() throws IOException {
+            Runnable then;
             synchronized (ServletExchange.this) {
                 if (bodyState != BodyState.READING) {
                     return;
                 }
-                end(BodyState.READ);
+                then = next;
                 if (sink instanceof ByteArrayOutputStream bytes) {
                     body = bytes.toByteArray();
                 }
+                end(BodyState.READ);
             }
-            proceed(next);
+            proceed(then);
         }
 
         /** The client left or sent something the container could not decode (a bad chunk). */
@@ -761,6 +766,8 @@ final class ServletExchange implements Exchange, AsyncListener {
                 LOG.log(System.Logger.Level.WARNING, "Could not finish writing the received body of {0} {1}: {2}",
                         method, path, e);
             }
+            sink = null;
+            next = null;
         }
     }
 

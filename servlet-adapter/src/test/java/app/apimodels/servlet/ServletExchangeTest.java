@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,6 +79,8 @@ class ServletExchangeTest {
             LONG_TIMEOUT, LONG_TIMEOUT, 8, 1, PUBLIC_LIMIT, LONG_TIMEOUT, 1, BUFFERED_BUDGET));
     /** Tomcat's, as the servlet makes it: Tomcat would not report a client leaving a call that waits. */
     private static volatile ClientWatch watch;
+    /** What the engine did with the last body read for a request marked X-Weak-Continuation, held weakly. */
+    private static volatile WeakReference<Runnable> continuation;
 
     /**
      * Does what {@link ApiModelsServlet} and the engine do, then hands the exchange to the test: the
@@ -99,7 +102,11 @@ class ServletExchangeTest {
                 exchange.respond(new Response(Integer.parseInt(refuse), null, null));
                 return;
             }
-            if (request.getHeader("X-Public") != null) {
+            if (request.getHeader("X-Weak-Continuation") != null) {
+                Runnable next = () -> EXCHANGES.add(exchange);
+                continuation = new WeakReference<>(next);
+                exchange.readBody(next);
+            } else if (request.getHeader("X-Public") != null) {
                 exchange.readBody(Exchange.Sender.PUBLIC, () -> EXCHANGES.add(exchange));
             } else {
                 exchange.readBody(() -> EXCHANGES.add(exchange));
@@ -217,6 +224,29 @@ class ServletExchangeTest {
         assertThat(exchange.bodyTooLarge()).isTrue();
         exchange.respond(new Response(413, null, null));
         assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(413);
+    }
+
+    /**
+     * The container keeps the body's read listener until the exchange ends, a held-open stream's
+     * whole life: once the body is read, the listener holds nothing of the read (neither the
+     * received copy nor what the engine did with the body).
+     */
+    @Test
+    void theReadListenerTheContainerKeepsHoldsNothingOfTheReadOnceItEnded() throws Exception {
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                + "X-Weak-Continuation: yes\r\nContent-Length: 5")) {
+            socket.getOutputStream().write("hello".getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            ServletExchange exchange = nextExchange();
+            assertThat(exchange.body()).isEqualTo("hello".getBytes(UTF_8));
+
+            Awaitility.await("the continuation is collected").atMost(Duration.ofSeconds(10)).until(() -> {
+                System.gc();
+                return continuation.get() == null;
+            });
+            exchange.respond(new Response(204, null, null));
+            assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 204");
+        }
     }
 
     @Test
