@@ -58,21 +58,24 @@ print(json.dumps({
     "cores": {name: (after["ticks"][name] - ticks) / hz / seconds for name, ticks in before["ticks"].items()
               if ticks is not None and after["ticks"][name] is not None},  # None: the process had ended
     "machine_busy_cores": (after["busy"] - before["busy"]) / hz / seconds,
+    "rss_kb": after["rss_kb"],
     "gc_lines": {name: [line, after["gc_lines"][name]] for name, line in before["gc_lines"].items()},
 }))
 PY
   }
 
-  # relay_ticks NAME=PID...: each process's CPU ticks and GC log lines so far, the machine's busy ticks; as JSON.
+  # relay_ticks NAME=PID...: each process's CPU ticks, resident memory (KiB) and GC log lines so
+  # far, the machine's busy ticks; as JSON.
   relay_ticks() {
-    local pair name ticks="" lines="" busy
+    local pair name ticks="" rss="" lines="" busy
     for pair in "$@"; do
       name=${pair%%=*}
       ticks+="\"$name\":$(awk '{ print $14 + $15 }' "/proc/${pair#*=}/stat" 2>/dev/null || echo null),"
+      rss+="\"$name\":$(rss_kb "${pair#*=}" 2>/dev/null || echo null),"
       lines+="\"$name\":$(cat "$WORK/gc-$name.log" 2>/dev/null | wc -l),"
     done
     busy=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
-    echo "{\"ticks\":{${ticks%,}},\"gc_lines\":{${lines%,}},\"busy\":$busy}"
+    echo "{\"ticks\":{${ticks%,}},\"rss_kb\":{${rss%,}},\"gc_lines\":{${lines%,}},\"busy\":$busy}"
   }
 
   # relay_measure TARGET BASE PID NAME=PID...: streams_measure against BASE (a class histogram of
@@ -109,8 +112,8 @@ def pauses(target):
 runs = [json.loads(l) for l in open(results)]
 direct = next(r["result"] for r in runs if r["labels"]["target"] == "direct")
 print("| target | failed streams (whole run) | streams ended in the window | chunk gap p50 / p99 / max ms | p99 added over direct "
-      "| TTFB p50 / p99 ms | live heap idle → every stream open (KiB per stream) | CPU cores in the window: server / mock / machine | GC pauses in the window: count, total / max ms |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| TTFB p50 / p99 ms | live heap idle → every stream open (KiB per stream) | server RSS at the window's end | CPU cores in the window: server / mock / machine | GC pauses in the window: count, total / max ms |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for run in runs:
     target, r, heap = run["labels"]["target"], run["result"], run.get("heap", {})
     relay = target != "direct"
@@ -122,12 +125,13 @@ for run in runs:
     idle = json.load(open(idle_path)).get("live_heap_bytes", 0) if os.path.exists(idle_path) else 0
     live_text = f"{idle / 2**20:.0f} → {live / 2**20:.0f} MiB ({(live - idle) / streams / 1024:.1f})" if live else "—"
     w = window(target)
+    rss = w.get("rss_kb", {}).get("server") if relay else None
     cpu = " / ".join(f"{w['cores'][k]:.2f}" if k in w.get("cores", {}) else "—" for k in ("server", "mock"))
     cpu += f" / {w['machine_busy_cores']:.2f}" if w else " / —"
     oom = relay and "OutOfMemoryError" in open(f"{work}/{target}.log", errors="replace").read()
     print(f"| {target}{' (OutOfMemoryError)' if oom else ''} | {failed:,}{kinds} | {r['requests']:,} "
           f"| {r['chunk_gap_p50_ms']:.2f} / {r['chunk_gap_p99_ms']:.2f} / {r['chunk_gap_max_ms']:.2f} | {added} "
-          f"| {r['ttfb_p50_ms']:.2f} / {r['ttfb_p99_ms']:.2f} | {live_text} | {cpu} | {pauses(target) if relay else '—'} |")
+          f"| {r['ttfb_p50_ms']:.2f} / {r['ttfb_p99_ms']:.2f} | {live_text} | {f'{rss / 1024:.0f} MiB' if rss else '—'} | {cpu} | {pauses(target) if relay else '—'} |")
 PY
   }
 
