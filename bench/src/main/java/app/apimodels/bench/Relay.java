@@ -39,6 +39,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The host's ceiling: a bare relay with no engine. An async servlet receives the POST body with
@@ -50,6 +51,8 @@ import java.util.Set;
  */
 final class Relay {
     private static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+    /** The first upstream failures go to stderr (the relay's log), to tell what failed streams met. */
+    private static final AtomicInteger FAILURES_LOGGED = new AtomicInteger();
 
     private Relay() {
     }
@@ -332,6 +335,9 @@ final class Relay {
 
         @Override
         public void onComplete(Result result) {
+            if (result.isFailed() && FAILURES_LOGGED.getAndIncrement() < 20) {
+                System.err.println("upstream call failed: " + result.getFailure());
+            }
             synchronized (this) {
                 if (finished) {
                     return;
@@ -339,6 +345,9 @@ final class Relay {
                 upstreamDone = true;
                 if (buffered != null) {
                     writeWhole(result);
+                } else if (out == null) {
+                    response.setStatus(502); // failed before its head: the client sees an error, not an empty answer
+                    finish();
                 } else if (written) {
                     finish(); // else onWritePossible does, once the rest is out
                 }
