@@ -141,13 +141,13 @@ providers:
     base-url: http://127.0.0.1:$MOCK_PORT/v1
     api-key: bench
     transport: $transport
-    timeout-seconds: 30
+    timeout-seconds: ${ROUTE_TIMEOUT_SECONDS:-30}
   - id: mock-slow
     type: openai
     base-url: http://127.0.0.1:$SLOW_MOCK_PORT/v1
     api-key: bench
     transport: $transport
-    timeout-seconds: 30
+    timeout-seconds: ${ROUTE_TIMEOUT_SECONDS:-30}
 models:
   - id: bench-chat
     kind: chat

@@ -10,12 +10,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,13 +46,23 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * stream, which must end with {@code data: [DONE]}, else it counts as an error); {@code ttfb} is to
  * the first body byte. Only responses completed inside the measuring window count; non-2xx,
  * transport failures and cut streams are counted as errors, not as latencies.
+ *
+ * <p>Failed calls are retried as the OpenAI SDKs do ({@code --max-retries}, 2 by default; 0 turns
+ * it off): a transport failure or a 408, 409, 429 or 5xx answer before any content, after the
+ * answer's {@code retry-after-ms} or {@code Retry-After} when it names at most a minute, else
+ * after 0.5 s doubled per retry up to 8 s, less up to a quarter at random. A call counts as failed
+ * only once its retries are spent (its latency counts from its first try); every retried answer
+ * is counted apart by kind ({@code retried_kinds}), so no refusal is hidden. A stream cut after
+ * content is not retried (the SDKs raise it to the caller).
  */
 public final class LoadGen {
     static final String DEFAULT_BODY =
             "{\"model\":\"bench-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"max_tokens\":16}";
     private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final int ERROR_BODIES_SHOWN = 5;
-    private static final long ERROR_PAUSE_MS = 100;
+    private static final long INITIAL_RETRY_DELAY_MS = 500;
+    private static final long MAX_RETRY_DELAY_MS = 8_000;
+    private static final long MAX_RETRY_AFTER_MS = 60_000;
     private static final Pattern REASON = Pattern.compile("\"(code|detail)\"\\s*:\\s*\"([^\"]{1,60})");
 
     private enum Phase { WARMUP, MEASURE, STOPPED }
@@ -85,14 +97,18 @@ public final class LoadGen {
     /** The kinds of {@code allErrors}: failures while thousands of streams open show up in the warm-up. */
     private final Map<String, LongAdder> allErrorKinds = new ConcurrentHashMap<>();
     private final AtomicInteger errorBodiesShown = new AtomicInteger();
+    /** Failed tries that were retried, by kind, over the whole run (a 503 refusal is one each time it is seen). */
+    private final Map<String, LongAdder> retriedKinds = new ConcurrentHashMap<>();
+    private final int maxRetries;
     private final CountDownLatch clientsDone;
-    /** The ramp, the phase switches and the pause after a failed call. */
+    /** The ramp, the phase switches and the waits before retries. */
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private volatile Phase phase = Phase.WARMUP;
 
     private LoadGen(HttpClient client, URI url, boolean stream, byte[] body, List<String> keys,
-            List<HttpField> extraHeaders, int concurrency, boolean keepCalls) {
+            List<HttpField> extraHeaders, int concurrency, boolean keepCalls, int maxRetries) {
         this.client = client;
+        this.maxRetries = maxRetries;
         this.calls = keepCalls ? new java.util.concurrent.ConcurrentLinkedQueue<>() : null;
         this.extraHeaders = extraHeaders;
         this.url = url;
@@ -106,7 +122,8 @@ public final class LoadGen {
 
     public static void main(String[] args) throws Exception {
         Options o = new Options(args,
-                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "ramp-seconds", "keys", "body", "headers", "calls"),
+                Set.of("url", "concurrency", "duration-seconds", "warmup-seconds", "ramp-seconds", "keys", "body", "headers", "calls",
+                        "max-retries"),
                 Set.of("stream", "get"));
         URI url = URI.create(o.string("url", "http://127.0.0.1:18081/v1/chat/completions"));
         int concurrency = o.integer("concurrency", 1);
@@ -134,7 +151,8 @@ public final class LoadGen {
         client.start();
         try {
             LoadGen gen = new LoadGen(client, url, stream, payload, keys(o.string("keys", "")),
-                    headers(o.string("headers", "")), concurrency, !o.string("calls", "").isEmpty());
+                    headers(o.string("headers", "")), concurrency, !o.string("calls", "").isEmpty(),
+                    o.integer("max-retries", 2));
             System.out.println(gen.run(concurrency, ramp, warmup, duration));
             if (gen.calls != null) {
                 gen.writeCalls(Path.of(o.string("calls", "")));
@@ -160,7 +178,7 @@ public final class LoadGen {
         try {
             long rampNanos = TimeUnit.SECONDS.toNanos(rampSeconds);
             for (int i = 0; i < concurrency; i++) {
-                timer.schedule(this::send, rampNanos * i / concurrency, TimeUnit.NANOSECONDS);
+                timer.schedule(() -> send(0, 0), rampNanos * i / concurrency, TimeUnit.NANOSECONDS);
             }
             timer.schedule(() -> {
                 System.err.printf(Locale.ROOT, "%d clients started in %.1f s%n", concurrency, (System.nanoTime() - began) / 1e9);
@@ -213,12 +231,18 @@ public final class LoadGen {
         }
         field(json, "error_kinds", kinds(errors));
         field(json, "total_error_kinds", kinds(allErrorKinds));
+        field(json, "max_retries", maxRetries);
+        field(json, "retried", retriedKinds.values().stream().mapToLong(LongAdder::sum).sum());
+        field(json, "retried_kinds", kinds(retriedKinds));
         json.setLength(json.length() - 1);
         return json.append('}').toString();
     }
 
-    /** One virtual client's next request, or its end once the run is over. */
-    private void send() {
+    /**
+     * One virtual client's next try: a new call ({@code retry} 0) or a retry of the call started at
+     * {@code callStart}; or the client's end once the run is over.
+     */
+    private void send(int retry, long callStart) {
         if (phase == Phase.STOPPED) {
             clientsDone.countDown();
             return;
@@ -236,20 +260,22 @@ public final class LoadGen {
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
         }
-        request.send(new Exchange(System.nanoTime()));
+        request.send(new Exchange(retry == 0 ? System.nanoTime() : callStart, retry));
     }
 
     /** Times one request and checks its outcome; buffers the body only when it is an error. */
     private final class Exchange implements Response.Listener {
         private final long start;
+        private final int retry;
         private long firstByte;
         private long lastChunk;
         private final byte[] tail = new byte[DONE.length + 4];
         private int tailLength;
         private StringBuilder errorBody;
 
-        Exchange(long start) {
+        Exchange(long start, int retry) {
             this.start = start;
+            this.retry = retry;
         }
 
         @Override
@@ -277,6 +303,11 @@ public final class LoadGen {
         public void onComplete(Result result) {
             long end = System.nanoTime();
             String error = classify(result);
+            if (error != null && retry < maxRetries && retryable(result)) {
+                retriedKinds.computeIfAbsent(error, k -> new LongAdder()).increment();
+                timer.schedule(() -> send(retry + 1, start), retryDelayMillis(result), TimeUnit.MILLISECONDS);
+                return;
+            }
             if (error == null) {
                 allOk.increment();
             } else {
@@ -298,13 +329,31 @@ public final class LoadGen {
                 System.err.println("error: " + error + (errorBody == null ? "" : ": " + errorBody)
                         + (result.getFailure() == null ? "" : " (" + result.getFailure() + ")"));
             }
-            if (error == null) {
-                send();
-            } else {
-                // A refusing or failing server answers at once: without a pause thousands of
-                // clients would spin on it and starve the streams still being served.
-                timer.schedule(LoadGen.this::send, ERROR_PAUSE_MS, TimeUnit.MILLISECONDS);
+            send(0, 0);
+        }
+
+        /** As the SDKs: a failure to connect or send, or a 408, 409, 429 or 5xx — never a stream cut after content. */
+        private boolean retryable(Result result) {
+            Response response = result.getResponse();
+            int status = response == null ? 0 : response.getStatus();
+            if (status / 100 == 2) {
+                return false;
             }
+            return status == 0 || status == 408 || status == 409 || status == 429 || status >= 500;
+        }
+
+        /** The answer's retry-after-ms or Retry-After when it names at most a minute, else exponential backoff with jitter. */
+        private long retryDelayMillis(Result result) {
+            Response response = result.getResponse();
+            if (response != null) {
+                long named = retryAfterMillis(response.getHeaders().get("retry-after-ms"), 1)
+                        .orElse(retryAfterMillis(response.getHeaders().get(HttpHeader.RETRY_AFTER), 1000).orElse(-1));
+                if (named >= 0 && named <= MAX_RETRY_AFTER_MS) {
+                    return named;
+                }
+            }
+            long backoff = Math.min(INITIAL_RETRY_DELAY_MS << Math.min(retry, 16), MAX_RETRY_DELAY_MS);
+            return (long) (backoff * (1 - 0.25 * ThreadLocalRandom.current().nextDouble()));
         }
 
         private String classify(Result result) {
@@ -346,6 +395,19 @@ public final class LoadGen {
                 end--;
             }
             return end >= DONE.length && Arrays.equals(tail, end - DONE.length, end, DONE, 0, DONE.length);
+        }
+    }
+
+    /** A header's number of {@code unit} milliseconds; empty when absent, negative or not a number (an HTTP date). */
+    static OptionalLong retryAfterMillis(String value, long unit) {
+        if (value == null) {
+            return OptionalLong.empty();
+        }
+        try {
+            double amount = Double.parseDouble(value.strip());
+            return amount >= 0 ? OptionalLong.of((long) (amount * unit)) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
         }
     }
 
