@@ -189,6 +189,13 @@ streams_main() {
       --body '{"model":"bench-chat","messages":[{"role":"user","content":"hello"}],"max_tokens":16}' \
       >"$WORK/loadgen-warmup.out" 2>"$WORK/loadgen-warmup.err" || die "the warm-up failed: $(tail -n 5 "$WORK/loadgen-warmup.err")"
     log "  warm-up -> $(cat "$WORK/loadgen-warmup.out")"
+    WARMUP_LINE=$(python3 - "$WORK/loadgen-warmup.out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("- warm-up: {:,} streams delivered, {} failed {}, {} retried tries {}".format(
+    r["total_ok"], r["total_errors"], json.dumps(r["total_error_kinds"]), r["retried"], json.dumps(r["retried_kinds"])))
+PY
+)
   fi
   log "$STREAMS streams through apimodels ($TRANSPORT transport)"
   streams_measure gateway "$GATEWAY" "$WORK/many.keys" "$GATEWAY_PID"
@@ -201,7 +208,8 @@ streams_main() {
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none); command: \`STREAMS=$STREAMS STREAM_INTERVAL_MS=$STREAM_INTERVAL_MS BENCH_DURATION=$DURATION BENCH_TRANSPORTS=$TRANSPORT bench/streams.sh\` ($TRANSPORT transport, PostgreSQL, \`$GATEWAY_JAVA_OPTS\`)
 - $STREAMS concurrent streams from 100 accounts, each $STREAM_CHUNKS chunks ${STREAM_INTERVAL_MS} ms apart, reopened as each ends, opened over ${STREAM_RAMP} s after a warm-up of $WARMUP_STREAMS streams for $WARMUP_SECONDS s; route timeout ${ROUTE_TIMEOUT_SECONDS} s; the load generator retries as the OpenAI SDKs do (2 retries, Retry-After or backoff); every call held, settled and logged; upstream over $( [[ $TRANSPORT == jetty-http2 ]] && echo 'HTTP/2 (h2c)' || echo 'HTTP/1.1')
-- machine: $(nproc) cores shared by the load generator, the mock, the gateway and PostgreSQL; load average (1, 5, 15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+${WARMUP_LINE:+$WARMUP_LINE
+}- machine: $(nproc) cores shared by the load generator, the mock, the gateway and PostgreSQL; load average (1, 5, 15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 
 $table"
   log "wrote the streams section of bench/RESULTS.md"
