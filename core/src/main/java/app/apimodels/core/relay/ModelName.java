@@ -1,6 +1,7 @@
 package app.apimodels.core.relay;
 
 import app.apimodels.core.web.Json;
+import app.apimodels.core.web.Sse;
 
 import java.nio.charset.StandardCharsets;
 
@@ -35,14 +36,7 @@ final class ModelName {
                 return Json.withString(head, json, (int) (span >>> 32), (int) span, publicName, tail);
             }
         }
-        if (head.length == 0 && tail.length == 0) {
-            return json;
-        }
-        byte[] out = new byte[head.length + json.length + tail.length];
-        System.arraycopy(head, 0, out, 0, head.length);
-        System.arraycopy(json, 0, out, head.length, json.length);
-        System.arraycopy(tail, 0, out, head.length + json.length, tail.length);
-        return out;
+        return head.length == 0 && tail.length == 0 ? json : Sse.frame(head, json, tail);
     }
 
     /**

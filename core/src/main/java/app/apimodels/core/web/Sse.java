@@ -32,11 +32,15 @@ public final class Sse {
      * One event named {@code name} ({@code event:} line) carrying {@code payload}; see {@link #head}.
      */
     public static byte[] event(String name, byte[] payload) {
-        byte[] head = head(name);
-        byte[] frame = new byte[head.length + payload.length + END.length];
+        return frame(head(name), payload, END);
+    }
+
+    /** {@code head}, {@code payload} and {@code tail} in one new array: an event written at once. */
+    public static byte[] frame(byte[] head, byte[] payload, byte[] tail) {
+        byte[] frame = new byte[head.length + payload.length + tail.length];
         System.arraycopy(head, 0, frame, 0, head.length);
         System.arraycopy(payload, 0, frame, head.length, payload.length);
-        System.arraycopy(END, 0, frame, frame.length - END.length, END.length);
+        System.arraycopy(tail, 0, frame, head.length + payload.length, tail.length);
         return frame;
     }
 
