@@ -42,17 +42,22 @@ final class BenchEngine implements AutoCloseable {
     private final Path dir;
 
     BenchEngine(HttpTransportFactory upstream, Map<String, String> config) throws IOException {
+        this(upstream, "openai", config);
+    }
+
+    /** @param providerType the upstream's provider type ({@code openai}, {@code anthropic}, {@code gemini}) */
+    BenchEngine(HttpTransportFactory upstream, String providerType, Map<String, String> config) throws IOException {
         dir = Files.createTempDirectory("apimodels-jmh");
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, """
                 providers:
-                  - { id: up, type: openai, base-url: "http://upstream.invalid/v1", api-key: sk-bench, timeout-seconds: 30 }
+                  - { id: up, type: %s, base-url: "http://upstream.invalid/v1", api-key: sk-bench, timeout-seconds: 30 }
                 models:
                   - id: m
                     kind: chat
                     routes: [ { provider: up, upstream-model: upstream-m } ]
                     price: { input-per-1m-tokens: 0.15, output-per-1m-tokens: 0.60 }
-                """);
+                """.formatted(providerType));
         Map<String, String> settings = new HashMap<>(Map.of(
                 "apimodels.data-dir", dir.resolve("data").toString(),
                 "apimodels.catalog", catalog.toString(),
