@@ -59,7 +59,6 @@ final class AnthropicStream extends AnthropicEvents {
                     text(block.path("text").asText());
                 }
             }
-            case "content_block_delta" -> delta(event.path("index").asInt(), event.path("delta"));
             case "message_delta" -> {
                 String finish = ChatCompletion.finishReason(event.path("delta").path("stop_reason").asText(null));
                 if (finish != null) {
@@ -71,27 +70,28 @@ final class AnthropicStream extends AnthropicEvents {
         }
     }
 
-    private void delta(int blockIndex, JsonNode delta) {
-        switch (delta.path("type").asText()) {
-            case "text_delta" -> text(delta.path("text").asText());
+    @Override
+    protected void onDelta(Delta delta, byte[] data) {
+        switch (delta.type()) {
+            case "text_delta" -> text(delta.text());
             case "thinking_delta" -> {
-                String thinking = delta.path("thinking").asText();
+                String thinking = delta.text();
                 ObjectNode node = mapper.createObjectNode();
                 node.put("reasoning_content", thinking);
                 send(node, null, thinking);
             }
             case "input_json_delta" -> {
-                Integer index = toolCalls.get(blockIndex);
+                Integer index = toolCalls.get(delta.index());
                 if (index == null) {
                     failAndStop(errors.malformed(null));
                     return;
                 }
                 ObjectNode call = mapper.createObjectNode();
                 call.put("index", index);
-                call.putObject("function").put("arguments", delta.path("partial_json").asText());
+                call.putObject("function").put("arguments", delta.text());
                 ObjectNode node = mapper.createObjectNode();
                 node.putArray("tool_calls").add(call);
-                send(node, null, delta.path("partial_json").asText());
+                send(node, null, delta.text());
             }
             default -> { } // signatures, citations: nothing an OpenAI client reads
         }

@@ -18,16 +18,11 @@ final class MessagesEvents extends AnthropicEvents {
 
     @Override
     protected void onMessageEvent(String type, JsonNode event, byte[] data) {
-        deliver(new StreamChunk(data, "content_block_delta".equals(type) ? generated(event.path("delta")) : "", type));
+        deliver(new StreamChunk(data, "", type));
     }
 
-    /** The text a content block delta adds. */
-    private static String generated(JsonNode delta) {
-        return switch (delta.path("type").asText()) {
-            case "text_delta" -> delta.path("text").asText();
-            case "thinking_delta" -> delta.path("thinking").asText();
-            case "input_json_delta" -> delta.path("partial_json").asText();
-            default -> "";
-        };
+    @Override
+    protected void onDelta(Delta delta, byte[] data) {
+        deliver(new StreamChunk(data, delta.text(), "content_block_delta"));
     }
 }

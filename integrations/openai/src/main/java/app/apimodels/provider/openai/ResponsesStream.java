@@ -1,7 +1,9 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.json.ByteTokens;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -12,7 +14,8 @@ import java.util.Set;
  * deltas are counted (for a stream cut before its end), and the usage is read from the terminal
  * event's response: {@code response.completed}, {@code response.incomplete} (output cap reached) or
  * {@code response.failed}, each the last event of the stream. An {@code error} event ends it as a
- * failure.
+ * failure. The events in between (all but the first and last few) are read from their bytes
+ * ({@link ByteTokens}), the rest as a tree.
  */
 final class ResponsesStream extends JsonEventStream {
 
@@ -34,6 +37,11 @@ final class ResponsesStream extends JsonEventStream {
 
     @Override
     protected void onEvent(byte[] data) {
+        Plain plain = plain(data);
+        if (plain != null) {
+            deliver(new StreamChunk(data, plain.text(), plain.type()));
+            return;
+        }
         JsonNode event = object(data);
         if (event == null) {
             return;
@@ -47,8 +55,7 @@ final class ResponsesStream extends JsonEventStream {
             failAndStop(errors.forStreamError(event));
             return;
         }
-        JsonNode delta = event.get("delta");
-        String text = TEXT_DELTAS.contains(type) && delta != null && delta.isTextual() ? delta.asText() : "";
+        String text = text(type, event);
         if (TERMINAL.contains(type)) {
             JsonNode reported = event.path("response").get("usage");
             if (reported != null && reported.isObject()) {
@@ -60,5 +67,51 @@ final class ResponsesStream extends JsonEventStream {
             terminalSeen = true;
             complete();
         }
+    }
+
+    /** The text an event of {@code type} adds: a text delta's {@code delta}. */
+    static String text(String type, JsonNode event) {
+        JsonNode delta = event.get("delta");
+        return TEXT_DELTAS.contains(type) && delta != null && delta.isTextual() ? delta.asText() : "";
+    }
+
+    /** An event read from its bytes: its type and the text it adds. */
+    record Plain(String type, String text) {
+    }
+
+    /**
+     * Reads an event that neither ends the stream nor reports an error from its bytes, as the tree
+     * reading would: its {@code type} and, for a text delta, its {@code delta} (the last of
+     * duplicated members, as Jackson keeps). Null for any other event and for anything
+     * {@link ByteTokens} is unsure of (then the tree reading decides).
+     */
+    static Plain plain(byte[] data) {
+        ByteTokens tokens = new ByteTokens(data);
+        String type = null;
+        String delta = null;
+        try {
+            if (tokens.next() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (tokens.next() == JsonToken.FIELD_NAME) {
+                JsonToken value = tokens.next();
+                if (tokens.nameIs("type")) {
+                    type = value == JsonToken.VALUE_STRING ? tokens.text() : null;
+                } else if (tokens.nameIs("delta")) {
+                    delta = value == JsonToken.VALUE_STRING ? tokens.text() : null;
+                } else {
+                    tokens.skipChildren();
+                }
+            }
+        } catch (RuntimeException unsure) {
+            if (unsure != ByteTokens.UNSURE) {
+                throw unsure;
+            }
+            return null;
+        }
+        if (type == null || type.equals("error") || TERMINAL.contains(type)) {
+            return null;
+        }
+        return new Plain(type, TEXT_DELTAS.contains(type) && delta != null ? delta : "");
     }
 }

@@ -1,5 +1,7 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.json.ByteTokens;
+import app.apimodels.json.JsonTokens;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
@@ -105,7 +107,7 @@ final class StreamRelay extends JsonEventStream {
                     choice(tokens, first, chunk);
                 }
             } else if (tokens.nameIs("usage") && value == JsonToken.START_OBJECT) {
-                chunk.usage = tokens.usage();
+                chunk.usage = UsageReader.usage(tokens.tree()); // once a stream: read exactly, with Jackson
             } else {
                 tokens.skipChildren();
             }

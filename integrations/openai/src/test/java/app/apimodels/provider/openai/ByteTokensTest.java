@@ -1,6 +1,8 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.json.ByteTokens;
 import app.apimodels.json.JsonMappers;
+import app.apimodels.json.JsonTokens;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
-package app.apimodels.provider.openai;
+package app.apimodels.json;
 
-import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -8,17 +7,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the tokens of one small JSON document straight from its bytes, without a parser object
- * per document: a streamed chunk is read on every event of every stream, and Jackson's parser
- * allocates more per chunk (~800 bytes) than everything else on the relay path together. It reads
+ * per document: a streamed event is read on every event of every stream, and Jackson's parser
+ * allocates more per event (~800 bytes; a tree more still) than everything else on the relay path together. It reads
  * strict JSON (RFC 8259, well-formed UTF-8) and gives up with {@link #UNSURE} on anything it does
  * not read exactly as Jackson would — malformed input, nesting deeper than 60, a value the caller
  * wants as a tree — so the caller reads that document again with Jackson, which then decides (and
  * reports what is wrong). Only names compared in place and the strings asked for are decoded.
  */
-final class ByteTokens implements JsonTokens {
+public final class ByteTokens implements JsonTokens {
 
     /** Thrown (without a stack trace) when the document must be read with Jackson instead. */
-    static final RuntimeException UNSURE = new RuntimeException("read with Jackson", null, false, false) { };
+    public static final RuntimeException UNSURE = new RuntimeException("read with Jackson", null, false, false) { };
 
     private static final int MAX_DEPTH = 60;
 
@@ -33,10 +32,12 @@ final class ByteTokens implements JsonTokens {
     private int nameTo;
     private int textFrom;
     private int textTo;
+    private int numberFrom;
+    private int numberTo;
     /** The current string has escapes or bytes beyond ASCII (decoded with care). */
     private boolean textPlain;
 
-    ByteTokens(byte[] json) {
+    public ByteTokens(byte[] json) {
         this.b = json;
     }
 
@@ -140,9 +141,19 @@ final class ByteTokens implements JsonTokens {
         throw UNSURE;
     }
 
-    @Override
-    public Usage usage() {
-        throw UNSURE;
+    /**
+     * The current value as an int, if it is an integer of at most 9 digits (as Jackson reads it: its
+     * {@code IntNode}); anything else is left to Jackson.
+     */
+    public int intValue() {
+        if (current != JsonToken.VALUE_NUMBER_INT || numberTo - numberFrom > (b[numberFrom] == '-' ? 10 : 9)) {
+            throw UNSURE;
+        }
+        int value = 0;
+        for (int i = b[numberFrom] == '-' ? numberFrom + 1 : numberFrom; i < numberTo; i++) {
+            value = value * 10 + (b[i] - '0');
+        }
+        return b[numberFrom] == '-' ? -value : value;
     }
 
     private JsonToken name() {
@@ -274,6 +285,7 @@ final class ByteTokens implements JsonTokens {
 
     /** {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?} */
     private JsonToken number() {
+        numberFrom = at;
         boolean integer = true;
         if (peek() == '-') {
             at++;
@@ -296,6 +308,7 @@ final class ByteTokens implements JsonTokens {
             }
             digits();
         }
+        numberTo = at;
         return integer ? JsonToken.VALUE_NUMBER_INT : JsonToken.VALUE_NUMBER_FLOAT;
     }
 

@@ -1,6 +1,5 @@
-package app.apimodels.provider.openai;
+package app.apimodels.json;
 
-import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
- * The few reads a streamed chunk needs, from Jackson's parser or from {@link ByteTokens}: the
- * chunk is read by one piece of code either way.
+ * The few reads a streamed event needs, from Jackson's parser or from {@link ByteTokens}: an event
+ * is read by one piece of code either way (from its bytes first, with Jackson when they are unsure).
  */
-interface JsonTokens {
+public interface JsonTokens {
 
     /** The next token, null at the end. */
     JsonToken next() throws IOException;
@@ -28,9 +27,7 @@ interface JsonTokens {
     /** The current value as a tree. */
     JsonNode tree() throws IOException;
 
-    /** The usage object that is the current value, read to its end. */
-    Usage usage() throws IOException;
-
+    /** The tokens of {@code parser}, read as it reads them. */
     static JsonTokens of(JsonParser parser) {
         return new JsonTokens() {
             @Override
@@ -56,11 +53,6 @@ interface JsonTokens {
             @Override
             public JsonNode tree() throws IOException {
                 return parser.readValueAsTree();
-            }
-
-            @Override
-            public Usage usage() throws IOException {
-                return UsageReader.usage(parser);
             }
         };
     }
