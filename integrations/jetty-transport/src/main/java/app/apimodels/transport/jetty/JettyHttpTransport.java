@@ -8,21 +8,28 @@ import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.http.TransportOptions;
 import org.eclipse.jetty.client.BufferingResponseListener;
-import org.eclipse.jetty.client.Connection;
-import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
-import org.eclipse.jetty.http2.client.transport.internal.HttpConnectionOverHTTP2;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.PingFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -31,6 +38,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -72,6 +80,12 @@ public final class JettyHttpTransport implements HttpTransport {
      * send a request on one it is just closing.
      */
     private static final Duration POOLED_IDLE = Duration.ofSeconds(4);
+    /**
+     * The streams a new HTTP/2 connection is expected to take until the server's SETTINGS say: 100,
+     * the least a server should allow (RFC 9113, 6.5.2). A server allowing fewer gets more connections
+     * once its first ones are set up.
+     */
+    private static final int STREAMS_PER_NEW_CONNECTION = 100;
     /** Largest buffered response; a bound so one runaway answer cannot exhaust the heap. */
     private static final int MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
@@ -90,31 +104,100 @@ public final class JettyHttpTransport implements HttpTransport {
      * ten thousand held-open streams take a hundred sockets rather than ten thousand.
      */
     public static JettyHttpTransport http2(TransportOptions options) {
-        return new JettyHttpTransport(options, new HttpClientTransportOverHTTP2(new HTTP2Client()) {
+        long setUpLimit = options.connectTimeout().toMillis();
+        HttpClientTransportOverHTTP2 protocol = new HttpClientTransportOverHTTP2(new HTTP2Client()) {
             @Override
-            protected Connection newConnection(Destination destination, Session session, HTTP2Connection connection) {
-                return new StreamsOutliveIdle(destination, session, connection);
+            protected void connect(Transport transport, SslContextFactory.Client tls, SocketAddress address,
+                    Session.Listener listener, Promise<Session> promise, Map<String, Object> context) {
+                super.connect(transport, tls, address, new IdleOnlyWithoutStreams(listener, setUpLimit), promise, context);
             }
-        });
+        };
+        // Jetty counts a connection being set up as carrying one stream, so a burst of first calls
+        // opened one connection per call (thousands at once against one upstream, each slower to
+        // set up for it); counted as the common limit, a burst of N opens N / 100.
+        protocol.setConnectionPoolFactory(destination -> new MultiplexConnectionPool(
+                destination, options.maxConnectionsPerHost(), STREAMS_PER_NEW_CONNECTION));
+        return new JettyHttpTransport(options, protocol);
     }
 
     /**
-     * An HTTP/2 connection that the pool's idle timeout closes only once no stream is open on it.
-     * Jetty applies the client's idle timeout (here {@link #POOLED_IDLE}, meant for unused
-     * connections) to a connection that received nothing and had nothing consumed for that long,
-     * streams open or not, and then fails every stream on it: a model thinking for more than 4 s
-     * before its next token lost its stream, and under load (a reader late by seconds) a hundred
-     * streams sharing the connection failed at once as upstream timeouts. Each stream bounds its
-     * own silence (the request's timeout, idle timeout and the route's deadlines).
+     * The listener of one HTTP/2 connection, Jetty's own, except that the pool's idle timeout
+     * ({@link #POOLED_IDLE}, meant for unused connections) closes the connection only once it is
+     * set up and no stream is open on it. Jetty applies that timeout to a connection that received
+     * nothing for that long, and then fails whatever waits on it:
+     * <ul>
+     * <li>with streams open, every stream on it: a model thinking for more than 4 s before its
+     * next token lost its stream, and under load (a reader late by seconds) a hundred streams
+     * sharing the connection failed at once. Each stream bounds its own silence (the request's
+     * timeout, idle timeout and the route's deadlines);</li>
+     * <li>while it is being set up (connect, prefaces, the server's SETTINGS), every request queued
+     * for the upstream, on any connection: a busy upstream slow to answer a new connection made a
+     * burst of first streams fail as timeouts (504). Setting up is bounded by the connect timeout
+     * instead, counted from the start of the connect.</li>
+     * </ul>
+     * Jetty asks again after each further idle period. This is the public way to it: the listener
+     * decides whether an idle timeout closes the session ({@link Session.Listener#onIdleTimeout});
+     * the timeouts themselves (client, endpoint, HTTP2Client) apply to a connection whatever it
+     * carries, and the pool has no idle timer of its own.
      */
-    private static final class StreamsOutliveIdle extends HttpConnectionOverHTTP2 {
-        StreamsOutliveIdle(Destination destination, Session session, HTTP2Connection connection) {
-            super(destination, session, connection);
+    private static final class IdleOnlyWithoutStreams implements Session.Listener {
+        private final Session.Listener jetty;
+        private final long setUpLimitMillis;
+        private final long startedAt = System.nanoTime();
+        private volatile boolean setUp;
+
+        IdleOnlyWithoutStreams(Session.Listener jetty, long setUpLimitMillis) {
+            this.jetty = jetty;
+            this.setUpLimitMillis = setUpLimitMillis;
         }
 
         @Override
-        public boolean onIdleTimeout(long idleTimeout, Throwable failure) {
-            return getSession().getStreams().isEmpty() && super.onIdleTimeout(idleTimeout, failure);
+        public boolean onIdleTimeout(Session session) {
+            boolean idle = setUp
+                    ? session.getStreams().isEmpty()
+                    : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt) >= setUpLimitMillis;
+            return idle && jetty.onIdleTimeout(session);
+        }
+
+        @Override
+        public void onSettings(Session session, SettingsFrame frame) {
+            jetty.onSettings(session, frame); // the server's first SETTINGS completes the set-up
+            setUp = true;
+        }
+
+        @Override
+        public Map<Integer, Integer> onPreface(Session session) {
+            return jetty.onPreface(session);
+        }
+
+        @Override
+        public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+            return jetty.onNewStream(stream, frame);
+        }
+
+        @Override
+        public void onPing(Session session, PingFrame frame) {
+            jetty.onPing(session, frame);
+        }
+
+        @Override
+        public void onReset(Session session, ResetFrame frame) {
+            jetty.onReset(session, frame);
+        }
+
+        @Override
+        public void onGoAway(Session session, GoAwayFrame frame) {
+            jetty.onGoAway(session, frame);
+        }
+
+        @Override
+        public void onClose(Session session, GoAwayFrame frame, Callback callback) {
+            jetty.onClose(session, frame, callback);
+        }
+
+        @Override
+        public void onFailure(Session session, Throwable failure, Callback callback) {
+            jetty.onFailure(session, failure, callback);
         }
     }
 

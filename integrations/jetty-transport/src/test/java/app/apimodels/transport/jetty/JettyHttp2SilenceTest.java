@@ -1,6 +1,5 @@
 package app.apimodels.transport.jetty;
 
-import app.apimodels.spi.http.HttpBodyHandler;
 import app.apimodels.spi.http.HttpRequestSpec;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportOptions;
@@ -10,11 +9,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -50,30 +46,8 @@ class JettyHttp2SilenceTest {
 
     @Test
     void aStreamSilentLongerThanThePoolsIdleTimeIsNotCut() throws Exception {
-        CompletableFuture<String> body = new CompletableFuture<>();
-        StringBuilder text = new StringBuilder();
-        transport.stream(HttpRequestSpec.get(URI.create(server.baseUrl() + "/thinking"), Map.of(), Duration.ofSeconds(20)),
-                new HttpBodyHandler() {
-                    @Override
-                    public void onHead(int status, Map<String, String> headers) {
-                        assertThat(status).isEqualTo(200);
-                    }
-
-                    @Override
-                    public void onData(ByteBuffer data) {
-                        text.append(StandardCharsets.UTF_8.decode(data));
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        body.complete(text.toString());
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        body.completeExceptionally(error);
-                    }
-                });
-        assertThat(body.get(15, TimeUnit.SECONDS)).isEqualTo("answer");
+        CollectedBody stream = new CollectedBody();
+        transport.stream(HttpRequestSpec.get(URI.create(server.baseUrl() + "/thinking"), Map.of(), Duration.ofSeconds(20)), stream);
+        assertThat(stream.body.get(15, TimeUnit.SECONDS)).isEqualTo("answer");
     }
 }
