@@ -36,8 +36,8 @@ public final class ApiModelsServlet extends HttpServlet {
 
     private transient ApiModels apiModels;
     private transient volatile BodyReads bodyReads;
-    /** The probe for client connections the container does not watch (Tomcat's), or null. */
-    private transient TomcatConnections tomcat;
+    /** The probe for client connections the container does not watch (Tomcat's, Jetty's), or null. */
+    private transient ClientConnections connections;
     private transient volatile ClientWatch clientWatch;
 
     /** For containers that instantiate the servlet; the engine is then read from {@link #ENGINE_ATTRIBUTE}. */
@@ -50,7 +50,7 @@ public final class ApiModelsServlet extends HttpServlet {
 
     @Override
     public void init() throws ServletException {
-        tomcat = TomcatConnections.find(getServletContext());
+        connections = ClientConnections.find(getServletContext());
         if (apiModels != null) {
             return;
         }
@@ -94,7 +94,7 @@ public final class ApiModelsServlet extends HttpServlet {
             synchronized (this) {
                 if (bodyReads == null) {
                     BodyReads made = new BodyReads(apiModels.bodyLimits());
-                    clientWatch = tomcat == null ? ClientWatch.NONE : new ClientWatch(tomcat, made.timer());
+                    clientWatch = connections == null ? ClientWatch.NONE : new ClientWatch(connections, made.timer());
                     bodyReads = made;
                 }
                 reads = bodyReads;

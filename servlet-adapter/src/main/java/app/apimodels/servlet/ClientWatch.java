@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Looks, once a {@link #PERIOD}, whether the clients of calls waiting for their answer are still
- * connected, on a container that would not say ({@link TomcatConnections}); elsewhere it watches
- * nothing and the container's own reports ({@code AsyncListener.onError}) suffice. An exchange is
+ * connected, on a container that would not say ({@link ClientConnections}: Tomcat, Jetty);
+ * elsewhere it watches nothing and the container's own reports ({@code AsyncListener.onError})
+ * suffice. An exchange is
  * watched from when the engine registers what to do if its client leaves, until it ends.
  */
 final class ClientWatch implements AutoCloseable {
@@ -23,25 +24,25 @@ final class ClientWatch implements AutoCloseable {
     /** For containers that report a client's leaving themselves. */
     static final ClientWatch NONE = new ClientWatch(null, null);
 
-    private final TomcatConnections tomcat;
+    private final ClientConnections probe;
     /** The exchanges watched, each with its connection. */
     private final Map<ServletExchange, Object> watched = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> rounds;
     private final AtomicLong roundsDone = new AtomicLong();
 
-    /** @param tomcat the probe, or null to watch nothing */
-    ClientWatch(TomcatConnections tomcat, ScheduledExecutorService timer) {
-        this.tomcat = tomcat;
-        this.rounds = tomcat == null ? null
+    /** @param probe the container's probe, or null to watch nothing */
+    ClientWatch(ClientConnections probe, ScheduledExecutorService timer) {
+        this.probe = probe;
+        this.rounds = probe == null ? null
                 : timer.scheduleWithFixedDelay(this::round, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Starts watching {@code exchange}, if its connection is one that can be probed; true if so. */
     boolean watch(ServletExchange exchange, ServletRequest request) {
-        if (tomcat == null) {
+        if (probe == null) {
             return false;
         }
-        Object connection = tomcat.connectionOf(request);
+        Object connection = probe.connectionOf(request);
         if (connection == null) {
             return false;
         }
@@ -76,9 +77,9 @@ final class ClientWatch implements AutoCloseable {
     private void check(ServletExchange exchange, Object connection) {
         // The exchange runs the probe under its monitor, never once it has ended: from then on
         // the container may serve the connection's next request.
-        if (exchange.clientClosed(() -> tomcat.closed(connection))) {
+        if (exchange.clientClosed(() -> probe.closed(connection))) {
             watched.remove(exchange);
-            if (!tomcat.reportClosed(connection)) {
+            if (!probe.reportClosed(connection)) {
                 exchange.clientLeft();
             }
         }

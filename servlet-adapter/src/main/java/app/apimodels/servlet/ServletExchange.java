@@ -51,7 +51,7 @@ import java.util.function.BooleanSupplier;
  * reach it. Request data is meant to be read before the exchange is answered.
  *
  * <p>A client that leaves is reported by the container ({@link #onError}, a failed write) or, where
- * the container does not watch a waiting connection (Tomcat), by the servlet's {@link ClientWatch}.
+ * the container does not watch a waiting connection (Tomcat, Jetty), by the servlet's {@link ClientWatch}.
  *
  * <p>An answer is written but not flushed: its last bytes leave with {@code AsyncContext.complete()}.
  * A keep-alive client that has a whole answer sends its next request at once; had the answer been
@@ -445,8 +445,8 @@ final class ServletExchange implements Exchange, AsyncListener {
     }
 
     /**
-     * Before the answer, the connection is also watched ({@link ClientWatch}): on Tomcat nothing
-     * else would notice a client that leaves while the engine waits on an upstream.
+     * Before the answer, the connection is also watched ({@link ClientWatch}): on Tomcat and Jetty
+     * nothing else would notice a client that leaves while the engine waits on an upstream.
      */
     @Override
     public void onClientGone(Runnable action) {

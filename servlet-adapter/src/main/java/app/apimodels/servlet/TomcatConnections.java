@@ -34,7 +34,7 @@ import java.util.concurrent.locks.Lock;
  * whose reads complete later on another thread); anything else is left as it was. If Tomcat's
  * internals are not as expected, {@link #find} says so once and returns null.
  */
-final class TomcatConnections {
+final class TomcatConnections implements ClientConnections {
 
     private static final System.Logger LOG = System.getLogger(TomcatConnections.class.getName());
     private static final String NIO_WRAPPER = "org.apache.tomcat.util.net.NioEndpoint$NioSocketWrapper";
@@ -78,14 +78,10 @@ final class TomcatConnections {
     }
 
     /**
-     * The probe for the container of {@code context} if it is Tomcat, or null: not Tomcat, or a
-     * Tomcat whose internals are not as expected (logged once: clients that leave a non-streamed
-     * call are then not noticed, as before).
+     * The probe for Tomcat's {@code context}, or null if Tomcat's internals are not as expected
+     * (logged once: clients that leave a non-streamed call are then not noticed, as before).
      */
     static TomcatConnections find(ServletContext context) {
-        if (context == null || !context.getClass().getName().startsWith("org.apache.catalina.")) {
-            return null;
-        }
         try {
             return new TomcatConnections(context.getClass().getClassLoader());
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -95,11 +91,9 @@ final class TomcatConnections {
         }
     }
 
-    /**
-     * The connection {@code request} arrived on, if it is one this probes (HTTP/1.1 over the NIO
-     * connector), else null. Call while the request is in progress.
-     */
-    Object connectionOf(ServletRequest request) {
+    /** HTTP/1.1 over the NIO connector only. */
+    @Override
+    public Object connectionOf(ServletRequest request) {
         ServletRequest unwrapped = request;
         while (unwrapped instanceof ServletRequestWrapper wrapper) {
             unwrapped = wrapper.getRequest();
@@ -118,11 +112,9 @@ final class TomcatConnections {
         }
     }
 
-    /**
-     * Whether the client has closed {@code connection}. False when it cannot tell now: the
-     * container is working on the connection (it is asked again at the next round).
-     */
-    boolean closed(Object connection) {
+    /** False also while the container works on the connection (its lock is held). */
+    @Override
+    public boolean closed(Object connection) {
         Lock held;
         try {
             held = (Lock) lock.invoke(connection);
@@ -154,11 +146,9 @@ final class TomcatConnections {
         }
     }
 
-    /**
-     * Has Tomcat end the request as it does on an I/O error seen off its own threads; false if it
-     * could not be asked to (the caller then ends the exchange itself).
-     */
-    boolean reportClosed(Object connection) {
+    /** As Tomcat reports an I/O error seen off its own threads. */
+    @Override
+    public boolean reportClosed(Object connection) {
         try {
             setError.invoke(connection, new EOFException("the client closed the connection"));
             processSocket.invoke(connection, errorEvent, true);

@@ -9,12 +9,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** A Tomcat on a free port with one context, set up by an initializer, as a real container for the tests. */
-final class EmbeddedTomcat implements AutoCloseable {
+final class EmbeddedTomcat implements ClientGoneScenario.Container {
 
     private final Tomcat tomcat;
 
@@ -34,21 +33,9 @@ final class EmbeddedTomcat implements AutoCloseable {
         return new EmbeddedTomcat(tomcat);
     }
 
-    URI uri(String path) {
-        return URI.create("http://localhost:" + tomcat.getConnector().getLocalPort() + path);
-    }
-
-    /**
-     * Sends a hand-written request head (request line and headers, without the blank line) and
-     * returns the open socket, for what {@code HttpClient} cannot do: declare a body it never sends,
-     * or drop the connection mid-response.
-     */
-    Socket sendHead(String head) throws IOException {
-        Socket socket = new Socket("localhost", tomcat.getConnector().getLocalPort());
-        socket.setSoTimeout(10_000);
-        socket.getOutputStream().write((head + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        return socket;
+    @Override
+    public int port() {
+        return tomcat.getConnector().getLocalPort();
     }
 
     /** The status line of the response on a socket opened by {@link #sendHead}. */

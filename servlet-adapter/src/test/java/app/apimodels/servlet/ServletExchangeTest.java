@@ -126,7 +126,7 @@ class ServletExchangeTest {
     static void startContainer(@TempDir Path baseDir) throws Exception {
         containerDir = baseDir;
         tomcat = EmbeddedTomcat.start(baseDir, "/ctx", (classes, ctx) -> {
-            TomcatConnections connections = TomcatConnections.find(ctx);
+            ClientConnections connections = ClientConnections.find(ctx);
             assertThat(connections).as("Tomcat's internals are as the probe expects").isNotNull();
             watch = new ClientWatch(connections, READS.timer());
             var registration = ctx.addServlet("hand-over", new HandOverServlet());
