@@ -1,13 +1,11 @@
 package app.apimodels.servlet;
 
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRequest;
 
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Tells, on Jetty 12 (ee10 or ee11 servlets), whether the client of a request waiting in async mode
@@ -29,11 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Reflection only, no Jetty types: the class loads on any server. Only HTTP/1.1 connections are
  * probed (not HTTP/2 streams, which share one connection); anything else is left as it was. If
- * Jetty's classes are not as expected, {@link #find} says so once and returns null.
+ * Jetty's classes are not as expected, {@link ClientConnections#find} says so once and returns null.
  */
-final class JettyConnections implements ClientConnections {
-
-    private static final System.Logger LOG = System.getLogger(JettyConnections.class.getName());
+final class JettyConnections extends ClientConnections {
 
     private final Method servletContextRequest;
     private final Method connectionMetaData;
@@ -46,10 +42,8 @@ final class JettyConnections implements ClientConnections {
     private final Method endPoint;
     private final Method fill;
     private final Method unread;
-    /** A probe failed in a way Jetty's classes explain, not the network: said once. */
-    private final AtomicBoolean failureLogged = new AtomicBoolean();
 
-    private JettyConnections(ClassLoader jetty, String servletPackage) throws ReflectiveOperationException {
+    JettyConnections(ClassLoader jetty, String servletPackage) throws ReflectiveOperationException {
         servletContextRequest = Class.forName(servletPackage + ".ServletContextRequest", false, jetty)
                 .getMethod("getServletContextRequest", ServletRequest.class);
         connectionMetaData = Class.forName("org.eclipse.jetty.server.Request", false, jetty).getMethod("getConnectionMetaData");
@@ -70,23 +64,9 @@ final class JettyConnections implements ClientConnections {
         }
     }
 
-    /**
-     * The probe for Jetty's {@code context}, or null if Jetty's classes are not as expected (logged
-     * once: clients that leave a non-streamed call are then not noticed, as before).
-     */
-    static JettyConnections find(ServletContext context) {
-        try {
-            return new JettyConnections(context.getClass().getClassLoader(), context.getClass().getPackageName());
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot watch client connections on {0} ({1}): a client that leaves "
-                    + "a non-streamed call is not noticed, and the call runs to its end", context.getServerInfo(), e.toString());
-            return null;
-        }
-    }
-
     /** HTTP/1.1 only. */
     @Override
-    public Object connectionOf(ServletRequest request) {
+    Object connectionOf(ServletRequest request) {
         try {
             Object coreRequest = servletContextRequest.invoke(null, request);
             Object metaData = coreRequest == null ? null : connectionMetaData.invoke(coreRequest);
@@ -104,7 +84,7 @@ final class JettyConnections implements ClientConnections {
      * there, and at most that one byte is ever taken.
      */
     @Override
-    public boolean closed(Object connection) {
+    boolean closed(Object connection) {
         try {
             if (!(boolean) parsed.invoke(parser.invoke(connection)) || (boolean) fillInterested.invoke(connection)
                     || !(boolean) bufferEmpty.invoke(connection)) {
@@ -130,14 +110,7 @@ final class JettyConnections implements ClientConnections {
 
     /** Jetty has no way to be told of a close it did not read itself: the exchange ends itself. */
     @Override
-    public boolean reportClosed(Object connection) {
+    boolean reportClosed(Object connection) {
         return false;
-    }
-
-    private void unexpected(Throwable e) {
-        if (failureLogged.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "Probing a client connection on Jetty failed unexpectedly "
-                    + "(logged once)", e);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package app.apimodels.servlet;
 
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 
@@ -10,7 +9,6 @@ import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -32,11 +30,10 @@ import java.util.concurrent.locks.Lock;
  * differ in return type between Tomcat 10.1 and 11 ({@code getLock}). Only the NIO connector's
  * HTTP/1.1 connections are probed (not HTTP/2 streams, which share one connection, nor NIO2,
  * whose reads complete later on another thread); anything else is left as it was. If Tomcat's
- * internals are not as expected, {@link #find} says so once and returns null.
+ * internals are not as expected, {@link ClientConnections#find} says so once and returns null.
  */
-final class TomcatConnections implements ClientConnections {
+final class TomcatConnections extends ClientConnections {
 
-    private static final System.Logger LOG = System.getLogger(TomcatConnections.class.getName());
     private static final String NIO_WRAPPER = "org.apache.tomcat.util.net.NioEndpoint$NioSocketWrapper";
 
     private final Class<?> facadeType;
@@ -52,10 +49,8 @@ final class TomcatConnections implements ClientConnections {
     private final Method setError;
     private final Method processSocket;
     private final Object errorEvent;
-    /** A probe failed in a way Tomcat's internals explain, not the network: said once. */
-    private final AtomicBoolean failureLogged = new AtomicBoolean();
 
-    private TomcatConnections(ClassLoader tomcat) throws ReflectiveOperationException {
+    TomcatConnections(ClassLoader tomcat) throws ReflectiveOperationException {
         facadeType = Class.forName("org.apache.catalina.connector.RequestFacade", false, tomcat);
         facadeRequest = accessible(facadeType.getDeclaredField("request"));
         coyoteRequest = facadeRequest.getType().getMethod("getCoyoteRequest");
@@ -77,23 +72,9 @@ final class TomcatConnections implements ClientConnections {
         }
     }
 
-    /**
-     * The probe for Tomcat's {@code context}, or null if Tomcat's internals are not as expected
-     * (logged once: clients that leave a non-streamed call are then not noticed, as before).
-     */
-    static TomcatConnections find(ServletContext context) {
-        try {
-            return new TomcatConnections(context.getClass().getClassLoader());
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot watch client connections on {0} ({1}): a client that leaves "
-                    + "a non-streamed call is not noticed, and the call runs to its end", context.getServerInfo(), e.toString());
-            return null;
-        }
-    }
-
     /** HTTP/1.1 over the NIO connector only. */
     @Override
-    public Object connectionOf(ServletRequest request) {
+    Object connectionOf(ServletRequest request) {
         ServletRequest unwrapped = request;
         while (unwrapped instanceof ServletRequestWrapper wrapper) {
             unwrapped = wrapper.getRequest();
@@ -114,7 +95,7 @@ final class TomcatConnections implements ClientConnections {
 
     /** False also while the container works on the connection (its lock is held). */
     @Override
-    public boolean closed(Object connection) {
+    boolean closed(Object connection) {
         Lock held;
         try {
             held = (Lock) lock.invoke(connection);
@@ -148,7 +129,7 @@ final class TomcatConnections implements ClientConnections {
 
     /** As Tomcat reports an I/O error seen off its own threads. */
     @Override
-    public boolean reportClosed(Object connection) {
+    boolean reportClosed(Object connection) {
         try {
             setError.invoke(connection, new EOFException("the client closed the connection"));
             processSocket.invoke(connection, errorEvent, true);
@@ -156,13 +137,6 @@ final class TomcatConnections implements ClientConnections {
         } catch (ReflectiveOperationException | RuntimeException e) {
             unexpected(e);
             return false;
-        }
-    }
-
-    private void unexpected(Throwable e) {
-        if (failureLogged.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "Probing a client connection on Tomcat failed unexpectedly "
-                    + "(logged once)", e);
         }
     }
 
