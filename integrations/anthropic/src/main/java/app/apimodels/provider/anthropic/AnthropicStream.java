@@ -1,5 +1,6 @@
 package app.apimodels.provider.anthropic;
 
+import app.apimodels.json.ChatChunks;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,8 @@ final class AnthropicStream extends AnthropicEvents {
     private String id = "";
     private String model = "";
     private final long created = System.currentTimeMillis() / 1000;
+    /** The text chunks, written straight to bytes (they are most of the stream); set again when message_start names the message. */
+    private ChatChunks textChunks = new ChatChunks(id, created, model);
     /** Anthropic's content block index → OpenAI tool-call index. */
     private final Map<Integer, Integer> toolCalls = new HashMap<>();
 
@@ -40,6 +43,7 @@ final class AnthropicStream extends AnthropicEvents {
                 JsonNode message = event.path("message");
                 id = message.path("id").asText("");
                 model = message.path("model").asText("");
+                textChunks = new ChatChunks(id, created, model);
                 ObjectNode delta = mapper.createObjectNode();
                 delta.put("role", "assistant");
                 delta.put("content", "");
@@ -56,7 +60,7 @@ final class AnthropicStream extends AnthropicEvents {
                     delta.putArray("tool_calls").add(call);
                     send(delta, null, "");
                 } else if ("text".equals(block.path("type").asText()) && !block.path("text").asText("").isEmpty()) {
-                    text(block.path("text").asText());
+                    text("content", block.path("text").asText());
                 }
             }
             case "message_delta" -> {
@@ -73,13 +77,8 @@ final class AnthropicStream extends AnthropicEvents {
     @Override
     protected void onDelta(Delta delta, byte[] data) {
         switch (delta.type()) {
-            case "text_delta" -> text(delta.text());
-            case "thinking_delta" -> {
-                String thinking = delta.text();
-                ObjectNode node = mapper.createObjectNode();
-                node.put("reasoning_content", thinking);
-                send(node, null, thinking);
-            }
+            case "text_delta" -> text("content", delta.text());
+            case "thinking_delta" -> text("reasoning_content", delta.text());
             case "input_json_delta" -> {
                 Integer index = toolCalls.get(delta.index());
                 if (index == null) {
@@ -97,9 +96,14 @@ final class AnthropicStream extends AnthropicEvents {
         }
     }
 
-    private void text(String text) {
+    /** A chunk whose delta is {@code field: text}: written straight to bytes, or built as a tree when it has characters beyond the BMP. */
+    private void text(String field, String text) {
+        if (ChatChunks.writable(text)) {
+            deliver(new StreamChunk(textChunks.delta(field, text), text));
+            return;
+        }
         ObjectNode node = mapper.createObjectNode();
-        node.put("content", text);
+        node.put(field, text);
         send(node, null, text);
     }
 

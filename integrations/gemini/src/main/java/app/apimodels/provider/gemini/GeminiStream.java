@@ -1,10 +1,13 @@
 package app.apimodels.provider.gemini;
 
+import app.apimodels.json.ByteTokens;
+import app.apimodels.json.ChatChunks;
 import app.apimodels.spi.provider.EventStreamRelay;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
 import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -15,6 +18,9 @@ import java.io.IOException;
  * {@code GenerateContentResponse}, passed on as an OpenAI chunk. Gemini sends no end marker: the
  * stream is finished once an event carried a {@code finishReason} (or the prompt was blocked) and
  * the body ended. {@code usageMetadata} is a running total, so the last one seen is the usage.
+ * The events in between that only add text (most of a stream) are read from their bytes
+ * ({@link ByteTokens}) and written as chunks straight to bytes ({@link ChatChunks}); the first, the
+ * last and any with tool calls, a blocked prompt, an error or anything unusual are read as trees.
  */
 final class GeminiStream extends EventStreamRelay {
 
@@ -24,6 +30,7 @@ final class GeminiStream extends EventStreamRelay {
     private final String model;
     private final long created;
     private String id;
+    private ChatChunks textChunks;
     private int toolCalls;
     private boolean finished;
 
@@ -48,6 +55,14 @@ final class GeminiStream extends EventStreamRelay {
 
     @Override
     protected void onEvent(byte[] data) {
+        Plain plain = id == null ? null : plain(data); // the first event names the chat and carries the role: a tree
+        if (plain != null) {
+            if (plain.usage() != null) {
+                usage(plain.usage()); // cumulative: the latest replaces, never adds
+            }
+            deliver(new StreamChunk(chunk(textChunks, plain.text()), plain.text()));
+            return;
+        }
         JsonNode event;
         try {
             event = mapper.readTree(data);
@@ -67,6 +82,7 @@ final class GeminiStream extends EventStreamRelay {
         boolean first = id == null;
         if (first) {
             id = Answers.id(event);
+            textChunks = new ChatChunks(id, created, model);
         }
         Answers.Turn turn = answers.turn(event, toolCalls);
         byte[] chunk;
@@ -83,5 +99,170 @@ final class GeminiStream extends EventStreamRelay {
             usage(reported); // cumulative: the latest replaces, never adds
         }
         deliver(new StreamChunk(chunk, turn.text()));
+    }
+
+    /** The chunk of an event that only adds {@code text}, as {@link Answers#chunk} builds it. */
+    static byte[] chunk(ChatChunks chunks, String text) {
+        return text.isEmpty() ? chunks.empty() : chunks.delta("content", text);
+    }
+
+    /** What an event that only adds text says: its text (thought parts left out) and its usage, if it has some. */
+    record Plain(String text, Usage usage) {
+    }
+
+    /**
+     * An event read from its bytes as {@link Answers#turn} and {@link Answers#usage} read its tree,
+     * if it only adds text: its first candidate's parts are text (or thoughts), without a finish
+     * reason; no function call, prompt feedback or error; usage counts of at most 9 digits; no member
+     * it reads given twice; text that {@link ChatChunks} writes as Jackson would. Null for anything
+     * else, and for anything {@link ByteTokens} is unsure of: then the tree decides.
+     */
+    static Plain plain(byte[] data) {
+        ByteTokens tokens = new ByteTokens(data);
+        try {
+            if (tokens.next() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String text = "";
+            Usage usage = null;
+            boolean candidatesSeen = false;
+            while (tokens.next() == JsonToken.FIELD_NAME) {
+                JsonToken value = tokens.next();
+                if (tokens.nameIs("candidates")) {
+                    if (candidatesSeen || value != JsonToken.START_ARRAY) {
+                        return null;
+                    }
+                    candidatesSeen = true;
+                    JsonToken first = tokens.next();
+                    if (first == JsonToken.START_OBJECT) {
+                        text = candidateText(tokens);
+                        if (text == null) {
+                            return null;
+                        }
+                        first = tokens.next();
+                    }
+                    for (JsonToken other = first; other != JsonToken.END_ARRAY; other = tokens.next()) {
+                        tokens.skipChildren(); // only the first candidate is read
+                    }
+                } else if (tokens.nameIs("usageMetadata")) {
+                    if (usage != null || value != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    usage = usage(tokens);
+                    if (usage == null) {
+                        return null;
+                    }
+                } else if (tokens.nameIs("functionCall") || tokens.nameIs("promptFeedback") || tokens.nameIs("error")) {
+                    return null;
+                } else {
+                    tokens.skipChildren();
+                }
+            }
+            return ChatChunks.writable(text) ? new Plain(text, usage) : null;
+        } catch (RuntimeException unsure) {
+            if (unsure != ByteTokens.UNSURE) {
+                throw unsure;
+            }
+            return null;
+        }
+    }
+
+    /** The text of a candidate (its START_OBJECT read) up to its end, or null if it is not a plain text candidate. */
+    private static String candidateText(ByteTokens tokens) {
+        String text = "";
+        boolean contentSeen = false;
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("content")) {
+                if (contentSeen || value != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                contentSeen = true;
+                boolean partsSeen = false;
+                while (tokens.next() == JsonToken.FIELD_NAME) {
+                    JsonToken v = tokens.next();
+                    if (!tokens.nameIs("parts")) {
+                        tokens.skipChildren();
+                    } else if (partsSeen || v != JsonToken.START_ARRAY) {
+                        return null;
+                    } else {
+                        partsSeen = true;
+                        StringBuilder joined = new StringBuilder();
+                        for (JsonToken part = tokens.next(); part != JsonToken.END_ARRAY; part = tokens.next()) {
+                            if (part != JsonToken.START_OBJECT) {
+                                tokens.skipChildren(); // not an object: no text, no call (as the tree reads it)
+                            } else if (!partText(tokens, joined)) {
+                                return null;
+                            }
+                        }
+                        text = joined.toString();
+                    }
+                }
+            } else if (tokens.nameIs("finishReason")) {
+                if (value != JsonToken.VALUE_NULL) {
+                    return null;
+                }
+            } else if (tokens.nameIs("functionCall")) {
+                return null;
+            } else {
+                tokens.skipChildren();
+            }
+        }
+        return text;
+    }
+
+    /** Appends a part's text unless it is a thought (its START_OBJECT read, up to its end); false if it is not a plain text part. */
+    private static boolean partText(ByteTokens tokens, StringBuilder joined) {
+        String text = null;
+        boolean textSeen = false;
+        boolean thought = false;
+        boolean thoughtSeen = false;
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("text")) {
+                if (textSeen) {
+                    return false;
+                }
+                textSeen = true;
+                text = value == JsonToken.VALUE_STRING ? tokens.text() : null;
+                tokens.skipChildren();
+            } else if (tokens.nameIs("thought")) {
+                if (thoughtSeen || value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
+                    return false;
+                }
+                thoughtSeen = true;
+                thought = value == JsonToken.VALUE_TRUE;
+            } else if (tokens.nameIs("functionCall")) {
+                return false;
+            } else {
+                tokens.skipChildren();
+            }
+        }
+        if (!thought && text != null) {
+            joined.append(text);
+        }
+        return true;
+    }
+
+    /** The usage of a {@code usageMetadata} object (its START_OBJECT read, up to its end), as {@link Answers#usage} reads it; null if unusual. */
+    private static Usage usage(ByteTokens tokens) {
+        long[] counts = new long[5];
+        int seen = 0;
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            int which = tokens.nameIs("promptTokenCount") ? 0 : tokens.nameIs("toolUsePromptTokenCount") ? 1
+                    : tokens.nameIs("cachedContentTokenCount") ? 2 : tokens.nameIs("candidatesTokenCount") ? 3
+                    : tokens.nameIs("thoughtsTokenCount") ? 4 : -1;
+            if (which < 0) {
+                tokens.skipChildren();
+                continue;
+            }
+            if (value != JsonToken.VALUE_NUMBER_INT || (seen & 1 << which) != 0) {
+                return null;
+            }
+            seen |= 1 << which;
+            counts[which] = tokens.intValue();
+        }
+        return Usage.tokens(counts[0] + counts[1], counts[2], counts[3] + counts[4]);
     }
 }
