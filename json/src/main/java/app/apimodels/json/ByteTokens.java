@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Reads the tokens of one small JSON document straight from its bytes, without a parser object
@@ -39,6 +40,21 @@ public final class ByteTokens implements JsonTokens {
 
     public ByteTokens(byte[] json) {
         this.b = json;
+    }
+
+    /**
+     * What {@code reading} reads from the tokens of {@code json}, or null if they are unsure of it
+     * (the caller then reads it with Jackson); a reading returns null itself for what it leaves to Jackson.
+     */
+    public static <T> T read(byte[] json, Function<ByteTokens, T> reading) {
+        try {
+            return reading.apply(new ByteTokens(json));
+        } catch (RuntimeException unsure) {
+            if (unsure != UNSURE) {
+                throw unsure;
+            }
+            return null;
+        }
     }
 
     /** The next token; after the root value's last token, null. */

@@ -73,79 +73,75 @@ abstract class AnthropicEvents extends EventStreamRelay {
          * then the tree decides.
          */
         static Delta plain(byte[] data) {
-            ByteTokens tokens = new ByteTokens(data);
-            try {
-                if (tokens.next() != JsonToken.START_OBJECT) {
-                    return null;
-                }
-                boolean isDelta = false;
-                int index = 0;
-                String type = "";
-                String text = null; // of the last delta member: as its type says, one of these three is the text
-                String thinking = null;
-                String partialJson = null;
-                while (tokens.next() == JsonToken.FIELD_NAME) {
-                    JsonToken value = tokens.next();
-                    if (tokens.nameIs("type")) {
-                        if (value != JsonToken.VALUE_STRING || !tokens.text().equals("content_block_delta")) {
-                            return null;
-                        }
-                        isDelta = true;
-                    } else if (tokens.nameIs("index")) {
-                        if (value != JsonToken.VALUE_NUMBER_INT) {
-                            return null;
-                        }
-                        index = tokens.intValue();
-                    } else if (tokens.nameIs("delta")) {
-                        if (value != JsonToken.START_OBJECT) {
-                            return null;
-                        }
-                        type = "";
-                        text = null;
-                        thinking = null;
-                        partialJson = null;
-                        while (tokens.next() == JsonToken.FIELD_NAME) {
-                            JsonToken v = tokens.next();
-                            boolean known = tokens.nameIs("type") || tokens.nameIs("text") || tokens.nameIs("thinking")
-                                    || tokens.nameIs("partial_json");
-                            if (!known) {
-                                tokens.skipChildren();
-                                continue;
-                            }
-                            if (v != JsonToken.VALUE_STRING) {
-                                return null;
-                            }
-                            String s = tokens.text();
-                            if (tokens.nameIs("type")) {
-                                type = s;
-                            } else if (tokens.nameIs("text")) {
-                                text = s;
-                            } else if (tokens.nameIs("thinking")) {
-                                thinking = s;
-                            } else {
-                                partialJson = s;
-                            }
-                        }
-                    } else {
-                        tokens.skipChildren();
-                    }
-                }
-                if (!isDelta) {
-                    return null;
-                }
-                String added = switch (type) {
-                    case "text_delta" -> text;
-                    case "thinking_delta" -> thinking;
-                    case "input_json_delta" -> partialJson;
-                    default -> null;
-                };
-                return new Delta(index, type, added == null ? "" : added);
-            } catch (RuntimeException unsure) {
-                if (unsure != ByteTokens.UNSURE) {
-                    throw unsure;
-                }
+            return ByteTokens.read(data, Delta::readPlain);
+        }
+
+        private static Delta readPlain(ByteTokens tokens) {
+            if (tokens.next() != JsonToken.START_OBJECT) {
                 return null;
             }
+            boolean isDelta = false;
+            int index = 0;
+            String type = "";
+            String text = null; // of the last delta member: as its type says, one of these three is the text
+            String thinking = null;
+            String partialJson = null;
+            while (tokens.next() == JsonToken.FIELD_NAME) {
+                JsonToken value = tokens.next();
+                if (tokens.nameIs("type")) {
+                    if (value != JsonToken.VALUE_STRING || !tokens.text().equals("content_block_delta")) {
+                        return null;
+                    }
+                    isDelta = true;
+                } else if (tokens.nameIs("index")) {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        return null;
+                    }
+                    index = tokens.intValue();
+                } else if (tokens.nameIs("delta")) {
+                    if (value != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    type = "";
+                    text = null;
+                    thinking = null;
+                    partialJson = null;
+                    while (tokens.next() == JsonToken.FIELD_NAME) {
+                        JsonToken v = tokens.next();
+                        boolean known = tokens.nameIs("type") || tokens.nameIs("text") || tokens.nameIs("thinking")
+                                || tokens.nameIs("partial_json");
+                        if (!known) {
+                            tokens.skipChildren();
+                            continue;
+                        }
+                        if (v != JsonToken.VALUE_STRING) {
+                            return null;
+                        }
+                        String s = tokens.text();
+                        if (tokens.nameIs("type")) {
+                            type = s;
+                        } else if (tokens.nameIs("text")) {
+                            text = s;
+                        } else if (tokens.nameIs("thinking")) {
+                            thinking = s;
+                        } else {
+                            partialJson = s;
+                        }
+                    }
+                } else {
+                    tokens.skipChildren();
+                }
+            }
+            if (!isDelta) {
+                return null;
+            }
+            String added = switch (type) {
+                case "text_delta" -> text;
+                case "thinking_delta" -> thinking;
+                case "input_json_delta" -> partialJson;
+                default -> null;
+            };
+            return new Delta(index, type, added == null ? "" : added);
         }
     }
 

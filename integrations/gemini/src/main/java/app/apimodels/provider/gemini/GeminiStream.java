@@ -118,53 +118,49 @@ final class GeminiStream extends EventStreamRelay {
      * else, and for anything {@link ByteTokens} is unsure of: then the tree decides.
      */
     static Plain plain(byte[] data) {
-        ByteTokens tokens = new ByteTokens(data);
-        try {
-            if (tokens.next() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            String text = "";
-            Usage usage = null;
-            boolean candidatesSeen = false;
-            while (tokens.next() == JsonToken.FIELD_NAME) {
-                JsonToken value = tokens.next();
-                if (tokens.nameIs("candidates")) {
-                    if (candidatesSeen || value != JsonToken.START_ARRAY) {
-                        return null;
-                    }
-                    candidatesSeen = true;
-                    JsonToken first = tokens.next();
-                    if (first == JsonToken.START_OBJECT) {
-                        text = candidateText(tokens);
-                        if (text == null) {
-                            return null;
-                        }
-                        first = tokens.next();
-                    }
-                    for (JsonToken other = first; other != JsonToken.END_ARRAY; other = tokens.next()) {
-                        tokens.skipChildren(); // only the first candidate is read
-                    }
-                } else if (tokens.nameIs("usageMetadata")) {
-                    if (usage != null || value != JsonToken.START_OBJECT) {
-                        return null;
-                    }
-                    usage = usage(tokens);
-                    if (usage == null) {
-                        return null;
-                    }
-                } else if (tokens.nameIs("functionCall") || tokens.nameIs("promptFeedback") || tokens.nameIs("error")) {
-                    return null;
-                } else {
-                    tokens.skipChildren();
-                }
-            }
-            return ChatChunks.writable(text) ? new Plain(text, usage) : null;
-        } catch (RuntimeException unsure) {
-            if (unsure != ByteTokens.UNSURE) {
-                throw unsure;
-            }
+        return ByteTokens.read(data, GeminiStream::readPlain);
+    }
+
+    private static Plain readPlain(ByteTokens tokens) {
+        if (tokens.next() != JsonToken.START_OBJECT) {
             return null;
         }
+        String text = "";
+        Usage usage = null;
+        boolean candidatesSeen = false;
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("candidates")) {
+                if (candidatesSeen || value != JsonToken.START_ARRAY) {
+                    return null;
+                }
+                candidatesSeen = true;
+                JsonToken first = tokens.next();
+                if (first == JsonToken.START_OBJECT) {
+                    text = candidateText(tokens);
+                    if (text == null) {
+                        return null;
+                    }
+                    first = tokens.next();
+                }
+                for (JsonToken other = first; other != JsonToken.END_ARRAY; other = tokens.next()) {
+                    tokens.skipChildren(); // only the first candidate is read
+                }
+            } else if (tokens.nameIs("usageMetadata")) {
+                if (usage != null || value != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                usage = usage(tokens);
+                if (usage == null) {
+                    return null;
+                }
+            } else if (tokens.nameIs("functionCall") || tokens.nameIs("promptFeedback") || tokens.nameIs("error")) {
+                return null;
+            } else {
+                tokens.skipChildren();
+            }
+        }
+        return ChatChunks.writable(text) ? new Plain(text, usage) : null;
     }
 
     /** The text of a candidate (its START_OBJECT read) up to its end, or null if it is not a plain text candidate. */

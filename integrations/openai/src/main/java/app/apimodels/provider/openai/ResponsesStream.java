@@ -86,28 +86,24 @@ final class ResponsesStream extends JsonEventStream {
      * {@link ByteTokens} is unsure of (then the tree reading decides).
      */
     static Plain plain(byte[] data) {
-        ByteTokens tokens = new ByteTokens(data);
+        return ByteTokens.read(data, ResponsesStream::readPlain);
+    }
+
+    private static Plain readPlain(ByteTokens tokens) {
+        if (tokens.next() != JsonToken.START_OBJECT) {
+            return null;
+        }
         String type = null;
         String delta = null;
-        try {
-            if (tokens.next() != JsonToken.START_OBJECT) {
-                return null;
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("type")) {
+                type = value == JsonToken.VALUE_STRING ? tokens.text() : null;
+            } else if (tokens.nameIs("delta")) {
+                delta = value == JsonToken.VALUE_STRING ? tokens.text() : null;
+            } else {
+                tokens.skipChildren();
             }
-            while (tokens.next() == JsonToken.FIELD_NAME) {
-                JsonToken value = tokens.next();
-                if (tokens.nameIs("type")) {
-                    type = value == JsonToken.VALUE_STRING ? tokens.text() : null;
-                } else if (tokens.nameIs("delta")) {
-                    delta = value == JsonToken.VALUE_STRING ? tokens.text() : null;
-                } else {
-                    tokens.skipChildren();
-                }
-            }
-        } catch (RuntimeException unsure) {
-            if (unsure != ByteTokens.UNSURE) {
-                throw unsure;
-            }
-            return null;
         }
         if (type == null || type.equals("error") || TERMINAL.contains(type)) {
             return null;
