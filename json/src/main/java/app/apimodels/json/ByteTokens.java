@@ -23,6 +23,8 @@ public final class ByteTokens implements JsonTokens {
     private static final int MAX_DEPTH = 60;
 
     private final byte[] b;
+    /** The document is {@code b[0, end)}. */
+    private final int end;
     private int at;
     private boolean started;
     private JsonToken current;
@@ -39,16 +41,22 @@ public final class ByteTokens implements JsonTokens {
     private boolean textPlain;
 
     public ByteTokens(byte[] json) {
+        this(json, json.length);
+    }
+
+    /** The tokens of {@code json[0, length)}. */
+    public ByteTokens(byte[] json, int length) {
         this.b = json;
+        this.end = length;
     }
 
     /**
-     * What {@code reading} reads from the tokens of {@code json}, or null if they are unsure of it
+     * What {@code reading} reads from the tokens of {@code json[0, length)}, or null if they are unsure of it
      * (the caller then reads it with Jackson); a reading returns null itself for what it leaves to Jackson.
      */
-    public static <T> T read(byte[] json, Function<ByteTokens, T> reading) {
+    public static <T> T read(byte[] json, int length, Function<ByteTokens, T> reading) {
         try {
-            return reading.apply(new ByteTokens(json));
+            return reading.apply(new ByteTokens(json, length));
         } catch (RuntimeException unsure) {
             if (unsure != UNSURE) {
                 throw unsure;
@@ -311,12 +319,12 @@ public final class ByteTokens implements JsonTokens {
         } else {
             digits();
         }
-        if (at < b.length && b[at] == '.') {
+        if (at < end && b[at] == '.') {
             at++;
             integer = false;
             digits();
         }
-        if (at < b.length && (b[at] == 'e' || b[at] == 'E')) {
+        if (at < end && (b[at] == 'e' || b[at] == 'E')) {
             at++;
             integer = false;
             if (peek() == '+' || peek() == '-') {
@@ -330,7 +338,7 @@ public final class ByteTokens implements JsonTokens {
 
     private void digits() {
         int from = at;
-        while (at < b.length && b[at] >= '0' && b[at] <= '9') {
+        while (at < end && b[at] >= '0' && b[at] <= '9') {
             at++;
         }
         if (at == from || at - from > 100) {
@@ -339,7 +347,7 @@ public final class ByteTokens implements JsonTokens {
     }
 
     private void skipSpaces() {
-        while (at < b.length && (b[at] == ' ' || b[at] == '\n' || b[at] == '\r' || b[at] == '\t')) {
+        while (at < end && (b[at] == ' ' || b[at] == '\n' || b[at] == '\r' || b[at] == '\t')) {
             at++;
         }
     }
@@ -349,7 +357,7 @@ public final class ByteTokens implements JsonTokens {
     }
 
     private byte byteAt(int i) {
-        if (i >= b.length) {
+        if (i >= end) {
             throw UNSURE; // cut short
         }
         return b[i];

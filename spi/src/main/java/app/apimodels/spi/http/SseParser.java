@@ -2,7 +2,6 @@ package app.apimodels.spi.http;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.function.Consumer;
 
 /**
  * Incremental server-sent-events parser (WHATWG HTML, "event stream interpretation"): fed the
@@ -11,19 +10,33 @@ import java.util.function.Consumer;
  * pieces; comment lines and fields other than {@code data} are skipped; several {@code data}
  * lines of one event are joined with LF. An event not ended by a blank line when the body ends is
  * discarded, as the standard says: it may be cut short.
+ *
+ * <p>An event's data is lent, not given: it lies in a buffer of the parser's that the next event
+ * overwrites, so a stream's events cost no array each; a consumer that keeps or passes on the
+ * data copies it ({@code Arrays.copyOf(buffer, length)}).
  */
 public final class SseParser {
 
     private static final byte[] DATA = {'d', 'a', 't', 'a'};
 
-    private final Consumer<byte[]> events;
+    /** Receives each event's data, valid only during the call. */
+    @FunctionalInterface
+    public interface Events {
+        /** One event's data: {@code buffer[0, length)}, overwritten after this returns. */
+        void event(byte[] buffer, int length);
+    }
+
+    private final Events events;
     private byte[] line = new byte[512];
     private int lineLength;
     private boolean afterCarriageReturn;
-    private byte[] data;
+    /** The data lines of the event so far (joined with LF), if it has any. */
+    private byte[] data = new byte[512];
+    private int dataLength;
+    private boolean hasData;
 
     /** @param events receives each event's data; not called for events without data lines */
-    public SseParser(Consumer<byte[]> events) {
+    public SseParser(Events events) {
         this.events = events;
     }
 
@@ -69,7 +82,7 @@ public final class SseParser {
             if (valueStart < length && line[valueStart] == ' ') {
                 valueStart++;
             }
-            appendData(Arrays.copyOfRange(line, Math.min(valueStart, length), length));
+            appendData(Math.min(valueStart, length), length);
         }
     }
 
@@ -81,22 +94,27 @@ public final class SseParser {
         return length == DATA.length || line[DATA.length] == ':';
     }
 
-    private void appendData(byte[] value) {
-        if (data == null) {
-            data = value;
-        } else {
-            byte[] joined = Arrays.copyOf(data, data.length + 1 + value.length);
-            joined[data.length] = '\n';
-            System.arraycopy(value, 0, joined, data.length + 1, value.length);
-            data = joined;
+    /** Adds {@code line[from, to)} to the event's data, after a LF if it has data lines already. */
+    private void appendData(int from, int to) {
+        int at = hasData ? dataLength + 1 : 0;
+        int length = at + to - from;
+        if (length > data.length) {
+            data = Arrays.copyOf(data, Math.max(data.length * 2, length));
         }
+        if (hasData) {
+            data[dataLength] = '\n';
+        }
+        System.arraycopy(line, from, data, at, to - from);
+        dataLength = length;
+        hasData = true;
     }
 
     private void dispatch() {
-        if (data != null) {
-            byte[] event = data;
-            data = null;
-            events.accept(event);
+        if (hasData) {
+            int length = dataLength;
+            hasData = false;
+            dataLength = 0;
+            events.event(data, length);
         }
     }
 }

@@ -16,6 +16,8 @@ import java.util.Map;
  * The transport calls it one callback at a time, so only {@link #cancel()} crosses threads. A
  * transport with backpressure gets the next piece once the sink has passed this one's events on
  * ({@link StreamSink#whenReady}): a slow client slows its own upstream stream, nothing else.
+ * Each event's data is lent for the call ({@link SseParser}): a provider that only reads it (to
+ * translate it) needs no copy; one that passes it on copies it.
  */
 public abstract class EventStreamRelay implements HttpBodyHandler {
 
@@ -39,8 +41,11 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
         this.sink = sink;
     }
 
-    /** One event's data (never empty: empty events are keep-alives). */
-    protected abstract void onEvent(byte[] data);
+    /**
+     * One event's data, {@code buffer[0, length)} (never empty: empty events are keep-alives),
+     * valid only during the call: what is kept or delivered is copied ({@code Arrays.copyOf(buffer, length)}).
+     */
+    protected abstract void onEvent(byte[] buffer, int length);
 
     /** Whether the events seen so far make a whole answer, if the body ends now. */
     protected abstract boolean finished();
@@ -115,9 +120,9 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
         }
     }
 
-    private void event(byte[] data) {
-        if (!ended && data.length > 0) {
-            onEvent(data);
+    private void event(byte[] buffer, int length) {
+        if (!ended && length > 0) {
+            onEvent(buffer, length);
         }
     }
 

@@ -34,11 +34,14 @@ abstract class AnthropicEvents extends EventStreamRelay {
         this.errors = errors;
     }
 
-    /** One event of the stream ({@code error} and {@code content_block_delta} excepted), {@code data} as the upstream sent it. */
-    protected abstract void onMessageEvent(String type, JsonNode event, byte[] data);
+    /**
+     * One event of the stream ({@code error} and {@code content_block_delta} excepted), its data as
+     * the upstream sent it in {@code buffer[0, length)}, lent for the call (see {@link #onEvent}).
+     */
+    protected abstract void onMessageEvent(String type, JsonNode event, byte[] buffer, int length);
 
-    /** A {@code content_block_delta} event, {@code data} as the upstream sent it. */
-    protected abstract void onDelta(Delta delta, byte[] data);
+    /** A {@code content_block_delta} event, its data as {@link #onMessageEvent}'s. */
+    protected abstract void onDelta(Delta delta, byte[] buffer, int length);
 
     /**
      * What a {@code content_block_delta} says: its content block's {@code index}, its delta's
@@ -72,8 +75,8 @@ abstract class AnthropicEvents extends EventStreamRelay {
          * shape (an index of at most 9 digits, string members) or {@link ByteTokens} is unsure of it:
          * then the tree decides.
          */
-        static Delta plain(byte[] data) {
-            return ByteTokens.read(data, Delta::readPlain);
+        static Delta plain(byte[] data, int length) {
+            return ByteTokens.read(data, length, Delta::readPlain);
         }
 
         private static Delta readPlain(ByteTokens tokens) {
@@ -156,15 +159,15 @@ abstract class AnthropicEvents extends EventStreamRelay {
     }
 
     @Override
-    protected final void onEvent(byte[] data) {
-        Delta plain = Delta.plain(data);
+    protected final void onEvent(byte[] buffer, int length) {
+        Delta plain = Delta.plain(buffer, length);
         if (plain != null) {
-            onDelta(plain, data);
+            onDelta(plain, buffer, length);
             return;
         }
         JsonNode event;
         try {
-            event = mapper.readTree(data);
+            event = mapper.readTree(buffer, 0, length);
         } catch (IOException e) {
             failAndStop(errors.malformed(e));
             return;
@@ -195,12 +198,12 @@ abstract class AnthropicEvents extends EventStreamRelay {
                 return;
             }
             case "content_block_delta" -> {
-                onDelta(Delta.of(event), data);
+                onDelta(Delta.of(event), buffer, length);
                 return;
             }
             default -> { }
         }
-        onMessageEvent(type, event, data);
+        onMessageEvent(type, event, buffer, length);
         if ("message_stop".equals(type)) {
             stopped = true;
             complete();

@@ -37,7 +37,7 @@ final class AnthropicStream extends AnthropicEvents {
     }
 
     @Override
-    protected void onMessageEvent(String type, JsonNode event, byte[] data) {
+    protected void onMessageEvent(String type, JsonNode event, byte[] buffer, int length) {
         switch (type) {
             case "message_start" -> {
                 JsonNode message = event.path("message");
@@ -75,7 +75,7 @@ final class AnthropicStream extends AnthropicEvents {
     }
 
     @Override
-    protected void onDelta(Delta delta, byte[] data) {
+    protected void onDelta(Delta delta, byte[] buffer, int length) {
         switch (delta.type()) {
             case "text_delta" -> text("content", delta.text());
             case "thinking_delta" -> text("reasoning_content", delta.text());

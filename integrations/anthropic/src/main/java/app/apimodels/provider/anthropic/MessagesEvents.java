@@ -5,6 +5,8 @@ import app.apimodels.spi.provider.StreamSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.Arrays;
+
 /**
  * Anthropic's Messages event stream passed through for its own SDKs: every event (pings
  * included) handed on as the upstream sent it, under its name; the generated text of each delta
@@ -17,12 +19,12 @@ final class MessagesEvents extends AnthropicEvents {
     }
 
     @Override
-    protected void onMessageEvent(String type, JsonNode event, byte[] data) {
-        deliver(new StreamChunk(data, "", type));
+    protected void onMessageEvent(String type, JsonNode event, byte[] buffer, int length) {
+        deliver(new StreamChunk(Arrays.copyOf(buffer, length), "", type));
     }
 
     @Override
-    protected void onDelta(Delta delta, byte[] data) {
-        deliver(new StreamChunk(data, delta.text(), "content_block_delta"));
+    protected void onDelta(Delta delta, byte[] buffer, int length) {
+        deliver(new StreamChunk(Arrays.copyOf(buffer, length), delta.text(), "content_block_delta"));
     }
 }

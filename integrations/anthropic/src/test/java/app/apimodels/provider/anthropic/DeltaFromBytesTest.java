@@ -27,7 +27,8 @@ class DeltaFromBytesTest {
     }
 
     private static AnthropicEvents.Delta bytes(String json) {
-        return AnthropicEvents.Delta.plain(json.getBytes(StandardCharsets.UTF_8));
+        byte[] lent = (json + "left over from a longer event before").getBytes(StandardCharsets.UTF_8); // as the parser lends it
+        return AnthropicEvents.Delta.plain(lent, json.getBytes(StandardCharsets.UTF_8).length);
     }
 
     @ParameterizedTest

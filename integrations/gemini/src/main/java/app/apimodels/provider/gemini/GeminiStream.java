@@ -54,8 +54,8 @@ final class GeminiStream extends EventStreamRelay {
     }
 
     @Override
-    protected void onEvent(byte[] data) {
-        Plain plain = id == null ? null : plain(data); // the first event names the chat and carries the role: a tree
+    protected void onEvent(byte[] buffer, int length) {
+        Plain plain = id == null ? null : plain(buffer, length); // the first event names the chat and carries the role: a tree
         if (plain != null) {
             if (plain.usage() != null) {
                 usage(plain.usage()); // cumulative: the latest replaces, never adds
@@ -65,7 +65,7 @@ final class GeminiStream extends EventStreamRelay {
         }
         JsonNode event;
         try {
-            event = mapper.readTree(data);
+            event = mapper.readTree(buffer, 0, length);
         } catch (IOException e) {
             failAndStop(errors.malformed(e));
             return;
@@ -117,8 +117,8 @@ final class GeminiStream extends EventStreamRelay {
      * it reads given twice; text that {@link ChatChunks} writes as Jackson would. Null for anything
      * else, and for anything {@link ByteTokens} is unsure of: then the tree decides.
      */
-    static Plain plain(byte[] data) {
-        return ByteTokens.read(data, GeminiStream::readPlain);
+    static Plain plain(byte[] data, int length) {
+        return ByteTokens.read(data, length, GeminiStream::readPlain);
     }
 
     private static Plain readPlain(ByteTokens tokens) {

@@ -39,7 +39,8 @@ class GeminiEventsFromBytesTest {
     }
 
     private static String bytes(String json) {
-        GeminiStream.Plain plain = GeminiStream.plain(json.getBytes(StandardCharsets.UTF_8));
+        byte[] lent = (json + "left over from a longer event before").getBytes(StandardCharsets.UTF_8); // as the parser lends it
+        GeminiStream.Plain plain = GeminiStream.plain(lent, json.getBytes(StandardCharsets.UTF_8).length);
         return plain == null ? null : describe(plain.text(), plain.usage(),
                 GeminiStream.chunk(new ChatChunks(ID, CREATED, MODEL), plain.text()));
     }

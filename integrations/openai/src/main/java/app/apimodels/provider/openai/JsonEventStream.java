@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /** What OpenAI's two event streams (chat chunks, Responses events) share: JSON events and OpenAI's error answers. */
 abstract class JsonEventStream extends EventStreamRelay {
@@ -20,6 +21,15 @@ abstract class JsonEventStream extends EventStreamRelay {
         this.mapper = mapper;
         this.errors = errors;
     }
+
+    /** Both streams pass their events on: each is copied out of the parser's buffer once, here. */
+    @Override
+    protected final void onEvent(byte[] buffer, int length) {
+        onEvent(Arrays.copyOf(buffer, length));
+    }
+
+    /** One event's data, the stream's own copy. */
+    protected abstract void onEvent(byte[] data);
 
     @Override
     protected ProviderException errorFor(int status, byte[] body) {

@@ -86,7 +86,7 @@ final class ResponsesStream extends JsonEventStream {
      * {@link ByteTokens} is unsure of (then the tree reading decides).
      */
     static Plain plain(byte[] data) {
-        return ByteTokens.read(data, ResponsesStream::readPlain);
+        return ByteTokens.read(data, data.length, ResponsesStream::readPlain);
     }
 
     private static Plain readPlain(ByteTokens tokens) {

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SseParserTest {
 
     private final List<String> events = new ArrayList<>();
-    private final SseParser parser = new SseParser(data -> events.add(new String(data, StandardCharsets.UTF_8)));
+    private final SseParser parser = new SseParser((buffer, length) -> events.add(new String(buffer, 0, length, StandardCharsets.UTF_8)));
 
     @ParameterizedTest(name = "pieces of {0} bytes")
     @ValueSource(ints = {1, 2, 3, 7, 1000})
@@ -87,6 +87,20 @@ class SseParserTest {
         feed("data: " + big + "\n\n");
 
         assertThat(events).containsExactly(big);
+    }
+
+    @Test
+    void eachEventIsLentInTheSameBufferAndOnlyItsOwnLengthCounts() {
+        List<byte[]> buffers = new ArrayList<>();
+        SseParser lending = new SseParser((buffer, length) -> {
+            buffers.add(buffer);
+            events.add(new String(buffer, 0, length, StandardCharsets.UTF_8));
+        });
+
+        lending.feed(ByteBuffer.wrap("data: a longer event\n\ndata: short\n\ndata: two\ndata: lines\n\n".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(events).containsExactly("a longer event", "short", "two\nlines");
+        assertThat(buffers).allSatisfy(buffer -> assertThat(buffer).isSameAs(buffers.get(0)));
     }
 
     private void feed(String text) {
