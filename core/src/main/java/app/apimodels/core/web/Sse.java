@@ -1,6 +1,10 @@
 package app.apimodels.core.web;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The server-sent-event frames of OpenAI-style streams, in one place. */
 public final class Sse {
@@ -19,6 +23,18 @@ public final class Sse {
     public static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     /** What ends an event after its data. */
     public static final byte[] END = {'\n', '\n'};
+    /**
+     * The heads of the events the vendors' streams passed through name (Anthropic Messages, OpenAI
+     * Responses), made once: a named event's head is written for every relayed chunk.
+     */
+    private static final Map<String, byte[]> KNOWN_HEADS = Stream.of("message_start", "content_block_start",
+                    "content_block_delta", "content_block_stop", "message_delta", "message_stop", "ping",
+                    "response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+                    "response.content_part.added", "response.content_part.done", "response.output_text.delta",
+                    "response.output_text.done", "response.refusal.delta", "response.refusal.done",
+                    "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
+                    "response.function_call_arguments.delta", "response.function_call_arguments.done")
+            .collect(Collectors.toUnmodifiableMap(Function.identity(), Sse::namedHead));
 
     private Sse() {
     }
@@ -50,9 +66,20 @@ public final class Sse {
      * is left out rather than sent: it comes from upstream and must not be able to add lines to the stream.
      */
     public static byte[] head(String name) {
-        if (name == null || name.isEmpty() || name.length() > 100 || !name.chars().allMatch(Sse::tokenChar)) {
+        if (name == null) {
             return DATA;
         }
+        byte[] known = KNOWN_HEADS.get(name);
+        if (known != null) {
+            return known;
+        }
+        if (name.isEmpty() || name.length() > 100 || !name.chars().allMatch(Sse::tokenChar)) {
+            return DATA;
+        }
+        return namedHead(name);
+    }
+
+    private static byte[] namedHead(String name) {
         return ("event: " + name + "\ndata: ").getBytes(StandardCharsets.US_ASCII);
     }
 

@@ -1,6 +1,8 @@
 package app.apimodels.core.web;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 
@@ -34,5 +36,21 @@ class SseTest {
         assertThat(Sse.complete(frames(new String(created, StandardCharsets.UTF_8), new String(completed, StandardCharsets.UTF_8))))
                 .isTrue();
         assertThat(Sse.complete(created)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"content_block_delta", "message_stop", "ping",
+            "response.output_text.delta", "response.completed", "response.future_event", "x-custom_1"})
+    void aNamedEventsHeadNamesIt(String name) {
+        assertThat(new String(Sse.head(name), StandardCharsets.US_ASCII)).isEqualTo("event: " + name + "\ndata: ");
+        assertThat(Sse.head(name)).isEqualTo(Sse.head(name));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "two words", "line\nbreak", "data: x", "caf\u00e9"})
+    void aNameThatCouldAddLinesIsLeftOut(String name) {
+        assertThat(Sse.head(name)).isSameAs(Sse.DATA);
+        assertThat(Sse.head(null)).isSameAs(Sse.DATA);
+        assertThat(Sse.head("x".repeat(101))).isSameAs(Sse.DATA);
     }
 }
