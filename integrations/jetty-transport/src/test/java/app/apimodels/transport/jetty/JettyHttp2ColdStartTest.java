@@ -5,13 +5,9 @@ import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportException;
 import app.apimodels.spi.http.TransportOptions;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,53 +44,43 @@ class JettyHttp2ColdStartTest {
     private static final Duration SLOW_SET_UP = Duration.ofSeconds(5);
     private static final String EVENT = "data: answer\n\n";
 
-    private final AtomicInteger connections = new AtomicInteger();
-    private Server server;
-    private ServerConnector connector;
+    private H2cServer server;
     private HttpTransport transport;
 
     @BeforeEach
     void start() throws Exception {
-        server = new Server();
         long acceptFrom = System.nanoTime() + SLOW_SET_UP.toNanos();
-        connector = new ServerConnector(server, 1, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration())) {
-            @Override
-            public void accept(int acceptorID) throws IOException {
-                // The kernel completes the clients' connects meanwhile; only the server's side waits.
-                for (long left; (left = acceptFrom - System.nanoTime()) > 0; ) {
-                    LockSupport.parkNanos(left);
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new InterruptedIOException("stopped");
-                    }
-                }
-                super.accept(acceptorID);
-            }
-        };
-        connector.setHost("127.0.0.1");
-        connector.setAcceptQueueSize(STREAMS + 100);
-        connector.addBean(new Connection.Listener() {
-            @Override
-            public void onOpened(Connection connection) {
-                connections.incrementAndGet();
-            }
-        });
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        server = new H2cServer(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
                 response.write(true, ByteBuffer.wrap(EVENT.getBytes(StandardCharsets.US_ASCII)), callback);
                 return true;
             }
+        }, (jetty, h2c) -> {
+            ServerConnector slow = new ServerConnector(jetty, 1, 1, h2c) {
+                @Override
+                public void accept(int acceptorID) throws IOException {
+                    // The kernel completes the clients' connects meanwhile; only the server's side waits.
+                    for (long left; (left = acceptFrom - System.nanoTime()) > 0; ) {
+                        LockSupport.parkNanos(left);
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptedIOException("stopped");
+                        }
+                    }
+                    super.accept(acceptorID);
+                }
+            };
+            slow.setAcceptQueueSize(STREAMS + 100);
+            return slow;
         });
-        server.start();
         transport = JettyHttpTransport.http2(new TransportOptions(Duration.ofSeconds(10), 256));
     }
 
     @AfterEach
     void stop() throws Exception {
         transport.close();
-        server.stop();
+        server.close();
     }
 
     @Test
@@ -106,7 +91,7 @@ class JettyHttp2ColdStartTest {
     @Test
     void aColdBurstSharesAFewConnectionsInsteadOfOpeningOnePerStream() throws Exception {
         burst();
-        assertThat(connections.get()).isLessThan(10);
+        assertThat(server.opened.get()).isLessThan(10);
     }
 
     /** The set-up is still bounded: by the connect timeout, where the pool's idle time bounded it. */
@@ -126,7 +111,7 @@ class JettyHttp2ColdStartTest {
 
     /** Starts every stream at once and waits for all of them; a stream's failure fails the call. */
     private List<String> burst() throws Exception {
-        URI uri = URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/v1/chat/completions");
+        URI uri = server.uri("/v1/chat/completions");
         List<CompletableFuture<String>> bodies = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
             CollectedBody stream = new CollectedBody();
