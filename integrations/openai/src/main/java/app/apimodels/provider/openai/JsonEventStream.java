@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 /** What OpenAI's two event streams (chat chunks, Responses events) share: JSON events and OpenAI's error answers. */
 abstract class JsonEventStream extends EventStreamRelay {
@@ -22,23 +21,14 @@ abstract class JsonEventStream extends EventStreamRelay {
         this.errors = errors;
     }
 
-    /** Both streams pass their events on: each is copied out of the parser's buffer once, here. */
-    @Override
-    protected final void onEvent(byte[] buffer, int length) {
-        onEvent(Arrays.copyOf(buffer, length));
-    }
-
-    /** One event's data, the stream's own copy. */
-    protected abstract void onEvent(byte[] data);
-
     @Override
     protected ProviderException errorFor(int status, byte[] body) {
         return errors.forStatus(status, body);
     }
 
-    /** A parser over an event's data (to read it without building a tree). */
-    protected final JsonParser parser(byte[] data) throws IOException {
-        return mapper.createParser(data);
+    /** A parser over an event's data, {@code data[0, length)} (to read it without building a tree). */
+    protected final JsonParser parser(byte[] data, int length) throws IOException {
+        return mapper.createParser(data, 0, length);
     }
 
     /** The event as a JSON object, or null after ending the stream as malformed. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -35,8 +36,10 @@ final class ResponsesStream extends JsonEventStream {
         return terminalSeen;
     }
 
+    /** Passed on as it came: each event is copied out of the parser's buffer once. */
     @Override
-    protected void onEvent(byte[] data) {
+    protected void onEvent(byte[] buffer, int length) {
+        byte[] data = Arrays.copyOf(buffer, length);
         Plain plain = plain(data);
         if (plain != null) {
             deliver(new StreamChunk(data, plain.text(), plain.type()));

@@ -30,15 +30,16 @@ final class StreamRelay extends JsonEventStream {
         return finishReasonSeen;
     }
 
+    /** The chunk is read where the parser lends it, and copied only to be passed on. */
     @Override
-    protected void onEvent(byte[] data) {
-        if (Arrays.equals(data, DONE)) {
+    protected void onEvent(byte[] buffer, int length) {
+        if (Arrays.equals(buffer, 0, length, DONE, 0, DONE.length)) {
             complete();
             return;
         }
         Chunk chunk;
         try {
-            chunk = read(data);
+            chunk = read(buffer, length);
         } catch (IOException e) {
             failAndStop(errors.malformed(e));
             return;
@@ -52,7 +53,7 @@ final class StreamRelay extends JsonEventStream {
             return;
         }
         finishReasonSeen |= chunk.finished;
-        deliver(new StreamChunk(data, chunk.text));
+        deliver(new StreamChunk(Arrays.copyOf(buffer, length), chunk.text));
         if (chunk.usage != null) {
             // Kept, not passed on at once: the sink takes one usage, and servers that report
             // usage on every chunk (vLLM's continuous_usage_stats) send running totals.
@@ -64,15 +65,15 @@ final class StreamRelay extends JsonEventStream {
      * The chunk read from its bytes; with Jackson when it is not plain JSON of the usual shape (it
      * has usage or an error, or something is malformed), which then decides.
      */
-    private Chunk read(byte[] data) throws IOException {
+    private Chunk read(byte[] data, int length) throws IOException {
         try {
-            return chunk(new ByteTokens(data));
+            return chunk(new ByteTokens(data, length));
         } catch (RuntimeException unsure) {
             if (unsure != ByteTokens.UNSURE) {
                 throw unsure;
             }
         }
-        try (JsonParser parser = parser(data)) {
+        try (JsonParser parser = parser(data, length)) {
             return chunk(JsonTokens.of(parser));
         }
     }
