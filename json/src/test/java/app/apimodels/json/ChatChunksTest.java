@@ -25,7 +25,7 @@ class ChatChunksTest {
 
     @ParameterizedTest
     @ValueSource(strings = {" fox", "", "a \"quoted\" line\nnext\ttab \\ / \b\f\r", "caf\u00e9 \u65e5\u672c",
-            "\u0000\u0001\u001f\u007f\u0080\u2028\u2029", "</script><!-- & ' \u00a0", "{\"partial\": [1, 2"})
+            "\u0000\u0001\u001f\u007f\u0080\u2028\u2029", "</script><!-- & ' \u00a0", "{\"partial\": [1, 2", "plain ASCII ~!@#$%^&*()_+`-=[]{}|;:,.<>?/ 0123456789 \u007f"})
     void textChunksAreJacksons(String text) throws Exception {
         for (String field : new String[] {"content", "reasoning_content"}) {
             ObjectNode expected = tree("chatcmpl-msg_01\"x\u00e9", 1_700_000_000L, "claude-\u65e5");
