@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Servlet non-blocking I/O, forwards it to the upstream with Jetty's non-blocking {@link HttpClient}
  * (as {@code integrations/jetty-transport} does, over HTTP/1.1 or h2c) and writes the answer back:
  * an event stream piece by piece as it arrives, with non-blocking writes, anything else whole. Hosted on embedded
- * Tomcat 11, connector set up as the quickstart sets it up, or on an embedded Jetty 12 server
+ * Tomcat 11, connector set up as the quickstart set it up while it ran on Tomcat, or on an embedded Jetty 12 server
  * (ee10 servlet), so the two hosts are compared with the same servlet and the same load generator.
  */
 final class Relay {
@@ -121,7 +121,7 @@ final class Relay {
         return tomcat;
     }
 
-    /** As the quickstart's connector: a 1 KiB response buffer per call in flight, not 8 KiB. */
+    /** As the quickstart's connector was on Tomcat: a 1 KiB response buffer per call in flight, not 8 KiB. */
     private static final class SmallResponseBuffers extends Connector {
         SmallResponseBuffers() {
             super("HTTP/1.1");

@@ -5,15 +5,12 @@ import app.apimodels.core.config.ConfigSource;
 import app.apimodels.core.config.Keys;
 import app.apimodels.core.config.Settings;
 import app.apimodels.servlet.ApiModelsMount;
-import org.apache.catalina.LifecycleException;
-import org.apache.catalina.LifecycleState;
-import org.apache.catalina.connector.Connector;
-import org.apache.catalina.connector.Response;
-import org.apache.catalina.core.StandardContext;
-import org.apache.catalina.core.StandardHost;
-import org.apache.catalina.session.StandardManager;
-import org.apache.catalina.startup.Tomcat;
-import org.apache.tomcat.util.modeler.Registry;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +22,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * apimodels in one process: the engine with its embedded database, served by an embedded Tomcat.
+ * apimodels in one process: the engine with its embedded database, served by an embedded Jetty 12
+ * (HTTP/1.1, ee10 servlet).
  *
  * <p>Settings, as system properties or environment variables ({@code apimodels.port} ↔
  * {@code APIMODELS_PORT}), besides every engine setting:
@@ -42,12 +40,14 @@ public final class Quickstart implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Quickstart.class.getName());
     private static final String DEMO_CATALOG = "demo-catalog.yaml";
 
-    private final Tomcat tomcat;
+    private final Server jetty;
+    private final ServerConnector connector;
     private final ApiModels engine;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Quickstart(Tomcat tomcat, ApiModels engine) {
-        this.tomcat = tomcat;
+    private Quickstart(Server jetty, ApiModels engine) {
+        this.jetty = jetty;
+        this.connector = (ServerConnector) jetty.getConnectors()[0];
         this.engine = engine;
     }
 
@@ -55,16 +55,16 @@ public final class Quickstart implements AutoCloseable {
         Quickstart quickstart = start(ConfigSource.environment());
         Runtime.getRuntime().addShutdownHook(new Thread(quickstart::close, "apimodels-shutdown"));
         System.out.println("apimodels listening on http://localhost:" + quickstart.port());
-        quickstart.tomcat.getServer().await(); // Tomcat's own threads are daemons: keep the JVM alive
+        quickstart.jetty.join();
     }
 
-    /** Starts the engine, then Tomcat in front of it. */
-    public static Quickstart start(ConfigSource settings) throws IOException, LifecycleException {
+    /** Starts the engine, then Jetty in front of it. */
+    public static Quickstart start(ConfigSource settings) throws IOException {
         return start(settings, java.time.Clock.systemUTC());
     }
 
     /** As {@link #start(ConfigSource)}, with the engine reading time from {@code clock} (tests move it). */
-    public static Quickstart start(ConfigSource settings, java.time.Clock clock) throws IOException, LifecycleException {
+    public static Quickstart start(ConfigSource settings, java.time.Clock clock) throws IOException {
         Settings typed = new Settings(settings);
         int port = typed.get(Keys.PORT);
         Path dataDir = typed.get(Keys.DATA_DIR).toAbsolutePath().normalize();
@@ -80,53 +80,36 @@ public final class Quickstart implements AutoCloseable {
         }
         ApiModels engine = ApiModels.builder().config(ConfigSource.of(overlay).orElse(settings)).clock(clock).build();
         try {
-            return new Quickstart(startTomcat(port, typed.get(Keys.MAX_CONNECTIONS), dataDir, engine), engine);
-        } catch (LifecycleException | RuntimeException e) {
+            return new Quickstart(startJetty(port, typed.get(Keys.MAX_CONNECTIONS), dataDir, engine), engine);
+        } catch (IOException | RuntimeException e) {
             engine.close();
             throw e;
         }
     }
 
-    /** The port Tomcat listens on (the actual one when 0 was asked for). */
+    /** The port Jetty listens on (the actual one when 0 was asked for). */
     public int port() {
-        return tomcat.getConnector().getLocalPort();
+        return connector.getLocalPort();
     }
 
-    /** Stops taking requests, lets the engine finish or settle the calls in flight, then stops Tomcat. */
+    /**
+     * Stops taking connections, lets the engine finish or settle the calls in flight (within its
+     * shutdown grace), then stops Jetty.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         try {
-            tomcat.getConnector().pause();
+            connector.setAccepting(false);
             engine.close();
         } finally {
             try {
-                tomcat.stop();
-                tomcat.destroy();
-            } catch (LifecycleException e) {
-                LOG.log(System.Logger.Level.WARNING, "Tomcat did not stop cleanly", e);
+                jetty.stop();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "Jetty did not stop cleanly", e);
             }
-        }
-    }
-
-    /**
-     * The HTTP/1.1 connector, with a response buffer of {@value #RESPONSE_BUFFER} bytes instead of
-     * 8 KiB: every call in flight holds one (and a char buffer of as many chars, which the engine
-     * never uses). Answers are written whole, with their length: one larger than the buffer goes
-     * past it to the socket, whose own buffer gathers small writes.
-     */
-    private static final class SmallResponseBuffers extends Connector {
-        private static final int RESPONSE_BUFFER = 256;
-
-        SmallResponseBuffers() {
-            super("HTTP/1.1");
-        }
-
-        @Override
-        public Response createResponse(org.apache.coyote.Response coyoteResponse) {
-            return new Response(coyoteResponse, RESPONSE_BUFFER);
         }
     }
 
@@ -142,55 +125,60 @@ public final class Quickstart implements AutoCloseable {
         return target;
     }
 
-    private static Tomcat startTomcat(int port, int maxConnections, Path dataDir, ApiModels engine) throws LifecycleException {
-        // No JMX MBeans: Tomcat registers one per request processor, under a lock every new
-        // connection takes. With thousands of held-open streams each new one then waited seconds for
-        // that lock (and each MBean costs heap); nothing here reads them.
-        Registry.disableRegistry();
-        Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
-        Connector connector = new SmallResponseBuffers();
+    private static Server startJetty(int port, int maxConnections, Path dataDir, ApiModels engine) throws IOException {
+        Server jetty = new Server();
+        HttpConfiguration http = new HttpConfiguration();
+        // No per-connection cache of parsed header fields: a trie of ~72 KiB of char[] for every
+        // connection, which ran a 1 GiB relay out of memory with 10,000 held-open streams.
+        http.setHeaderCacheSize(0);
+        // Answers are written whole, with their length, and stream events one by one with a flush:
+        // 4 KiB of (pooled) output buffer, not 32, per call in flight; writes of more than a quarter
+        // of it go to the socket directly.
+        http.setOutputBufferSize(4096);
+        // The response's headers are bounded: the largest is a redirect's Location (a console link,
+        // at most about 2 KiB, or a storage's signed link). Request headers keep their 8 KiB (and
+        // so do a chunked body's trailers, which Jetty counts against the same limit).
+        http.setResponseHeaderSize(4096);
+        // What the server is, is nobody's business.
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
         connector.setPort(port);
-        tomcat.setConnector(connector);
-        // Held-open streams are idle connections parked in NIO's poller, not threads: Tomcat's own
-        // cap (8,192) would be the limit long before memory or threads are.
-        connector.setProperty("maxConnections", Integer.toString(maxConnections));
-        // A request processor (~60 KiB of buffers) per call in flight: as many are kept for reuse
-        // as there can be calls, so streams that end and reopen take a kept one instead of making
-        // a new one (and registering it under the protocol's lock) and dropping the old one.
-        connector.setProperty("processorCache", Integer.toString(maxConnections));
-        // Each connection's socket buffers (read, write, and the read one again inside the request
-        // parser's) at 4 KiB rather than 8: 12 KiB less per held stream. Larger reads and writes
-        // go to the socket directly, and request headers keep their own 8 KiB.
-        connector.setProperty("socket.appReadBufSize", "4096");
-        connector.setProperty("socket.appWriteBufSize", "4096");
-        // Every connection's processor allocates its largest buffers up front and keeps them while
-        // the connection lives, a held-open stream included. Trailers of a chunked request body get
-        // one of maxTrailerSize (8 KiB by default); API clients send none, and a chunked body's
-        // closing empty line needs the room of two bytes: 256 is plenty.
-        connector.setProperty("maxTrailerSize", "256");
-        // The response's headers get one of maxHttpResponseHeaderSize (8 KiB by default). Ours are
-        // bounded: the largest is a redirect's Location (a console link, at most about 2 KiB, or a
-        // storage's signed link). A longer set would make Tomcat answer 500, so keep room.
-        connector.setProperty("maxHttpResponseHeaderSize", "4096");
-        // What Tomcat answers by itself (unparsable requests) must not show its HTML page, a stack trace or its version.
-        ((StandardHost) tomcat.getHost()).setErrorReportValveClass(ProblemErrorValve.class.getName());
-        // No docBase: no static files, JSP or default servlet, only the API.
-        StandardContext context = (StandardContext) tomcat.addContext("", null);
-        // Leak detection is for redeployable web apps; here it only prints warnings on every stop.
-        context.setClearReferencesThreadLocals(false);
-        context.setClearReferencesRmiTargets(false);
-        StandardManager sessions = new StandardManager();
-        sessions.setPathname(null); // the engine keeps its sessions in the database; nothing to save on stop
-        context.setManager(sessions);
-        context.addServletContainerInitializer((classes, ctx) -> ApiModelsMount.register(ctx, engine, ""), null);
-        tomcat.start();
-        if (tomcat.getConnector().getState() != LifecycleState.STARTED) {
-            // Tomcat logs a failed bind and carries on without listening; do not pretend to run.
-            tomcat.stop();
-            tomcat.destroy();
-            throw new LifecycleException("Could not listen on port " + port + " (see the log above)");
+        // Tomcat's accept backlog (100) rather than the JDK's 50, for a ramp of new connections.
+        connector.setAcceptQueueSize(100);
+        jetty.addConnector(connector);
+        // Held-open streams are idle connections, not threads: past this many, new connections
+        // wait in the backlog until one closes.
+        jetty.addBean(new NetworkConnectionLimit(maxConnections, connector));
+        // What Jetty answers by itself (unparsable requests) must not show its HTML page, a stack
+        // trace or its version.
+        jetty.setErrorHandler(new ProblemErrorHandler());
+        // No sessions (the engine keeps its own in the database), no security handler, no
+        // default servlet: only the API.
+        ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
+        context.setErrorHandler(new ProblemErrorHandler());
+        // Uploads arrive in a temporary file under the data directory.
+        Path temp = Files.createDirectories(dataDir.resolve("tmp"));
+        context.setTempDirectory(temp.toFile());
+        context.addServletContainerInitializer((classes, ctx) -> ApiModelsMount.register(ctx, engine, ""));
+        jetty.setHandler(context);
+        try {
+            jetty.start();
+        } catch (IOException e) {
+            stopQuietly(jetty);
+            throw new IOException("Could not listen on port " + port + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            stopQuietly(jetty);
+            throw new IllegalStateException("Jetty did not start", e);
         }
-        return tomcat;
+        return jetty;
+    }
+
+    private static void stopQuietly(Server jetty) {
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "Jetty did not stop cleanly", e);
+        }
     }
 }

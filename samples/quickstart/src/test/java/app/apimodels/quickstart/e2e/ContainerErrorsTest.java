@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What the container answers by itself (requests it cannot parse or will not route) and what a
- * broken upload gets: a short problem with the status, never Tomcat's HTML "Exception Report", a
+ * broken upload gets: a short problem with the status, never the container's HTML error page, a
  * stack trace or the server's version.
  */
 @Timeout(120)
@@ -48,8 +48,8 @@ class ContainerErrorsTest {
     private static int clean(String answer) {
         assertThat(answer).as("an answer").startsWith("HTTP/1.1 ");
         assertThat(answer.toLowerCase(java.util.Locale.ROOT)).as(answer)
-                .doesNotContain("<html").doesNotContain("exception").doesNotContain("tomcat")
-                .doesNotContain("\tat ").doesNotContain("org.apache").doesNotContain("app.apimodels")
+                .doesNotContain("<html").doesNotContain("exception").doesNotContain("tomcat").doesNotContain("jetty")
+                .doesNotContain("\tat ").doesNotContain("org.apache").doesNotContain("org.eclipse").doesNotContain("app.apimodels")
                 .doesNotContain("server:");
         return Integer.parseInt(answer.substring(9, 12));
     }
@@ -69,11 +69,16 @@ class ContainerErrorsTest {
 
     @Test
     void invalidCharactersInTheRequestTarget() throws Exception {
-        for (String target : new String[] {"/v1/mo{dels", "/v1/models?q=<x>|", "/v1/mo dels"}) {
+        for (String target : new String[] {"/v1/mo{dels", "/v1/mo dels", "/v1/mo\u0001dels"}) {
             String answer = RawHttp.exchange(port, "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close", NONE);
             assertThat(clean(answer)).as(target).isEqualTo(400);
             assertThat(problemBody(answer)).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400}");
         }
+        // Jetty takes <, > and | in a query (Tomcat refused them): the request then goes on as any
+        // other, here to the API's own answer for a call without a key.
+        String answer = RawHttp.exchange(port, "GET /v1/models?q=<x>| HTTP/1.1\r\nHost: localhost\r\nConnection: close", NONE);
+        assertThat(clean(answer)).isEqualTo(401);
+        assertThat(answer).contains("\"error\":");
     }
 
     @Test
@@ -94,8 +99,8 @@ class ContainerErrorsTest {
     }
 
     /**
-     * The quickstart keeps 256 bytes, not 8 KiB, per connection for a chunked body's trailers: a
-     * body without them or with a short one is read, a longer one is a clean 400.
+     * A chunked body's trailers count against the request header limit (8 KiB): a body without
+     * them or with short ones is read, trailers past the limit are a clean 4xx.
      */
     @Test
     void chunkedBodiesWithAndWithoutTrailers() throws Exception {
@@ -106,14 +111,14 @@ class ContainerErrorsTest {
         assertThat(clean(RawHttp.exchange(port, head, (chunk + "\r\n").getBytes(US_ASCII)))).isEqualTo(200);
         assertThat(clean(RawHttp.exchange(port, head, (chunk + "X-Checksum: abc\r\n\r\n").getBytes(US_ASCII))))
                 .isEqualTo(200);
-        String answer = RawHttp.exchange(port, head, (chunk + "X-Checksum: " + "a".repeat(400) + "\r\n\r\n").getBytes(US_ASCII));
-        assertThat(clean(answer)).isEqualTo(400);
-        assertThat(problemBody(answer)).contains("\"status\":400");
+        String answer = RawHttp.exchange(port, head, (chunk + "X-Checksum: " + "a".repeat(10_000) + "\r\n\r\n").getBytes(US_ASCII));
+        assertThat(clean(answer)).isIn(400, 431);
+        assertThat(problemBody(answer)).contains("\"status\":" + clean(answer));
     }
 
     /**
-     * The quickstart's response headers have 4 KiB, and Tomcat fails an answer whose headers do
-     * not fit: the log-in redirect does not carry back a deep link that escaping made that long.
+     * The quickstart's response headers have 4 KiB, and the container fails an answer whose headers
+     * do not fit: the log-in redirect does not carry back a deep link that escaping made that long.
      */
     @Test
     void aLongDeepLinkStillRedirectsToTheLogIn() throws Exception {
