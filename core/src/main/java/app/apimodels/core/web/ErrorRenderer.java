@@ -126,7 +126,10 @@ public final class ErrorRenderer {
         };
     }
 
-    /** RFC 9457 title of a status (also the OpenAPI document's description of an error status). */
+    /**
+     * RFC 9457 title of a status (also the OpenAPI document's description of an error status, and
+     * the quickstart's title for what its container answers by itself).
+     */
     public static String title(int status) {
         return switch (status) {
             case 400 -> "Bad Request";
@@ -135,14 +138,21 @@ public final class ErrorRenderer {
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
             case 409 -> "Conflict";
+            case 411 -> "Length Required";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";
+            case 417 -> "Expectation Failed";
             case 423 -> "Locked";
             case 429 -> "Too Many Requests";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Not Implemented";
             case 502 -> "Bad Gateway";
             case 503 -> "Service Unavailable";
             case 504 -> "Gateway Timeout";
+            case 505 -> "HTTP Version Not Supported";
             default -> status >= 500 ? "Server Error" : "Error";
         };
     }

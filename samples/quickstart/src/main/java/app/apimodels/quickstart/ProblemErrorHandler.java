@@ -1,5 +1,6 @@
 package app.apimodels.quickstart;
 
+import app.apimodels.core.web.ErrorRenderer;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -30,30 +31,10 @@ final class ProblemErrorHandler extends ErrorHandler {
             return true;
         }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
-        byte[] problem = ("{\"type\":\"about:blank\",\"title\":\"" + title(status) + "\",\"status\":" + status + "}")
+        byte[] problem = ("{\"type\":\"about:blank\",\"title\":\"" + ErrorRenderer.title(status) + "\",\"status\":" + status + "}")
                 .getBytes(UTF_8);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, problem.length);
         response.write(true, ByteBuffer.wrap(problem), callback);
         return true;
-    }
-
-    private static String title(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 408 -> "Request Timeout";
-            case 411 -> "Length Required";
-            case 413 -> "Content Too Large";
-            case 414 -> "URI Too Long";
-            case 415 -> "Unsupported Media Type";
-            case 417 -> "Expectation Failed";
-            case 431 -> "Request Header Fields Too Large";
-            case 500 -> "Internal Server Error";
-            case 501 -> "Not Implemented";
-            case 503 -> "Service Unavailable";
-            case 505 -> "HTTP Version Not Supported";
-            default -> status < 500 ? "Client Error" : "Server Error";
-        };
     }
 }
