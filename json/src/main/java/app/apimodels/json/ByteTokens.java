@@ -22,9 +22,9 @@ public final class ByteTokens implements JsonTokens {
 
     private static final int MAX_DEPTH = 60;
 
-    private final byte[] b;
+    private byte[] b;
     /** The document is {@code b[0, end)}. */
-    private final int end;
+    private int end;
     private int at;
     private boolean started;
     private JsonToken current;
@@ -55,14 +55,34 @@ public final class ByteTokens implements JsonTokens {
      * (the caller then reads it with Jackson); a reading returns null itself for what it leaves to Jackson.
      */
     public static <T> T read(byte[] json, int length, Function<ByteTokens, T> reading) {
+        return new ByteTokens(json, length).readAgain(json, length, reading);
+    }
+
+    /**
+     * {@link #read} with these tokens, {@link #reset} to {@code json[0, length)}: a stream keeps one
+     * for all its events rather than count on the compiler to elide one per event.
+     */
+    public <T> T readAgain(byte[] json, int length, Function<ByteTokens, T> reading) {
         try {
-            return reading.apply(new ByteTokens(json, length));
+            return reading.apply(reset(json, length));
         } catch (RuntimeException unsure) {
             if (unsure != UNSURE) {
                 throw unsure;
             }
             return null;
         }
+    }
+
+    /** These tokens at the start of {@code json[0, length)}, as new. */
+    public ByteTokens reset(byte[] json, int length) {
+        b = json;
+        end = length;
+        at = 0;
+        started = false;
+        current = null;
+        objects = 0;
+        depth = 0;
+        return this;
     }
 
     /** The next token; after the root value's last token, null. */

@@ -3,6 +3,7 @@ package app.apimodels.json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -97,5 +98,36 @@ class ByteTokensTest {
                 tokens.skipChildren();
             }
         }).isSameAs(ByteTokens.UNSURE);
+    }
+
+    @Test
+    void tokensReadAgainAreAsNewWhereverTheLastReadingStopped() throws IOException {
+        ByteTokens again = new ByteTokens(new byte[0]);
+        String good = "{\"a\":[1,{\"b\":\"c\u00e9\"}],\"d\":null}";
+        byte[] lent = (good + "{\"left\":\"over\"}").getBytes(StandardCharsets.UTF_8);
+        int length = good.getBytes(StandardCharsets.UTF_8).length;
+        for (String before : new String[] {"{\"a\":[[[", "{\"cut", "[1,2", "{\"x\":tru"}) {
+            assertThat(again.readAgain(before.getBytes(StandardCharsets.UTF_8), before.length(), ByteTokensTest::all)).isNull();
+            assertThat(again.readAgain(lent, length, ByteTokensTest::all)).isEqualTo(jackson(good));
+        }
+    }
+
+    /** Every token of a document with its text (names compared as Jackson reads them in {@link #tokensAreJacksons}). */
+    private static List<String> all(ByteTokens tokens) {
+        List<String> seen = new ArrayList<>();
+        for (JsonToken t = tokens.next(); t != null; t = tokens.next()) {
+            seen.add(t + (t == JsonToken.VALUE_STRING ? " " + tokens.text() : t == JsonToken.FIELD_NAME ? " " + name(tokens)
+                    : t == JsonToken.VALUE_NUMBER_INT ? " " + tokens.intValue() : ""));
+        }
+        return seen;
+    }
+
+    private static String name(ByteTokens tokens) {
+        for (String name : new String[] {"a", "b", "d"}) {
+            if (tokens.nameIs(name)) {
+                return name;
+            }
+        }
+        return "?";
     }
 }

@@ -27,6 +27,8 @@ abstract class AnthropicEvents extends EventStreamRelay {
     /** Anthropic's usage as last reported; message_delta's fields replace message_start's. */
     private ObjectNode usage;
     private boolean stopped;
+    /** One reader of deltas for the stream (see {@link ByteTokens#readAgain}). */
+    private final ByteTokens tokens = new ByteTokens(new byte[0]);
 
     AnthropicEvents(StreamSink sink, ObjectMapper mapper, AnthropicErrors errors) {
         super(sink);
@@ -160,7 +162,7 @@ abstract class AnthropicEvents extends EventStreamRelay {
 
     @Override
     protected final void onEvent(byte[] buffer, int length) {
-        Delta plain = Delta.plain(buffer, length);
+        Delta plain = tokens.readAgain(buffer, length, Delta::readPlain);
         if (plain != null) {
             onDelta(plain, buffer, length);
             return;

@@ -31,6 +31,8 @@ final class GeminiStream extends EventStreamRelay {
     private final long created;
     private String id;
     private ChatChunks textChunks;
+    /** One reader of events for the stream (see {@link ByteTokens#readAgain}). */
+    private final ByteTokens tokens = new ByteTokens(new byte[0]);
     private int toolCalls;
     private boolean finished;
 
@@ -55,7 +57,7 @@ final class GeminiStream extends EventStreamRelay {
 
     @Override
     protected void onEvent(byte[] buffer, int length) {
-        Plain plain = id == null ? null : plain(buffer, length); // the first event names the chat and carries the role: a tree
+        Plain plain = id == null ? null : tokens.readAgain(buffer, length, GeminiStream::readPlain); // the first event names the chat and carries the role: a tree
         if (plain != null) {
             if (plain.usage() != null) {
                 usage(plain.usage()); // cumulative: the latest replaces, never adds

@@ -26,6 +26,8 @@ final class ResponsesStream extends JsonEventStream {
             "response.reasoning_summary_text.delta", "response.function_call_arguments.delta");
 
     private boolean terminalSeen;
+    /** One reader of events for the stream (see {@link ByteTokens#readAgain}). */
+    private final ByteTokens tokens = new ByteTokens(new byte[0]);
 
     ResponsesStream(StreamSink sink, ObjectMapper mapper, UpstreamErrors errors) {
         super(sink, mapper, errors);
@@ -40,7 +42,7 @@ final class ResponsesStream extends JsonEventStream {
     @Override
     protected void onEvent(byte[] buffer, int length) {
         byte[] data = Arrays.copyOf(buffer, length);
-        Plain plain = plain(data);
+        Plain plain = tokens.readAgain(data, length, ResponsesStream::readPlain);
         if (plain != null) {
             deliver(new StreamChunk(data, plain.text(), plain.type()));
             return;

@@ -19,6 +19,8 @@ final class StreamRelay extends JsonEventStream {
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
     private boolean finishReasonSeen;
+    /** One reader of chunks for the stream (see {@link ByteTokens#readAgain}). */
+    private final ByteTokens tokens = new ByteTokens(DONE);
 
     StreamRelay(StreamSink sink, ObjectMapper mapper, UpstreamErrors errors) {
         super(sink, mapper, errors);
@@ -67,7 +69,7 @@ final class StreamRelay extends JsonEventStream {
      */
     private Chunk read(byte[] data, int length) throws IOException {
         try {
-            return chunk(new ByteTokens(data, length));
+            return chunk(tokens.reset(data, length));
         } catch (RuntimeException unsure) {
             if (unsure != ByteTokens.UNSURE) {
                 throw unsure;
