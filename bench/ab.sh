@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two (or more) gateway builds in one invocation: each quickstart jar gets its own PostgreSQL
 # and port, all are started and warmed up, then the non-streamed c=32 shapes of bench/run.sh (one
-# busy account, 100 accounts) are measured round-robin, so machine drift falls on every build alike.
+# busy account, 100 accounts) are measured round-robin, each round starting with the next build, so
+# machine drift and the cost of coming second fall on every build alike.
 # Read the ratios within one run; the other builds' gateways sit idle while one is measured.
 #
 #   bench/ab.sh old=/path/to/old/apimodels-quickstart.jar new=samples/quickstart/target/apimodels-quickstart.jar
@@ -93,9 +94,12 @@ for name in "${NAMES[@]}"; do
   done
 done
 
+# Each round starts with the next build: at 100 accounts the build measured second in a round ran
+# ~10 % below the first whichever it was, at the same CPU per call (a wait, cause not pinned down).
 for round in $(seq "$ROUNDS"); do
+  order=("${NAMES[@]:$(((round - 1) % ${#NAMES[@]}))}" "${NAMES[@]:0:$(((round - 1) % ${#NAMES[@]}))}")
   for shape in $SHAPES; do
-    for name in "${NAMES[@]}"; do
+    for name in "${order[@]}"; do
       # CPU per successful call over the whole load generator run (its warm-up included, as total_ok
       # is): on a shared machine it moves much less than the throughput does.
       gw0=$(cpu_ticks "${GWPID[$name]}") pg0=$(cpu_ticks $(pg_pids "${PGDIR[$name]}"))
