@@ -15,15 +15,18 @@ import java.nio.ByteBuffer;
  * close.
  *
  * <p>It reaches the connection through Jetty's public API (the servlet request's core
- * {@code ServletContextRequest}, its {@code ConnectionMetaData}, which for HTTP/1.1 is the
- * {@code HttpConnection}) and, only while the connection's parser has the whole request, its buffer
- * is empty and no one waits to read from it (so Jetty itself does not read until the answer is
- * complete), fills one byte from its {@code EndPoint} without blocking: end of stream means gone;
- * a byte (the client's next, pipelined request) is handed back through
- * {@code Connection.UpgradeTo.onUpgradeTo}, which puts it in the connection's request buffer, where
- * Jetty parses it first once this request ends; nothing means still there. Jetty cannot be asked to end the request on a close it did not see
- * itself, so {@link #reportClosed} answers false and the exchange ends itself; Jetty then finds the
- * end of stream at its next read and closes the connection.
+ * {@code ServletContextRequest}, its {@code ConnectionMetaData}), which for HTTP/1.1 is an
+ * {@code HttpConnection} of Jetty's {@code internal} package: its parser, fill interest and buffer
+ * are read from that class, so a Jetty release that changes them turns the probe off (logged once;
+ * JettyConnectionsTest fails once the pinned version is raised to it). Only while the connection's
+ * parser has the whole request, its buffer is empty and no one waits to read from it (so Jetty
+ * itself does not read until the answer is complete), it fills one byte from its {@code EndPoint}
+ * without blocking: end of stream means gone; a byte (the client's next, pipelined request) is
+ * handed back through {@code Connection.UpgradeTo.onUpgradeTo}, which puts it in the connection's
+ * request buffer, where Jetty parses it first once this request ends; nothing means still there.
+ * Jetty cannot be asked to end the request on a close it did not see itself, so
+ * {@link #reportClosed} answers false and the exchange ends itself; Jetty then finds the end of
+ * stream at its next read and closes the connection.
  *
  * <p>Reflection only, no Jetty types: the class loads on any server. Only HTTP/1.1 connections are
  * probed (not HTTP/2 streams, which share one connection); anything else is left as it was. If

@@ -138,7 +138,9 @@ public final class JettyHttpTransport implements HttpTransport {
      * Jetty asks again after each further idle period. This is the public way to it: the listener
      * decides whether an idle timeout closes the session ({@link Session.Listener#onIdleTimeout});
      * the timeouts themselves (client, endpoint, HTTP2Client) apply to a connection whatever it
-     * carries, and the pool has no idle timer of its own.
+     * carries, and the pool has no idle timer of its own. Every method of {@link Session.Listener}
+     * (12.1.x) is passed on to Jetty's; one a later Jetty adds would get the interface's default
+     * here instead, so check this list when raising Jetty's version.
      */
     private static final class IdleOnlyWithoutStreams implements Session.Listener {
         private final Session.Listener jetty;

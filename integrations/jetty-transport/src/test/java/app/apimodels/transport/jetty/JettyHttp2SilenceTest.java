@@ -4,11 +4,15 @@ import app.apimodels.spi.http.HttpRequestSpec;
 import app.apimodels.spi.http.HttpTransport;
 import app.apimodels.spi.http.TransportOptions;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import org.eclipse.jetty.http2.api.Session;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Modifier;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,5 +53,16 @@ class JettyHttp2SilenceTest {
         CollectedBody stream = new CollectedBody();
         transport.stream(HttpRequestSpec.get(URI.create(server.baseUrl() + "/thinking"), Map.of(), Duration.ofSeconds(20)), stream);
         assertThat(stream.body.get(15, TimeUnit.SECONDS)).isEqualTo("answer");
+    }
+
+    /** The idle rule wraps Jetty's own session listener: a method it does not pass on would lose Jetty's handling. */
+    @Test
+    void theIdleRulePassesEverySessionEventOnToJettysListener() throws Exception {
+        Class<?> rule = Class.forName(JettyHttpTransport.class.getName() + "$IdleOnlyWithoutStreams");
+        List<String> events = Arrays.stream(Session.Listener.class.getMethods())
+                .filter(m -> !Modifier.isStatic(m.getModifiers())).map(m -> m.getName() + Arrays.toString(m.getParameterTypes())).toList();
+        List<String> declared = Arrays.stream(rule.getDeclaredMethods())
+                .map(m -> m.getName() + Arrays.toString(m.getParameterTypes())).toList();
+        assertThat(declared).containsAll(events);
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The quickstart, started for real (embedded Tomcat, the servlet adapter, every integration) on
+ * The quickstart, started for real (embedded Jetty, the servlet adapter, every integration) on
  * a free port with a given catalog and database, plus the admin calls tests need.
  */
 final class Gateway implements AutoCloseable {

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class SlowClientsTest {
 
-    private static final int PER_KIND = 110; // three kinds: 330 connections, Tomcat has 200 request threads
+    private static final int PER_KIND = 110; // three kinds: 330 connections, Jetty has at most 200 request threads
     private static final String CHAT = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     private static MockOpenAiUpstream upstream;
