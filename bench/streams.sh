@@ -14,7 +14,7 @@
 #   bench/streams.sh                          (about 4 minutes after the build)
 #
 # Environment: STREAMS (10000), STREAM_CHUNKS (20), STREAM_INTERVAL_MS (1000), STREAM_RAMP (seconds
-# to open the connections, STREAMS / 1000), WARMUP_STREAMS (STREAMS / 5; 0: none), WARMUP_SECONDS
+# to open the connections, STREAMS / 1000), BENCH_PREWARM (15; 0: none), WARMUP_STREAMS (STREAMS / 5; 0: none), WARMUP_SECONDS
 # (one stream's length), BENCH_DURATION (30), BENCH_TRANSPORTS (first one used:
 # jetty-http2), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), PG_BIN.
 #
@@ -37,6 +37,14 @@
 #   met the opening wave with its JIT still compiling (C2 at 40 % of the gateway's CPU in a profile
 #   right after the ramp), and stream starts queued behind it by seconds. A production node is
 #   warm long before it holds ten thousand streams; bench/run.sh prewarms each shape the same way.
+#   Before that, BENCH_PREWARM (15) seconds of non-streamed calls at concurrency 32 (answered at
+#   once by the mock) take each call's own path (authentication, hold, routing, settlement, call
+#   log, JDBC, the servlet's request handling) past the JIT's thresholds: the stream warm-up alone
+#   starts only a few thousand calls, and a compilation log (-XX:+LogCompilation) of a run without
+#   it showed C2 still compiling that path through the measured window (PgStatement,
+#   ServletChannelState, ChatValidation...: ~580 C2 compilations in 30 s). With it, C2 still
+#   recompiles ~420 methods in the window, spread thin (the ledger's batches, JDBC, Jetty's client),
+#   as the profiles of 10,000 streams differ from the warm-up's: a longer run would settle further.
 # - The bench route's whole timeout (timeout-seconds) is three streams' length (60 s for 20 × 1 s),
 #   not run.sh's 30 s: it bounds the whole call, stream included, and a 20 s stream whose start a
 #   loaded gateway delays by seconds (time to first byte up to 15 s at p99 in the opening wave) ran
@@ -181,6 +189,11 @@ streams_main() {
       sleep 0.5
     done ) &
   PIDS+=("$!")
+  if ((PREWARM > 0)); then
+    log "warming the call path up: non-streamed calls at concurrency 32 for $PREWARM s"
+    DURATION=$PREWARM WARMUP=0 loadgen --url "$(chat_url "$GATEWAY")" --concurrency 32 --keys "$WORK/many.keys" \
+      >"$WORK/loadgen-prewarm.out" || die "the call-path warm-up failed"
+  fi
   if ((WARMUP_STREAMS > 0)); then
     log "warming the gateway up: $WARMUP_STREAMS streams for $WARMUP_SECONDS s"
     java $LOADGEN_JAVA_OPTS -jar "$BENCH_JAR" load --url "$(chat_url "$GATEWAY")" --concurrency "$WARMUP_STREAMS" \
@@ -207,7 +220,7 @@ PY
   write_marked_section streams "## Streams at scale
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none); command: \`STREAMS=$STREAMS STREAM_INTERVAL_MS=$STREAM_INTERVAL_MS BENCH_DURATION=$DURATION BENCH_TRANSPORTS=$TRANSPORT bench/streams.sh\` ($TRANSPORT transport, PostgreSQL, \`$GATEWAY_JAVA_OPTS\`)
-- $STREAMS concurrent streams from 100 accounts, each $STREAM_CHUNKS chunks ${STREAM_INTERVAL_MS} ms apart, reopened as each ends, opened over ${STREAM_RAMP} s after a warm-up of $WARMUP_STREAMS streams for $WARMUP_SECONDS s; route timeout ${ROUTE_TIMEOUT_SECONDS} s; the load generator retries as the OpenAI SDKs do (2 retries, Retry-After or backoff); every call held, settled and logged; upstream over $( [[ $TRANSPORT == jetty-http2 ]] && echo 'HTTP/2 (h2c)' || echo 'HTTP/1.1')
+- $STREAMS concurrent streams from 100 accounts, each $STREAM_CHUNKS chunks ${STREAM_INTERVAL_MS} ms apart, reopened as each ends, opened over ${STREAM_RAMP} s after a warm-up of ${PREWARM} s of non-streamed calls (c=32) and then $WARMUP_STREAMS streams for $WARMUP_SECONDS s; route timeout ${ROUTE_TIMEOUT_SECONDS} s; the load generator retries as the OpenAI SDKs do (2 retries, Retry-After or backoff); every call held, settled and logged; upstream over $( [[ $TRANSPORT == jetty-http2 ]] && echo 'HTTP/2 (h2c)' || echo 'HTTP/1.1')
 ${WARMUP_LINE:+$WARMUP_LINE
 }- machine: $(nproc) cores shared by the load generator, the mock, the gateway and PostgreSQL; load average (1, 5, 15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 
