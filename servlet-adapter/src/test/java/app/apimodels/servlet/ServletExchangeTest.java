@@ -251,12 +251,33 @@ class ServletExchangeTest {
 
     @Test
     void refusesADeclaredOversizeBodyWithoutReadingIt() throws Exception {
-        // The body is never sent: had the adapter tried to read it, no exchange would arrive.
+        // The body (longer than the adapter drains) is never sent: had the adapter tried to read it,
+        // no exchange would arrive.
         try (Socket socket = tomcat.sendHead("POST /ctx/mount/upload HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 1000000\r\nConnection: close")) {
+                + "Content-Type: application/json\r\nContent-Length: 3000000\r\nConnection: close")) {
             ServletExchange exchange = nextExchange();
             assertThat(exchange.bodyTooLarge()).isTrue();
 
+            exchange.respond(new Response(413, null, null));
+            assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 413");
+        }
+    }
+
+    /**
+     * A short oversize body is read to its end and dropped before the refusal: closing the
+     * connection with it unread lets the kernel reset the connection, which can overtake the 413.
+     */
+    @Test
+    void drainsAShortOversizeBodyBeforeTheRefusal() throws Exception {
+        try (Socket socket = tomcat.sendHead("POST /ctx/mount/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Length: 40")) {
+            awaitActiveReads(1); // being received, within the body's deadline and the cap on reads
+            socket.getOutputStream().write("x".repeat(40).getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            ServletExchange exchange = nextExchange();
+            assertThat(exchange.bodyTooLarge()).isTrue();
+            assertThat(exchange.body()).isEmpty();
+            awaitActiveReads(0);
             exchange.respond(new Response(413, null, null));
             assertThat(EmbeddedTomcat.readStatusLine(socket)).startsWith("HTTP/1.1 413");
         }

@@ -100,7 +100,11 @@ class BadInputTest {
     @Test
     void oversizeBodyIs413() {
         String big = "{\"model\":\"test-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";
-        assertThat(error(big, 413).get("code").asText()).isEqualTo("body_too_large");
+        // Many times: a server that closes the connection with the body unread lets the kernel reset
+        // it, and about one such answer in twenty never reached the client (seen on Jetty).
+        for (int i = 0; i < 60; i++) {
+            assertThat(error(big, 413).get("code").asText()).isEqualTo("body_too_large");
+        }
     }
 
     @Test
