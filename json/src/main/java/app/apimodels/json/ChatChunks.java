@@ -27,8 +27,8 @@ public final class ChatChunks {
 
     /** A chunk whose delta is {@code {"<field>": text}} ({@code field} a plain ASCII name, as {@code content}). */
     public byte[] delta(String field, String text) {
-        byte[] escaped = plainAscii(text) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(text);
-        int textLength = escaped == null ? text.length() : escaped.length;
+        byte[] escaped = JsonStrings.escaped(text);
+        int textLength = JsonStrings.length(text, escaped);
         byte[] chunk = new byte[head.length + field.length() + 6 + textLength + FINISH_NULL.length];
         System.arraycopy(head, 0, chunk, 0, head.length);
         int at = head.length;
@@ -40,28 +40,10 @@ public final class ChatChunks {
         chunk[at++] = '"';
         chunk[at++] = ':';
         chunk[at++] = '"';
-        if (escaped == null) {
-            for (int k = 0; k < textLength; k++) {
-                chunk[at + k] = (byte) text.charAt(k);
-            }
-        } else {
-            System.arraycopy(escaped, 0, chunk, at, textLength);
-        }
-        at += textLength;
+        at = JsonStrings.put(text, escaped, chunk, at);
         chunk[at++] = '"';
         System.arraycopy(FINISH_NULL, 0, chunk, at, FINISH_NULL.length);
         return chunk;
-    }
-
-    /** Whether {@code text} is written as it is: ASCII that JSON does not escape (no control characters, quotes or backslashes). */
-    private static boolean plainAscii(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c > 0x7f || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A chunk with an empty delta. */

@@ -1,6 +1,7 @@
 package app.apimodels.core.relay;
 
 import app.apimodels.core.web.Json;
+import app.apimodels.json.JsonStrings;
 import app.apimodels.core.web.Sse;
 
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,7 @@ final class ModelName {
 
     /** The index after the JSON string {@code "s"} (as a plain literal) if it starts at {@code at}, else -1. */
     private static int quotedAt(byte[] b, int at, String s) {
-        if (!Json.plain(s)) {
+        if (!JsonStrings.plain(s)) {
             byte[] quoted = ("\"" + s + "\"").getBytes(StandardCharsets.UTF_8);
             return regionMatches(b, at, quoted) ? at + quoted.length : -1;
         }

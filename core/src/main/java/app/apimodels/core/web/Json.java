@@ -1,10 +1,10 @@
 package app.apimodels.core.web;
 
 import app.apimodels.json.JsonMappers;
+import app.apimodels.json.JsonStrings;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -134,7 +134,7 @@ public final class Json {
 
     /**
      * {@code json} with the bytes from {@code from} to {@code to} replaced by {@code value} as a JSON
-     * string (quoted, escaped where needed); a {@link #plain} value is written as it is, without
+     * string (quoted, escaped where needed); a {@link JsonStrings#plain} value is written as it is, without
      * encoding it first (this runs on every relayed call and streamed chunk).
      */
     public static byte[] withString(byte[] json, int from, int to, String value) {
@@ -146,38 +146,19 @@ public final class Json {
      * array: a streamed chunk's server-sent event is written around it at once, not copied again.
      */
     public static byte[] withString(byte[] head, byte[] json, int from, int to, String value, byte[] tail) {
-        boolean plain = plain(value);
-        byte[] escaped = plain ? null : JsonStringEncoder.getInstance().quoteAsUTF8(value);
-        int length = plain ? value.length() : escaped.length;
+        byte[] escaped = JsonStrings.escaped(value);
+        int length = JsonStrings.length(value, escaped);
         byte[] out = new byte[head.length + json.length - (to - from) + length + 2 + tail.length];
         System.arraycopy(head, 0, out, 0, head.length);
         int at = head.length;
         System.arraycopy(json, 0, out, at, from);
         at += from;
         out[at++] = '"';
-        if (plain) {
-            for (int k = 0; k < length; k++) {
-                out[at + k] = (byte) value.charAt(k);
-            }
-        } else {
-            System.arraycopy(escaped, 0, out, at, length);
-        }
-        at += length;
+        at = JsonStrings.put(value, escaped, out, at);
         out[at++] = '"';
         System.arraycopy(json, to, out, at, json.length - to);
         System.arraycopy(tail, 0, out, at + json.length - to, tail.length);
         return out;
-    }
-
-    /** Whether a JSON string holds {@code s} byte for byte: printable ASCII without a quote or backslash. */
-    public static boolean plain(String s) {
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
