@@ -1,5 +1,7 @@
 package app.apimodels.provider.openai;
 
+import app.apimodels.json.ByteTokens;
+import app.apimodels.json.JsonTokens;
 import app.apimodels.spi.provider.Usage;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -11,6 +13,9 @@ import java.io.IOException;
 /** Reads OpenAI's {@code usage} objects. */
 final class UsageReader {
 
+    /** What {@link #fromBytes} says of a body without usage (null says: read it with Jackson). */
+    private static final Usage ABSENT = new Usage(0, 0, 0, 0, 0, 0);
+
     private final ObjectMapper mapper;
 
     UsageReader(ObjectMapper mapper) {
@@ -20,11 +25,17 @@ final class UsageReader {
     /**
      * The top-level {@code usage} of a response body, or {@code null} if it has none. Streams
      * over the body and skips everything else, so a large answer (embeddings) is never built
-     * into a tree.
+     * into a tree. Read from the bytes first ({@link ByteTokens}: no parser object per answer, and
+     * this runs on every call); a body they are unsure of (malformed, an escaped name, a count that
+     * is not a small integer) is read with Jackson, which then decides.
      *
      * @throws IOException if the body is not a JSON object
      */
     Usage read(byte[] body) throws IOException {
+        Usage usage = ByteTokens.read(body, body.length, UsageReader::fromBytes);
+        if (usage != null) {
+            return usage == ABSENT ? null : usage;
+        }
         try (JsonParser parser = mapper.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not a JSON object");
@@ -39,6 +50,25 @@ final class UsageReader {
             }
             return null;
         }
+    }
+
+    /** {@link #read} from the bytes: {@link #ABSENT} if the body has no usage, null to leave the body to Jackson. */
+    private static Usage fromBytes(ByteTokens tokens) {
+        if (tokens.next() != JsonToken.START_OBJECT) {
+            return null;
+        }
+        try {
+            while (tokens.next() == JsonToken.FIELD_NAME) {
+                JsonToken value = tokens.next();
+                if (value == JsonToken.START_OBJECT && tokens.nameIs("usage")) {
+                    return usage(tokens, v -> tokens.intValue()); // anything but a small integer: unsure
+                }
+                tokens.skipChildren();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // byte tokens read without I/O
+        }
+        return ABSENT;
     }
 
     /**
@@ -61,6 +91,17 @@ final class UsageReader {
      * A member that is not a number counts as 0 (a numeric string as its number).
      */
     static Usage usage(JsonParser parser) throws IOException {
+        return usage(JsonTokens.of(parser), value -> count(parser, value));
+    }
+
+    /** A count from the current value token. */
+    @FunctionalInterface
+    private interface Count {
+        long of(JsonToken value) throws IOException;
+    }
+
+    /** {@link #usage(JsonParser)} from either reader of tokens, each with its own way to read a count. */
+    private static Usage usage(JsonTokens tokens, Count count) throws IOException {
         long prompt = 0;
         long promptCached = 0;
         long completion = 0;
@@ -69,23 +110,24 @@ final class UsageReader {
         long output = 0;
         boolean chat = false;
         boolean responses = false;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken value = parser.nextToken();
-            switch (name) {
-                case "prompt_tokens" -> {
-                    chat = true;
-                    prompt = count(parser, value);
-                }
-                case "completion_tokens" -> completion = count(parser, value);
-                case "prompt_tokens_details" -> promptCached = cached(parser, value);
-                case "input_tokens" -> {
-                    responses = true;
-                    input = count(parser, value);
-                }
-                case "output_tokens" -> output = count(parser, value);
-                case "input_tokens_details" -> inputCached = cached(parser, value);
-                default -> parser.skipChildren();
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken value = tokens.next();
+            if (tokens.nameIs("prompt_tokens")) {
+                chat = true;
+                prompt = count.of(value);
+            } else if (tokens.nameIs("completion_tokens")) {
+                completion = count.of(value);
+            } else if (tokens.nameIs("prompt_tokens_details")) {
+                promptCached = cached(tokens, count, value);
+            } else if (tokens.nameIs("input_tokens")) {
+                responses = true;
+                input = count.of(value);
+            } else if (tokens.nameIs("output_tokens")) {
+                output = count.of(value);
+            } else if (tokens.nameIs("input_tokens_details")) {
+                inputCached = cached(tokens, count, value);
+            } else {
+                tokens.skipChildren();
             }
         }
         return responses && !chat ? Usage.tokens(input, inputCached, output) : Usage.tokens(prompt, promptCached, completion);
@@ -106,19 +148,18 @@ final class UsageReader {
     }
 
     /** {@code cached_tokens} of a details object (0 if it is not one). */
-    private static long cached(JsonParser parser, JsonToken value) throws IOException {
+    private static long cached(JsonTokens tokens, Count count, JsonToken value) throws IOException {
         if (value != JsonToken.START_OBJECT) {
-            parser.skipChildren();
+            tokens.skipChildren();
             return 0;
         }
         long cached = 0;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken v = parser.nextToken();
-            if (name.equals("cached_tokens")) {
-                cached = count(parser, v);
+        while (tokens.next() == JsonToken.FIELD_NAME) {
+            JsonToken v = tokens.next();
+            if (tokens.nameIs("cached_tokens")) {
+                cached = count.of(v);
             } else {
-                parser.skipChildren();
+                tokens.skipChildren();
             }
         }
         return cached;
