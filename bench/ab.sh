@@ -8,16 +8,22 @@
 #   bench/ab.sh old=/path/to/old/apimodels-quickstart.jar new=samples/quickstart/target/apimodels-quickstart.jar
 #
 # A build is NAME=JAR or NAME=JAR:JAVA_OPTIONS (extra options for that gateway's JVM, e.g. a system
-# property that toggles a suspect). Environment: AB_ROUNDS (2), AB_SHAPES ("many one"), AB_CONC
+# property that toggles a suspect). A build whose JAR is the word `relay` (NAME=relay[:JAVA_OPTIONS])
+# is the bare Jetty relay of this tree's bench jar (`relay --server jetty`: async servlet -> Jetty
+# HttpClient -> the same mock, no engine, no database): the host's ceiling, measured with the same
+# load and rounds (its keys are ignored, both shapes are the same calls to it). Environment: AB_ROUNDS (2), AB_SHAPES ("many one"), AB_CONC
 # (32), BENCH_DURATION (10), BENCH_WARMUP (5), BENCH_PREWARM (15), GATEWAY_JAVA_OPTS (-Xmx1g),
 # BENCH_TRANSPORTS (its first word; "jetty" by default) and BENCH_AUTOGROUP_NICE (see run.sh's
 # claim_cpu; -20 as root on a machine shared with other shells' builds). The load generator and
 # the mock are this tree's bench jar (build it first: mvn package -pl bench).
 #
 # Prints one line per measurement, then per shape each build's mean req/s (and per round), its
-# ratio to the first build, and the CPU per successful call of its gateway and of its PostgreSQL
-# over the load generator's run: on a shared machine the CPU per call moves far less than the
-# throughput does, so it is the figure to compare.
+# ratio to the first build, the CPU per successful call of its gateway and of its PostgreSQL
+# over the load generator's run (on a shared machine the CPU per call moves far less than the
+# throughput does, so it is the figure to compare), and its gateway's kernel context switches per
+# call, voluntary (a thread waited: each is a wake-up later) + involuntary (preempted), summed over
+# the threads alive at both ends of the run (/proc/PID/task/*/status; a thread that ended or
+# started within the run is not counted).
 set -euo pipefail
 export BENCH_WARMUP=${BENCH_WARMUP:-5}
 # shellcheck source=run.sh
@@ -37,6 +43,10 @@ for build in "$@"; do
   name=${build%%=*} rest=${build#*=}
   jar=${rest%%:*} opts=""
   [[ $rest != *:* ]] || opts=${rest#*:}
+  if [[ $jar == relay ]]; then
+    NAMES+=("$name") JARS+=(relay) OPTS+=("$opts")
+    continue
+  fi
   [[ -f $jar ]] || die "$jar is missing"
   NAMES+=("$name") JARS+=("$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")") OPTS+=("$opts")
 done
@@ -67,16 +77,37 @@ cpu_ticks() {
   done
   echo "$total"
 }
-pg_pids() { local postmaster; postmaster=$(head -n 1 "$1/data/postmaster.pid"); echo "$postmaster" $(pgrep -P "$postmaster"); }
+pg_pids() {
+  [[ -n $1 ]] || return 0 # the relay has no database
+  local postmaster; postmaster=$(head -n 1 "$1/data/postmaster.pid"); echo "$postmaster" $(pgrep -P "$postmaster")
+}
 TICKS=$(getconf CLK_TCK)
+# Voluntary + involuntary context switches of a process's threads alive now, as "VOLUNTARY INVOLUNTARY".
+ctx_switches() {
+  cat "/proc/$1/task/"*/status 2>/dev/null | awk '
+    /^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v + 0, n + 0 }'
+}
 
 declare -A URL KEYDIR GWPID PGDIR
 for i in "${!NAMES[@]}"; do
   name=${NAMES[$i]}
+  port=$((GATEWAY_PORT + 10 * i))
+  if [[ ${JARS[$i]} == relay ]]; then
+    require_free_port "$port"
+    # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS and the build's options are words
+    start_process "relay-$name" java $GATEWAY_JAVA_OPTS ${OPTS[$i]} -jar "$BENCH_JAR" relay --server jetty \
+      --port "$port" --upstream "http://127.0.0.1:$MOCK_PORT"
+    wait_ready "http://127.0.0.1:$port/" "$LAST_PID" "relay-$name" 60
+    log "relay-$name (bare Jetty relay) ready on port $port, pid $LAST_PID"
+    mkdir -p "$WORK/keys-$name"
+    echo bench >"$WORK/keys-$name/one.keys"
+    echo bench >"$WORK/keys-$name/many.keys"
+    URL[$name]=http://127.0.0.1:$port KEYDIR[$name]=$WORK/keys-$name GWPID[$name]=$LAST_PID PGDIR[$name]=""
+    continue
+  fi
   PG_PORT=$((55432 + i)) PG_DIR=""
   start_pg
   PG_DIRS+=("$PG_DIR")
-  port=$((GATEWAY_PORT + 10 * i))
   unset ADMIN_KEY
   GATEWAY_CMD="java $GATEWAY_JAVA_OPTS ${OPTS[$i]} -jar ${JARS[$i]}" start_gateway "$TRANSPORT" "$port" "gateway-$name"
   GATEWAY=http://127.0.0.1:$port
@@ -103,10 +134,12 @@ for round in $(seq "$ROUNDS"); do
       # CPU per successful call over the whole load generator run (its warm-up included, as total_ok
       # is): on a shared machine it moves much less than the throughput does.
       gw0=$(cpu_ticks "${GWPID[$name]}") pg0=$(cpu_ticks $(pg_pids "${PGDIR[$name]}"))
+      read -r vcs0 ncs0 <<<"$(ctx_switches "${GWPID[$name]}")"
       result=$(loadgen --url "$(chat_url "${URL[$name]}")" --concurrency "$CONC" --keys "${KEYDIR[$name]}/$shape.keys")
+      read -r vcs1 ncs1 <<<"$(ctx_switches "${GWPID[$name]}")"
       gw1=$(cpu_ticks "${GWPID[$name]}") pg1=$(cpu_ticks $(pg_pids "${PGDIR[$name]}"))
       load=$(cut -d' ' -f1 /proc/loadavg)
-      labels="{\"build\":\"$name\",\"round\":$round,\"shape\":\"$shape\",\"conc\":$CONC,\"load\":$load,\"gateway_cpu_s\":$(((gw1 - gw0) * 1000 / TICKS))e-3,\"pg_cpu_s\":$(((pg1 - pg0) * 1000 / TICKS))e-3}"
+      labels="{\"build\":\"$name\",\"round\":$round,\"shape\":\"$shape\",\"conc\":$CONC,\"load\":$load,\"gateway_cpu_s\":$(((gw1 - gw0) * 1000 / TICKS))e-3,\"pg_cpu_s\":$(((pg1 - pg0) * 1000 / TICKS))e-3,\"voluntary_cs\":$((vcs1 - vcs0)),\"involuntary_cs\":$((ncs1 - ncs0))}"
       log "  $labels -> $result"
       echo "{\"labels\":$labels,\"result\":$result}" >>"$RESULTS"
     done
@@ -119,8 +152,9 @@ runs = [json.loads(line) for line in open(sys.argv[1])]
 names = sys.argv[2:]
 print("| shape | " + " | ".join(f"{n} req/s (rounds)" for n in names) + " | " +
       " | ".join(f"{n}/{names[0]}" for n in names[1:]) + " | " +
-      " | ".join(f"{n} gateway + PostgreSQL CPU µs per call" for n in names) + " |")
-print("|---|" + "---:|" * (3 * len(names) - 1))
+      " | ".join(f"{n} gateway + PostgreSQL CPU µs per call" for n in names) + " | " +
+      " | ".join(f"{n} context switches per call (voluntary + involuntary)" for n in names) + " |")
+print("|---|" + "---:|" * (4 * len(names) - 1))
 for shape in dict.fromkeys(r["labels"]["shape"] for r in runs):
     rps = {n: [r["result"]["rps"] for r in runs if r["labels"]["build"] == n and r["labels"]["shape"] == shape]
            for n in names}
@@ -136,6 +170,12 @@ for shape in dict.fromkeys(r["labels"]["shape"] for r in runs):
         pg = sum(r["labels"]["pg_cpu_s"] for r in mine) * 1e6 / calls
         each = ", ".join(f"{r['labels']['gateway_cpu_s'] * 1e6 / r['result']['total_ok']:.0f}" for r in mine)
         return f"{gw:.0f} + {pg:.0f} ({each})"
+    def switches(n):
+        mine = [r for r in runs if r["labels"]["build"] == n and r["labels"]["shape"] == shape]
+        calls = sum(r["result"]["total_ok"] for r in mine)
+        voluntary = sum(r["labels"]["voluntary_cs"] for r in mine) / calls
+        involuntary = sum(r["labels"]["involuntary_cs"] for r in mine) / calls
+        return f"{voluntary:.2f} + {involuntary:.2f}"
     print(f"| {shape} | " + " | ".join(cells) + " | " + " | ".join(f"{mean[n] / mean[names[0]]:.3f}" for n in names[1:])
-          + " | " + " | ".join(cpu(n) for n in names) + " |")
+          + " | " + " | ".join(cpu(n) for n in names) + " | " + " | ".join(switches(n) for n in names) + " |")
 EOF
