@@ -3,8 +3,7 @@ package app.apimodels.core.ledger;
 import app.apimodels.core.calllog.CallRecord;
 import app.apimodels.core.web.Json;
 import app.apimodels.spi.provider.Usage;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import app.apimodels.json.JsonWriter;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -94,13 +93,7 @@ final class Journal implements AutoCloseable {
      * written (a full disk) does not fail the call: the settlement is only not crash-safe.
      */
     Runnable append(Hold hold, long cost, CallRecord record) {
-        byte[] line;
-        try {
-            line = line(hold, cost, record);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // writing to memory: not an I/O failure
-        }
-        return append(ByteBuffer.wrap(line));
+        return append(line(hold, cost, record));
     }
 
     /** Only the write is under the lock, so calls settling at once do not wait on each other's encoding. */
@@ -176,65 +169,49 @@ final class Journal implements AutoCloseable {
 
     /**
      * One settlement as a line of JSON: the hold's fields, the cost, the call record's fields and its
-     * usage as arrays ({@link #read} takes them back). Written field by field, with no map built.
+     * usage as arrays ({@link #read} takes them back). Written field by field into the bytes, with
+     * neither a map nor a generator (its I/O context and pooled buffer cost more than the line).
      */
-    private static byte[] line(Hold h, long cost, CallRecord r) throws IOException {
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
-        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("hold", h.id());
-            g.writeStringField("lease", h.leaseId());
-            g.writeNumberField("account", h.accountId());
-            number(g, "key", h.keyId());
-            g.writeNumberField("wallet", h.walletId());
-            g.writeNumberField("hold_account", h.holdAccountId());
-            g.writeNumberField("amount", h.amount());
-            g.writeBooleanField("key_limited", h.keyLimited());
-            g.writeNumberField("cost", cost);
-            g.writeArrayFieldStart("call");
-            g.writeString(r.id());
-            g.writeNumber(r.accountId());
-            number(g, r.keyId());
-            g.writeString(r.endpoint());
-            g.writeString(r.model());
-            g.writeString(r.provider());
-            g.writeString(r.upstreamModel());
-            g.writeBoolean(r.stream());
-            g.writeNumber(r.status());
-            g.writeString(r.error());
-            g.writeNumber(r.startedAt());
-            g.writeNumber(r.latencyMs());
-            g.writeNumber(r.attempts());
-            g.writeBoolean(r.estimated());
-            g.writeNumber(r.costMicros());
-            g.writeEndArray();
-            Usage u = r.usage();
-            g.writeArrayFieldStart("usage");
-            g.writeNumber(u.inputTokens());
-            g.writeNumber(u.cachedInputTokens());
-            g.writeNumber(u.outputTokens());
-            g.writeNumber(u.images());
-            g.writeNumber(u.seconds());
-            g.writeNumber(u.characters());
-            g.writeNumber(u.cacheWriteTokens());
-            g.writeEndArray();
-            g.writeEndObject();
-        }
-        out.write('\n');
-        return out.toByteArray();
-    }
-
-    private static void number(JsonGenerator g, String name, Long value) throws IOException {
-        g.writeFieldName(name);
-        number(g, value);
-    }
-
-    private static void number(JsonGenerator g, Long value) throws IOException {
-        if (value == null) {
-            g.writeNull();
-        } else {
-            g.writeNumber(value);
-        }
+    static ByteBuffer line(Hold h, long cost, CallRecord r) {
+        JsonWriter g = new JsonWriter(512);
+        g.startObject()
+                .name("hold").string(h.id())
+                .name("lease").string(h.leaseId())
+                .name("account").number(h.accountId())
+                .name("key").number(h.keyId())
+                .name("wallet").number(h.walletId())
+                .name("hold_account").number(h.holdAccountId())
+                .name("amount").number(h.amount())
+                .name("key_limited").bool(h.keyLimited())
+                .name("cost").number(cost);
+        g.name("call").startArray()
+                .string(r.id())
+                .number(r.accountId())
+                .number(r.keyId())
+                .string(r.endpoint())
+                .string(r.model())
+                .string(r.provider())
+                .string(r.upstreamModel())
+                .bool(r.stream())
+                .number(r.status())
+                .string(r.error())
+                .number(r.startedAt())
+                .number(r.latencyMs())
+                .number(r.attempts())
+                .bool(r.estimated())
+                .number(r.costMicros())
+                .endArray();
+        Usage u = r.usage();
+        g.name("usage").startArray()
+                .number(u.inputTokens())
+                .number(u.cachedInputTokens())
+                .number(u.outputTokens())
+                .number(u.images())
+                .number(u.seconds())
+                .number(u.characters())
+                .number(u.cacheWriteTokens())
+                .endArray();
+        return g.endObject().append('\n').buffer();
     }
 
     private static Entry read(Map<String, Object> m) {
