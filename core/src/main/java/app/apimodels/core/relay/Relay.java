@@ -5,6 +5,7 @@ import app.apimodels.core.catalog.Catalog;
 import app.apimodels.core.catalog.ModelAccess;
 import app.apimodels.core.catalog.ModelKind;
 import app.apimodels.core.catalog.Price;
+import app.apimodels.core.deadlines.Deadlines;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.ids.Ids;
 import app.apimodels.core.keys.ApiKey;
@@ -94,6 +95,8 @@ public final class Relay {
     private final Ledger ledger;
     private final TokenCounter tokens;
     private final ScheduledExecutorService timer;
+    /** Every non-streamed attempt's route timeout, on {@code timer}. */
+    private final Deadlines deadlines;
     private final Clock clock;
     private final InFlight inFlight;
     private final AbuseLimits limits;
@@ -115,6 +118,7 @@ public final class Relay {
         this.ledger = ledger;
         this.tokens = tokens;
         this.timer = timer;
+        this.deadlines = new Deadlines(timer);
         this.clock = clock;
         this.inFlight = inFlight;
         this.defaultMaxTokens = defaultMaxTokens;
@@ -193,7 +197,7 @@ public final class Relay {
         } catch (RuntimeException e) {
             future = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        attempt.within(future, timer).whenComplete((result, err) -> {
+        attempt.within(future, deadlines).whenComplete((result, err) -> {
             if (err == null) {
                 attempt.succeeded();
                 exchange.respond(new Response(200, result.contentType(), result.body(), Map.of()));
@@ -532,7 +536,7 @@ public final class Relay {
         if (call.abandoned) {
             future.cancel(true);
         }
-        attempt.within(future, timer).whenComplete((result, err) -> {
+        attempt.within(future, deadlines).whenComplete((result, err) -> {
             call.attemptEnded(err == null ? result.usage() : null,
                     err == null ? null : call.abandoned ? Upstream.CANCELLED : Upstream.errorType(Upstream.cause(err)));
             if (err != null && call.abandoned) {

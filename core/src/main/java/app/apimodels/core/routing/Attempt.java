@@ -1,14 +1,12 @@
 package app.apimodels.core.routing;
 
 import app.apimodels.core.catalog.Catalog;
+import app.apimodels.core.deadlines.Deadlines;
 import app.apimodels.spi.provider.ProviderClient;
 import app.apimodels.spi.provider.ProviderException;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -63,20 +61,18 @@ public final class Attempt {
 
     /**
      * {@code answer}, or a {@link ProviderException.Kind#TIMEOUT} failure once {@link #timeout()} has
-     * passed (the upstream's future is then cancelled).
+     * passed (the upstream's future is then cancelled). The deadline is one of {@code deadlines}, not
+     * a timer task: every call has one and almost none expire.
      */
-    public <T> CompletableFuture<T> within(CompletableFuture<T> answer, ScheduledExecutorService timer) {
+    public <T> CompletableFuture<T> within(CompletableFuture<T> answer, Deadlines deadlines) {
         CompletableFuture<T> bounded = new CompletableFuture<>();
-        AtomicBoolean expired = new AtomicBoolean();
-        ScheduledFuture<?> deadline = timer.schedule(() -> {
-            expired.set(true);
+        Deadlines.Deadline deadline = deadlines.start(timeout(), () -> {
             answer.cancel(true); // the upstream is stopped before the call moves on
             bounded.completeExceptionally(new ProviderException(ProviderException.Kind.TIMEOUT, 0,
                     "the upstream did not answer within the route's timeout", null, null));
-        }, timeout().toMillis(), TimeUnit.MILLISECONDS);
+        });
         answer.whenComplete((value, err) -> {
-            deadline.cancel(false);
-            if (expired.get()) {
+            if (!deadline.cancel()) {
                 return; // the deadline answers
             }
             if (err != null) {
