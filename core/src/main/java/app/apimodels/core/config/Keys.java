@@ -109,7 +109,7 @@ public final class Keys {
     public static final Setting<Duration> LEDGER_SETTLE_LINGER = Setting.millis("apimodels.ledger.settle-linger-ms", 50, 0,
             "how long the settlement writer waits to gather more settlements into one commit");
     public static final Setting<Long> LEDGER_LEASE_CALLS = Setting.number("apimodels.ledger.lease-calls", 100, 0, 1_000_000,
-            "a budget lease grows by the worst case of this many calls; 0 turns leases off");
+            "a budget lease grows by at least the worst case of this many calls (a busy account's by a second of its spending if more); 0 turns leases off");
     public static final Setting<Duration> LEDGER_LEASE_IDLE = Setting.millis("apimodels.ledger.lease-idle-ms", 2_000, 1,
             "a lease without calls for this long goes back to the wallet");
     public static final Setting<AsyncCommits> LEDGER_ASYNC_COMMITS = Setting.choice("apimodels.ledger.async-commits",

@@ -38,7 +38,7 @@ public final class Ledger implements AutoCloseable {
         this(sql, clock, holdTtl, maxBatch, callbacks, AsyncCommits.SETTLEMENTS, Duration.ZERO, DEFAULT_LEASE_CALLS, DEFAULT_LEASE_IDLE);
     }
 
-    /** A budget lease grows by what this many calls like the one asking may cost. */
+    /** A budget lease grows by at least what this many calls like the one asking may cost (a busy account's by more: {@link Leases}). */
     public static final long DEFAULT_LEASE_CALLS = 100;
     /** A budget lease without calls for this long is given back to the wallet. */
     public static final Duration DEFAULT_LEASE_IDLE = Duration.ofSeconds(2);

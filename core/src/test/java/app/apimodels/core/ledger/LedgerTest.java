@@ -489,6 +489,90 @@ class LedgerTest {
         }
     }
 
+    /**
+     * One busy account's calls, 32 in flight, 10 per millisecond, each holding 12 micros and
+     * costing 8 (the bench's request), while a lease growth's transaction takes as long as 100
+     * calls (10 ms). Once the account's rate is known, every hold is carved at once: no call waits
+     * on a growth. Sized by 100 calls and grown at a quarter left, the 32 calls in flight held more
+     * than that quarter, the lease ran dry before each growth landed and calls waited on every one.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void aBusyAccountsCallsNeverWaitOnALeaseGrowthOnceItsRateIsKnown(TestDatabases kind) {
+        open(kind);
+        ledger.close();
+        GrowthsWhenTold executor = new GrowthsWhenTold(callbacks);
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, executor);
+        Account a = user();
+        ApiKey k = key(a, KeyOptions.named("k"));
+        long granted = 1_000_000_000;
+        ledger.grant(a, granted, null, "g");
+        int calls = 12_000;
+        int warmUp = 2_000; // 200 ms: the first rate is measured over 100 ms of calls
+        java.util.ArrayDeque<CompletableFuture<Hold>> inFlight = new java.util.ArrayDeque<>();
+        List<CompletableFuture<Void>> settled = new ArrayList<>();
+        int waited = 0;
+        for (int i = 0; i < calls; i++) {
+            if (i % 10 == 0) {
+                clock.advance(Duration.ofMillis(1));
+            }
+            if (i % 100 == 0) {
+                executor.runGrowths(); // the growth started up to 100 calls ago commits now
+            }
+            CompletableFuture<Hold> hold = ledger.holdForCall(k, 12);
+            if (i >= warmUp && !hold.isDone()) {
+                waited++;
+            }
+            inFlight.add(hold);
+            if (inFlight.size() == 32) {
+                CompletableFuture<Hold> oldest = inFlight.poll();
+                for (int tries = 0; !oldest.isDone(); tries++) {
+                    assertThat(tries).as("a hold that waits has a growth queued").isLessThan(100);
+                    executor.runGrowths(); // the call waits for the growth
+                }
+                settled.add(ledger.settle(oldest.join(), 8, record(a)));
+            }
+        }
+        executor.runGrowths();
+        for (CompletableFuture<Hold> h : inFlight) {
+            settled.add(ledger.settle(h.join(), 8, record(a)));
+        }
+        CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new)).join();
+        assertThat(waited).as("holds after the warm-up that waited on a lease growth").isZero();
+        assertThat(ledger.balance(a)).isEqualTo(new Balance(granted - 8L * calls, 0));
+        assertThat(revenue()).isEqualTo(8L * calls);
+        assertThat(pendingHolds()).isZero();
+        assertBooksBalance();
+    }
+
+    /** Runs every task at once except budget-lease growths: those run on the test's thread when it says. */
+    private static final class GrowthsWhenTold implements java.util.concurrent.Executor {
+        private final java.util.concurrent.Executor delegate;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> growths = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        GrowthsWhenTold(java.util.concurrent.Executor delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            boolean growth = StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getClassName().equals(Leases.class.getName()) && f.getMethodName().equals("grow")));
+            if (growth) {
+                growths.add(task);
+            } else {
+                delegate.execute(task);
+            }
+        }
+
+        /** Runs the growths queued now (what they complete may queue the next, left for the next call). */
+        void runGrowths() {
+            for (int n = growths.size(); n > 0; n--) {
+                growths.poll().run();
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabases.class)
     void keysWithASpendLimitAndLedgersWithoutLeasesHoldPerCall(TestDatabases kind) {
