@@ -21,6 +21,9 @@ public final class ByteTokens implements JsonTokens {
     public static final RuntimeException UNSURE = new RuntimeException("read with Jackson", null, false, false) { };
 
     private static final int MAX_DEPTH = 60;
+    /** Names up to this long are shared ({@link #fieldName}). */
+    private static final int MAX_SHARED_NAME = 32;
+    private static final String[] NAMES = new String[512];
 
     private byte[] b;
     /** The document is {@code b[0, end)}. */
@@ -198,6 +201,76 @@ public final class ByteTokens implements JsonTokens {
             value = value * 10 + (b[i] - '0');
         }
         return b[numberFrom] == '-' ? -value : value;
+    }
+
+    /**
+     * The current field's name (also while on its value). Names are plain ASCII here (any other is
+     * left to Jackson); a short one comes from a small shared table, so the names every request
+     * repeats ({@code model}, {@code role}, {@code content}) are not made again for each.
+     */
+    public String fieldName() {
+        int length = nameTo - nameFrom;
+        if (length > MAX_SHARED_NAME) {
+            return new String(b, nameFrom, length, StandardCharsets.ISO_8859_1);
+        }
+        int hash = length;
+        for (int i = nameFrom; i < nameTo; i++) {
+            hash = 31 * hash + b[i];
+        }
+        int slot = (hash ^ hash >>> 16) & (NAMES.length - 1);
+        String shared = NAMES[slot]; // a racy read: a String is safely published, the worst is a miss
+        if (shared != null && shared.length() == length && nameIs(shared)) {
+            return shared;
+        }
+        String name = new String(b, nameFrom, length, StandardCharsets.ISO_8859_1);
+        NAMES[slot] = name;
+        return name;
+    }
+
+    /** Where the current string value's content starts (after its opening quote). */
+    public int textFrom() {
+        return textFrom;
+    }
+
+    /** Where the current string value's content ends (at its closing quote). */
+    public int textTo() {
+        return textTo;
+    }
+
+    /**
+     * The current value as a long, if it is an integer of at most 18 digits (Jackson reads it as a
+     * long too); a longer one is left to Jackson (a long or a BigInteger, as it decides).
+     */
+    public long longValue() {
+        int digits = numberTo - numberFrom - (b[numberFrom] == '-' ? 1 : 0);
+        if (current != JsonToken.VALUE_NUMBER_INT || digits > 18) {
+            throw UNSURE;
+        }
+        long value = 0;
+        for (int i = numberTo - digits; i < numberTo; i++) {
+            value = value * 10 + (b[i] - '0');
+        }
+        return b[numberFrom] == '-' ? -value : value;
+    }
+
+    /**
+     * The current value as a double, as Jackson reads it by default ({@link Double#parseDouble} of
+     * its text); one longer than Jackson's limit on a number's length (100) is left to Jackson.
+     */
+    public double doubleValue() {
+        if ((current != JsonToken.VALUE_NUMBER_FLOAT && current != JsonToken.VALUE_NUMBER_INT) || numberTo - numberFrom > 100) {
+            throw UNSURE;
+        }
+        return Double.parseDouble(new String(b, numberFrom, numberTo - numberFrom, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Whether nothing but white space follows the root value (call once {@link #next} has given null). */
+    public boolean restIsBlank() {
+        if (depth != 0 || !started) {
+            return false;
+        }
+        skipSpaces();
+        return at == end;
     }
 
     private JsonToken name() {
