@@ -1,12 +1,12 @@
 package app.apimodels.servlet;
 
+import app.apimodels.core.deadlines.Deadlines;
 import app.apimodels.spi.web.BodyLimits;
 import app.apimodels.spi.web.Exchange.Sender;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +34,7 @@ final class BodyReads implements AutoCloseable {
     /** Bytes reserved by authenticated callers' buffered bodies being received. */
     private final AtomicLong bufferedBytes = new AtomicLong();
     private final ScheduledThreadPoolExecutor timer;
+    private final Deadlines deadlines;
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong overCapacity = new AtomicLong();
     private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
@@ -48,7 +49,8 @@ final class BodyReads implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        timer.setRemoveOnCancelPolicy(true); // most deadlines are cancelled: do not keep them queued
+        timer.setRemoveOnCancelPolicy(true);
+        deadlines = new Deadlines(timer);
     }
 
     BodyLimits limits() {
@@ -126,8 +128,9 @@ final class BodyReads implements AutoCloseable {
         return timer;
     }
 
-    ScheduledFuture<?> deadline(Duration after, Runnable action) {
-        return timer.schedule(action, after.toMillis(), TimeUnit.MILLISECONDS);
+    /** Every body read has one and almost none expire: an entry of {@link Deadlines}, not a timer task each. */
+    Deadlines.Deadline deadline(Duration after, Runnable action) {
+        return deadlines.start(after, action);
     }
 
     /**

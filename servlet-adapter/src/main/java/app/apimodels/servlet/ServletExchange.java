@@ -1,5 +1,6 @@
 package app.apimodels.servlet;
 
+import app.apimodels.core.deadlines.Deadlines;
 import app.apimodels.spi.web.EventStream;
 import app.apimodels.spi.web.Exchange;
 import app.apimodels.spi.web.Exchange.Sender;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -653,7 +653,7 @@ final class ServletExchange implements Exchange, AsyncListener {
         private Runnable next;
         private byte[] chunk;
         private long received;
-        private volatile ScheduledFuture<?> deadline;
+        private volatile Deadlines.Deadline deadline;
 
         BodyListener(ServletInputStream in, OutputStream sink, long limit, long declared, Runnable next) {
             this.in = in;
@@ -776,7 +776,7 @@ final class ServletExchange implements Exchange, AsyncListener {
             chunk = null;
             releaseRead();
             if (deadline != null) {
-                deadline.cancel(false);
+                deadline.cancel();
             }
             try {
                 sink.close();
