@@ -4,7 +4,6 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -78,7 +77,7 @@ public final class TokenCounter {
 
     private static long walk(Object v, boolean top) {
         if (v instanceof String s) {
-            return s.getBytes(StandardCharsets.UTF_8).length;
+            return utf8Length(s);
         }
         if (v instanceof Map<?, ?> m) {
             if (isImage(m)) {
@@ -101,6 +100,29 @@ public final class TokenCounter {
             return n;
         }
         return 0;
+    }
+
+    /**
+     * What {@code s.getBytes(UTF_8).length} is, without encoding it: every call walks its whole
+     * prompt here, and a long conversation's copy in UTF-8 was the request's largest allocation.
+     * An unpaired surrogate counts 1, as the encoder writes it ({@code ?}).
+     */
+    static long utf8Length(String s) {
+        long n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    n += 1;
+                } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    n += 2; // four bytes for the two chars
+                    i++;
+                } else if (!Character.isSurrogate(c)) {
+                    n += 2;
+                }
+            }
+        }
+        return n;
     }
 
     /** An Anthropic document whose source is not plain text (a PDF). */
