@@ -157,7 +157,7 @@ final class Leases {
         // Made before the account's lock is taken, from this thread's own generator (not
         // randomUUID's JVM-wide lock, which thread dumps with ten thousand streams opening showed
         // a hundred threads blocked on).
-        String holdId = Ids.randomUuid().toString();
+        String holdId = Ids.timeOrderedUuid().toString();
         while (true) {
             Budget b = budgets.computeIfAbsent(key.accountId(), Budget::new);
             synchronized (b) {
@@ -211,7 +211,7 @@ final class Leases {
         if (l != null) {
             l.growing = true;
         }
-        String id = l == null ? Ids.randomUuid().toString() : l.id;
+        String id = l == null ? Ids.timeOrderedUuid().toString() : l.id;
         int seq = l == null ? 0 : ++l.transfers;
         executor.execute(() -> {
             long now = clock.millis();

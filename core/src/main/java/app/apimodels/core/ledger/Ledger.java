@@ -155,7 +155,7 @@ public final class Ledger implements AutoCloseable {
         if (owed > 0) {
             return CompletableFuture.failedFuture(InsufficientCreditsException.owing(owed));
         }
-        Hold hold = new Hold(amount == 0 ? null : Ids.randomUuid().toString(), key.accountId(), key.recordedId(),
+        Hold hold = new Hold(amount == 0 ? null : Ids.timeOrderedUuid().toString(), key.accountId(), key.recordedId(),
                 key.walletId(), key.holdId(), amount, key.spendLimit() != null, null);
         if (hold.isFree()) {
             return CompletableFuture.completedFuture(hold);

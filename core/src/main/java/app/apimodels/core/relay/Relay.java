@@ -216,7 +216,7 @@ public final class Relay {
 
     /** The parts of a call every step needs. */
     final class Call {
-        final String id = Ids.prefixed("req_");
+        final String id = Ids.timeOrdered("req_");
         final Exchange exchange;
         final ApiKey key;
         final Endpoint endpoint;

@@ -51,7 +51,8 @@ class RelayTest extends EngineTest {
         JsonNode body = json(answer);
         assertThat(body.get("model").asText()).as("the public name, not the upstream's").isEqualTo("test-chat");
         assertThat(body.at("/choices/0/message/content").asText()).isEqualTo(ScriptedProvider.REPLY);
-        assertThat(answer.header("x-request-id")).startsWith("req_");
+        assertThat(answer.header("x-request-id")).as("time-ordered: the call-log row's key appends to its index")
+                .matches("req_[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}");
         assertThat(gateway.upstream.calls).singleElement().satisfies(r -> {
             assertThat(r.upstreamModel()).isEqualTo("upstream-chat");
             assertThat(r.stream()).isFalse();
