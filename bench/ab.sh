@@ -23,7 +23,8 @@
 # throughput does, so it is the figure to compare), and its gateway's kernel context switches per
 # call, voluntary (a thread waited: each is a wake-up later) + involuntary (preempted), summed over
 # the threads alive at both ends of the run (/proc/PID/task/*/status; a thread that ended or
-# started within the run is not counted).
+# started within the run is not counted), and the WAL its PostgreSQL wrote per call (psql reads
+# pg_current_wal_lsn before and after each run; 0 without psql).
 set -euo pipefail
 export BENCH_WARMUP=${BENCH_WARMUP:-5}
 # shellcheck source=run.sh
@@ -88,7 +89,16 @@ ctx_switches() {
     /^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v + 0, n + 0 }'
 }
 
-declare -A URL KEYDIR GWPID PGDIR
+# The WAL position of a build's PostgreSQL in bytes (its socket is in the directory that holds
+# its data), 0 for the relay or without psql.
+PSQL=$(command -v psql || echo "$PG_BIN/psql")
+wal_bytes() {
+  [[ -n $1 ]] || { echo 0; return 0; }
+  as_pg_user "$PSQL" -X -q -A -t -h "$1" -p "$2" -U apimodels postgres \
+    -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn" 2>/dev/null | cut -d. -f1 || echo 0
+}
+
+declare -A URL KEYDIR GWPID PGDIR PGPORT
 for i in "${!NAMES[@]}"; do
   name=${NAMES[$i]}
   port=$((GATEWAY_PORT + 10 * i))
@@ -102,7 +112,7 @@ for i in "${!NAMES[@]}"; do
     mkdir -p "$WORK/keys-$name"
     echo bench >"$WORK/keys-$name/one.keys"
     echo bench >"$WORK/keys-$name/many.keys"
-    URL[$name]=http://127.0.0.1:$port KEYDIR[$name]=$WORK/keys-$name GWPID[$name]=$LAST_PID PGDIR[$name]=""
+    URL[$name]=http://127.0.0.1:$port KEYDIR[$name]=$WORK/keys-$name GWPID[$name]=$LAST_PID PGDIR[$name]="" PGPORT[$name]=""
     continue
   fi
   PG_PORT=$((55432 + i)) PG_DIR=""
@@ -115,7 +125,7 @@ for i in "${!NAMES[@]}"; do
   create_accounts $((ACCOUNTS + 1)) "$WORK/keys-$name/all.keys"
   head -n 1 "$WORK/keys-$name/all.keys" >"$WORK/keys-$name/one.keys"
   tail -n +2 "$WORK/keys-$name/all.keys" >"$WORK/keys-$name/many.keys"
-  URL[$name]=$GATEWAY KEYDIR[$name]=$WORK/keys-$name GWPID[$name]=$GATEWAY_PID PGDIR[$name]=$PG_DIR
+  URL[$name]=$GATEWAY KEYDIR[$name]=$WORK/keys-$name GWPID[$name]=$GATEWAY_PID PGDIR[$name]=$PG_DIR PGPORT[$name]=$PG_PORT
 done
 for name in "${NAMES[@]}"; do
   log "warming $name up"
@@ -135,11 +145,13 @@ for round in $(seq "$ROUNDS"); do
       # is): on a shared machine it moves much less than the throughput does.
       gw0=$(cpu_ticks "${GWPID[$name]}") pg0=$(cpu_ticks $(pg_pids "${PGDIR[$name]}"))
       read -r vcs0 ncs0 <<<"$(ctx_switches "${GWPID[$name]}")"
+      wal0=$(wal_bytes "${PGDIR[$name]}" "${PGPORT[$name]}")
       result=$(loadgen --url "$(chat_url "${URL[$name]}")" --concurrency "$CONC" --keys "${KEYDIR[$name]}/$shape.keys")
       read -r vcs1 ncs1 <<<"$(ctx_switches "${GWPID[$name]}")"
+      wal1=$(wal_bytes "${PGDIR[$name]}" "${PGPORT[$name]}")
       gw1=$(cpu_ticks "${GWPID[$name]}") pg1=$(cpu_ticks $(pg_pids "${PGDIR[$name]}"))
       load=$(cut -d' ' -f1 /proc/loadavg)
-      labels="{\"build\":\"$name\",\"round\":$round,\"shape\":\"$shape\",\"conc\":$CONC,\"load\":$load,\"gateway_cpu_s\":$(((gw1 - gw0) * 1000 / TICKS))e-3,\"pg_cpu_s\":$(((pg1 - pg0) * 1000 / TICKS))e-3,\"voluntary_cs\":$((vcs1 - vcs0)),\"involuntary_cs\":$((ncs1 - ncs0))}"
+      labels="{\"build\":\"$name\",\"round\":$round,\"shape\":\"$shape\",\"conc\":$CONC,\"load\":$load,\"gateway_cpu_s\":$(((gw1 - gw0) * 1000 / TICKS))e-3,\"pg_cpu_s\":$(((pg1 - pg0) * 1000 / TICKS))e-3,\"voluntary_cs\":$((vcs1 - vcs0)),\"involuntary_cs\":$((ncs1 - ncs0)),\"wal_bytes\":$((${wal1:-0} - ${wal0:-0}))}"
       log "  $labels -> $result"
       echo "{\"labels\":$labels,\"result\":$result}" >>"$RESULTS"
     done
@@ -153,8 +165,9 @@ names = sys.argv[2:]
 print("| shape | " + " | ".join(f"{n} req/s (rounds)" for n in names) + " | " +
       " | ".join(f"{n}/{names[0]}" for n in names[1:]) + " | " +
       " | ".join(f"{n} gateway + PostgreSQL CPU µs per call" for n in names) + " | " +
-      " | ".join(f"{n} context switches per call (voluntary + involuntary)" for n in names) + " |")
-print("|---|" + "---:|" * (4 * len(names) - 1))
+      " | ".join(f"{n} context switches per call (voluntary + involuntary)" for n in names) + " | " +
+      " | ".join(f"{n} WAL bytes per call" for n in names) + " |")
+print("|---|" + "---:|" * (5 * len(names) - 1))
 for shape in dict.fromkeys(r["labels"]["shape"] for r in runs):
     rps = {n: [r["result"]["rps"] for r in runs if r["labels"]["build"] == n and r["labels"]["shape"] == shape]
            for n in names}
@@ -176,6 +189,10 @@ for shape in dict.fromkeys(r["labels"]["shape"] for r in runs):
         voluntary = sum(r["labels"]["voluntary_cs"] for r in mine) / calls
         involuntary = sum(r["labels"]["involuntary_cs"] for r in mine) / calls
         return f"{voluntary:.2f} + {involuntary:.2f}"
+    def wal(n):
+        mine = [r for r in runs if r["labels"]["build"] == n and r["labels"]["shape"] == shape]
+        return f"{sum(r['labels'].get('wal_bytes', 0) for r in mine) / sum(r['result']['total_ok'] for r in mine):,.0f}"
     print(f"| {shape} | " + " | ".join(cells) + " | " + " | ".join(f"{mean[n] / mean[names[0]]:.3f}" for n in names[1:])
-          + " | " + " | ".join(cpu(n) for n in names) + " | " + " | ".join(switches(n) for n in names) + " |")
+          + " | " + " | ".join(cpu(n) for n in names) + " | " + " | ".join(switches(n) for n in names)
+          + " | " + " | ".join(wal(n) for n in names) + " |")
 EOF
