@@ -9,6 +9,7 @@ import app.apimodels.core.web.Sse;
 import app.apimodels.spi.http.Cancellable;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.StreamCut;
 import app.apimodels.spi.provider.StreamSink;
 import app.apimodels.spi.provider.Usage;
 
@@ -24,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * client or a shutdown (cancel upstream, settle what was used up to the cut, never more than the hold).
  */
 final class StreamRelay {
+
+    private static final System.Logger LOG = System.getLogger(StreamRelay.class.getName());
 
     private final Relay relay;
     private final Relay.Call call;
@@ -270,6 +273,13 @@ final class StreamRelay {
         }
         call.attemptEnded(null, Upstream.errorType(error));
         current.failed(error);
+        if (error.getCause() instanceof StreamCut cut) {
+            // Rare and otherwise unexplained (the client sees only "the upstream failed"): what came, by route.
+            LOG.log(System.Logger.Level.WARNING, "call {0}: the {1} stream of model ''{2}'' from provider ''{3}'' "
+                            + "(upstream model ''{4}'') ended before it finished{5}: {6}",
+                    call.id, call.endpoint.logName, call.model.id(), call.target.provider().id(),
+                    call.target.route().upstreamModel(), contentSent ? " (part of it was relayed)" : "", cut.getMessage());
+        }
         if (!contentSent) {
             Attempt another = current.plan().next(current, error);
             if (another != null) {

@@ -5,6 +5,7 @@ import app.apimodels.core.relay.TokenCounter;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderResult;
 import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.StreamCut;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.web.MockExchange;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -242,6 +243,50 @@ class RelayTest extends EngineTest {
         assertThat(answer.bodyText()).contains("\"error\"").doesNotContain("[DONE]");
         assertThat(gateway.balance(u)).isEqualTo(1_000_000);
         assertThat(gateway.held(u)).isZero();
+    }
+
+    /**
+     * A stream that ends before its last event (rare, and to the client only "the upstream
+     * failed") is logged once as a warning naming the route and what the upstream sent, never the prompt.
+     */
+    @Test
+    void aStreamCutBeforeItsLastEventIsLoggedWithTheRouteAndWhatCame() throws Exception {
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("app.apimodels.core.relay.StreamRelay");
+        java.util.logging.Handler recorder = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(recorder);
+        try {
+            User u = gateway.user(1_000_000);
+            MockExchange exchange = MockExchange.post("/v1/chat/completions").bearer(u.key()).json(STREAM).build();
+            gateway.engine.handle(exchange);
+            ScriptedProvider.OpenStream upstream = gateway.upstream.nextStream(WAIT);
+            upstream.sink.onError(new ProviderException(ProviderException.Kind.NETWORK, "upstream stream ended before it finished",
+                    new StreamCut(200, "application/json", 10, 0, 0, null)));
+
+            assertThat(exchange.awaitAnswer(WAIT).status()).isEqualTo(502);
+            assertThat(warnings).singleElement().satisfies(line -> assertThat(line)
+                    .contains("chat.completions stream of model 'test-chat' from provider 'up' (upstream model 'upstream-chat') "
+                            + "ended before it finished: status 200, content type application/json, 10 bytes in 0 events")
+                    .startsWith("call req_").doesNotContain("Say hello", "relayed"));
+            assertThat(gateway.balance(u)).isEqualTo(1_000_000);
+        } finally {
+            logger.removeHandler(recorder);
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Map;
  * The part every server-sent-events provider stream shares: it buffers an error answer (outside
  * 2xx) to read it at the end, parses the events of a good one and hands each event's data to
  * {@link #onEvent}, keeps the last usage reported, and ends the {@link StreamSink} exactly once
- * (a body that ends before the vendor's last event is a cut stream, {@link ProviderException.Kind#NETWORK}).
+ * (a body that ends before the vendor's last event is a cut stream, {@link ProviderException.Kind#NETWORK},
+ * with what came as its cause, {@link StreamCut}, which the engine logs as a warning naming the route).
  * The transport calls it one callback at a time, so only {@link #cancel()} crosses threads. A
  * transport with backpressure gets the next piece once the sink has passed this one's events on
  * ({@link StreamSink#whenReady}): a slow client slows its own upstream stream, nothing else.
@@ -23,6 +24,8 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
 
     /** Enough of an error answer to find its message; the rest is dropped. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** Of the last event, what a cut stream's report ({@link StreamCut}) shows. */
+    private static final int LAST_EVENT_SHOWN = 96;
 
     private final StreamSink sink;
     private final SseParser parser = new SseParser(this::event);
@@ -36,6 +39,12 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
     /** The head of an answer outside 2xx, for its {@code Retry-After}. */
     private Map<String, String> errorHeaders;
     private Usage usage;
+    /** For a cut stream's report: what came, kept as it comes without an array per piece or event. */
+    private String contentType;
+    private long bytes;
+    private long events;
+    private byte[] lastEvent;
+    private int lastEventLength;
 
     protected EventStreamRelay(StreamSink sink) {
         this.sink = sink;
@@ -69,6 +78,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
     @Override
     public final void onHead(int status, Map<String, String> headers) {
         this.status = status;
+        contentType = header(headers, "content-type");
         if (status / 100 != 2) {
             errorHeaders = headers;
             errorBody = new ByteArrayOutputStream();
@@ -80,6 +90,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
         if (ended) {
             return;
         }
+        bytes += data.remaining();
         if (errorBody == null) {
             parser.feed(data);
         } else {
@@ -109,7 +120,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
         } else if (finished()) {
             complete();
         } else {
-            fail(new ProviderException(ProviderException.Kind.NETWORK, "upstream stream ended before it finished", null));
+            fail(new ProviderException(ProviderException.Kind.NETWORK, "upstream stream ended before it finished", cut()));
         }
     }
 
@@ -122,8 +133,49 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
 
     private void event(byte[] buffer, int length) {
         if (!ended && length > 0) {
+            events++;
+            if (lastEvent == null) {
+                lastEvent = new byte[LAST_EVENT_SHOWN];
+            }
+            lastEventLength = length;
+            System.arraycopy(buffer, 0, lastEvent, 0, Math.min(length, LAST_EVENT_SHOWN));
             onEvent(buffer, length);
         }
+    }
+
+    /** What the upstream sent before its stream ended unfinished. */
+    private StreamCut cut() {
+        String last = null;
+        if (lastEvent != null) {
+            int shown = Math.min(lastEventLength, LAST_EVENT_SHOWN);
+            // Printable ASCII as it is, other bytes (a cut multi-byte character, a control byte) escaped.
+            StringBuilder text = new StringBuilder(shown + 16);
+            for (int i = 0; i < shown; i++) {
+                int b = lastEvent[i] & 0xff;
+                if (b >= 0x20 && b < 0x7f && b != '\\') {
+                    text.append((char) b);
+                } else {
+                    text.append(String.format("\\x%02x", b));
+                }
+            }
+            last = text.append(shown < lastEventLength ? "..." : "").toString();
+        }
+        return new StreamCut(status, contentType, bytes, events, lastEventLength, last);
+    }
+
+    private static String header(Map<String, String> headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        String value = headers.get(name);
+        if (value == null) {
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                if (name.equalsIgnoreCase(header.getKey())) {
+                    return header.getValue();
+                }
+            }
+        }
+        return value;
     }
 
     /** Passes a chunk on, unless the stream has ended. */

@@ -7,6 +7,7 @@ import app.apimodels.spi.provider.ProviderConfig;
 import app.apimodels.spi.provider.ProviderException;
 import app.apimodels.spi.provider.ProviderRequest;
 import app.apimodels.spi.provider.StreamChunk;
+import app.apimodels.spi.provider.StreamCut;
 import app.apimodels.spi.provider.Usage;
 import app.apimodels.testkit.ModelProviderContract;
 import app.apimodels.testkit.RecordingSink;
@@ -265,6 +266,41 @@ abstract class OpenAiClientTestBase extends ModelProviderContract {
         sink.awaitEnd();
 
         assertThat(sink.events()).containsExactly("chunk", "complete");
+    }
+
+    /**
+     * A stream that ends before its last event fails as a network failure whose message stays
+     * generic (a client may see it), with what the upstream sent as its cause, for the operator's log.
+     */
+    @Test
+    void aStreamEndingBeforeItsLastEventSaysWhatCame() {
+        String first = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"},\"finish_reason\":null}]}";
+        String second = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "é".repeat(60) + "\"},\"finish_reason\":null}]}";
+        stubStream(event(first) + event(second));
+
+        RecordingSink sink = new RecordingSink();
+        client().stream(chat(true), sink);
+        ProviderException failure = sink.awaitError();
+
+        assertThat(failure.kind()).isEqualTo(ProviderException.Kind.NETWORK);
+        assertThat(failure.getMessage()).isEqualTo("upstream stream ended before it finished");
+        assertThat(failure.getCause()).isInstanceOf(StreamCut.class);
+        StreamCut cut = (StreamCut) failure.getCause();
+        assertThat(cut.status()).isEqualTo(200);
+        assertThat(cut.contentType()).isEqualTo("text/event-stream");
+        assertThat(cut.events()).isEqualTo(2);
+        assertThat(cut.bytes()).isEqualTo((event(first) + event(second)).getBytes(StandardCharsets.UTF_8).length);
+        assertThat(cut.lastEventBytes()).isEqualTo(second.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(cut.lastEvent()).startsWith("{\"choices\":[{\"index\":0,").contains("\\xc3\\xa9").endsWith("...");
+        assertThat(cut.getMessage()).startsWith("status 200, content type text/event-stream, " + cut.bytes()
+                + " bytes in 2 events; the last one, " + cut.lastEventBytes() + " bytes: {\"choices\"");
+
+        // An answer that is no event stream at all: no event, and its type says why.
+        upstream().server().stubFor(post(CHAT_PATH).atPriority(1).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json").withBody("{\"id\":\"x\"}")));
+        RecordingSink json = new RecordingSink();
+        client().stream(chat(true), json);
+        assertThat(json.awaitError().getCause()).hasMessage("status 200, content type application/json, 10 bytes in 0 events");
     }
 
     @Test
