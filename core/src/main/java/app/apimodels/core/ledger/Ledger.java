@@ -67,7 +67,7 @@ public final class Ledger implements AutoCloseable {
         this.clock = clock;
         this.holdTtl = holdTtl;
         this.revenueId = systemAccount("revenue");
-        this.debts = new Debts(sql, clock);
+        this.debts = new Debts(sql, clock, callbacks);
         boolean postgres = sql.database().vendor() == app.apimodels.core.db.Database.Vendor.POSTGRESQL;
         // Two writers, so a hold (which a client is waiting for) never queues behind settlements.
         // Holds are committed by the threads that ask for them (flat combining: no hand-off at low

@@ -526,7 +526,7 @@ class LedgerTest {
     void aBusyAccountsCallsNeverWaitOnALeaseGrowthOnceItsRateIsKnown(TestDatabases kind) {
         open(kind);
         ledger.close();
-        GrowthsWhenTold executor = new GrowthsWhenTold(callbacks);
+        TasksWhenTold executor = new TasksWhenTold(callbacks, Leases.class, "grow");
         ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, executor);
         Account a = user();
         ApiKey k = key(a, KeyOptions.named("k"));
@@ -542,7 +542,7 @@ class LedgerTest {
                 clock.advance(Duration.ofMillis(1));
             }
             if (i % 100 == 0) {
-                executor.runGrowths(); // the growth started up to 100 calls ago commits now
+                executor.runHeld(); // the growth started up to 100 calls ago commits now
             }
             CompletableFuture<Hold> hold = ledger.holdForCall(k, 12);
             if (i >= warmUp && !hold.isDone()) {
@@ -553,12 +553,12 @@ class LedgerTest {
                 CompletableFuture<Hold> oldest = inFlight.poll();
                 for (int tries = 0; !oldest.isDone(); tries++) {
                     assertThat(tries).as("a hold that waits has a growth queued").isLessThan(100);
-                    executor.runGrowths(); // the call waits for the growth
+                    executor.runHeld(); // the call waits for the growth
                 }
                 settled.add(ledger.settle(oldest.join(), 8, record(a)));
             }
         }
-        executor.runGrowths();
+        executor.runHeld();
         for (CompletableFuture<Hold> h : inFlight) {
             settled.add(ledger.settle(h.join(), 8, record(a)));
         }
@@ -570,31 +570,73 @@ class LedgerTest {
         assertBooksBalance();
     }
 
-    /** Runs every task at once except budget-lease growths: those run on the test's thread when it says. */
-    private static final class GrowthsWhenTold implements java.util.concurrent.Executor {
+    /**
+     * Runs every task at once except those submitted from within {@code method} of {@code type}
+     * (budget-lease growths, background reads of what an account owes): those run on the test's
+     * thread when it says.
+     */
+    private static final class TasksWhenTold implements java.util.concurrent.Executor {
         private final java.util.concurrent.Executor delegate;
-        private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> growths = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final String type;
+        private final String method;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        GrowthsWhenTold(java.util.concurrent.Executor delegate) {
+        TasksWhenTold(java.util.concurrent.Executor delegate, Class<?> type, String method) {
             this.delegate = delegate;
+            this.type = type.getName();
+            this.method = method;
         }
 
         @Override
         public void execute(Runnable task) {
-            boolean growth = StackWalker.getInstance().walk(frames -> frames.anyMatch(
-                    f -> f.getClassName().equals(Leases.class.getName()) && f.getMethodName().equals("grow")));
-            if (growth) {
-                growths.add(task);
+            boolean hold = StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getClassName().equals(type) && f.getMethodName().equals(method)));
+            if (hold) {
+                held.add(task);
             } else {
                 delegate.execute(task);
             }
         }
 
-        /** Runs the growths queued now (what they complete may queue the next, left for the next call). */
-        void runGrowths() {
-            for (int n = growths.size(); n > 0; n--) {
-                growths.poll().run();
+        /** Runs the tasks held now (what they complete may queue the next, left for the next call). */
+        void runHeld() {
+            for (int n = held.size(); n > 0; n--) {
+                held.poll().run();
             }
+        }
+    }
+
+    /**
+     * What an account owes is read again in the background once half its TTL has passed, so a
+     * busy account's calls never wait on that read (read on the call's thread at expiry, every
+     * call of the account waited for it); an account not asked about for the whole TTL is read
+     * on the call, so another node's claw-back still shows within the TTL.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.class)
+    void whatAnAccountOwesIsReadAgainInTheBackgroundWhileItIsInUse(TestDatabases kind) throws Exception {
+        open(kind);
+        ledger.close();
+        TasksWhenTold executor = new TasksWhenTold(callbacks, Debts.class, "owed");
+        ledger = new Ledger(sql, clock, Duration.ofMinutes(15), 512, executor);
+        Ledger other = new Ledger(sql, clock, Duration.ofMinutes(15), 512, callbacks);
+        try {
+            Account a = user();
+            ledger.grant(a, 100, null, "g");
+            assertThat(ledger.owed(a.id())).isZero();
+            // Another node claws back 300: the wallet gives its 100, 200 is owed.
+            sql.tx(c -> other.clawBack(c, a.id(), "payments", 300, "clawback:t", "refund"));
+            clock.advance(Debts.RESTRICTION_TTL.dividedBy(2).plusMillis(1));
+            assertThat(ledger.owed(a.id())).as("trusted while it is read again in the background").isZero();
+            executor.runHeld();
+            assertThat(ledger.owed(a.id())).as("read in the background").isEqualTo(200);
+
+            // A top-up on the other node pays the debt; not asked about for the whole TTL, it is read on the call.
+            other.grant(a, 500, null, "g2");
+            clock.advance(Debts.RESTRICTION_TTL);
+            assertThat(ledger.owed(a.id())).isZero();
+        } finally {
+            other.close();
         }
     }
 
