@@ -173,7 +173,10 @@ final class Journal implements AutoCloseable {
      * neither a map nor a generator (its I/O context and pooled buffer cost more than the line).
      */
     static ByteBuffer line(Hold h, long cost, CallRecord r) {
-        JsonWriter g = new JsonWriter(512);
+        // About the line's size (names, punctuation and numbers take about 220 bytes), so it is
+        // rarely grown and not much larger than the line.
+        JsonWriter g = new JsonWriter(256 + length(h.id()) + length(h.leaseId()) + length(r.id()) + length(r.endpoint())
+                + length(r.model()) + length(r.provider()) + length(r.upstreamModel()) + length(r.error()));
         g.startObject()
                 .name("hold").string(h.id())
                 .name("lease").string(h.leaseId())
@@ -212,6 +215,10 @@ final class Journal implements AutoCloseable {
                 .number(u.cacheWriteTokens())
                 .endArray();
         return g.endObject().append('\n').buffer();
+    }
+
+    private static int length(String s) {
+        return s == null ? 4 : s.length();
     }
 
     private static Entry read(Map<String, Object> m) {
