@@ -11,12 +11,22 @@ import app.apimodels.core.testing.TestDatabases;
 import app.apimodels.core.failure.Failure;
 import app.apimodels.core.web.FailureMapping;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -101,5 +111,43 @@ class ApiKeysTest {
         assertThat(keys.list(a.id()).get(0).lastUsedAt()).isEqualTo(clock.millis());
         assertThatThrownBy(() -> accounts.create("E@example.com ", null, Role.USER))
                 .extracting(e -> FailureMapping.status(((Failure) e).reason())).isEqualTo(409);
+    }
+
+    /** The HMACs kept ready between hashes are never used by two threads at once, nor left unkeyed. */
+    @Test
+    void hashesFromManyThreadsAtOnceAreThePeppersHmac() throws Exception {
+        byte[] pepper = "pepper-pepper-pepper-pepper-pepper".getBytes(StandardCharsets.UTF_8);
+        ApiKeys hashing = new ApiKeys(null, clock, pepper, Duration.ofMinutes(10));
+        Mac reference = Mac.getInstance("HmacSHA256");
+        reference.init(new SecretKeySpec(pepper, "HmacSHA256"));
+        List<String> secrets = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String secret = "sk-am-" + "x".repeat(i % 50) + i;
+            secrets.add(secret);
+            expected.add(HexFormat.of().formatHex(reference.doFinal(secret.getBytes(StandardCharsets.UTF_8))));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(24);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 24; t++) {
+                int offset = t;
+                done.add(threads.submit(() -> {
+                    int wrong = 0;
+                    for (int n = 0; n < 2_000; n++) {
+                        int i = (n * 7 + offset) % secrets.size();
+                        if (!hashing.hash(secrets.get(i)).equals(expected.get(i))) {
+                            wrong++;
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            for (Future<Integer> f : done) {
+                assertThat(f.get()).as("hashes that were not the pepper's HMAC of their secret").isZero();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 }
