@@ -16,8 +16,7 @@
 # Environment: STREAMS (10000), STREAM_CHUNKS (20), STREAM_INTERVAL_MS (1000), STREAM_RAMP (seconds
 # to open the connections, STREAMS / 1000), BENCH_PREWARM (15; 0: none), WARMUP_STREAMS (STREAMS / 5; 0: none), WARMUP_SECONDS
 # (one stream's length), BENCH_DURATION (30), BENCH_TRANSPORTS (first one used:
-# jetty-http2), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), PG_BIN, STREAMS_PEERS_FIRST (unset; 1: see
-# below).
+# jetty-http2), BENCH_SKIP_BUILD=1, GATEWAY_JAVA_OPTS (-Xmx1g), PG_BIN.
 #
 # Why these choices:
 # - One chunk a second, not two: 10,000 streams then make 10,000 chunks a second, each read and
@@ -50,11 +49,6 @@
 #   not run.sh's 30 s: it bounds the whole call, stream included, and a 20 s stream whose start a
 #   loaded gateway delays by seconds (time to first byte up to 15 s at p99 in the opening wave) ran
 #   past 30 s and was cut. Hosted APIs' SDKs allow 600 s for a call.
-# - STREAMS_PEERS_FIRST=1 (as root, with the kernel's autogroup scheduling) runs the mock and the
-#   load generator in a scheduling group of their own at nice -20, for the direct run and the
-#   gateway's alike: whenever they have work they get a core before the gateway and PostgreSQL, as
-#   if they ran on machines of their own. Without it, the gateway's CPU use delays the load
-#   generator's own reads on the two shared cores, and that delay is counted as added per chunk.
 set -euo pipefail
 
 # shellcheck source=bench/run.sh
@@ -73,17 +67,6 @@ TRANSPORT=${BENCH_TRANSPORTS:-jetty-http2}
 TRANSPORT=${TRANSPORT%% *}
 LOADGEN_JAVA_OPTS="-Xmx1g"
 MOCK_JAVA_OPTS="-Xmx1g"
-PEERS_FIRST=${STREAMS_PEERS_FIRST:-}
-
-# peer COMMAND...: runs COMMAND in place of this (background) shell; with PEERS_FIRST in a new session
-# whose autogroup has nice -20. Only for commands started with & (it ends the shell it runs in), so
-# that $! is the command's own pid.
-peer() {
-  if [[ $PEERS_FIRST == 1 ]]; then
-    exec setsid bash -c 'echo -20 >/proc/self/autogroup && exec "$@"' peer "$@"
-  fi
-  exec "$@"
-}
 
 # streams_measure TARGET BASE KEYS [PID]: one run of STREAMS held-open streams, appended to
 # $RESULTS. With PID (the gateway's), takes a class histogram of its heap once every stream is open.
@@ -91,7 +74,7 @@ streams_measure() {
   local target=$1 base=$2 keys=$3 pid=${4:-}
   local body='{"model":"bench-chat","messages":[{"role":"user","content":"hello"}],"max_tokens":16}'
   local err=$WORK/loadgen-$target.err
-  peer java $LOADGEN_JAVA_OPTS -jar "$BENCH_JAR" load --url "$(chat_url "$base")" --concurrency "$STREAMS" \
+  java $LOADGEN_JAVA_OPTS -jar "$BENCH_JAR" load --url "$(chat_url "$base")" --concurrency "$STREAMS" \
     --ramp-seconds "$STREAM_RAMP" --warmup-seconds "$STREAM_WARMUP" --duration-seconds "$DURATION" \
     --keys "$keys" --stream --body "$body" >"$WORK/loadgen-$target.out" 2>"$err" &
   local loadgen=$!
@@ -174,7 +157,7 @@ streams_open_files() {
 # streams_mock: the slow-dribbling mock (STREAM_CHUNKS chunks STREAM_INTERVAL_MS apart) on MOCK_PORT; sets LAST_PID.
 streams_mock() {
   require_free_port "$MOCK_PORT"
-  start_process mock peer java $MOCK_JAVA_OPTS -jar "$BENCH_JAR" mock --port "$MOCK_PORT" \
+  start_process mock java $MOCK_JAVA_OPTS -jar "$BENCH_JAR" mock --port "$MOCK_PORT" \
     --chunks "$STREAM_CHUNKS" --chunk-interval-ms "$STREAM_INTERVAL_MS"
   wait_ready "http://127.0.0.1:$MOCK_PORT/v1/models" "$LAST_PID" mock 30
 }
@@ -239,7 +222,7 @@ PY
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none); command: \`STREAMS=$STREAMS STREAM_INTERVAL_MS=$STREAM_INTERVAL_MS BENCH_DURATION=$DURATION BENCH_TRANSPORTS=$TRANSPORT bench/streams.sh\` ($TRANSPORT transport, PostgreSQL, \`$GATEWAY_JAVA_OPTS\`)
 - $STREAMS concurrent streams from 100 accounts, each $STREAM_CHUNKS chunks ${STREAM_INTERVAL_MS} ms apart, reopened as each ends, opened over ${STREAM_RAMP} s after a warm-up of ${PREWARM} s of non-streamed calls (c=32) and then $WARMUP_STREAMS streams for $WARMUP_SECONDS s; route timeout ${ROUTE_TIMEOUT_SECONDS} s; the load generator retries as the OpenAI SDKs do (2 retries, Retry-After or backoff); every call held, settled and logged; upstream over $( [[ $TRANSPORT == jetty-http2 ]] && echo 'HTTP/2 (h2c)' || echo 'HTTP/1.1')
 ${WARMUP_LINE:+$WARMUP_LINE
-}- machine: $(nproc) cores shared by the load generator, the mock, the gateway and PostgreSQL$( [[ $PEERS_FIRST == 1 ]] && echo ' (STREAMS_PEERS_FIRST=1: the load generator and the mock in a scheduling group of their own at nice -20, served first)'); load average (1, 5, 15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+}- machine: $(nproc) cores shared by the load generator, the mock, the gateway and PostgreSQL; load average (1, 5, 15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 
 $table"
   log "wrote the streams section of bench/RESULTS.md"
