@@ -117,11 +117,6 @@ final class Gateway implements AutoCloseable {
     }
 
     HttpResponse<String> send(String method, String path, String key, String body) {
-        return sendBody(method, path, key, body == null ? null : HttpRequest.BodyPublishers.ofString(body));
-    }
-
-    /** The same with a JSON body from {@code body} (chunked when it has no length). */
-    HttpResponse<String> sendBody(String method, String path, String key, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
@@ -129,7 +124,7 @@ final class Gateway implements AutoCloseable {
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
