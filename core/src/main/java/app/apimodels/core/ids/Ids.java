@@ -1,5 +1,6 @@
 package app.apimodels.core.ids;
 
+import java.nio.ByteBuffer;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.UUID;
@@ -18,31 +19,17 @@ import java.util.UUID;
  */
 public final class Ids {
 
-    private static final ThreadLocal<Bytes> RANDOM = ThreadLocal.withInitial(Bytes::new);
-
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(Ids::generator);
+    private static final int BATCH = 256;
     /**
-     * This thread's DRBG and the random bytes it drew ahead. Each {@code nextBytes} of the DRBG
-     * takes its lock, checks its reseed counter and runs its hash over the state again whatever
-     * the length asked for, so sixteen bytes at a time cost almost what 256 do: the ids' profile
-     * showed it at ~6 % of a call's CPU on the request thread. Drawing {@link #BATCH} bytes at once
-     * and handing them out spreads that over sixteen ids; each byte is still used once.
+     * Random bytes this thread drew ahead from its DRBG. Each {@code nextBytes} of the DRBG takes
+     * its lock, checks its reseed counter and runs its hash over the state again whatever the
+     * length asked for, so sixteen bytes at a time cost almost what 256 do: ids were ~6 % of a
+     * call's CPU on the request thread. Drawing {@link #BATCH} bytes at once spreads that over
+     * sixteen ids; each byte is still used once. A JDK type (not a class of ours), so that a
+     * container's thread keeps no class of an undeployed application alive.
      */
-    private static final class Bytes {
-        static final int BATCH = 256;
-        final SecureRandom drbg = generator();
-        final byte[] buffer = new byte[BATCH];
-        int next = BATCH;
-
-        /** Copies {@code n} (at most {@link #BATCH}) fresh random bytes into {@code into}. */
-        void fill(byte[] into, int n) {
-            if (next + n > BATCH) {
-                drbg.nextBytes(buffer);
-                next = 0;
-            }
-            System.arraycopy(buffer, next, into, 0, n);
-            next += n;
-        }
-    }
+    private static final ThreadLocal<ByteBuffer> AHEAD = ThreadLocal.withInitial(() -> ByteBuffer.allocate(BATCH).position(BATCH));
 
     private Ids() {
     }
@@ -50,7 +37,7 @@ public final class Ids {
     /** A random (version 4) UUID, as {@link UUID#randomUUID()} makes. */
     public static UUID randomUuid() {
         byte[] b = new byte[16];
-        RANDOM.get().fill(b, 16);
+        fill(b);
         b[6] = (byte) ((b[6] & 0x0f) | 0x40); // version 4
         b[8] = (byte) ((b[8] & 0x3f) | 0x80); // IETF variant
         long msb = 0;
@@ -71,7 +58,7 @@ public final class Ids {
      */
     public static UUID timeOrderedUuid() {
         byte[] b = new byte[10];
-        RANDOM.get().fill(b, 10);
+        fill(b);
         long randA = ((b[0] & 0xffL) << 4) | ((b[1] & 0xf0L) >>> 4); // 12 bits
         long randB = 0;
         for (int i = 2; i < 10; i++) {
@@ -102,6 +89,16 @@ public final class Ids {
     private static String hex(long bits) {
         String h = Long.toHexString(bits);
         return h.length() == 16 ? h : "0".repeat(16 - h.length()) + h;
+    }
+
+    /** Fills {@code into} (at most {@link #BATCH} bytes) with fresh random bytes. */
+    private static void fill(byte[] into) {
+        ByteBuffer ahead = AHEAD.get();
+        if (ahead.remaining() < into.length) {
+            RANDOM.get().nextBytes(ahead.array());
+            ahead.clear();
+        }
+        ahead.get(into);
     }
 
     private static SecureRandom generator() {
