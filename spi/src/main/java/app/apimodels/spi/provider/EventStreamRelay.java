@@ -78,7 +78,7 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
     @Override
     public final void onHead(int status, Map<String, String> headers) {
         this.status = status;
-        contentType = header(headers, "content-type");
+        contentType = headers.get("content-type"); // names are lower-case (HttpBodyHandler#onHead)
         if (status / 100 != 2) {
             errorHeaders = headers;
             errorBody = new ByteArrayOutputStream();
@@ -161,21 +161,6 @@ public abstract class EventStreamRelay implements HttpBodyHandler {
             last = text.append(shown < lastEventLength ? "..." : "").toString();
         }
         return new StreamCut(status, contentType, bytes, events, lastEventLength, last);
-    }
-
-    private static String header(Map<String, String> headers, String name) {
-        if (headers == null) {
-            return null;
-        }
-        String value = headers.get(name);
-        if (value == null) {
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                if (name.equalsIgnoreCase(header.getKey())) {
-                    return header.getValue();
-                }
-            }
-        }
-        return value;
     }
 
     /** Passes a chunk on, unless the stream has ended. */
